@@ -1,0 +1,1 @@
+//! Stop triggers: guard rules to decisions (pure).

@@ -1,0 +1,6 @@
+//! Health panels: sources, evaluation, polling.
+pub mod state;
+pub mod status;
+
+pub use state::PanelState;
+pub use status::PanelStatus;

@@ -1,0 +1,252 @@
+//! The journal's event kinds, exactly as `runbook-format.md` names them.
+//!
+//! JSON form (one line per event in `report --format jsonl`):
+//! `{"seq":1,"ts":"2026-11-23T09:00:00Z","operator":"alice","kind":"signed","gate":"go-live","item":1,"evidence":{...}}`
+//! The SQLite store keeps `seq`, `ts`, `operator`, `kind` as columns and the
+//! remaining fields as a JSON object in `data`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::health::PanelState;
+use crate::runbook::model::{ActionKind, GuardThen, GuardWhen};
+
+/// One panel as the console knew it at a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceEntry {
+    pub state: PanelState,
+    /// Raw unit; `None` when there is no value.
+    pub value: Option<f64>,
+}
+
+/// Keyed by panel id.
+pub type Evidence = BTreeMap<String, EvidenceEntry>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionMode {
+    Live,
+    Rehearsal,
+    Demo,
+}
+
+impl SessionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionMode::Live => "live",
+            SessionMode::Rehearsal => "rehearsal",
+            SessionMode::Demo => "demo",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Operator,
+    Guard,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    Done,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RollbackOutcome {
+    Done,
+    Failed,
+}
+
+/// A stored event: the envelope every kind shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub ts: DateTime<Utc>,
+    pub operator: String,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// Every kind and its fields. Optional extras (marked "extension") are
+/// additions the format allows; they never change a listed field's meaning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    SessionOpened {
+        runbook: String,
+        runbook_sha256: String,
+        mode: SessionMode,
+    },
+    /// Extension: journaled when a session is reopened with a changed runbook
+    /// and `--accept-runbook-change`.
+    RunbookChangeAccepted {
+        previous_sha256: String,
+        runbook_sha256: String,
+    },
+    OperatorAttached {
+        host: Option<String>,
+        /// Extension: an observer (`--read-only`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        read_only: bool,
+    },
+    OperatorDetached {
+        host: Option<String>,
+    },
+    CutoverStarted {},
+    Signed {
+        gate: String,
+        item: u32,
+        evidence: Evidence,
+    },
+    Withdrawn {
+        gate: String,
+        item: u32,
+    },
+    Vetoed {
+        gate: String,
+        item: u32,
+        reason: String,
+    },
+    VetoLifted {
+        gate: String,
+        item: u32,
+        reason: String,
+    },
+    GateGo {
+        gate: String,
+        evidence: Evidence,
+    },
+    GateReopened {
+        gate: String,
+    },
+    Refused {
+        what: String,
+        reason: String,
+    },
+    StepStarted {
+        step: String,
+    },
+    StepFinished {
+        step: String,
+        outcome: StepOutcome,
+    },
+    Paused {
+        reason: String,
+        trigger: Trigger,
+        evidence: Evidence,
+    },
+    Resumed {
+        reason: String,
+        trigger: Trigger,
+    },
+    ActionRequested {
+        action: ActionKind,
+        reason: String,
+    },
+    /// Extension: the requester withdrew a pending two-person request.
+    ActionWithdrawn {
+        action: ActionKind,
+    },
+    Expanded {
+        from_stage: Option<String>,
+        to_stage: String,
+        exposure: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+        evidence: Evidence,
+    },
+    ExpandRefused {
+        reason: String,
+    },
+    RollbackStarted {
+        trigger: Trigger,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+        evidence: Evidence,
+    },
+    RollbackFinished {
+        trigger: Trigger,
+        reason: String,
+        outcome: RollbackOutcome,
+    },
+    GuardFired {
+        panel: String,
+        when: GuardWhen,
+        then: GuardThen,
+        evidence: Evidence,
+    },
+    ActionRan {
+        /// `pause`, `resume`, `expand`, `rollback`, or `step:<id>` for a step command.
+        action: String,
+        executed: bool,
+        exit_code: Option<i32>,
+        duration_ms: u64,
+        output_tail: String,
+        /// Extension: the webhook's HTTP status, or its error text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        webhook: Option<String>,
+    },
+    Note {
+        text: String,
+    },
+    Completed {},
+    /// A kind this build does not know (a newer warroom wrote it): shown, never a crash.
+    #[serde(skip)]
+    Unknown {
+        kind: String,
+        fields: serde_json::Value,
+    },
+}
+
+impl EventBody {
+    /// The `kind` string as stored.
+    pub fn kind(&self) -> String {
+        if let EventBody::Unknown { kind, .. } = self {
+            return kind.clone();
+        }
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .unwrap_or("unknown")
+                .to_string(),
+            _ => "unknown".to_string(),
+        }
+    }
+
+    /// The fields other than `kind`, as a JSON object (the store's `data`).
+    pub fn fields(&self) -> serde_json::Value {
+        if let EventBody::Unknown { fields, .. } = self {
+            return fields.clone();
+        }
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.remove("kind");
+                serde_json::Value::Object(m)
+            }
+            _ => serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    /// Rebuild from a stored kind and its fields; an unknown or unreadable
+    /// kind becomes `Unknown` rather than an error.
+    pub fn from_parts(kind: &str, fields: serde_json::Value) -> EventBody {
+        let mut obj = match fields.clone() {
+            serde_json::Value::Object(m) => m,
+            _ => Default::default(),
+        };
+        obj.insert("kind".into(), serde_json::Value::String(kind.to_string()));
+        serde_json::from_value(serde_json::Value::Object(obj)).unwrap_or(EventBody::Unknown {
+            kind: kind.to_string(),
+            fields,
+        })
+    }
+}

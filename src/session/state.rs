@@ -1,0 +1,178 @@
+//! The cutover's state: what `reduce` builds from the journal, and what the
+//! console draws. Data only; the logic lives in `reduce.rs` and `rules.rs`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::event::{Evidence, SessionMode, StepOutcome};
+use crate::runbook::model::ActionKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Ready,
+    Running,
+    Paused,
+    RollingBack,
+    RolledBack,
+    Complete,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ready => "READY",
+            Status::Running => "RUNNING",
+            Status::Paused => "PAUSED",
+            Status::RollingBack => "ROLLING_BACK",
+            Status::RolledBack => "ROLLED_BACK",
+            Status::Complete => "COMPLETE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum GateStatus {
+    #[serde(rename = "OPEN")]
+    Open,
+    #[serde(rename = "GO")]
+    Go,
+    #[serde(rename = "NO-GO")]
+    NoGo,
+}
+
+impl GateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateStatus::Open => "OPEN",
+            GateStatus::Go => "GO",
+            GateStatus::NoGo => "NO-GO",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signature {
+    pub operator: String,
+    pub at: DateTime<Utc>,
+    pub evidence: Evidence,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Veto {
+    pub operator: String,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ItemState {
+    /// Manual items: the current signature (withdrawn removes it).
+    pub signed: Option<Signature>,
+    pub veto: Option<Veto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateState {
+    pub id: String,
+    /// 0-based here; 1-based on screen, in commands and in events.
+    pub items: Vec<ItemState>,
+    /// As last journaled (`gate_go` / `gate_reopened`).
+    pub status: GateStatus,
+    pub went_go_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Done,
+    Skipped,
+    Failed,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::Running => "running",
+            StepStatus::Done => "done",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Failed => "failed",
+        }
+    }
+}
+
+impl From<StepOutcome> for StepStatus {
+    fn from(o: StepOutcome) -> Self {
+        match o {
+            StepOutcome::Done => StepStatus::Done,
+            StepOutcome::Failed => StepStatus::Failed,
+            StepOutcome::Skipped => StepStatus::Skipped,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepState {
+    pub id: String,
+    pub status: StepStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub started_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attached {
+    pub operator: String,
+    pub host: Option<String>,
+    pub read_only: bool,
+    /// One console = one attach; an operator may have several.
+    pub consoles: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PendingAction {
+    pub action: ActionKind,
+    pub requested_by: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageVisit {
+    /// Index into `runbook.stages`.
+    pub stage: usize,
+    pub entered_at: DateTime<Utc>,
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// The whole cutover as the journal says it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct State {
+    pub mode: Option<SessionMode>,
+    pub runbook_sha256: Option<String>,
+    pub status: Status,
+    pub started_at: Option<DateTime<Utc>>,
+    /// Index into `runbook.stages`; `None` before the first expand (exposure 0).
+    pub stage: Option<usize>,
+    pub stage_entered_at: Option<DateTime<Utc>>,
+    pub stage_history: Vec<StageVisit>,
+    /// In runbook order.
+    pub gates: Vec<GateState>,
+    /// In runbook order.
+    pub steps: Vec<StepState>,
+    /// Keyed by operator name.
+    pub attached: BTreeMap<String, Attached>,
+    pub pending: Vec<PendingAction>,
+    /// Absolute deadline, fixed when the cutover starts (or by the runbook).
+    pub rollback_deadline: Option<DateTime<Utc>>,
+    /// seq of the last event folded in (0 = none).
+    pub last_seq: u64,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Last rollback outcome failed: the console shows how to retry.
+    pub rollback_failed: bool,
+}
