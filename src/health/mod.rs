@@ -3,4 +3,4 @@ pub mod state;
 pub mod status;
 
 pub use state::PanelState;
-pub use status::PanelStatus;
+pub use status::{PanelMap, PanelStatus};

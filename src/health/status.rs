@@ -45,3 +45,7 @@ impl PanelStatus {
         }
     }
 }
+
+/// Every panel's latest status, keyed by panel id: what rules, guards and
+/// evidence read.
+pub type PanelMap = std::collections::BTreeMap<String, PanelStatus>;

@@ -175,4 +175,7 @@ pub struct State {
     pub completed_at: Option<DateTime<Utc>>,
     /// Last rollback outcome failed: the console shows how to retry.
     pub rollback_failed: bool,
+    /// When each guard last fired, keyed by `guard_key` ("panel/when/then"):
+    /// lets every console agree a breach has already been acted on.
+    pub guard_last_fired: BTreeMap<String, DateTime<Utc>>,
 }
