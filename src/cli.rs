@@ -107,7 +107,7 @@ pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
     let deadline = match c.rollback_deadline {
         None => "none".to_string(),
         Some(runbook::model::Deadline::After(d)) => {
-            format!("{} after start", humantime::format_duration(d))
+            format!("{} after start", runbook::duration::format_duration(d))
         }
         Some(runbook::model::Deadline::At(t)) => t.to_rfc3339(),
     };

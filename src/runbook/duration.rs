@@ -16,6 +16,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// The inverse, in the runbook's own units: "36h", "1h30m", "500ms", "0s".
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s"), (ms, "ms")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -33,6 +49,22 @@ mod tests {
         ];
         for (text, ms) in cases {
             assert_eq!(parse_duration(text).unwrap().as_millis(), ms, "{text}");
+        }
+    }
+
+    #[test]
+    fn formats_back_to_runbook_units() {
+        for text in [
+            "500ms",
+            "30s",
+            "10m",
+            "4h",
+            "1h30m",
+            "36h",
+            "0s",
+            "1m30s500ms",
+        ] {
+            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
         }
     }
 
