@@ -49,9 +49,9 @@ pub fn locate(text: &str, key_start: usize) -> Option<Entry> {
 
 fn describe(path: &str, array: bool) -> String {
     match (path.is_empty(), array) {
-        (true, _) => "the top level".to_string(),
-        (false, true) => format!("[[{path}]]"),
-        (false, false) => format!("[{path}]"),
+        (true, _) => "at the top level".to_string(),
+        (false, true) => format!("in [[{path}]]"),
+        (false, false) => format!("in [{path}]"),
     }
 }
 
@@ -95,7 +95,7 @@ fn find_in_inline(table: &toml_edit::InlineTable, path: &str, at: usize) -> Opti
         if key.span().is_some_and(|s| s.start == at) {
             let end = extent(item).map_or(at, |e| e.end).max(at);
             return Some(Entry {
-                table: format!("`{path}`"),
+                table: format!("in `{path}`"),
                 extent: at..end,
             });
         }
@@ -173,7 +173,7 @@ pub fn diagnostic(
     let entry = span.as_ref().and_then(|s| locate(text, s.start));
     let place = entry
         .as_ref()
-        .map(|e| format!(" in {}", e.table))
+        .map(|e| format!(" {}", e.table))
         .unwrap_or_default();
     let mut msg = format!("unknown key `{key}`{place}");
     let label;
@@ -229,13 +229,13 @@ mod tests {
         let text = "[a]\nx = [\n 1,\n 2]\ny = 1\n[[b]]\nz = 1\n[c.d]\nw = 1\nv = 2\n";
         let x = text.find("x =").unwrap();
         let e = locate(text, x).unwrap();
-        assert_eq!(e.table, "[a]");
+        assert_eq!(e.table, "in [a]");
         assert_eq!(&text[e.extent.clone()], "x = [\n 1,\n 2]");
         let z = text.find("z =").unwrap();
-        assert_eq!(locate(text, z).unwrap().table, "[[b]]");
+        assert_eq!(locate(text, z).unwrap().table, "in [[b]]");
         let d = text.find("d]").unwrap();
         let e = locate(text, d).unwrap();
-        assert_eq!(e.table, "[c]");
+        assert_eq!(e.table, "in [c]");
         assert!(text[e.extent].ends_with("v = 2"));
     }
 

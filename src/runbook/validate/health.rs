@@ -156,9 +156,11 @@ fn query(cx: &mut Ctx, p: &RawPanel, kind: SourceKind) -> Query {
         SourceKind::Json => (Some("pointer"), "json"),
         SourceKind::Http => (None, "http"),
     };
+    let mut misplaced = false;
     for (key, value) in keys {
         if let Some(v) = value {
             if Some(key) != wanted {
+                misplaced = true;
                 let hint = match wanted {
                     Some(w) => format!("a {type_name} source takes `{w}`"),
                     None => {
@@ -192,6 +194,9 @@ fn query(cx: &mut Ctx, p: &RawPanel, kind: SourceKind) -> Query {
         .find(|(k, _)| *k == wanted)
         .and_then(|(_, v)| v.as_ref());
     let Some(value) = value else {
+        if misplaced {
+            return Query::Http; // the misplaced key's error already says what to write
+        }
         cx.error(
             p.id.span(),
             format!("panel `{id}`: a {type_name} source needs `{wanted}` (what to read)"),
