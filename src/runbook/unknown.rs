@@ -99,10 +99,10 @@ fn find_in_inline(table: &toml_edit::InlineTable, path: &str, at: usize) -> Opti
                 extent: at..end,
             });
         }
-        if let Item::Value(Value::InlineTable(t)) = item {
-            if let Some(found) = find_in_inline(t, &join(path, name), at) {
-                return Some(found);
-            }
+        if let Item::Value(Value::InlineTable(t)) = item
+            && let Some(found) = find_in_inline(t, &join(path, name), at)
+        {
+            return Some(found);
         }
     }
     None
