@@ -38,7 +38,10 @@ fn load_and_render(text: &str, path: &Path) {
             assert!(!err.diagnostics.is_empty(), "a refusal without a reason");
             for d in &err.diagnostics {
                 if let Some(span) = &d.span {
-                    assert!(span.start <= text.len(), "span {span:?} past the end: {d:?}");
+                    assert!(
+                        span.start <= text.len(),
+                        "span {span:?} past the end: {d:?}"
+                    );
                 }
             }
             let out = err.render(false);

@@ -39,12 +39,18 @@ pub fn suggest<'a>(key: &str, expected: &'a [String]) -> Option<&'a str> {
 pub struct Entry {
     pub table: String,
     pub extent: Range<usize>,
+    /// Inside `{ ... }`: removing it must also remove a comma.
+    pub inline: bool,
 }
 
 /// Find the entry whose key starts at `key_start`.
 pub fn locate(text: &str, key_start: usize) -> Option<Entry> {
     let doc = ImDocument::parse(text).ok()?;
-    find_in_table(doc.as_table(), "", false, key_start)
+    let mut entry = find_in_table(doc.as_table(), "", false, key_start)?;
+    if entry.inline && text.get(entry.extent.clone()).is_some() {
+        entry.extent = with_separator(text, entry.extent);
+    }
+    Some(entry)
 }
 
 fn describe(path: &str, array: bool) -> String {
@@ -72,6 +78,7 @@ fn find_in_table(table: &Table, path: &str, array: bool, at: usize) -> Option<En
             return Some(Entry {
                 table: describe(path, array),
                 extent: start..end,
+                inline: false,
             });
         }
         let found = match item {
@@ -97,6 +104,7 @@ fn find_in_inline(table: &toml_edit::InlineTable, path: &str, at: usize) -> Opti
             return Some(Entry {
                 table: format!("in `{path}`"),
                 extent: at..end,
+                inline: true,
             });
         }
         if let Item::Value(Value::InlineTable(t)) = item
@@ -106,6 +114,21 @@ fn find_in_inline(table: &toml_edit::InlineTable, path: &str, at: usize) -> Opti
         }
     }
     None
+}
+
+/// Widen an inline-table entry's range to one neighbouring comma, so that
+/// blanking it leaves valid TOML (no trailing or doubled comma).
+fn with_separator(text: &str, range: Range<usize>) -> Range<usize> {
+    let before = text[..range.start].trim_end();
+    if before.ends_with(',') {
+        return before.len() - 1..range.end;
+    }
+    let after = &text[range.end..];
+    let trimmed = after.trim_start();
+    if trimmed.starts_with(',') {
+        return range.start..range.end + (after.len() - trimmed.len()) + 1;
+    }
+    range
 }
 
 /// The smallest range covering an item and everything under it (a
@@ -237,6 +260,23 @@ mod tests {
         let e = locate(text, d).unwrap();
         assert_eq!(e.table, "in [c]");
         assert!(text[e.extent].ends_with("v = 2"));
+    }
+
+    #[test]
+    fn inline_entries_take_a_comma_with_them() {
+        for text in [
+            "w = { url = \"u\", methd = \"POST\" }\n",
+            "w = { methd = \"POST\", url = \"u\" }\n",
+            "w = { methd = \"POST\" }\n",
+        ] {
+            let at = text.find("methd").unwrap();
+            let e = locate(text, at).unwrap();
+            assert!(e.inline);
+            let mut t = text.to_string();
+            blank(&mut t, e.extent);
+            let doc: toml::Table = toml::from_str(&t).unwrap_or_else(|err| panic!("{t:?}: {err}"));
+            assert!(doc["w"].get("methd").is_none(), "{t:?}");
+        }
     }
 
     #[test]
