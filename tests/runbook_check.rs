@@ -260,6 +260,26 @@ fn several_mistakes_are_all_reported_in_one_run() {
 }
 
 #[test]
+fn a_typo_an_unknown_role_and_a_bad_duration_are_three_errors() {
+    let err = load_fixture("typo-role-duration.toml").unwrap_err();
+    let found = errors(&err);
+    assert_eq!(
+        found,
+        vec![
+            (
+                "unknown key `fial` in [[panels]]: did you mean `fail`?".to_string(),
+                Some((23, 1))
+            ),
+            ("unknown role `dba`: did you mean `db`?".to_string(), Some((28, 9))),
+            (
+                "expect: invalid duration \"15\": expected a number and a unit such as \"500ms\", \"30s\", \"10m\" or \"1h30m\"".to_string(),
+                Some((29, 10))
+            ),
+        ]
+    );
+}
+
+#[test]
 fn rendered_errors_start_with_file_line_col_and_show_a_caret() {
     let err = load_fixture("unknown-key.toml").unwrap_err();
     let text = err.render(false);
