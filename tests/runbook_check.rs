@@ -96,6 +96,20 @@ fn shipped_runbooks_keep_their_shape() {
 }
 
 #[test]
+fn the_readme_example_runbook_is_valid() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("```toml\n")
+        .expect("a toml example in README.md")
+        + 8;
+    let len = readme[start..].find("```").unwrap();
+    let example = &readme[start..start + len];
+    if let Err(e) = runbook::load_str(example, &root().join("README.md"), &|_| None) {
+        panic!("README example:\n{}", e.render(false));
+    }
+}
+
+#[test]
 fn the_minimal_fixture_is_valid_so_each_broken_one_fails_for_its_own_mistake() {
     let loaded = load_fixture("minimal.toml").unwrap();
     assert!(loaded.warnings.is_empty());
