@@ -86,7 +86,7 @@ fn find_in_table(table: &Table, path: &str, array: bool, at: usize) -> Option<En
             Item::ArrayOfTables(a) => a
                 .iter()
                 .find_map(|t| find_in_table(t, &join(path, name), true, at)),
-            Item::Value(Value::InlineTable(t)) => find_in_inline(t, &join(path, name), at),
+            Item::Value(v) => find_in_value(v, &join(path, name), at),
             _ => None,
         };
         if found.is_some() {
@@ -107,13 +107,22 @@ fn find_in_inline(table: &toml_edit::InlineTable, path: &str, at: usize) -> Opti
                 inline: true,
             });
         }
-        if let Item::Value(Value::InlineTable(t)) = item
-            && let Some(found) = find_in_inline(t, &join(path, name), at)
+        if let Item::Value(v) = item
+            && let Some(found) = find_in_value(v, &join(path, name), at)
         {
             return Some(found);
         }
     }
     None
+}
+
+/// Inline tables, also inside arrays (`items = [{ text = "..", rol = "ic" }]`).
+fn find_in_value(value: &Value, path: &str, at: usize) -> Option<Entry> {
+    match value {
+        Value::InlineTable(t) => find_in_inline(t, path, at),
+        Value::Array(a) => a.iter().find_map(|v| find_in_value(v, path, at)),
+        _ => None,
+    }
 }
 
 /// Widen an inline-table entry's range to one neighbouring comma, so that
@@ -277,6 +286,16 @@ mod tests {
             let doc: toml::Table = toml::from_str(&t).unwrap_or_else(|err| panic!("{t:?}: {err}"));
             assert!(doc["w"].get("methd").is_none(), "{t:?}");
         }
+    }
+
+    #[test]
+    fn finds_keys_in_inline_tables_inside_arrays() {
+        let text = "[[g]]\nitems = [{ text = \"a\" }, { text = \"b\", rol = \"ic\" }]\n";
+        let e = locate(text, text.find("rol").unwrap()).unwrap();
+        assert_eq!(e.table, "in `g.items`");
+        let mut t = text.to_string();
+        blank(&mut t, e.extent);
+        assert!(toml::from_str::<toml::Table>(&t).is_ok(), "{t:?}");
     }
 
     #[test]
