@@ -201,14 +201,8 @@ impl Session {
         let decision = decide(&runbook, &self.state, cmd, &operator, panels, now, seen);
         let (bodies, refusal) = match decision {
             Decision::Apply(mut bodies) => {
-                let more = follow_ups_after(
-                    &runbook,
-                    &self.state,
-                    &bodies,
-                    &operator,
-                    Some(panels),
-                    now,
-                );
+                let more =
+                    follow_ups_after(&runbook, &self.state, &bodies, &operator, Some(panels), now);
                 bodies.extend(more);
                 (bodies, None)
             }

@@ -36,7 +36,10 @@ impl Seen {
 pub enum Decision {
     Apply(Vec<EventBody>),
     /// Journaled as-is (`refused` or `expand_refused`).
-    Refuse { reason: String, event: EventBody },
+    Refuse {
+        reason: String,
+        event: EventBody,
+    },
 }
 
 fn refuse(cmd: &Command, reason: impl Into<String>) -> Decision {
@@ -208,9 +211,16 @@ pub fn decide(
                 trigger: Trigger::Operator,
             }])
         }
-        Command::Expand { override_reason } => {
-            decide_expand(runbook, state, cmd, operator, panels, now, seen, override_reason)
-        }
+        Command::Expand { override_reason } => decide_expand(
+            runbook,
+            state,
+            cmd,
+            operator,
+            panels,
+            now,
+            seen,
+            override_reason,
+        ),
         Command::Rollback {
             reason,
             override_reason,
@@ -225,8 +235,7 @@ pub fn decide(
             if let Some(r) = rules::rollback_refusal(state, now, ovr) {
                 return refuse(cmd, r.reason);
             }
-            if let Some(d) =
-                two_person(runbook, state, cmd, ActionKind::Rollback, operator, reason)
+            if let Some(d) = two_person(runbook, state, cmd, ActionKind::Rollback, operator, reason)
             {
                 return d;
             }

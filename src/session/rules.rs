@@ -243,7 +243,10 @@ pub fn expand_refusals(
         Status::Ready => out.push(Refusal::hard("cutover not started (begin first)")),
         Status::Paused => out.push(Refusal::soft("cutover is PAUSED")),
         Status::RollingBack | Status::RolledBack | Status::Complete => {
-            out.push(Refusal::hard(format!("cutover is {}", state.status.as_str())));
+            out.push(Refusal::hard(format!(
+                "cutover is {}",
+                state.status.as_str()
+            )));
         }
         Status::Running => {}
     }
@@ -324,3 +327,7 @@ pub fn rollback_refusal(
     None
 }
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "rules_tests.rs"]
+mod tests;
