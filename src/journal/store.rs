@@ -55,8 +55,8 @@ pub enum JournalError {
     Create { path: PathBuf, cause: String },
     #[error("{path}: cannot open the journal for writing: {cause}")]
     Open { path: PathBuf, cause: String },
-    #[error("{path}: journal busy: another console held the write lock for more than 5s")]
-    Busy { path: PathBuf },
+    #[error("{path}: journal busy: another console held the write lock for more than 5s ({cause})")]
+    Busy { path: PathBuf, cause: String },
     #[error("{path}: journal error: {cause}")]
     Sqlite { path: PathBuf, cause: String },
 }
@@ -67,7 +67,10 @@ impl JournalError {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             match f.code {
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
-                    return JournalError::Busy { path };
+                    return JournalError::Busy {
+                        path,
+                        cause: e.to_string(),
+                    };
                 }
                 rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
                     return JournalError::Corrupt {
@@ -364,8 +367,22 @@ fn decode(
     })
 }
 
+/// Wait for the write lock by polling every ~1 ms for about 5 s. SQLite's
+/// default handler backs off to 100 ms sleeps, and a console polling that
+/// slowly can starve behind busy writers (seen with three processes
+/// appending in a loop); the lock is free only between transactions.
+fn busy_wait(count: i32) -> bool {
+    let limit = (BUSY_TIMEOUT.as_micros() / 1000) as i32;
+    if count >= limit {
+        return false;
+    }
+    // A little jitter so several waiters do not poll in lockstep.
+    std::thread::sleep(Duration::from_micros(700 + (count as u64 % 7) * 100));
+    true
+}
+
 fn configure(conn: &Connection, path: &Path) -> Result<(), JournalError> {
-    conn.busy_timeout(BUSY_TIMEOUT)
+    conn.busy_handler(Some(busy_wait))
         .map_err(|e| JournalError::sqlite(path, e))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
@@ -419,7 +436,7 @@ fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
         path: path.to_path_buf(),
         cause: e.to_string(),
     })?;
-    conn.busy_timeout(BUSY_TIMEOUT)
+    conn.busy_handler(Some(busy_wait))
         .map_err(|e| JournalError::sqlite(path, e))?;
     verify(&conn, path)?;
     Ok(conn)
