@@ -146,7 +146,7 @@ fn parse_command(line: &str) -> Command {
     }
 }
 
-fn run_scenario(file: &Path) {
+fn run_scenario(file: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
     let text = std::fs::read_to_string(file).unwrap();
     let sc: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let name = file.file_name().unwrap().to_string_lossy().to_string();
@@ -261,6 +261,7 @@ fn run_scenario(file: &Path) {
             "{name}: console {console} vs replay"
         );
     }
+    (dir, journal)
 }
 
 #[test]
@@ -280,4 +281,55 @@ fn scenarios() {
     for f in files {
         run_scenario(&f);
     }
+}
+
+fn scenario_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(name)
+}
+
+fn report_text(
+    journal: &Path,
+    format: warroom::report::Format,
+    runbook: Option<&Runbook>,
+) -> String {
+    let mut out = Vec::new();
+    warroom::report::run_with(journal, format, runbook, &mut out).unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .replace(&journal.display().to_string(), "<journal>")
+}
+
+#[test]
+fn report_markdown_and_jsonl_golden() {
+    let (_dir, journal) = run_scenario(&scenario_path("01_happy_path.toml"));
+    let rb = sample_runbook();
+    insta::assert_snapshot!(
+        "happy_path_markdown",
+        report_text(&journal, warroom::report::Format::Markdown, Some(&rb))
+    );
+    let jsonl = report_text(&journal, warroom::report::Format::Jsonl, None);
+    insta::assert_snapshot!("happy_path_jsonl", jsonl);
+    // Every line is JSON with the envelope; seq is gapless; ts is UTC with Z.
+    for (i, l) in jsonl.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["seq"], (i + 1) as u64);
+        assert!(v["ts"].as_str().unwrap().ends_with('Z'));
+        assert!(v["operator"].is_string() && v["kind"].is_string());
+    }
+}
+
+#[test]
+fn report_says_when_the_runbook_is_gone() {
+    let (_dir, journal) = run_scenario(&scenario_path("03_pause_and_two_person_rollback.toml"));
+    let mut out = Vec::new();
+    warroom::report::run(&journal, warroom::report::Format::Markdown, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("runbook runbooks/billing-v2.toml no longer exists"),
+        "{text}"
+    );
+    assert!(text.contains("## Timeline (UTC)"));
+    assert!(text.contains("rollback started by operator: confirmed"));
 }
