@@ -53,7 +53,7 @@ pub enum JournalError {
     Missing { path: PathBuf },
     #[error("{path}: cannot create the journal: {cause}")]
     Create { path: PathBuf, cause: String },
-    #[error("{path}: cannot open the journal for writing: {cause}")]
+    #[error("{path}: cannot open the journal: {cause}")]
     Open { path: PathBuf, cause: String },
     #[error("{path}: journal busy: another console held the write lock for more than 5s ({cause})")]
     Busy { path: PathBuf, cause: String },
@@ -428,11 +428,33 @@ fn read_up_to(f: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| JournalError::Open {
+    match open_ro_with(path, false) {
+        // A WAL journal in a folder we cannot write (an archived record,
+        // another team's copy) cannot get its `-shm` file; when no `-wal`
+        // is there either, nobody is writing, and the file can be read as
+        // immutable.
+        Err(JournalError::Open { .. }) if !wal_sidecar(path, "-wal").exists() => {
+            open_ro_with(path, true)
+        }
+        other => other,
+    }
+}
+
+fn wal_sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+fn open_ro_with(path: &Path, immutable: bool) -> Result<Connection, JournalError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let opened = if immutable {
+        let uri = format!("file:{}?immutable=1", uri_escape(&path.to_string_lossy()));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
+    };
+    let conn = opened.map_err(|e| JournalError::Open {
         path: path.to_path_buf(),
         cause: e.to_string(),
     })?;
@@ -440,6 +462,18 @@ fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
         .map_err(|e| JournalError::sqlite(path, e))?;
     verify(&conn, path)?;
     Ok(conn)
+}
+
+/// Percent-encode what a SQLite URI filename treats specially.
+fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Is this ours, and a version we understand? Reads only.
