@@ -323,6 +323,12 @@ fn report_markdown_and_jsonl_golden() {
         "happy_path_markdown",
         report_text(&journal, warroom::report::Format::Markdown, Some(&rb))
     );
+    let timings = warroom::report::rehearsal_timings(&journal).unwrap();
+    assert_eq!(
+        timings["freeze"],
+        std::time::Duration::from_secs(11 * 60 + 50)
+    );
+    assert_eq!(timings["backfill"], std::time::Duration::from_secs(50));
     let jsonl = report_text(&journal, warroom::report::Format::Jsonl, None);
     insta::assert_snapshot!("happy_path_jsonl", jsonl);
     // Every line is JSON with the envelope; seq is gapless; ts is UTC with Z.
