@@ -643,16 +643,39 @@ pub fn network_fs_warning(path: &Path) -> Option<String> {
     };
     let st = nix::sys::statfs::statfs(&probe).ok()?;
     #[allow(clippy::unnecessary_cast)]
-    let magic = st.filesystem_type().0 as i64;
-    let name = match magic {
-        0x6969 => "NFS",
-        0x517B => "SMB",
-        0xFF53_4D42 => "CIFS",
-        0xFE53_4D42 => "SMB2",
-        _ => return None,
-    };
+    let name = network_fs_name(st.filesystem_type().0 as i64)?;
     Some(format!(
         "{}: the journal is on a network filesystem ({name}); SQLite locking is unreliable there, and consoles on other hosts would corrupt it. Put the journal on a local disk of the shared host (--journal PATH).",
         path.display()
     ))
+}
+
+/// statfs magic numbers of filesystems where SQLite's WAL is unsafe.
+fn network_fs_name(magic: i64) -> Option<&'static str> {
+    match magic {
+        0x6969 => Some("NFS"),
+        0x517B => Some("SMB"),
+        0xFF53_4D42 => Some("CIFS"),
+        0xFE53_4D42 => Some("SMB2"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_filesystems_are_recognised_by_magic() {
+        assert_eq!(network_fs_name(0x6969), Some("NFS"));
+        assert_eq!(network_fs_name(0xFF53_4D42), Some("CIFS"));
+        assert_eq!(network_fs_name(0xFE53_4D42), Some("SMB2"));
+        assert_eq!(network_fs_name(0xEF53), None, "ext4");
+        assert_eq!(network_fs_name(0x0102_1994), None, "tmpfs");
+    }
+
+    #[test]
+    fn uri_escaping_keeps_odd_paths_readable() {
+        assert_eq!(uri_escape("/a b/x?y#z%.db"), "/a b/x%3Fy%23z%25.db");
+    }
 }
