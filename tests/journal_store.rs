@@ -436,3 +436,32 @@ fn read_only_folder_is_an_error_naming_the_path() {
 }
 
 use std::os::unix::process::CommandExt;
+
+#[test]
+fn kinds_from_a_newer_warroom_survive_the_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.db");
+    let (mut j, _) = Journal::open(&path).unwrap();
+    let future = EventBody::Unknown {
+        kind: "blast_radius_checked".into(),
+        fields: serde_json::json!({"tenants": 12, "ok": true}),
+    };
+    let stored = j
+        .append(&[
+            NewEvent {
+                ts: Utc::now(),
+                operator: "alice".into(),
+                body: future.clone(),
+            },
+            note("alice", "after".into()),
+        ])
+        .unwrap();
+    let read = all_events(&path);
+    assert_eq!(read, stored);
+    assert_eq!(read[0].body, future);
+    let line = warroom::report::jsonl::line(&read[0]);
+    assert!(
+        line.contains(r#""kind":"blast_radius_checked","ok":true,"tenants":12"#),
+        "{line}"
+    );
+}
