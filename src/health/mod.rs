@@ -5,6 +5,7 @@
 //! fetches on their schedules in tokio tasks and sends statuses as messages;
 //! `probe` polls every panel once for `warroom check --probe`.
 pub mod evaluate;
+pub mod exposition;
 pub mod state;
 pub mod status;
 pub mod units;
