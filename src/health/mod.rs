@@ -6,6 +6,7 @@
 //! `probe` polls every panel once for `warroom check --probe`.
 pub mod evaluate;
 pub mod exposition;
+pub mod source;
 pub mod state;
 pub mod status;
 pub mod units;
