@@ -249,5 +249,6 @@ fn to_chrono(d: Duration) -> chrono::Duration {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[path = "evaluate_tests.rs"]
 mod tests;

@@ -147,14 +147,21 @@ impl<'a> Cursor<'a> {
             self.at += 1;
             Ok(())
         } else {
-            Err(format!("expected '{}' at column {}", b as char, self.at + 1))
+            Err(format!(
+                "expected '{}' at column {}",
+                b as char,
+                self.at + 1
+            ))
         }
     }
 
     fn ident(&mut self, colon: bool) -> Option<&'a str> {
         let start = self.at;
         let ok = |c: u8, first: bool| {
-            c.is_ascii_alphabetic() || c == b'_' || (colon && c == b':') || (!first && c.is_ascii_digit())
+            c.is_ascii_alphabetic()
+                || c == b'_'
+                || (colon && c == b':')
+                || (!first && c.is_ascii_digit())
         };
         while let Some(c) = self.peek() {
             if !ok(c, self.at == start) {
@@ -291,11 +298,17 @@ fn number(s: &str) -> Option<f64> {
         "+Inf" | "Inf" => Some(f64::INFINITY),
         "-Inf" => Some(f64::NEG_INFINITY),
         // Rust also reads "inf", "nan", "infinity": not exposition syntax.
-        _ if s.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') => None,
+        _ if s
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') =>
+        {
+            None
+        }
         _ => s.parse().ok(),
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 #[path = "exposition_tests.rs"]
 mod tests;

@@ -22,7 +22,10 @@ fn parses_the_reference_page() {
     let s = parse(PAGE).unwrap();
     assert_eq!(s.len(), 9);
     assert_eq!(s[0].name, "http_requests_total");
-    assert_eq!(s[0].labels, vec![("method", "post".into()), ("code", "200".into())]);
+    assert_eq!(
+        s[0].labels,
+        vec![("method", "post".into()), ("code", "200".into())]
+    );
     assert_eq!(s[0].value, 1027.0);
     assert_eq!(s[0].timestamp, Some(1395066363000.0));
     assert_eq!(s[1].value, 3.0);
@@ -50,13 +53,20 @@ fn openmetrics_created_exemplars_and_eof() {
     assert_eq!(s[0].value, 1366.0);
     assert_eq!(s[2].timestamp, Some(1520879607.789));
     let sel = Selector::parse(r#"acme_http_router_request_total{method="GET"}"#).unwrap();
-    assert_eq!(sel.pick(&s), Ok(1366.0), "the _created series is not picked");
+    assert_eq!(
+        sel.pick(&s),
+        Ok(1366.0),
+        "the _created series is not picked"
+    );
 }
 
 #[test]
 fn strictness_by_table() {
     let table: &[(&str, &str)] = &[
-        ("x{a=\"b\\t\"} 1", "line 1: invalid escape in label value at column 7"),
+        (
+            "x{a=\"b\\t\"} 1",
+            "line 1: invalid escape in label value at column 7",
+        ),
         ("x{a=\"b} 1", "line 1: unterminated label value"),
         ("x 1\ny{a=b} 2", "line 2: expected '\"' at column 5"),
         ("x", "line 1: x: missing value"),
@@ -65,13 +75,22 @@ fn strictness_by_table() {
         ("x 1 2 3", "line 1: x: unexpected text after the value"),
         ("x 1 later", "line 1: x: invalid timestamp \"later\""),
         ("9x 1", "line 1: expected a metric name at column 1"),
-        ("x{a=\"1\" b=\"2\"} 1", "line 1: expected ',' or '}' at column 9"),
+        (
+            "x{a=\"1\" b=\"2\"} 1",
+            "line 1: expected ',' or '}' at column 9",
+        ),
         ("# EOF\nx 1", "line 2: content after # EOF (line 1)"),
-        ("<html><body>oops</body></html>", "line 1: expected a metric name at column 1"),
+        (
+            "<html><body>oops</body></html>",
+            "line 1: expected a metric name at column 1",
+        ),
     ];
     for (page, want) in table {
         let got = parse(page).unwrap_err();
-        assert!(got.starts_with(want), "{page:?}: got {got:?}, want {want:?}");
+        assert!(
+            got.starts_with(want),
+            "{page:?}: got {got:?}, want {want:?}"
+        );
     }
 }
 
@@ -89,7 +108,10 @@ fn selector_picks_exactly_one() {
     let s = parse(PAGE).unwrap();
     let pick = |sel: &str| Selector::parse(sel).unwrap().pick(&s);
     assert_eq!(pick(r#"http_requests_total{code="400"}"#), Ok(3.0));
-    assert_eq!(pick(r#"http_request_duration_seconds{quantile="0.99"}"#), Ok(0.312));
+    assert_eq!(
+        pick(r#"http_request_duration_seconds{quantile="0.99"}"#),
+        Ok(0.312)
+    );
     assert_eq!(pick("metric_without_timestamp_and_labels"), Ok(12.47));
     assert_eq!(
         pick(r#"msdos_file_access_time_seconds{path="C:\\DIR\\FILE.TXT"}"#),
@@ -103,8 +125,14 @@ fn selector_picks_exactly_one() {
         pick(r#"http_requests_total{code="500"}"#),
         Err(r#"no series matches http_requests_total{code="500"}"#.into())
     );
-    assert_eq!(pick("http_requests"), Err("no series matches http_requests".into()));
-    assert!(pick("not_a_number").unwrap().is_nan(), "NaN is passed on for the evaluator to reject");
+    assert_eq!(
+        pick("http_requests"),
+        Err("no series matches http_requests".into())
+    );
+    assert!(
+        pick("not_a_number").unwrap().is_nan(),
+        "NaN is passed on for the evaluator to reject"
+    );
 }
 
 #[test]

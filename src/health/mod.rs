@@ -6,6 +6,8 @@
 //! `probe` polls every panel once for `warroom check --probe`.
 pub mod evaluate;
 pub mod exposition;
+pub mod poller;
+pub mod probe;
 pub mod source;
 pub mod state;
 pub mod status;

@@ -42,7 +42,11 @@ fn number_at(doc: &Value, what: &What) -> Result<f64, String> {
     };
     let found = match doc.pointer(p) {
         None => return Err(format!("nothing at {p}")),
-        Some(Value::Number(n)) => return n.as_f64().ok_or_else(|| format!("{p}: {n} is out of range")),
+        Some(Value::Number(n)) => {
+            return n
+                .as_f64()
+                .ok_or_else(|| format!("{p}: {n} is out of range"));
+        }
         Some(Value::Null) => "null".to_string(),
         Some(Value::Bool(b)) => format!("a boolean ({b})"),
         Some(Value::String(s)) => format!("a string ({})", preview(s)),
@@ -76,11 +80,23 @@ mod tests {
         let at = |p: &str| number_at(&doc, &What::Pointer(p.into()));
         assert_eq!(at("/mismatches"), Ok(0.0));
         assert_eq!(at("/a/b/0"), Ok(1.5));
-        assert_eq!(at("/a/b/1"), Err("/a/b/1 is a string (\"x\"), not a number".into()));
+        assert_eq!(
+            at("/a/b/1"),
+            Err("/a/b/1 is a string (\"x\"), not a number".into())
+        );
         assert_eq!(at("/a/b/2"), Err("/a/b/2 is null, not a number".into()));
-        assert_eq!(at("/a/b/3"), Err("/a/b/3 is a boolean (true), not a number".into()));
-        assert_eq!(at("/a/b/4"), Err("/a/b/4 is an object, not a number".into()));
-        assert_eq!(at("/a/b"), Err("/a/b is an array of 5, not a number".into()));
+        assert_eq!(
+            at("/a/b/3"),
+            Err("/a/b/3 is a boolean (true), not a number".into())
+        );
+        assert_eq!(
+            at("/a/b/4"),
+            Err("/a/b/4 is an object, not a number".into())
+        );
+        assert_eq!(
+            at("/a/b"),
+            Err("/a/b is an array of 5, not a number".into())
+        );
         assert_eq!(at("/missing"), Err("nothing at /missing".into()));
         assert_eq!(at("mismatches"), Err("nothing at mismatches".into()));
     }

@@ -91,7 +91,11 @@ fn value_of(data: Option<Data>) -> Result<f64, String> {
                 Some((_, v)) => v,
                 None => return Err("series has no plain value (histogram?)".into()),
             },
-            n => return Err(format!("query returned {n} series; wrap it in sum() or max()")),
+            n => {
+                return Err(format!(
+                    "query returned {n} series; wrap it in sum() or max()"
+                ));
+            }
         },
         Some(Data::Matrix(_)) => {
             return Err("query returned a range vector; use an instant query".into());
@@ -114,17 +118,38 @@ mod tests {
     #[test]
     fn results_by_table() {
         let table: &[(&str, Result<f64, &str>)] = &[
-            (r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1.5,"0.25"]}]}}"#, Ok(0.25)),
-            (r#"{"status":"success","data":{"resultType":"scalar","result":[1.5,"3"]}}"#, Ok(3.0)),
-            (r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#, Err("no data")),
-            (r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"1"},"value":[1,"1"]},{"metric":{"a":"2"},"value":[1,"2"]},{"metric":{"a":"3"},"value":[1,"3"]}]}}"#, Err("query returned 3 series; wrap it in sum() or max()")),
-            (r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#, Err("query returned a range vector; use an instant query")),
-            (r#"{"status":"success","data":{"resultType":"string","result":[1,"x"]}}"#, Err("query returned a string, not a number")),
+            (
+                r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1.5,"0.25"]}]}}"#,
+                Ok(0.25),
+            ),
+            (
+                r#"{"status":"success","data":{"resultType":"scalar","result":[1.5,"3"]}}"#,
+                Ok(3.0),
+            ),
+            (
+                r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+                Err("no data"),
+            ),
+            (
+                r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"1"},"value":[1,"1"]},{"metric":{"a":"2"},"value":[1,"2"]},{"metric":{"a":"3"},"value":[1,"3"]}]}}"#,
+                Err("query returned 3 series; wrap it in sum() or max()"),
+            ),
+            (
+                r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#,
+                Err("query returned a range vector; use an instant query"),
+            ),
+            (
+                r#"{"status":"success","data":{"resultType":"string","result":[1,"x"]}}"#,
+                Err("query returned a string, not a number"),
+            ),
         ];
         for (body, want) in table {
             assert_eq!(parse(body), want.map_err(str::to_string), "{body}");
         }
         assert!(parse(r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"NaN"]}]}}"#).unwrap().is_nan());
-        assert_eq!(parse(r#"{"status":"success","data":{"resultType":"scalar","result":[1,"+Inf"]}}"#), Ok(f64::INFINITY));
+        assert_eq!(
+            parse(r#"{"status":"success","data":{"resultType":"scalar","result":[1,"+Inf"]}}"#),
+            Ok(f64::INFINITY)
+        );
     }
 }

@@ -6,11 +6,17 @@ use crate::health::evaluate::Poll;
 use crate::health::exposition::{self, Sample};
 
 /// Prefer the classic text format; OpenMetrics text is parsed as well.
-const ACCEPT: &str = "text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
+const ACCEPT: &str =
+    "text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1";
 
 pub(super) async fn poll(f: &Fetcher, job: &Job) -> Vec<Poll> {
     let body = f.fetch_body(job, ACCEPT).await.and_then(|b| {
-        String::from_utf8(b).map_err(|e| format!("body is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+        String::from_utf8(b).map_err(|e| {
+            format!(
+                "body is not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            )
+        })
     });
     let page = body
         .as_deref()
