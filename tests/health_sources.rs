@@ -645,3 +645,33 @@ fn poller_cpu_ticks() -> u64 {
     }
     total
 }
+
+#[test]
+fn probe_exit_code_is_zero_only_when_every_panel_has_a_value() {
+    // `run` builds its own runtime; the server gets another one.
+    let server = tokio::runtime::Runtime::new().unwrap();
+    let (base, _) = server.block_on(serve());
+    let sources = format!(
+        "[sources.doc]\ntype = \"json\"\nurl = \"{base}/json\"\n[sources.down]\ntype = \"http\"\nurl = \"{base}/down\"\n\n"
+    );
+    let answered = runbook(&format!(
+        "{sources}{}{}",
+        panel("lag", "doc", "pointer = '/lag/p99'", "fail = \"> 1\""),
+        panel("legacy", "down", "", ""),
+    ));
+    assert_eq!(
+        warroom::health::probe::run(&answered, false),
+        0,
+        "FAIL is an answer"
+    );
+    let silent = runbook(&format!(
+        "{sources}{}{}",
+        panel("lag", "doc", "pointer = '/lag/p99'", ""),
+        panel("missing", "doc", "pointer = '/nope'", ""),
+    ));
+    assert_eq!(
+        warroom::health::probe::run(&silent, true),
+        1,
+        "an ERROR panel fails the probe"
+    );
+}
