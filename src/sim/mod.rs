@@ -108,14 +108,13 @@ impl SimHandle {
             let _ = stop.send(());
         }
         self.ticker.abort();
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
                 .await
                 .is_err()
-            {
-                server.abort();
-                let _ = server.await;
-            }
+        {
+            server.abort();
+            let _ = server.await;
         }
     }
 }
