@@ -324,11 +324,17 @@ async fn fail(
     (StatusCode::INTERNAL_SERVER_ERROR, "boom: database on fire")
 }
 
+async fn hang() -> StatusCode {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    StatusCode::OK
+}
+
 async fn server() -> (String, Received) {
     let received = Received::default();
     let app = Router::new()
         .route("/ok", post(record).put(record))
         .route("/fail/{*rest}", post(fail))
+        .route("/hang", post(hang))
         .with_state(received.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -407,6 +413,17 @@ async fn refused_connection_is_reported() {
         "{err}"
     );
     assert!(err.contains("connection failed"), "{err}");
+}
+
+#[tokio::test]
+async fn a_hanging_webhook_times_out() {
+    let (url, _) = server().await;
+    let h = hook(format!("{url}/hang"));
+    let client = reqwest::Client::new();
+    let err = webhook::send(&client, &h, &ctx(""), Duration::from_millis(200), &[])
+        .await
+        .unwrap_err();
+    assert!(err.ends_with("/hang: timed out after 200ms"), "{err}");
 }
 
 // ---- execute: what the journal gets ----------------------------------

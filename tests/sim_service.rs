@@ -352,9 +352,10 @@ async fn shutdown_frees_the_port() {
 async fn demo_runbook_panels_and_hooks_work_against_the_sim() {
     let sim = sim::start().await.unwrap();
     let client = reqwest::Client::new();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.toml"))
-        .unwrap()
-        .replace("${WARROOM_DEMO_URL:-http://127.0.0.1:9999}", &sim.url);
+    let text = sim::DEMO_RUNBOOK.replace(
+        &format!("${{{}:-http://127.0.0.1:9999}}", sim::DEMO_URL_VAR),
+        &sim.url,
+    );
     assert!(!text.contains("${"), "an expansion the test does not know");
     let rb: toml::Value = toml::from_str(&text).unwrap();
 

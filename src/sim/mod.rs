@@ -25,6 +25,15 @@ use tokio::task::JoinHandle;
 pub use faults::{Fault, Faults};
 pub use model::{Flags, Sim};
 
+/// The bundled demo runbook (`assets/demo.toml`), built into the binary so
+/// `warroom demo` needs no file. Load it with the loader's `load_str` and an
+/// env lookup that answers [`DEMO_URL_VAR`] with [`SimHandle::url`].
+pub const DEMO_RUNBOOK: &str = include_str!("../../assets/demo.toml");
+
+/// The variable the demo runbook reads the service's address from
+/// (`${WARROOM_DEMO_URL:-http://127.0.0.1:9999}`).
+pub const DEMO_URL_VAR: &str = "WARROOM_DEMO_URL";
+
 /// Simulation steps per second.
 const TICK: Duration = Duration::from_millis(250);
 /// How long `shutdown` lets open connections finish before cutting them.
