@@ -189,13 +189,14 @@ pub async fn run_command(
             if status.is_none() {
                 status = Some(wait.await);
             }
+            // Done with the group: once it is empty its id may be reused,
+            // so the guard must not signal it again.
+            group.armed = false;
         }
     }
-    if !timed_out {
-        // The shell exited on its own: what it started in the background is
-        // its business (see DRAIN_AFTER_EXIT).
-        group.armed = false;
-    }
+    // Exited on its own: what it started in the background is its business
+    // (see DRAIN_AFTER_EXIT). Only a dropped (cancelled) run keeps it armed.
+    group.armed = false;
 
     // Collect what is still in the pipes, bounded in time: a background
     // child holding a pipe open must not hold this run open.

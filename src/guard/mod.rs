@@ -83,7 +83,9 @@ pub fn status_allows(then: GuardThen, status: Status) -> bool {
 }
 
 /// Per guard, when its current breach began, as this console saw it.
-/// The console calls [`GuardTracker::observe`] after every panel update.
+/// The console calls [`GuardTracker::observe`] after every panel update
+/// (a missed update that hid a recovery would make a `warn` or `stale`
+/// breach look older than it is).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuardTracker {
     breach_since: BTreeMap<String, DateTime<Utc>>,
@@ -148,6 +150,27 @@ fn panel_every(runbook: &Runbook, panel: &str) -> TimeDelta {
         .unwrap_or(TimeDelta::zero())
 }
 
+/// When the guard's current breach began. A `fail` breach is exactly the
+/// panel's current FAIL run, so the panel's own `state_since` is the truth
+/// (robust even if an update was not observed). `warn` and `stale` span
+/// two states, so the tracker's start is used, falling back to the panel's
+/// `state_since` for a guard the tracker has not seen yet.
+fn breach_start(
+    g: &Guard,
+    p: &PanelStatus,
+    tracker: &GuardTracker,
+    key: &str,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let tracked = tracker.breach_since(key);
+    let own = p.state_since;
+    match g.when {
+        GuardWhen::Fail => own.or(tracked),
+        GuardWhen::Warn | GuardWhen::Stale => tracked.or(own),
+    }
+    .unwrap_or(now)
+}
+
 /// The guards that should fire now, rollbacks first (when a rollback and a
 /// pause trigger together, the rollback wins; the pause then finds the
 /// status ROLLING_BACK and does nothing). Pure given the tracker: a guard
@@ -168,7 +191,7 @@ pub fn decide(
             continue;
         }
         let key = guard_key(g);
-        let since = tracker.breach_since(&key).or(p.state_since).unwrap_or(now);
+        let since = breach_start(g, p, tracker, &key, now);
         if now - since < delta(g.for_) {
             continue;
         }

@@ -471,3 +471,19 @@ fn rollback_guard_past_the_deadline_pauses_instead() {
     let evs = events_for(&d[0], &rb, &st, &Evidence::new());
     assert_eq!(evs.len(), 1, "already paused: only the firing is recorded");
 }
+
+#[test]
+fn fail_breach_start_is_the_panels_own_even_if_a_recovery_was_not_observed() {
+    let rb = runbook(vec![guard("errors", GuardWhen::Fail, 30, GuardThen::Pause)]);
+    let mut st = state(Status::Running);
+    let mut tracker = GuardTracker::default();
+    tracker.observe(&rb, &panels(&[("errors", PanelState::Fail, t(0))]), t(0));
+    st.guard_last_fired
+        .insert("errors/fail/pause".into(), t(30));
+    // OK at +40 was never observed; FAIL again since +60.
+    let p = panels(&[("errors", PanelState::Fail, t(60))]);
+    assert!(decide(&rb, &st, &p, &tracker, t(89)).is_empty());
+    let d = decide(&rb, &st, &p, &tracker, t(90));
+    assert_eq!(d.len(), 1, "a new FAIL run is a new breach");
+    assert_eq!(d[0].breach_since, t(60));
+}
