@@ -132,6 +132,57 @@ async fn context_reaches_the_command_as_env_vars() {
     );
 }
 
+#[test]
+fn context_for_stage_transitions() {
+    use warroom::session::event::SessionMode;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rb = runbook(dir.path(), only_pause(action(None, None)), vec![], vec![]);
+    rb.stages = [("one", 1.0), ("five", 5.0)]
+        .into_iter()
+        .map(|(name, exposure)| Stage {
+            name: name.into(),
+            exposure,
+            bake: Duration::ZERO,
+            gate: None,
+        })
+        .collect();
+    let c = ActionContext::for_transition(
+        &rb,
+        "expand",
+        Some(0),
+        Some(1),
+        "bob",
+        "bake ok",
+        SessionMode::Live,
+    );
+    assert_eq!(
+        (
+            c.cutover.as_str(),
+            c.stage.as_deref(),
+            c.exposure,
+            c.previous_exposure,
+            c.mode.as_str()
+        ),
+        ("checkout-v2", Some("five"), 5.0, 1.0, "live")
+    );
+    let c =
+        ActionContext::for_transition(&rb, "expand", None, Some(0), "bob", "", SessionMode::Demo);
+    assert_eq!(
+        (c.previous_exposure, c.exposure, c.mode.as_str()),
+        (0.0, 1.0, "rehearsal")
+    );
+    let c = ActionContext::for_transition(
+        &rb,
+        "rollback",
+        Some(1),
+        None,
+        "bob",
+        "errors",
+        SessionMode::Rehearsal,
+    );
+    assert_eq!((c.stage, c.exposure, c.previous_exposure), (None, 0.0, 5.0));
+}
+
 #[tokio::test]
 async fn exit_code_and_stderr_are_reported() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::runbook::model::Runbook;
 use crate::session::event::SessionMode;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +45,33 @@ fn number(v: f64) -> String {
 }
 
 impl ActionContext {
+    /// The context of a move between two stages (indexes into
+    /// `runbook.stages`; `None` = before the first stage, exposure 0):
+    /// `expand` from the current stage to the next, `rollback` from the
+    /// current stage to `None`, `pause`/`resume` and steps from the current
+    /// stage to itself.
+    pub fn for_transition(
+        runbook: &Runbook,
+        action: &str,
+        from: Option<usize>,
+        to: Option<usize>,
+        operator: &str,
+        reason: &str,
+        mode: SessionMode,
+    ) -> ActionContext {
+        let stage = |i: Option<usize>| i.and_then(|i| runbook.stages.get(i));
+        ActionContext {
+            cutover: runbook.cutover.id.clone(),
+            action: action.to_string(),
+            stage: stage(to).map(|s| s.name.clone()),
+            exposure: stage(to).map_or(0.0, |s| s.exposure),
+            previous_exposure: stage(from).map_or(0.0, |s| s.exposure),
+            operator: operator.to_string(),
+            reason: reason.to_string(),
+            mode: mode_str(mode).to_string(),
+        }
+    }
+
     /// The environment variables a command receives, in a fixed order.
     /// A missing stage is the empty string.
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
