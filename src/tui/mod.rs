@@ -1,1 +1,18 @@
-//! (to be built)
+//! The console: a pure model (`app`), a keymap per mode, the `:` line, the
+//! views (one file per pane), and the loop that wires them to a session.
+
+pub mod app;
+pub mod command_line;
+pub mod completion;
+pub mod format;
+pub mod input;
+pub mod keymap;
+pub mod mode;
+pub mod preview;
+pub mod theme;
+pub mod view;
+
+pub use app::{App, AppOptions, Effect, Msg};
+pub use keymap::ExtraKey;
+pub use theme::Theme;
+pub use view::draw;

@@ -1,0 +1,233 @@
+//! Small text formatters the panes share: durations, clocks, values.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::runbook::model::Unit;
+
+/// `h:mm:ss` for clocks that run (elapsed, countdowns).
+pub fn hms(d: chrono::TimeDelta) -> String {
+    let s = d.num_seconds().max(0);
+    format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// Compact human duration for plans: `45s`, `12m`, `1h30m`.
+pub fn short(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        let (m, r) = (s / 60, s % 60);
+        if r == 0 || m >= 10 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{r:02}s")
+        }
+    } else {
+        let (h, m) = (s / 3600, (s / 60) % 60);
+        if m == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{m:02}m")
+        }
+    }
+}
+
+pub fn short_delta(d: chrono::TimeDelta) -> String {
+    short(d.to_std().unwrap_or_default())
+}
+
+pub fn clock(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+pub fn hhmm(t: DateTime<Utc>) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// A stage's exposure: `0.5%`, `5%`, `100%`.
+pub fn exposure(pct: f64) -> String {
+    let s = format!("{pct:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// A value in its panel's unit. The raw number is the source's (a ratio
+/// stays a ratio); the unit only changes how it reads.
+pub fn value(v: f64, unit: Unit) -> String {
+    if !v.is_finite() {
+        return "NaN".into();
+    }
+    match unit {
+        Unit::Percent => format!("{:.2}%", v * 100.0),
+        Unit::Ratio => sig(v),
+        Unit::Seconds => {
+            if v.abs() < 1.0 {
+                format!("{:.0}ms", v * 1000.0)
+            } else {
+                format!("{v:.2}s")
+            }
+        }
+        Unit::Ms => format!("{:.0}ms", v * 1000.0),
+        Unit::Count => {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{v:.0}")
+            } else {
+                sig(v)
+            }
+        }
+        Unit::PerSecond => format!("{}/s", sig(v)),
+        Unit::Bytes => bytes(v),
+    }
+}
+
+/// The change against the value at start, in the panel's unit.
+pub fn delta(now: f64, start: f64, unit: Unit) -> String {
+    let d = now - start;
+    let sign = if d > 0.0 {
+        "+"
+    } else if d < 0.0 {
+        "-"
+    } else {
+        return "Δ0".into();
+    };
+    let body = match unit {
+        // Percent deltas are in percentage points, never a percent of a percent.
+        Unit::Percent => format!("{:.2}pp", d.abs() * 100.0),
+        _ => value(d.abs(), unit),
+    };
+    format!("Δ{sign}{body}")
+}
+
+fn sig(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1000.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 0.01 {
+        format!("{v:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+fn bytes(v: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut x = v;
+    let mut i = 0;
+    while x.abs() >= 1024.0 && i < UNITS.len() - 1 {
+        x /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{x:.0}B")
+    } else {
+        format!("{x:.1}{}", UNITS[i])
+    }
+}
+
+/// Unicode block sparkline of the last `width` values, scaled to their range.
+pub fn sparkline(
+    history: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator,
+    width: usize,
+) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let n = history.len();
+    let vals: Vec<f64> = history
+        .skip(n.saturating_sub(width))
+        .filter(|v| v.is_finite())
+        .collect();
+    if vals.is_empty() {
+        return String::new();
+    }
+    let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    vals.iter()
+        .map(|v| {
+            if hi > lo {
+                let i = ((v - lo) / (hi - lo) * 7.0).round() as usize;
+                BARS[i.min(7)]
+            } else {
+                BARS[0]
+            }
+        })
+        .collect()
+}
+
+/// A readable name for a narrow column: the title when it fits, else the
+/// (shorter, command-line) id when that fits, else the title cut.
+pub fn label<'a>(title: &'a str, id: &'a str, width: usize) -> &'a str {
+    if title.chars().count() <= width || id.chars().count() > width {
+        title
+    } else {
+        id
+    }
+}
+
+/// Cut `s` to `width` chars, marking the cut with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        s.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// `fit` then pad to exactly `width` chars.
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{:<width$}", fit(s, width))
+}
+
+/// `fit` then right-align in `width` chars.
+pub fn rpad(s: &str, width: usize) -> String {
+    format!("{:>width$}", fit(s, width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_in_their_unit() {
+        assert_eq!(value(0.0123, Unit::Percent), "1.23%");
+        assert_eq!(value(0.312, Unit::Seconds), "312ms");
+        assert_eq!(value(1.5, Unit::Seconds), "1.50s");
+        assert_eq!(value(0.0042, Unit::Ms), "4ms");
+        assert_eq!(value(3.0, Unit::Count), "3");
+        assert_eq!(value(12.34, Unit::PerSecond), "12.3/s");
+        assert_eq!(value(2048.0, Unit::Bytes), "2.0KiB");
+        assert_eq!(value(f64::NAN, Unit::Ratio), "NaN");
+        assert_eq!(delta(0.012, 0.010, Unit::Percent), "Δ+0.20pp");
+        assert_eq!(delta(5.0, 7.0, Unit::Count), "Δ-2");
+    }
+
+    #[test]
+    fn durations_and_exposure() {
+        assert_eq!(short(Duration::from_secs(45)), "45s");
+        assert_eq!(short(Duration::from_secs(15 * 60)), "15m");
+        assert_eq!(short(Duration::from_secs(90 * 60)), "1h30m");
+        assert_eq!(hms(chrono::TimeDelta::seconds(3725)), "1:02:05");
+        assert_eq!(exposure(0.5), "0.5%");
+        assert_eq!(exposure(100.0), "100%");
+    }
+
+    #[test]
+    fn sparkline_scales_to_range_and_keeps_the_newest() {
+        let h = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        assert_eq!(sparkline(h.iter().copied(), 8), "▁▂▃▄▅▆▇█");
+        assert_eq!(sparkline(h.iter().copied(), 2).chars().count(), 2);
+        assert_eq!(sparkline([1.0, 1.0].iter().copied(), 4), "▁▁");
+    }
+}
