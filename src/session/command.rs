@@ -10,20 +10,49 @@ use crate::session::event::{Event, StepOutcome};
 pub enum Command {
     Begin,
     /// `item` is 1-based, as on screen.
-    Sign { gate: String, item: u32 },
-    Withdraw { gate: String, item: u32 },
-    Veto { gate: String, item: u32, reason: String },
-    Lift { gate: String, item: u32 },
-    Start { step: String },
-    Finish { step: String, outcome: StepOutcome },
-    Pause { reason: String },
+    Sign {
+        gate: String,
+        item: u32,
+    },
+    Withdraw {
+        gate: String,
+        item: u32,
+    },
+    Veto {
+        gate: String,
+        item: u32,
+        reason: String,
+    },
+    Lift {
+        gate: String,
+        item: u32,
+    },
+    Start {
+        step: String,
+    },
+    Finish {
+        step: String,
+        outcome: StepOutcome,
+    },
+    Pause {
+        reason: String,
+    },
     Resume,
     /// `override_reason` set: the operator typed a reason to override refusals.
-    Expand { override_reason: Option<String> },
-    Rollback { reason: String, override_reason: Option<String> },
-    Note { text: String },
+    Expand {
+        override_reason: Option<String>,
+    },
+    Rollback {
+        reason: String,
+        override_reason: Option<String>,
+    },
+    Note {
+        text: String,
+    },
     /// The requester takes back a pending two-person request.
-    WithdrawRequest { action: ActionKind },
+    WithdrawRequest {
+        action: ActionKind,
+    },
 }
 
 impl Command {
@@ -39,8 +68,12 @@ impl Command {
             Command::Finish { step, .. } => format!("finish {step}"),
             Command::Pause { .. } => "pause".into(),
             Command::Resume => "resume".into(),
-            Command::Expand { override_reason: None } => "expand".into(),
-            Command::Expand { override_reason: Some(_) } => "expand --override".into(),
+            Command::Expand {
+                override_reason: None,
+            } => "expand".into(),
+            Command::Expand {
+                override_reason: Some(_),
+            } => "expand --override".into(),
             Command::Rollback { .. } => "rollback".into(),
             Command::Note { .. } => "note".into(),
             Command::WithdrawRequest { action } => format!("withdraw-request {}", action.as_str()),
