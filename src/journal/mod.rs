@@ -1,1 +1,10 @@
-//! (to be built)
+//! The journal: the session's durable, shared, append-only record.
+//!
+//! `store` appends and reads (SQLite, WAL, one file per session), `follow`
+//! delivers other consoles' appends, `paths` knows the default locations.
+pub mod follow;
+pub mod paths;
+pub mod store;
+
+pub use follow::{FollowerHandle, follow};
+pub use store::{Journal, JournalError, NewEvent, WriteTx};

@@ -1,1 +1,124 @@
-//! (to be built)
+//! `warroom report JOURNAL`: the change record (Markdown) or the events as
+//! JSON Lines. Opens the journal read-only, so it works while a live
+//! session is still writing.
+
+pub mod describe;
+pub mod jsonl;
+pub mod markdown;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use describe::{describe, evidence_line};
+use markdown::Plan;
+
+use crate::journal::{Journal, JournalError};
+use crate::runbook::model::Runbook;
+use crate::session::event::{Event, EventBody};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Jsonl,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("writing the report: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Write the report of the journal at `journal`. Markdown looks for the
+/// runbook named in `session_opened` (as given, then beside the journal's
+/// `.warroom` folder) for titles and planned durations, and says so when
+/// it cannot load it.
+pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
+    let events = Journal::open_read_only(journal)?.read_since(0)?;
+    match format {
+        Format::Jsonl => jsonl::write(out, &events)?,
+        Format::Markdown => {
+            let loaded = find_runbook(journal, &events);
+            let plan = match &loaded {
+                Ok(rb) => Plan::Runbook(rb),
+                Err(why) => Plan::Unavailable(why.clone()),
+            };
+            markdown::write(out, journal, &events, &plan)?;
+        }
+    }
+    Ok(())
+}
+
+/// Like `run`, with the runbook given (or none): for callers that already
+/// hold it, and for tests.
+pub fn run_with(
+    journal: &Path,
+    format: Format,
+    runbook: Option<&Runbook>,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
+    let events = Journal::open_read_only(journal)?.read_since(0)?;
+    match format {
+        Format::Jsonl => jsonl::write(out, &events)?,
+        Format::Markdown => {
+            let plan = match runbook {
+                Some(r) => Plan::Runbook(r),
+                None => Plan::Unavailable("no runbook given".into()),
+            };
+            markdown::write(out, journal, &events, &plan)?;
+        }
+    }
+    Ok(())
+}
+
+fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
+    let Some((path, sha)) = events.iter().find_map(|e| match &e.body {
+        EventBody::SessionOpened {
+            runbook,
+            runbook_sha256,
+            ..
+        } => Some((PathBuf::from(runbook), runbook_sha256.clone())),
+        _ => None,
+    }) else {
+        return Err("the journal has no session_opened event".into());
+    };
+    let mut candidates = vec![path.clone()];
+    // <dir>/.warroom/<id>/x.db → <dir>/<runbook file name>
+    if let (Some(dir), Some(name)) = (
+        journal
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::parent),
+        path.file_name(),
+    ) {
+        candidates.push(dir.join(name));
+    }
+    let Some(found) = candidates.into_iter().find(|p| p.is_file()) else {
+        return Err(format!("runbook {} no longer exists", path.display()));
+    };
+    let loaded = crate::runbook::load(&found).map_err(|e| {
+        format!(
+            "runbook {} does not load now: {} problem(s)",
+            found.display(),
+            e.diagnostics.len()
+        )
+    })?;
+    let last_sha = events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.body {
+            EventBody::RunbookChangeAccepted { runbook_sha256, .. } => Some(runbook_sha256.clone()),
+            _ => None,
+        })
+        .unwrap_or(sha);
+    if loaded.runbook.sha256 != last_sha {
+        return Err(format!(
+            "runbook {} has changed since the session (sha256 {} now, {} journaled)",
+            found.display(),
+            &loaded.runbook.sha256,
+            last_sha
+        ));
+    }
+    Ok(loaded.runbook)
+}

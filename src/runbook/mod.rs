@@ -1,2 +1,18 @@
 //! The runbook: serde model, loader with env expansion and spans, validation.
+//!
+//! `load` is the one entry point: it returns a validated `Runbook` (see
+//! `model`) or every problem found, each with file:line:col.
+
+pub mod diag;
+pub mod duration;
+pub mod expand;
+mod load;
 pub mod model;
+mod raw;
+pub mod threshold;
+mod unknown;
+mod validate;
+
+pub use diag::{Diagnostic, Severity};
+pub use load::{LoadError, Loaded, load, load_str};
+pub use model::Runbook;

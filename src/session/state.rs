@@ -71,6 +71,9 @@ pub struct Veto {
 pub struct ItemState {
     /// Manual items: the current signature (withdrawn removes it).
     pub signed: Option<Signature>,
+    /// Added (engine): every current signature in order, `signed` being the
+    /// first. A `two_person` gate may need a second operator on one item.
+    pub signers: Vec<Signature>,
     pub veto: Option<Veto>,
 }
 

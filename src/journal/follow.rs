@@ -1,0 +1,126 @@
+//! Following a journal: deliver every new event (this console's and every
+//! other console's) in seq order.
+//!
+//! A dedicated read-only connection checks `PRAGMA data_version` every
+//! 50 ms; the number changes only when some connection commits, so an idle
+//! session costs one tiny query per tick and no file reads. The thread waits
+//! on a channel between ticks, so dropping the handle stops it at once.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::store::{Journal, JournalError};
+use crate::session::event::Event;
+
+/// How often the follower checks for other processes' commits.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// Stops the follower thread when dropped.
+pub struct FollowerHandle {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    error: Arc<Mutex<Option<String>>>,
+}
+
+impl FollowerHandle {
+    /// The last read error, if the follower is currently failing (it keeps
+    /// retrying; the console can show this).
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// Has the thread ended (receiver closed or journal unopenable)?
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+}
+
+impl Drop for FollowerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Follow `path` from `after_seq` (exclusive), sending each new event to
+/// `tx`. Opens the journal read-only on the calling thread so a bad path is
+/// reported at once.
+pub fn follow(
+    path: &Path,
+    after_seq: u64,
+    tx: UnboundedSender<Event>,
+) -> Result<FollowerHandle, JournalError> {
+    let journal = Journal::open_read_only(path)?;
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let error = Arc::new(Mutex::new(None));
+    let err2 = Arc::clone(&error);
+    let path: PathBuf = path.to_path_buf();
+    let thread = std::thread::Builder::new()
+        .name("journal-follow".into())
+        .spawn(move || run(journal, after_seq, tx, stop_rx, err2))
+        .map_err(|e| JournalError::Open {
+            path,
+            cause: format!("cannot start the follower thread: {e}"),
+        })?;
+    Ok(FollowerHandle {
+        stop: Some(stop_tx),
+        thread: Some(thread),
+        error,
+    })
+}
+
+fn run(
+    journal: Journal,
+    mut last: u64,
+    tx: UnboundedSender<Event>,
+    stop: mpsc::Receiver<()>,
+    error: Arc<Mutex<Option<String>>>,
+) {
+    let mut seen_version: Option<i64> = None;
+    loop {
+        if tx.is_closed() {
+            return;
+        }
+        let version = journal.data_version();
+        let changed = match (&version, seen_version) {
+            (Ok(v), Some(s)) => *v != s,
+            _ => true,
+        };
+        if changed {
+            match journal.read_since(last) {
+                Ok(events) => {
+                    if let Ok(v) = version {
+                        seen_version = Some(v);
+                    }
+                    set_error(&error, None);
+                    for ev in events {
+                        last = ev.seq;
+                        if tx.send(ev).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => set_error(&error, Some(e.to_string())),
+            }
+        }
+        match stop.recv_timeout(POLL) {
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+fn set_error(slot: &Arc<Mutex<Option<String>>>, value: Option<String>) {
+    if let Ok(mut g) = slot.lock() {
+        *g = value;
+    }
+}

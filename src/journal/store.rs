@@ -1,0 +1,624 @@
+//! The journal store: one SQLite file per session, append-only.
+//!
+//! Several consoles (separate processes, possibly separate Unix accounts in
+//! one group) append to the same file. Every append runs inside a
+//! `BEGIN IMMEDIATE` transaction, so the write lock is taken before the
+//! transaction reads anything: `seq = max + 1` stays gapless across processes
+//! and two writers can never deadlock past the busy timeout. An append
+//! returns only after the commit (WAL, `synchronous=FULL`), which is what
+//! lets the console show an effect only once it is durable.
+//!
+//! Nothing in this module updates or deletes an event; triggers in the
+//! schema refuse it even from other tools.
+//!
+//! Sharing between operators: a new journal folder is created `2770` (setgid,
+//! so files inherit the folder's group) and the file `0660`; SQLite creates
+//! the `-wal` and `-shm` files with the database file's permissions.
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::session::event::{Event, EventBody};
+
+/// Schema version stored in `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+/// `PRAGMA application_id`: "WRRM", so `file(1)`-like tools can tell.
+pub const APPLICATION_ID: i64 = 0x5752_524d;
+/// The `meta` row that marks a warroom journal.
+const META_APP: &str = "warroom-journal";
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Why a journal could not be opened, read or written. Every variant names
+/// the file.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: not a SQLite database, so not a warroom journal (left unchanged)")]
+    NotSqlite { path: PathBuf },
+    #[error("{path}: a SQLite database but not a warroom journal (left unchanged)")]
+    NotJournal { path: PathBuf },
+    #[error(
+        "{path}: journal schema version {found} is newer than this warroom understands ({SCHEMA_VERSION}); use a newer warroom (left unchanged)"
+    )]
+    NewerSchema { path: PathBuf, found: i64 },
+    #[error("{path}: journal is corrupt or unreadable: {cause}")]
+    Corrupt { path: PathBuf, cause: String },
+    #[error("{path}: no journal here")]
+    Missing { path: PathBuf },
+    #[error("{path}: cannot create the journal: {cause}")]
+    Create { path: PathBuf, cause: String },
+    #[error("{path}: cannot open the journal for writing: {cause}")]
+    Open { path: PathBuf, cause: String },
+    #[error("{path}: journal busy: another console held the write lock for more than 5s ({cause})")]
+    Busy { path: PathBuf, cause: String },
+    #[error("{path}: journal error: {cause}")]
+    Sqlite { path: PathBuf, cause: String },
+}
+
+impl JournalError {
+    fn sqlite(path: &Path, e: rusqlite::Error) -> JournalError {
+        let path = path.to_path_buf();
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            match f.code {
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    return JournalError::Busy {
+                        path,
+                        cause: e.to_string(),
+                    };
+                }
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
+                    return JournalError::Corrupt {
+                        path,
+                        cause: e.to_string(),
+                    };
+                }
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
+                    return JournalError::Open {
+                        path,
+                        cause: format!("{e} (is the file or its folder read-only for you?)"),
+                    };
+                }
+                _ => {}
+            }
+        }
+        JournalError::Sqlite {
+            path,
+            cause: e.to_string(),
+        }
+    }
+}
+
+/// An event about to be appended: the store gives it its `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub ts: DateTime<Utc>,
+    pub operator: String,
+    pub body: EventBody,
+}
+
+/// The stored form of a timestamp: RFC 3339, UTC, `Z`, sub-seconds only when
+/// present. Parsing it back gives the identical instant.
+pub fn format_ts(ts: &DateTime<Utc>) -> String {
+    ts.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// An open journal.
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+    read_only: bool,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl Journal {
+    /// Open the journal at `path` for appending, creating it (and its folder)
+    /// when missing. Returns a warning when the file is on a network
+    /// filesystem, where SQLite's locking cannot be trusted.
+    pub fn open(path: &Path) -> Result<(Journal, Option<String>), JournalError> {
+        Self::open_with(path, true)
+    }
+
+    /// Like `open`, but never creates: for joining an existing session.
+    pub fn open_existing(path: &Path) -> Result<(Journal, Option<String>), JournalError> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<(Journal, Option<String>), JournalError> {
+        let exists = match fs::metadata(path) {
+            Ok(m) => m.len() > 0,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => {
+                return Err(JournalError::Open {
+                    path: path.to_path_buf(),
+                    cause: e.to_string(),
+                });
+            }
+        };
+        if exists {
+            check_existing(path)?;
+        } else if create {
+            create_journal(path)?;
+        } else {
+            return Err(JournalError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| JournalError::Open {
+            path: path.to_path_buf(),
+            cause: e.to_string(),
+        })?;
+        configure(&conn, path)?;
+        verify(&conn, path)?;
+        // Touch the WAL now so a read-only folder fails here, at open, with
+        // the path, and not at the first sign-off.
+        conn.query_row("SELECT COUNT(*) FROM events WHERE seq = 0", [], |_| Ok(()))
+            .map_err(|e| JournalError::sqlite(path, e))?;
+        let warning = network_fs_warning(path);
+        Ok((
+            Journal {
+                conn,
+                path: path.to_path_buf(),
+                read_only: false,
+            },
+            warning,
+        ))
+    }
+
+    /// Open for reading only (the report, observers' followers): takes no
+    /// lock that blocks writers and never writes to the file.
+    pub fn open_read_only(path: &Path) -> Result<Journal, JournalError> {
+        match fs::metadata(path) {
+            Ok(m) if m.len() > 0 => {}
+            Ok(_) => {
+                return Err(JournalError::NotJournal {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(JournalError::Missing {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(e) => {
+                return Err(JournalError::Open {
+                    path: path.to_path_buf(),
+                    cause: e.to_string(),
+                });
+            }
+        }
+        check_magic(path)?;
+        let conn = open_ro_conn(path)?;
+        Ok(Journal {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every event with `seq > after`, in seq order.
+    pub fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
+        read_since(&self.conn, &self.path, after)
+    }
+
+    /// The highest seq (0 when empty).
+    pub fn last_seq(&self) -> Result<u64, JournalError> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|v| v as u64)
+            .map_err(|e| JournalError::sqlite(&self.path, e))
+    }
+
+    /// `PRAGMA data_version`: changes when another connection commits.
+    pub fn data_version(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| JournalError::sqlite(&self.path, e))
+    }
+
+    /// Take the write lock (`BEGIN IMMEDIATE`); read, decide and append
+    /// inside it; `commit` makes the appends durable.
+    pub fn begin(&mut self) -> Result<WriteTx<'_>, JournalError> {
+        if self.read_only {
+            return Err(JournalError::Open {
+                path: self.path.clone(),
+                cause: "opened read-only".into(),
+            });
+        }
+        let path = self.path.as_path();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| JournalError::sqlite(path, e))?;
+        let last: i64 = tx
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+            .map_err(|e| JournalError::sqlite(path, e))?;
+        Ok(WriteTx {
+            tx,
+            path,
+            next_seq: last as u64 + 1,
+        })
+    }
+
+    /// Append events in one transaction; returns them as stored.
+    pub fn append(&mut self, events: &[NewEvent]) -> Result<Vec<Event>, JournalError> {
+        let mut tx = self.begin()?;
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            out.push(tx.append(e)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// An open write transaction (the write lock is held until commit or drop;
+/// dropping without commit rolls back).
+pub struct WriteTx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: &'a Path,
+    next_seq: u64,
+}
+
+impl WriteTx<'_> {
+    /// Events committed by others with `seq > after`.
+    pub fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
+        read_since(&self.tx, self.path, after)
+    }
+
+    /// Append one event; returns it exactly as a later replay will read it.
+    pub fn append(&mut self, e: &NewEvent) -> Result<Event, JournalError> {
+        let seq = self.next_seq;
+        let ts = format_ts(&e.ts);
+        let kind = e.body.kind();
+        let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Sqlite {
+            path: self.path.to_path_buf(),
+            cause: format!("cannot encode event: {err}"),
+        })?;
+        self.tx
+            .execute(
+                "INSERT INTO events(seq, ts, operator, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![seq as i64, ts, e.operator, kind, data],
+            )
+            .map_err(|err| JournalError::sqlite(self.path, err))?;
+        self.next_seq += 1;
+        // Decode what was stored, so the live state is built from the same
+        // bytes a replay reads (float and timestamp round trips included).
+        decode(self.path, seq as i64, &ts, e.operator.clone(), &kind, &data)
+    }
+
+    /// Commit: returns once the events are durable.
+    pub fn commit(self) -> Result<(), JournalError> {
+        let path = self.path;
+        self.tx.commit().map_err(|e| JournalError::sqlite(path, e))
+    }
+}
+
+fn read_since(conn: &Connection, path: &Path, after: u64) -> Result<Vec<Event>, JournalError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq, ts, operator, kind, data FROM events WHERE seq > ?1 ORDER BY seq",
+        )
+        .map_err(|e| JournalError::sqlite(path, e))?;
+    let rows = stmt
+        .query_map([after as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .map_err(|e| JournalError::sqlite(path, e))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, ts, op, kind, data) = row.map_err(|e| JournalError::sqlite(path, e))?;
+        out.push(decode(path, seq, &ts, op, &kind, &data)?);
+    }
+    Ok(out)
+}
+
+fn decode(
+    path: &Path,
+    seq: i64,
+    ts: &str,
+    operator: String,
+    kind: &str,
+    data: &str,
+) -> Result<Event, JournalError> {
+    let corrupt = |cause: String| JournalError::Corrupt {
+        path: path.to_path_buf(),
+        cause: format!("event {seq}: {cause}"),
+    };
+    let ts = DateTime::parse_from_rfc3339(ts)
+        .map_err(|e| corrupt(format!("bad timestamp {ts:?}: {e}")))?
+        .with_timezone(&Utc);
+    let fields: serde_json::Value =
+        serde_json::from_str(data).map_err(|e| corrupt(format!("bad data: {e}")))?;
+    Ok(Event {
+        seq: seq as u64,
+        ts,
+        operator,
+        body: EventBody::from_parts(kind, fields),
+    })
+}
+
+/// Wait for the write lock by polling every ~1 ms for about 5 s. SQLite's
+/// default handler backs off to 100 ms sleeps, and a console polling that
+/// slowly can starve behind busy writers (seen with three processes
+/// appending in a loop); the lock is free only between transactions.
+fn busy_wait(count: i32) -> bool {
+    let limit = (BUSY_TIMEOUT.as_micros() / 1000) as i32;
+    if count >= limit {
+        return false;
+    }
+    // A little jitter so several waiters do not poll in lockstep.
+    std::thread::sleep(Duration::from_micros(700 + (count as u64 % 7) * 100));
+    true
+}
+
+fn configure(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+    conn.busy_handler(Some(busy_wait))
+        .map_err(|e| JournalError::sqlite(path, e))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .map_err(|e| JournalError::sqlite(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(JournalError::Open {
+            path: path.to_path_buf(),
+            cause: format!("cannot switch to WAL mode (got {mode})"),
+        });
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL;")
+        .map_err(|e| JournalError::sqlite(path, e))?;
+    Ok(())
+}
+
+fn check_magic(path: &Path) -> Result<(), JournalError> {
+    let mut head = [0u8; 16];
+    let mut f = fs::File::open(path).map_err(|e| JournalError::Open {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    })?;
+    let n = read_up_to(&mut f, &mut head).map_err(|e| JournalError::Open {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    })?;
+    if n < 16 || &head != SQLITE_MAGIC {
+        return Err(JournalError::NotSqlite {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+fn read_up_to(f: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| JournalError::Open {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    })?;
+    conn.busy_handler(Some(busy_wait))
+        .map_err(|e| JournalError::sqlite(path, e))?;
+    verify(&conn, path)?;
+    Ok(conn)
+}
+
+/// Is this ours, and a version we understand? Reads only.
+fn verify(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+    let corrupt = |e: rusqlite::Error| match JournalError::sqlite(path, e) {
+        JournalError::Sqlite { path, cause } => JournalError::Corrupt { path, cause },
+        other => other,
+    };
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    let has_meta: Option<String> = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(corrupt)?;
+    let marked = match has_meta {
+        Some(_) => conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'application'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(corrupt)?
+            .is_some_and(|v| v == META_APP),
+        None => false,
+    };
+    if app != APPLICATION_ID || !marked {
+        return Err(JournalError::NotJournal {
+            path: path.to_path_buf(),
+        });
+    }
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    if version > SCHEMA_VERSION {
+        return Err(JournalError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    Ok(())
+}
+
+/// Validate an existing file before anything could write to it.
+fn check_existing(path: &Path) -> Result<(), JournalError> {
+    check_magic(path)?;
+    let conn = open_ro_conn(path)?;
+    drop(conn);
+    Ok(())
+}
+
+const SCHEMA: &str = "
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE events(
+    seq INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the warroom journal is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the warroom journal is append-only'); END;
+";
+
+/// Build the journal in a temporary file beside `path`, then link it into
+/// place without clobbering: a concurrent opener sees either no file or a
+/// complete journal, never a half-initialised one.
+fn create_journal(path: &Path) -> Result<(), JournalError> {
+    let create_err = |cause: String| JournalError::Create {
+        path: path.to_path_buf(),
+        cause,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        ensure_shared_dir(dir).map_err(|e| create_err(format!("folder {}: {e}", dir.display())))?;
+    }
+    let tmp = tmp_path(path);
+    let result = (|| {
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o660)
+            .open(&tmp)
+            .map_err(|e| create_err(e.to_string()))?;
+        // The umask may have removed group write; sharing needs it.
+        f.set_permissions(fs::Permissions::from_mode(0o660))
+            .map_err(|e| create_err(e.to_string()))?;
+        drop(f);
+        let mut conn = Connection::open(&tmp).map_err(|e| create_err(e.to_string()))?;
+        configure(&conn, &tmp).map_err(|e| create_err(e.to_string()))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| create_err(e.to_string()))?;
+        tx.execute_batch(SCHEMA)
+            .map_err(|e| create_err(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('application', ?1), ('created_by', ?2)",
+            params![META_APP, format!("warroom {}", env!("CARGO_PKG_VERSION"))],
+        )
+        .map_err(|e| create_err(e.to_string()))?;
+        tx.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
+        ))
+        .map_err(|e| create_err(e.to_string()))?;
+        tx.commit().map_err(|e| create_err(e.to_string()))?;
+        // Closing the last connection checkpoints the WAL into the file.
+        conn.close().map_err(|(_, e)| create_err(e.to_string()))?;
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            // Another console created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(_) if !path.exists() => {
+                // Filesystems without hard links: a plain rename.
+                fs::rename(&tmp, path).map_err(|e| create_err(e.to_string()))
+            }
+            Err(_) => Ok(()),
+        }
+    })();
+    let _ = fs::remove_file(&tmp);
+    for suffix in ["-wal", "-shm"] {
+        let mut p = tmp.clone().into_os_string();
+        p.push(suffix);
+        let _ = fs::remove_file(PathBuf::from(p));
+    }
+    result?;
+    check_existing(path)
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "journal".into());
+    path.with_file_name(format!(".{name}.creating-{}", std::process::id()))
+}
+
+/// Create `dir` (and parents) when missing; folders this creates are
+/// `2770`: group members can add the `-wal`/`-shm` files, and setgid makes
+/// new files inherit the folder's group.
+pub fn ensure_shared_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        ensure_shared_dir(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => fs::set_permissions(dir, fs::Permissions::from_mode(0o2770)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A warning when `path` lives on NFS or SMB/CIFS: SQLite's WAL needs shared
+/// memory and POSIX locks that those do not provide reliably.
+pub fn network_fs_warning(path: &Path) -> Option<String> {
+    let probe = if path.exists() {
+        path.to_path_buf()
+    } else {
+        path.parent()?.to_path_buf()
+    };
+    let st = nix::sys::statfs::statfs(&probe).ok()?;
+    #[allow(clippy::unnecessary_cast)]
+    let magic = st.filesystem_type().0 as i64;
+    let name = match magic {
+        0x6969 => "NFS",
+        0x517B => "SMB",
+        0xFF53_4D42 => "CIFS",
+        0xFE53_4D42 => "SMB2",
+        _ => return None,
+    };
+    Some(format!(
+        "{}: the journal is on a network filesystem ({name}); SQLite locking is unreliable there, and consoles on other hosts would corrupt it. Put the journal on a local disk of the shared host (--journal PATH).",
+        path.display()
+    ))
+}

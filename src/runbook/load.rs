@@ -1,0 +1,167 @@
+//! Loading a runbook: read, hash, deserialize (reporting every unknown key),
+//! then validate into the model.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::diag::Diagnostic;
+use super::model::Runbook;
+use super::raw::RawRunbook;
+use super::{unknown, validate};
+
+/// A runbook that passed validation, and the warnings `check` should show.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub runbook: Runbook,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A runbook that could not be read or did not validate: every problem found.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub source_text: String,
+    /// Errors first in file order, then warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    /// Every diagnostic, `path:line:col: error: message` plus a caret each,
+    /// and a last line counting them.
+    pub fn render(&self, color: bool) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            out.push_str(&d.render(&self.path, &self.source_text, color));
+        }
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        let warnings = self.diagnostics.len() - errors;
+        out.push_str(&format!(
+            "{}: {} error{}{}: runbook refused\n",
+            self.path.display(),
+            errors,
+            if errors == 1 { "" } else { "s" },
+            match warnings {
+                0 => String::new(),
+                1 => ", 1 warning".to_string(),
+                n => format!(", {n} warnings"),
+            }
+        ));
+        out
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Load and validate the runbook at `path`, expanding `${NAME}` from the
+/// process environment.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(LoadError {
+                path: path.to_path_buf(),
+                source_text: String::new(),
+                diagnostics: vec![Diagnostic::error(
+                    format!("cannot read runbook {}: {e}", path.display()),
+                    None,
+                )],
+            });
+        }
+    };
+    load_str(&text, path, &|name| std::env::var(name).ok())
+}
+
+/// Load and validate runbook `text` as if read from `path` (which sets the
+/// folder that relative scripts are resolved against), with `env` for
+/// `${NAME}` expansion.
+pub fn load_str(
+    text: &str,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, LoadError> {
+    let fail = |mut diagnostics: Vec<Diagnostic>| {
+        sort(&mut diagnostics);
+        LoadError {
+            path: path.to_path_buf(),
+            source_text: text.to_string(),
+            diagnostics,
+        }
+    };
+    let (raw, mut diags) = deserialize(text);
+    let Some(raw) = raw else {
+        return Err(fail(diags));
+    };
+    let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (runbook, more) = validate::validate(raw, text, path, &dir, sha256, env);
+    diags.extend(more);
+    match runbook {
+        Some(runbook) if !diags.iter().any(Diagnostic::is_error) => Ok(Loaded {
+            runbook,
+            warnings: diags,
+        }),
+        _ => Err(fail(diags)),
+    }
+}
+
+/// Errors before warnings, each in file order.
+fn sort(d: &mut [Diagnostic]) {
+    d.sort_by_key(|d| {
+        (
+            !d.is_error(),
+            d.span.as_ref().map_or(usize::MAX, |s| s.start),
+        )
+    });
+}
+
+/// Deserialize, reporting unknown keys one by one until none is left (or
+/// another kind of error stops us).
+fn deserialize(text: &str) -> (Option<RawRunbook>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut work = text.to_string();
+    for _ in 0..100 {
+        let err = match toml::from_str::<RawRunbook>(&work) {
+            // Unknown keys found so far are blanked: validation still runs,
+            // so their problems are reported alongside.
+            Ok(raw) => return (Some(raw), diags),
+            Err(e) => e,
+        };
+        let message = err.message().to_string();
+        let span = err.span();
+        match unknown::diagnostic(&work, &message, span.clone()) {
+            Some((d, Some(extent))) => {
+                diags.push(d);
+                let before = work.clone();
+                unknown::blank(&mut work, extent);
+                if work == before {
+                    break;
+                }
+            }
+            Some((d, None)) => {
+                diags.push(d);
+                break;
+            }
+            None => {
+                diags.push(serde_diagnostic(&message, span));
+                break;
+            }
+        }
+    }
+    (None, diags)
+}
+
+/// A TOML or shape error from serde, reworded where it helps.
+fn serde_diagnostic(message: &str, span: Option<std::ops::Range<usize>>) -> Diagnostic {
+    let one_line = message.trim().replace('\n', "; ");
+    Diagnostic::error(one_line, span)
+}

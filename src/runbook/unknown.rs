@@ -1,0 +1,250 @@
+//! Unknown keys: serde stops at the first one, but `check` must report them
+//! all. Each unknown key is reported (with the nearest known key as a
+//! suggestion), then blanked out of a copy of the text so deserialization
+//! can be retried and find the next problem.
+
+use std::ops::Range;
+
+use toml_edit::{ImDocument, Item, Table, Value};
+
+use super::diag::Diagnostic;
+
+/// The key and the keys serde expected, from a message like
+/// "unknown field `fial`, expected one of `id`, `title`".
+pub fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((key.to_string(), expected))
+}
+
+/// The closest expected key, when it is close enough to be a likely typo.
+pub fn suggest<'a>(key: &str, expected: &'a [String]) -> Option<&'a str> {
+    expected
+        .iter()
+        .map(|e| (strsim::jaro_winkler(key, e), e))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, e)| e.as_str())
+}
+
+/// Where an unknown key sits: the table it is in (for the message) and the
+/// byte range of the whole entry (key, value, or a whole sub-table).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub table: String,
+    pub extent: Range<usize>,
+}
+
+/// Find the entry whose key starts at `key_start`.
+pub fn locate(text: &str, key_start: usize) -> Option<Entry> {
+    let doc = ImDocument::parse(text).ok()?;
+    find_in_table(doc.as_table(), "", false, key_start)
+}
+
+fn describe(path: &str, array: bool) -> String {
+    match (path.is_empty(), array) {
+        (true, _) => "the top level".to_string(),
+        (false, true) => format!("[[{path}]]"),
+        (false, false) => format!("[{path}]"),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn find_in_table(table: &Table, path: &str, array: bool, at: usize) -> Option<Entry> {
+    for (name, _) in table.iter() {
+        let (key, item) = table.get_key_value(name)?;
+        if key.span().is_some_and(|s| s.start == at) {
+            let start = at.min(extent(item).map_or(at, |e| e.start));
+            let end = extent(item).map_or(at, |e| e.end).max(at);
+            return Some(Entry {
+                table: describe(path, array),
+                extent: start..end,
+            });
+        }
+        let found = match item {
+            Item::Table(t) => find_in_table(t, &join(path, name), false, at),
+            Item::ArrayOfTables(a) => a
+                .iter()
+                .find_map(|t| find_in_table(t, &join(path, name), true, at)),
+            Item::Value(Value::InlineTable(t)) => find_in_inline(t, &join(path, name), at),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+fn find_in_inline(table: &toml_edit::InlineTable, path: &str, at: usize) -> Option<Entry> {
+    for (name, _) in table.iter() {
+        let (key, item) = table.get_key_value(name)?;
+        if key.span().is_some_and(|s| s.start == at) {
+            let end = extent(item).map_or(at, |e| e.end).max(at);
+            return Some(Entry {
+                table: format!("`{path}`"),
+                extent: at..end,
+            });
+        }
+        if let Item::Value(Value::InlineTable(t)) = item {
+            if let Some(found) = find_in_inline(t, &join(path, name), at) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+/// The smallest range covering an item and everything under it (a
+/// standard table's span is its header only).
+fn extent(item: &Item) -> Option<Range<usize>> {
+    let mut acc: Option<Range<usize>> = item.span();
+    let mut add = |r: Option<Range<usize>>| {
+        if let Some(r) = r {
+            acc = Some(match acc.take() {
+                Some(a) => a.start.min(r.start)..a.end.max(r.end),
+                None => r,
+            });
+        }
+    };
+    match item {
+        Item::Table(t) => {
+            add(t.span());
+            for (name, child) in t.iter() {
+                if let Some((k, _)) = t.get_key_value(name) {
+                    add(k.span());
+                }
+                add(extent(child));
+            }
+        }
+        Item::ArrayOfTables(a) => {
+            for t in a.iter() {
+                add(t.span());
+                for (name, child) in t.iter() {
+                    if let Some((k, _)) = t.get_key_value(name) {
+                        add(k.span());
+                    }
+                    add(extent(child));
+                }
+            }
+        }
+        _ => {}
+    }
+    acc
+}
+
+/// Replace `range` with spaces, keeping newlines so every other span and
+/// line number stays valid.
+pub fn blank(text: &mut String, range: Range<usize>) {
+    let start = range.start.min(text.len());
+    let end = range.end.min(text.len());
+    if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return;
+    }
+    let replaced: String = text[start..end]
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+        .collect();
+    // Multi-byte characters become one space each; pad to keep byte offsets.
+    let pad = (end - start) - replaced.len();
+    text.replace_range(start..end, &(replaced + &" ".repeat(pad)));
+}
+
+/// Build the diagnostic for an unknown key reported by serde at `span`.
+pub fn diagnostic(
+    text: &str,
+    message: &str,
+    span: Option<Range<usize>>,
+) -> Option<(Diagnostic, Option<Range<usize>>)> {
+    let (key, expected) = parse_unknown_field(message)?;
+    let entry = span.as_ref().and_then(|s| locate(text, s.start));
+    let place = entry
+        .as_ref()
+        .map(|e| format!(" in {}", e.table))
+        .unwrap_or_default();
+    let mut msg = format!("unknown key `{key}`{place}");
+    let label;
+    if let Some(s) = suggest(&key, &expected) {
+        msg.push_str(&format!(": did you mean `{s}`?"));
+        label = format!("did you mean `{s}`?");
+    } else if expected.is_empty() {
+        msg.push_str(": this table takes no keys");
+        label = "unknown key".to_string();
+    } else {
+        msg.push_str(&format!(": expected one of {}", list(&expected)));
+        label = "unknown key".to_string();
+    }
+    let key_span = span.map(|s| s.start..s.start + key.len().min(s.len().max(key.len())));
+    let d = Diagnostic::error(msg, key_span).with_label(label);
+    Some((d, entry.map(|e| e.extent)))
+}
+
+fn list(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_serde_unknown_field_messages() {
+        let (k, e) =
+            parse_unknown_field("unknown field `fial`, expected one of `id`, `fail`").unwrap();
+        assert_eq!(k, "fial");
+        assert_eq!(e, vec!["id", "fail"]);
+        let (k, e) = parse_unknown_field("unknown field `x`, there are no fields").unwrap();
+        assert_eq!(k, "x");
+        assert!(e.is_empty());
+        assert!(parse_unknown_field("missing field `id`").is_none());
+    }
+
+    #[test]
+    fn suggests_only_close_keys() {
+        let keys: Vec<String> = ["id", "title", "fail", "warn"].map(String::from).to_vec();
+        assert_eq!(suggest("fial", &keys), Some("fail"));
+        assert_eq!(suggest("titel", &keys), Some("title"));
+        assert_eq!(suggest("colour", &keys), None);
+    }
+
+    #[test]
+    fn locates_plain_keys_multiline_values_and_tables() {
+        let text = "[a]\nx = [\n 1,\n 2]\ny = 1\n[[b]]\nz = 1\n[c.d]\nw = 1\nv = 2\n";
+        let x = text.find("x =").unwrap();
+        let e = locate(text, x).unwrap();
+        assert_eq!(e.table, "[a]");
+        assert_eq!(&text[e.extent.clone()], "x = [\n 1,\n 2]");
+        let z = text.find("z =").unwrap();
+        assert_eq!(locate(text, z).unwrap().table, "[[b]]");
+        let d = text.find("d]").unwrap();
+        let e = locate(text, d).unwrap();
+        assert_eq!(e.table, "[c]");
+        assert!(text[e.extent].ends_with("v = 2"));
+    }
+
+    #[test]
+    fn blank_keeps_length_and_newlines() {
+        let mut t = "a = \"é\"\nb = 1\n".to_string();
+        let len = t.len();
+        blank(&mut t, 0..8);
+        assert_eq!(t.len(), len);
+        assert!(t.starts_with("        \nb = 1"), "{t:?}");
+    }
+}

@@ -1,0 +1,160 @@
+//! Semantic validation: turn the raw TOML shape into a `Runbook`, reporting
+//! every problem found (not just the first), each with its span.
+
+mod actions;
+mod ctx;
+mod health;
+mod plan;
+
+use std::path::Path;
+
+use super::diag::Diagnostic;
+use super::model::{Cutover, Deadline, Operator, Role, Runbook, Strategy};
+use super::raw::{RawCutover, RawRunbook};
+use ctx::{Ctx, IdRule};
+
+/// Validate `raw` (parsed from `text`, read from `path`). Returns the
+/// runbook (meaningful only when no diagnostic is an error) and every
+/// diagnostic.
+pub fn validate(
+    raw: RawRunbook,
+    text: &str,
+    path: &Path,
+    dir: &Path,
+    sha256: String,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (Option<Runbook>, Vec<Diagnostic>) {
+    let mut cx = Ctx::new(text, dir, env);
+    let cutover = cutover(&mut cx, &raw.cutover);
+    let roles = roles(&mut cx, &raw);
+    let operators = operators(&mut cx, &raw, &roles);
+    let (sources, untyped) = health::sources(&mut cx, &raw.sources);
+    let panels = health::panels(&mut cx, &raw.panels, &sources, &untyped);
+    let names = plan::Names {
+        roles: roles.iter().map(|r| r.id.clone()).collect(),
+        panels: panels.iter().map(|p| p.id.clone()).collect(),
+        gates: raw.gates.iter().map(|g| g.id.get_ref().clone()).collect(),
+    };
+    let gates = plan::gates(&mut cx, &raw.gates, &names);
+    let stages = plan::stages(&mut cx, &raw.stages, &names);
+    let steps = plan::steps(&mut cx, &raw.steps, &names);
+    let actions = actions::actions(&mut cx, raw.actions.as_ref());
+    let guards = actions::guards(&mut cx, &raw.guards, &names);
+    let (diags, secrets) = cx.finish();
+    let runbook = match (cutover, actions) {
+        (Some(cutover), Some(actions)) => Some(Runbook {
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+            sha256,
+            cutover,
+            roles,
+            operators,
+            sources,
+            panels,
+            stages,
+            gates,
+            steps,
+            actions,
+            guards,
+            secrets,
+        }),
+        _ => None,
+    };
+    (runbook, diags)
+}
+
+fn cutover(cx: &mut Ctx, c: &RawCutover) -> Option<Cutover> {
+    cx.id(&c.id, "cutover id", IdRule::Cutover);
+    cx.non_empty(&c.title, "cutover title");
+    let strategy = match c.strategy.get_ref().as_str() {
+        "phased" => Some(Strategy::Phased),
+        "big-bang" => Some(Strategy::BigBang),
+        "canary" => Some(Strategy::Canary),
+        other => {
+            cx.one_of(
+                &c.strategy,
+                "strategy",
+                other,
+                &["phased", "big-bang", "canary"],
+            );
+            None
+        }
+    };
+    let rollback_deadline = c.rollback_deadline.as_ref().and_then(|d| deadline(cx, d));
+    Some(Cutover {
+        id: c.id.get_ref().clone(),
+        title: c.title.get_ref().clone(),
+        strategy: strategy?,
+        summary: c.summary.clone(),
+        rollback_deadline,
+    })
+}
+
+fn deadline(cx: &mut Ctx, d: &toml::Spanned<toml::Value>) -> Option<Deadline> {
+    let text = match d.get_ref() {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(dt) => dt.to_string(),
+        other => {
+            cx.error(
+                d.span(),
+                format!(
+                    "invalid rollback_deadline: expected a duration such as \"4h\" or an RFC 3339 time such as 2026-11-28T06:00:00Z, found a {}",
+                    other.type_str()
+                ),
+            );
+            return None;
+        }
+    };
+    if let Ok(dur) = super::duration::parse_duration(&text) {
+        return Some(Deadline::After(dur));
+    }
+    match chrono::DateTime::parse_from_rfc3339(&text) {
+        Ok(at) => Some(Deadline::At(at.with_timezone(&chrono::Utc))),
+        Err(_) => {
+            cx.error(
+                d.span(),
+                format!(
+                    "invalid rollback_deadline \"{text}\": expected a duration such as \"4h\" or an RFC 3339 time with an offset such as \"2026-11-28T06:00:00Z\""
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn roles(cx: &mut Ctx, raw: &RawRunbook) -> Vec<Role> {
+    let mut seen = ctx::Seen::default();
+    let mut out = Vec::new();
+    for (id, name) in &raw.roles.0 {
+        cx.id(id, "role id", IdRule::Name);
+        cx.unique(&mut seen, id, "role");
+        out.push(Role {
+            id: id.get_ref().clone(),
+            name: name.get_ref().clone(),
+        });
+    }
+    out
+}
+
+fn operators(cx: &mut Ctx, raw: &RawRunbook, roles: &[Role]) -> Option<Vec<Operator>> {
+    let ops = raw.operators.as_ref()?;
+    let known: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
+    let mut out = Vec::new();
+    for (name, held) in &ops.0 {
+        for r in held {
+            cx.reference(r, &known, "role");
+        }
+        out.push(Operator {
+            name: name.get_ref().clone(),
+            roles: held.iter().map(|r| r.get_ref().clone()).collect(),
+        });
+    }
+    if out.is_empty() {
+        let span = cx.table_span(&["operators"]);
+        cx.warn_at(
+            span,
+            "[operators] is empty: nobody holds any role, so no role-bound item can be signed; remove the section to let everyone hold every role",
+        );
+    }
+    Some(out)
+}

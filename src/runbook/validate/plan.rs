@@ -1,0 +1,218 @@
+//! The plan: gates, the stage ladder, and the steps with their ordering.
+
+use std::time::Duration;
+
+use super::ctx::{Ctx, IdRule, Seen};
+use crate::runbook::model::{Gate, GateItem, Stage, Step};
+use crate::runbook::raw::{RawGate, RawStage, RawStep};
+
+const STEP_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// Ids that other sections refer to.
+pub struct Names {
+    pub roles: Vec<String>,
+    pub panels: Vec<String>,
+    pub gates: Vec<String>,
+}
+
+pub fn gates(cx: &mut Ctx, raw: &[RawGate], names: &Names) -> Vec<Gate> {
+    let mut seen = Seen::default();
+    let mut out = Vec::new();
+    for g in raw {
+        cx.id(&g.id, "gate id", IdRule::Name);
+        cx.unique(&mut seen, &g.id, "gate");
+        cx.non_empty(&g.title, "gate title");
+        if g.items.is_empty() {
+            cx.error(
+                g.id.span(),
+                format!(
+                    "gate `{}` has no items: it would be GO without anyone signing",
+                    g.id.get_ref()
+                ),
+            );
+        }
+        let items = g
+            .items
+            .iter()
+            .map(|it| {
+                cx.non_empty(&it.text, "gate item text");
+                if let Some(r) = &it.role {
+                    cx.reference(r, &names.roles, "role");
+                }
+                if let Some(p) = &it.panel {
+                    cx.reference(p, &names.panels, "panel");
+                }
+                if let (Some(f), None) = (&it.for_, &it.panel) {
+                    cx.error(
+                        f.span(),
+                        "`for` applies only to an automatic item (one with `panel`)",
+                    );
+                }
+                GateItem {
+                    text: it.text.get_ref().clone(),
+                    role: it.role.as_ref().map(|r| r.get_ref().clone()),
+                    panel: it.panel.as_ref().map(|p| p.get_ref().clone()),
+                    for_: cx.duration(it.for_.as_ref(), "for", Duration::ZERO),
+                }
+            })
+            .collect();
+        out.push(Gate {
+            id: g.id.get_ref().clone(),
+            title: g.title.get_ref().clone(),
+            two_person: g.two_person,
+            items,
+        });
+    }
+    out
+}
+
+pub fn stages(cx: &mut Ctx, raw: &[RawStage], names: &Names) -> Vec<Stage> {
+    let mut seen = Seen::default();
+    let mut previous: Option<(f64, String)> = None;
+    let mut out = Vec::new();
+    for s in raw {
+        cx.non_empty(&s.name, "stage name");
+        cx.unique(&mut seen, &s.name, "stage");
+        let exposure = *s.exposure.get_ref();
+        let name = s.name.get_ref();
+        if !(exposure > 0.0 && exposure <= 100.0) {
+            cx.error_labeled(
+                s.exposure.span(),
+                format!("stage `{name}`: exposure {exposure} is outside (0, 100]: it is a percent"),
+                "not a percent",
+            );
+        } else if let Some((prev, prev_name)) = &previous {
+            if exposure <= *prev {
+                cx.error_labeled(
+                    s.exposure.span(),
+                    format!(
+                        "stage `{name}`: exposure {exposure} does not increase (previous stage `{prev_name}` has {prev}): stages climb in order"
+                    ),
+                    "must be greater than the previous stage",
+                );
+            }
+        }
+        if exposure > 0.0 && exposure <= 100.0 {
+            previous = Some((exposure, name.clone()));
+        }
+        if let Some(g) = &s.gate {
+            cx.reference(g, &names.gates, "gate");
+        }
+        out.push(Stage {
+            name: name.clone(),
+            exposure,
+            bake: cx.duration(s.bake.as_ref(), "bake", Duration::ZERO),
+            gate: s.gate.as_ref().map(|g| g.get_ref().clone()),
+        });
+    }
+    out
+}
+
+pub fn steps(cx: &mut Ctx, raw: &[RawStep], names: &Names) -> Vec<Step> {
+    let mut seen = Seen::default();
+    let ids: Vec<String> = raw.iter().map(|s| s.id.get_ref().clone()).collect();
+    let mut out = Vec::new();
+    for s in raw {
+        let id = s.id.get_ref();
+        cx.id(&s.id, "step id", IdRule::Name);
+        cx.unique(&mut seen, &s.id, "step");
+        cx.non_empty(&s.title, "step title");
+        if let Some(o) = &s.owner {
+            cx.reference(o, &names.roles, "role");
+        }
+        if let Some(g) = &s.gate {
+            cx.reference(g, &names.gates, "gate");
+        }
+        for a in &s.after {
+            if a.get_ref() == id {
+                cx.error(a.span(), format!("step `{id}` cannot come after itself"));
+            } else {
+                cx.reference(a, &ids, "step");
+            }
+        }
+        if let Some(run) = &s.run {
+            cx.script(run, &format!("step `{id}`"));
+        }
+        out.push(Step {
+            id: id.clone(),
+            title: s.title.get_ref().clone(),
+            owner: s.owner.as_ref().map(|o| o.get_ref().clone()),
+            expect: s
+                .expect
+                .as_ref()
+                .map(|e| cx.duration(Some(e), "expect", Duration::ZERO)),
+            gate: s.gate.as_ref().map(|g| g.get_ref().clone()),
+            after: s.after.iter().map(|a| a.get_ref().clone()).collect(),
+            run: s.run.as_ref().map(|r| r.get_ref().clone()),
+            timeout: cx.positive_duration(s.timeout.as_ref(), "timeout", STEP_TIMEOUT),
+            notes: s.notes.clone(),
+            irreversible: s.irreversible,
+        });
+    }
+    cycles(cx, raw);
+    out
+}
+
+/// Report every cycle in `after` once, naming it: "a -> b -> a".
+fn cycles(cx: &mut Ctx, raw: &[RawStep]) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let index: std::collections::HashMap<&str, usize> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.get_ref().as_str(), i))
+        .collect();
+    let mut mark = vec![Mark::New; raw.len()];
+    // Iterative DFS: a generated runbook may have thousands of steps.
+    for root in 0..raw.len() {
+        if mark[root] != Mark::New {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        mark[root] = Mark::Active;
+        while let Some(top) = stack.last_mut() {
+            let node = top.0;
+            let after = &raw[node].after;
+            if top.1 >= after.len() {
+                mark[node] = Mark::Done;
+                stack.pop();
+                continue;
+            }
+            let dep = &after[top.1];
+            top.1 += 1;
+            let Some(&d) = index.get(dep.get_ref().as_str()) else {
+                continue;
+            };
+            if d == node {
+                continue; // reported as "after itself"
+            }
+            match mark[d] {
+                Mark::New => {
+                    mark[d] = Mark::Active;
+                    stack.push((d, 0));
+                }
+                Mark::Active => {
+                    let from = stack.iter().position(|(n, _)| *n == d).unwrap_or(0);
+                    let mut names: Vec<&str> = stack[from..]
+                        .iter()
+                        .map(|(n, _)| raw[*n].id.get_ref().as_str())
+                        .collect();
+                    names.push(raw[d].id.get_ref());
+                    cx.error_labeled(
+                        dep.span(),
+                        format!(
+                            "steps wait for each other in a cycle: {}",
+                            names.join(" -> ")
+                        ),
+                        "closes the cycle",
+                    );
+                }
+                Mark::Done => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Who is at this console: the Unix account (by user id, never `$USER`,
+//! which anyone can set) and where they connect from.
+
+/// The live operator: the account name of the real user id. Falls back to
+/// `uid <n>` when the account has no passwd entry (containers).
+pub fn current_operator() -> String {
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => user.name,
+        _ => format!("uid {uid}"),
+    }
+}
+
+/// The client address of an SSH session (`SSH_CONNECTION`'s first field).
+pub fn ssh_host() -> Option<String> {
+    host_from_ssh_connection(std::env::var("SSH_CONNECTION").ok()?.as_str())
+}
+
+/// `"203.0.113.7 52144 10.0.0.5 22"` → `"203.0.113.7"`.
+pub fn host_from_ssh_connection(value: &str) -> Option<String> {
+    value
+        .split_whitespace()
+        .next()
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_is_the_client_address() {
+        assert_eq!(
+            host_from_ssh_connection("203.0.113.7 52144 10.0.0.5 22").as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(host_from_ssh_connection("  "), None);
+    }
+
+    #[test]
+    fn operator_is_the_account_of_the_uid_not_the_user_variable() {
+        let expected = nix::unistd::User::from_uid(nix::unistd::getuid())
+            .unwrap()
+            .map(|u| u.name);
+        let name = current_operator();
+        if let Some(e) = expected {
+            assert_eq!(name, e);
+        }
+        assert!(!name.is_empty());
+    }
+}

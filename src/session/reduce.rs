@@ -1,0 +1,340 @@
+//! `reduce`: fold one journaled event into the state. Pure: no I/O, no
+//! clock (every time comes from an event), so replaying a journal rebuilds
+//! exactly the state the consoles showed.
+//!
+//! Reduce records what happened; it does not judge. The rules were checked
+//! before the event was appended (inside the write lock), so an event that
+//! would be invalid now (a step already started, an unknown gate) is
+//! ignored rather than trusted to corrupt the state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::event::{Event, EventBody, RollbackOutcome};
+use super::state::{
+    Attached, GateState, GateStatus, ItemState, PendingAction, Signature, StageVisit, State,
+    Status, StepState, StepStatus, Veto,
+};
+use crate::runbook::model::{ActionKind, Deadline, Guard, Runbook};
+
+/// The key of a guard in `State::guard_last_fired`: `"panel/when/then"`.
+pub fn guard_key(guard: &Guard) -> String {
+    format!(
+        "{}/{}/{}",
+        guard.panel,
+        when_str(guard.when),
+        then_str(guard.then)
+    )
+}
+
+pub(crate) fn when_str(w: crate::runbook::model::GuardWhen) -> &'static str {
+    use crate::runbook::model::GuardWhen;
+    match w {
+        GuardWhen::Fail => "fail",
+        GuardWhen::Warn => "warn",
+        GuardWhen::Stale => "stale",
+    }
+}
+
+pub(crate) fn then_str(t: crate::runbook::model::GuardThen) -> &'static str {
+    use crate::runbook::model::GuardThen;
+    match t {
+        GuardThen::Pause => "pause",
+        GuardThen::Rollback => "rollback",
+    }
+}
+
+impl State {
+    /// Before any event: READY, gates and steps in runbook order.
+    pub fn new(runbook: &Runbook) -> State {
+        State {
+            mode: None,
+            runbook_sha256: None,
+            status: Status::Ready,
+            started_at: None,
+            stage: None,
+            stage_entered_at: None,
+            stage_history: Vec::new(),
+            gates: runbook
+                .gates
+                .iter()
+                .map(|g| GateState {
+                    id: g.id.clone(),
+                    items: vec![ItemState::default(); g.items.len()],
+                    status: GateStatus::Open,
+                    went_go_at: None,
+                })
+                .collect(),
+            steps: runbook
+                .steps
+                .iter()
+                .map(|s| StepState {
+                    id: s.id.clone(),
+                    status: StepStatus::Pending,
+                    started_at: None,
+                    finished_at: None,
+                    started_by: None,
+                })
+                .collect(),
+            attached: BTreeMap::new(),
+            pending: Vec::new(),
+            rollback_deadline: match runbook.cutover.rollback_deadline {
+                Some(Deadline::At(t)) => Some(t),
+                _ => None,
+            },
+            last_seq: 0,
+            completed_at: None,
+            rollback_failed: false,
+            guard_last_fired: BTreeMap::new(),
+        }
+    }
+
+    /// Replay a whole journal.
+    pub fn replay<'a>(runbook: &Runbook, events: impl IntoIterator<Item = &'a Event>) -> State {
+        let mut s = State::new(runbook);
+        for e in events {
+            reduce(&mut s, runbook, e);
+        }
+        s
+    }
+
+    pub fn gate(&self, id: &str) -> Option<&GateState> {
+        self.gates.iter().find(|g| g.id == id)
+    }
+
+    pub fn step(&self, id: &str) -> Option<&StepState> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+}
+
+/// Fold one event into `state`.
+pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
+    state.last_seq = event.seq;
+    let at = event.ts;
+    let op = event.operator.as_str();
+    match &event.body {
+        EventBody::SessionOpened {
+            runbook_sha256,
+            mode,
+            ..
+        } => {
+            state.mode = Some(*mode);
+            state.runbook_sha256 = Some(runbook_sha256.clone());
+        }
+        EventBody::RunbookChangeAccepted { runbook_sha256, .. } => {
+            state.runbook_sha256 = Some(runbook_sha256.clone());
+        }
+        EventBody::OperatorAttached { host, read_only } => {
+            let a = state
+                .attached
+                .entry(op.to_string())
+                .or_insert_with(|| Attached {
+                    operator: op.to_string(),
+                    host: None,
+                    read_only: *read_only,
+                    consoles: 0,
+                });
+            // Any writing console makes the operator more than an observer.
+            a.read_only = if a.consoles == 0 {
+                *read_only
+            } else {
+                a.read_only && *read_only
+            };
+            a.consoles += 1;
+            if host.is_some() {
+                a.host = host.clone();
+            }
+        }
+        EventBody::OperatorDetached { .. } => {
+            if let Some(a) = state.attached.get_mut(op) {
+                a.consoles = a.consoles.saturating_sub(1);
+                if a.consoles == 0 {
+                    state.attached.remove(op);
+                }
+            }
+        }
+        EventBody::CutoverStarted {} => {
+            if state.status == Status::Ready {
+                state.status = Status::Running;
+                state.started_at = Some(at);
+                state.rollback_deadline = match runbook.cutover.rollback_deadline {
+                    Some(Deadline::After(d)) => chrono::Duration::from_std(d).ok().map(|d| at + d),
+                    Some(Deadline::At(t)) => Some(t),
+                    None => None,
+                };
+            }
+        }
+        EventBody::Signed {
+            gate,
+            item,
+            evidence,
+        } => {
+            if let Some(it) = item_mut(state, gate, *item) {
+                if it.signers.iter().all(|s| s.operator != op) {
+                    it.signers.push(Signature {
+                        operator: op.to_string(),
+                        at,
+                        evidence: evidence.clone(),
+                    });
+                }
+                it.signed = it.signers.first().cloned();
+            }
+        }
+        EventBody::Withdrawn { gate, item } => {
+            if let Some(it) = item_mut(state, gate, *item) {
+                it.signers.retain(|s| s.operator != op);
+                it.signed = it.signers.first().cloned();
+            }
+        }
+        EventBody::Vetoed { gate, item, reason } => {
+            if let Some(it) = item_mut(state, gate, *item) {
+                it.veto = Some(Veto {
+                    operator: op.to_string(),
+                    at,
+                    reason: reason.clone(),
+                });
+            }
+            if let Some(g) = gate_mut(state, gate) {
+                g.status = GateStatus::NoGo;
+            }
+        }
+        EventBody::VetoLifted { gate, item, .. } => {
+            if let Some(it) = item_mut(state, gate, *item) {
+                it.veto = None;
+            }
+            if let Some(g) = gate_mut(state, gate)
+                && g.status == GateStatus::NoGo
+                && g.items.iter().all(|i| i.veto.is_none())
+            {
+                g.status = GateStatus::Open;
+            }
+        }
+        EventBody::GateGo { gate, .. } => {
+            if let Some(g) = gate_mut(state, gate) {
+                g.status = GateStatus::Go;
+                g.went_go_at = Some(at);
+            }
+        }
+        EventBody::GateReopened { gate } => {
+            if let Some(g) = gate_mut(state, gate) {
+                g.status = if g.items.iter().any(|i| i.veto.is_some()) {
+                    GateStatus::NoGo
+                } else {
+                    GateStatus::Open
+                };
+            }
+        }
+        EventBody::StepStarted { step } => {
+            if let Some(s) = state.steps.iter_mut().find(|s| &s.id == step) {
+                s.status = StepStatus::Running;
+                s.started_at = Some(at);
+                s.finished_at = None;
+                s.started_by = Some(op.to_string());
+            }
+        }
+        EventBody::StepFinished { step, outcome } => {
+            if let Some(s) = state.steps.iter_mut().find(|s| &s.id == step) {
+                s.status = (*outcome).into();
+                s.finished_at = Some(at);
+            }
+        }
+        EventBody::Paused { .. } => {
+            clear_pending(state, ActionKind::Pause);
+            if state.status == Status::Running {
+                state.status = Status::Paused;
+            }
+        }
+        EventBody::Resumed { .. } => {
+            clear_pending(state, ActionKind::Resume);
+            if state.status == Status::Paused {
+                state.status = Status::Running;
+            }
+        }
+        EventBody::ActionRequested { action, reason } => {
+            clear_pending(state, *action);
+            state.pending.push(PendingAction {
+                action: *action,
+                requested_by: op.to_string(),
+                reason: reason.clone(),
+                at,
+            });
+        }
+        EventBody::ActionWithdrawn { action } => clear_pending(state, *action),
+        EventBody::Expanded { to_stage, .. } => {
+            clear_pending(state, ActionKind::Expand);
+            if let Some(idx) = runbook.stages.iter().position(|s| &s.name == to_stage) {
+                if let Some(last) = state.stage_history.last_mut()
+                    && last.left_at.is_none()
+                {
+                    last.left_at = Some(at);
+                }
+                state.stage = Some(idx);
+                state.stage_entered_at = Some(at);
+                state.stage_history.push(StageVisit {
+                    stage: idx,
+                    entered_at: at,
+                    left_at: None,
+                });
+            }
+        }
+        EventBody::RollbackStarted { .. } => {
+            clear_pending(state, ActionKind::Rollback);
+            state.status = Status::RollingBack;
+            state.rollback_failed = false;
+        }
+        EventBody::RollbackFinished { outcome, .. } => {
+            if state.status == Status::RollingBack {
+                match outcome {
+                    RollbackOutcome::Done => {
+                        // Exposure is back to zero; the history keeps the visits.
+                        state.status = Status::RolledBack;
+                        close_stage(state, at);
+                        state.stage = None;
+                        state.stage_entered_at = None;
+                    }
+                    RollbackOutcome::Failed => state.rollback_failed = true,
+                }
+            }
+        }
+        EventBody::GuardFired {
+            panel, when, then, ..
+        } => {
+            let key = format!("{panel}/{}/{}", when_str(*when), then_str(*then));
+            state.guard_last_fired.insert(key, at);
+        }
+        EventBody::Completed {} => {
+            if matches!(state.status, Status::Running | Status::Paused) {
+                state.status = Status::Complete;
+                state.completed_at = Some(at);
+            }
+        }
+        EventBody::Refused { .. }
+        | EventBody::ExpandRefused { .. }
+        | EventBody::ActionRan { .. }
+        | EventBody::Note { .. }
+        | EventBody::Unknown { .. } => {}
+    }
+}
+
+fn close_stage(state: &mut State, at: DateTime<Utc>) {
+    if let Some(last) = state.stage_history.last_mut()
+        && last.left_at.is_none()
+    {
+        last.left_at = Some(at);
+    }
+}
+
+fn clear_pending(state: &mut State, action: ActionKind) {
+    state.pending.retain(|p| p.action != action);
+}
+
+fn gate_mut<'a>(state: &'a mut State, gate: &str) -> Option<&'a mut GateState> {
+    state.gates.iter_mut().find(|g| g.id == gate)
+}
+
+/// `item` is 1-based, as in events.
+fn item_mut<'a>(state: &'a mut State, gate: &str, item: u32) -> Option<&'a mut ItemState> {
+    let idx = (item as usize).checked_sub(1)?;
+    gate_mut(state, gate)?.items.get_mut(idx)
+}

@@ -1,0 +1,333 @@
+//! The rules agreed before the cutover, as small pure functions over the
+//! runbook, the journaled state, the panels and the time. Tested by table.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::state::{GateStatus, State, Status, StepStatus};
+use crate::health::{PanelMap, PanelState};
+use crate::runbook::model::{Guard, GuardWhen, Runbook};
+
+/// "4m12s", "1h0m5s", "0s": how refusals show time left.
+pub fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
+/// May `operator` sign items that need `role`? (No role: anyone.)
+pub fn may_sign(runbook: &Runbook, role: Option<&str>, operator: &str) -> Result<(), String> {
+    match role {
+        Some(r) if !runbook.holds_role(operator, r) => {
+            Err(format!("role {r} not held by {operator}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Is item `item` (0-based) of gate `gate` (0-based) satisfied? Manual
+/// items: signed. Automatic items: the panel is OK and has been for `for`.
+pub fn item_satisfied(
+    runbook: &Runbook,
+    state: &State,
+    gate: usize,
+    item: usize,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(spec) = runbook.gates.get(gate).and_then(|g| g.items.get(item)) else {
+        return false;
+    };
+    match &spec.panel {
+        Some(panel) => panel_ok_for(panels, panel, spec.for_, now),
+        None => state
+            .gates
+            .get(gate)
+            .and_then(|g| g.items.get(item))
+            .is_some_and(|i| !i.signers.is_empty()),
+    }
+}
+
+/// The panel is OK now and has been OK for at least `for_`. A panel that
+/// never polled, or whose OK has no start time, is not satisfied.
+pub fn panel_ok_for(panels: &PanelMap, panel: &str, for_: Duration, now: DateTime<Utc>) -> bool {
+    let Some(p) = panels.get(panel) else {
+        return false;
+    };
+    if p.state != PanelState::Ok {
+        return false;
+    }
+    let Some(since) = p.state_since else {
+        return false;
+    };
+    match chrono::Duration::from_std(for_) {
+        Ok(need) => now - since >= need,
+        Err(_) => false,
+    }
+}
+
+/// A gate's status now: NO-GO on any veto; GO when every item is signed or
+/// satisfied (and, for `two_person`, two different operators signed); else
+/// OPEN.
+pub fn gate_status(
+    runbook: &Runbook,
+    state: &State,
+    gate: usize,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+) -> GateStatus {
+    let (Some(spec), Some(gs)) = (runbook.gates.get(gate), state.gates.get(gate)) else {
+        return GateStatus::Open;
+    };
+    if gs.items.iter().any(|i| i.veto.is_some()) {
+        return GateStatus::NoGo;
+    }
+    let all = (0..spec.items.len()).all(|i| item_satisfied(runbook, state, gate, i, panels, now));
+    if !all {
+        return GateStatus::Open;
+    }
+    if spec.two_person {
+        let mut ops: Vec<&str> = gs
+            .items
+            .iter()
+            .flat_map(|i| i.signers.iter().map(|s| s.operator.as_str()))
+            .collect();
+        ops.sort_unstable();
+        ops.dedup();
+        if ops.len() < 2 {
+            return GateStatus::Open;
+        }
+    }
+    GateStatus::Go
+}
+
+/// `gate_status` by gate id (unknown: OPEN).
+pub fn gate_status_of(
+    runbook: &Runbook,
+    state: &State,
+    gate: &str,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+) -> GateStatus {
+    match runbook.gates.iter().position(|g| g.id == gate) {
+        Some(i) => gate_status(runbook, state, i, panels, now),
+        None => GateStatus::Open,
+    }
+}
+
+/// Who may lift a veto: the operator who vetoed, or a holder of the IC role.
+pub fn may_lift(runbook: &Runbook, vetoer: &str, operator: &str) -> Result<(), String> {
+    if vetoer == operator {
+        return Ok(());
+    }
+    match runbook.ic_role() {
+        Some(ic) if runbook.holds_role(operator, ic) => Ok(()),
+        Some(ic) => Err(format!(
+            "only {vetoer} (who vetoed) or the {ic} role may lift this veto"
+        )),
+        None => Err(format!("only {vetoer} (who vetoed) may lift this veto")),
+    }
+}
+
+/// May step `step` (0-based) start now? The cutover must have begun (steps
+/// are the cutover's work: RUNNING, PAUSED (a pause holds exposure, not
+/// hands) or ROLLING_BACK); the step must be pending (or failed: a retry);
+/// its gate must be GO and its `after` steps done or skipped.
+pub fn may_start(
+    runbook: &Runbook,
+    state: &State,
+    step: usize,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let (Some(spec), Some(ss)) = (runbook.steps.get(step), state.steps.get(step)) else {
+        return Err("no such step".into());
+    };
+    match state.status {
+        Status::Ready => return Err("cutover not started (begin first)".into()),
+        Status::RolledBack | Status::Complete => {
+            return Err(format!("cutover is {}", state.status.as_str()));
+        }
+        Status::Running | Status::Paused | Status::RollingBack => {}
+    }
+    match ss.status {
+        StepStatus::Pending | StepStatus::Failed => {}
+        other => return Err(format!("step {} is already {}", spec.id, other.as_str())),
+    }
+    if let Some(gate) = &spec.gate {
+        let st = gate_status_of(runbook, state, gate, panels, now);
+        if st != GateStatus::Go {
+            return Err(format!("gate {gate} is {}", st.as_str()));
+        }
+    }
+    let waiting: Vec<&str> = spec
+        .after
+        .iter()
+        .filter(|a| {
+            !state
+                .step(a)
+                .is_some_and(|s| matches!(s.status, StepStatus::Done | StepStatus::Skipped))
+        })
+        .map(String::as_str)
+        .collect();
+    if !waiting.is_empty() {
+        return Err(format!("waiting for step {}", waiting.join(", ")));
+    }
+    Ok(())
+}
+
+/// Is a panel in this state inside a guard's `when` condition? `warn`
+/// includes FAIL (worse than a warning); `stale` is STALE only (an ERROR
+/// becomes STALE after `stale_after` polls).
+pub fn guard_condition(when: GuardWhen, state: PanelState) -> bool {
+    match when {
+        GuardWhen::Fail => state == PanelState::Fail,
+        GuardWhen::Warn => matches!(state, PanelState::Warn | PanelState::Fail),
+        GuardWhen::Stale => state == PanelState::Stale,
+    }
+}
+
+/// Guards whose panel is currently in their `when` condition.
+pub fn guards_holding<'a>(runbook: &'a Runbook, panels: &PanelMap) -> Vec<&'a Guard> {
+    runbook
+        .guards
+        .iter()
+        .filter(|g| {
+            panels
+                .get(&g.panel)
+                .is_some_and(|p| guard_condition(g.when, p.state))
+        })
+        .collect()
+}
+
+/// Why an expand (or a rollback) may not go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: String,
+    /// An operator may override it by typing a reason.
+    pub overridable: bool,
+}
+
+impl Refusal {
+    fn hard(reason: impl Into<String>) -> Self {
+        Refusal {
+            reason: reason.into(),
+            overridable: false,
+        }
+    }
+    fn soft(reason: impl Into<String>) -> Self {
+        Refusal {
+            reason: reason.into(),
+            overridable: true,
+        }
+    }
+}
+
+/// Every reason the next expand is refused, in a stable order: not
+/// started, paused, rolling back / rolled back / complete, a guard holds,
+/// bake not over, next stage's gate not GO, already at the last stage.
+/// Empty: expand may go ahead.
+pub fn expand_refusals(
+    runbook: &Runbook,
+    state: &State,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    match state.status {
+        Status::Ready => out.push(Refusal::hard("cutover not started (begin first)")),
+        Status::Paused => out.push(Refusal::soft("cutover is PAUSED")),
+        Status::RollingBack | Status::RolledBack | Status::Complete => {
+            out.push(Refusal::hard(format!(
+                "cutover is {}",
+                state.status.as_str()
+            )));
+        }
+        Status::Running => {}
+    }
+    for g in guards_holding(runbook, panels) {
+        let st = panels.get(&g.panel).map_or("?", |p| p.state.as_str());
+        out.push(Refusal::soft(format!(
+            "guard holds: {} is {st} (then {})",
+            g.panel,
+            super::reduce::then_str(g.then)
+        )));
+    }
+    if let (Some(idx), Some(entered)) = (state.stage, state.stage_entered_at)
+        && let Some(stage) = runbook.stages.get(idx)
+    {
+        let bake = chrono::Duration::from_std(stage.bake).unwrap_or(chrono::Duration::MAX);
+        let elapsed = now - entered;
+        if elapsed < bake {
+            let left = (bake - elapsed).to_std().unwrap_or_default();
+            // Round up: "0s left" while still refused would read as a bug.
+            let left = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
+            out.push(Refusal::soft(format!(
+                "bake: {} left in stage {}",
+                format_duration(left),
+                stage.name
+            )));
+        }
+    }
+    let next = state.stage.map_or(0, |i| i + 1);
+    match runbook.stages.get(next) {
+        Some(stage) => {
+            if let Some(gate) = &stage.gate {
+                let st = gate_status_of(runbook, state, gate, panels, now);
+                if st != GateStatus::Go {
+                    out.push(Refusal::soft(format!(
+                        "gate {gate} is {} (needed for stage {})",
+                        st.as_str(),
+                        stage.name
+                    )));
+                }
+            }
+        }
+        None => {
+            let at = state
+                .stage
+                .and_then(|i| runbook.stages.get(i))
+                .map_or("none".to_string(), |s| s.name.clone());
+            out.push(Refusal::hard(format!("already at the last stage ({at})")));
+        }
+    }
+    out
+}
+
+/// May a rollback start now? Refused before the start, while one runs
+/// (unless the last one failed: a retry), after it is done, and after the
+/// rollback deadline unless overridden with a reason.
+pub fn rollback_refusal(
+    state: &State,
+    now: DateTime<Utc>,
+    override_reason: Option<&str>,
+) -> Option<Refusal> {
+    match state.status {
+        Status::Ready => return Some(Refusal::hard("cutover not started")),
+        Status::RolledBack => return Some(Refusal::hard("already rolled back")),
+        Status::RollingBack if !state.rollback_failed => {
+            return Some(Refusal::hard("a rollback is already running"));
+        }
+        _ => {}
+    }
+    if let Some(deadline) = state.rollback_deadline
+        && now > deadline
+        && override_reason.is_none()
+    {
+        return Some(Refusal::soft(format!(
+            "rollback deadline passed at {} (override with a reason)",
+            deadline.format("%Y-%m-%d %H:%M:%SZ")
+        )));
+    }
+    None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "rules_tests.rs"]
+mod tests;

@@ -1,0 +1,521 @@
+//! Rules by table: each row is a situation a user could be in and what the
+//! console must say.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::*;
+use crate::health::{PanelMap, PanelState};
+use crate::session::event::{Event, EventBody, Evidence, Trigger};
+use crate::session::reduce::reduce;
+use crate::session::state::{GateStatus, State};
+use crate::session::testkit::{all_ok, panel_status, sample_runbook};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 22, 0, 0).unwrap()
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    t0() + chrono::Duration::seconds(secs)
+}
+
+/// Build a state from (seconds after t0, operator, body).
+fn state_of(rows: &[(i64, &str, EventBody)]) -> State {
+    let rb = sample_runbook();
+    let mut s = State::new(&rb);
+    for (i, (secs, op, body)) in rows.iter().enumerate() {
+        let ev = Event {
+            seq: i as u64 + 1,
+            ts: at(*secs),
+            operator: op.to_string(),
+            body: body.clone(),
+        };
+        reduce(&mut s, &rb, &ev);
+    }
+    s
+}
+
+fn signed(gate: &str, item: u32) -> EventBody {
+    EventBody::Signed {
+        gate: gate.into(),
+        item,
+        evidence: Evidence::new(),
+    }
+}
+
+fn expanded(from: Option<&str>, to: &str) -> EventBody {
+    EventBody::Expanded {
+        from_stage: from.map(str::to_string),
+        to_stage: to.into(),
+        exposure: 1.0,
+        override_reason: None,
+        evidence: Evidence::new(),
+    }
+}
+
+fn panels_with(overrides: &[(&str, PanelState, i64)]) -> PanelMap {
+    let rb = sample_runbook();
+    let mut p = all_ok(&rb, at(-3600));
+    for (id, st, since) in overrides {
+        p.insert(
+            id.to_string(),
+            panel_status(id, *st, None, Some(at(*since))),
+        );
+    }
+    p
+}
+
+#[test]
+fn format_duration_table() {
+    for (secs, want) in [
+        (0, "0s"),
+        (59, "59s"),
+        (252, "4m12s"),
+        (3600, "1h0m0s"),
+        (3725, "1h2m5s"),
+    ] {
+        assert_eq!(format_duration(Duration::from_secs(secs)), want, "{secs}s");
+    }
+}
+
+#[test]
+fn gate_status_table() {
+    let go_live = 0; // items: 1 ic (manual), 2 auto mismatch 10m, 3 anyone
+    let enterprise = 1; // two_person, one billing item
+    let veto = EventBody::Vetoed {
+        gate: "go-live".into(),
+        item: 3,
+        reason: "support not briefed".into(),
+    };
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        &str,
+        usize,
+        Vec<(i64, &str, EventBody)>,
+        PanelMap,
+        i64,
+        GateStatus,
+    )> = vec![
+        (
+            "nothing signed",
+            go_live,
+            vec![],
+            panels_with(&[]),
+            0,
+            GateStatus::Open,
+        ),
+        (
+            "manual items signed, auto item OK for an hour",
+            go_live,
+            vec![
+                (0, "alice", signed("go-live", 1)),
+                (0, "bob", signed("go-live", 3)),
+            ],
+            panels_with(&[]),
+            0,
+            GateStatus::Go,
+        ),
+        (
+            "auto item OK for only 9m59s of the 10m",
+            go_live,
+            vec![
+                (0, "alice", signed("go-live", 1)),
+                (0, "bob", signed("go-live", 3)),
+            ],
+            panels_with(&[("mismatch", PanelState::Ok, -599)]),
+            0,
+            GateStatus::Open,
+        ),
+        (
+            "auto item OK for exactly 10m",
+            go_live,
+            vec![
+                (0, "alice", signed("go-live", 1)),
+                (0, "bob", signed("go-live", 3)),
+            ],
+            panels_with(&[("mismatch", PanelState::Ok, -600)]),
+            0,
+            GateStatus::Go,
+        ),
+        (
+            "auto item panel STALE (a dead metric is never a pass)",
+            go_live,
+            vec![
+                (0, "alice", signed("go-live", 1)),
+                (0, "bob", signed("go-live", 3)),
+            ],
+            panels_with(&[("mismatch", PanelState::Stale, -7200)]),
+            0,
+            GateStatus::Open,
+        ),
+        (
+            "auto item panel never polled",
+            go_live,
+            vec![
+                (0, "alice", signed("go-live", 1)),
+                (0, "bob", signed("go-live", 3)),
+            ],
+            {
+                let mut p = panels_with(&[]);
+                p.remove("mismatch");
+                p
+            },
+            0,
+            GateStatus::Open,
+        ),
+        (
+            "all satisfied but one veto",
+            go_live,
+            vec![
+                (0, "alice", signed("go-live", 1)),
+                (0, "bob", signed("go-live", 3)),
+                (1, "carol", veto.clone()),
+            ],
+            panels_with(&[]),
+            1,
+            GateStatus::NoGo,
+        ),
+        (
+            "a withdrawn signature reopens",
+            go_live,
+            vec![
+                (0, "alice", signed("go-live", 1)),
+                (0, "bob", signed("go-live", 3)),
+                (
+                    5,
+                    "bob",
+                    EventBody::Withdrawn {
+                        gate: "go-live".into(),
+                        item: 3,
+                    },
+                ),
+            ],
+            panels_with(&[]),
+            5,
+            GateStatus::Open,
+        ),
+        (
+            "two-person gate, one signer",
+            enterprise,
+            vec![(0, "bob", signed("expand-enterprise", 1))],
+            panels_with(&[]),
+            0,
+            GateStatus::Open,
+        ),
+        (
+            "two-person gate, two different signers",
+            enterprise,
+            vec![
+                (0, "bob", signed("expand-enterprise", 1)),
+                (1, "carol", signed("expand-enterprise", 1)),
+            ],
+            panels_with(&[]),
+            1,
+            GateStatus::Go,
+        ),
+    ];
+    let rb = sample_runbook();
+    for (name, gate, events, panels, now, want) in rows {
+        let s = state_of(&events);
+        assert_eq!(gate_status(&rb, &s, gate, &panels, at(now)), want, "{name}");
+    }
+}
+
+#[test]
+fn may_sign_and_may_lift_table() {
+    let rb = sample_runbook();
+    for (role, op, ok) in [
+        (Some("ic"), "alice", true),
+        (Some("ic"), "bob", false),
+        (Some("billing"), "carol", true),
+        (None, "mallory", true),
+        (Some("db"), "mallory", false),
+    ] {
+        assert_eq!(may_sign(&rb, role, op).is_ok(), ok, "{role:?} by {op}");
+    }
+    assert_eq!(
+        may_sign(&rb, Some("ic"), "bob").unwrap_err(),
+        "role ic not held by bob"
+    );
+    for (vetoer, op, ok) in [
+        ("bob", "bob", true),    // the vetoer
+        ("bob", "alice", true),  // the IC
+        ("bob", "carol", false), // anyone else
+        ("alice", "bob", false), // the IC's veto is not bob's to lift
+    ] {
+        assert_eq!(
+            may_lift(&rb, vetoer, op).is_ok(),
+            ok,
+            "{op} lifts {vetoer}'s veto"
+        );
+    }
+    let mut open = rb.clone();
+    open.operators = None;
+    assert!(
+        may_lift(&open, "bob", "carol").is_ok(),
+        "no [operators]: everyone is IC"
+    );
+}
+
+#[test]
+fn may_start_table() {
+    let rb = sample_runbook();
+    let go = vec![
+        (0, "alice", signed("go-live", 1)),
+        (0, "bob", signed("go-live", 3)),
+    ];
+    let begun = |mut v: Vec<(i64, &'static str, EventBody)>| {
+        v.push((1, "alice", EventBody::CutoverStarted {}));
+        v
+    };
+    let cases: Vec<(&str, Vec<(i64, &str, EventBody)>, usize, Result<(), &str>)> = vec![
+        (
+            "before begin",
+            go.clone(),
+            0,
+            Err("cutover not started (begin first)"),
+        ),
+        ("gate open", begun(vec![]), 0, Err("gate go-live is OPEN")),
+        ("gate GO, started", begun(go.clone()), 0, Ok(())),
+        (
+            "after not done",
+            begun(go.clone()),
+            1,
+            Err("waiting for step freeze"),
+        ),
+        (
+            "paused: steps go on",
+            {
+                let mut v = begun(go.clone());
+                v.push((
+                    2,
+                    "alice",
+                    EventBody::Paused {
+                        reason: "x".into(),
+                        trigger: Trigger::Operator,
+                        evidence: Evidence::new(),
+                    },
+                ));
+                v
+            },
+            0,
+            Ok(()),
+        ),
+        (
+            "already running",
+            {
+                let mut v = begun(go.clone());
+                v.push((
+                    2,
+                    "bob",
+                    EventBody::StepStarted {
+                        step: "freeze".into(),
+                    },
+                ));
+                v
+            },
+            0,
+            Err("step freeze is already running"),
+        ),
+    ];
+    let panels = panels_with(&[]);
+    for (name, events, step, want) in cases {
+        let s = state_of(&events);
+        let got = may_start(&rb, &s, step, &panels, at(10));
+        assert_eq!(
+            got.as_ref().map_err(String::as_str).copied(),
+            want,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn expand_refusals_table() {
+    let rb = sample_runbook();
+    let started = vec![(0, "alice", EventBody::CutoverStarted {})];
+    let with = |extra: Vec<(i64, &'static str, EventBody)>| {
+        let mut v = started.clone();
+        v.extend(extra);
+        v
+    };
+    let pause = EventBody::Paused {
+        reason: "look".into(),
+        trigger: Trigger::Operator,
+        evidence: Evidence::new(),
+    };
+    #[allow(clippy::type_complexity)]
+    let cases: Vec<(
+        &str,
+        Vec<(i64, &str, EventBody)>,
+        PanelMap,
+        i64,
+        Vec<(&str, bool)>,
+    )> = vec![
+        (
+            "not started",
+            vec![],
+            panels_with(&[]),
+            0,
+            vec![("cutover not started (begin first)", false)],
+        ),
+        (
+            "started, first stage has no gate",
+            started.clone(),
+            panels_with(&[]),
+            10,
+            vec![],
+        ),
+        (
+            "paused and a guard holds: both, in order",
+            with(vec![(5, "alice", pause.clone())]),
+            panels_with(&[("errors", PanelState::Fail, 0)]),
+            10,
+            vec![
+                ("cutover is PAUSED", true),
+                ("guard holds: errors is FAIL (then pause)", true),
+            ],
+        ),
+        (
+            "bake not over, next gate open",
+            with(vec![(0, "alice", expanded(None, "internal"))]),
+            panels_with(&[]),
+            348,
+            vec![
+                ("bake: 4m12s left in stage internal", true),
+                (
+                    "gate expand-enterprise is OPEN (needed for stage enterprise)",
+                    true,
+                ),
+            ],
+        ),
+        (
+            "bake over, gate GO",
+            with(vec![
+                (0, "alice", expanded(None, "internal")),
+                (1, "bob", signed("expand-enterprise", 1)),
+                (2, "carol", signed("expand-enterprise", 1)),
+            ]),
+            panels_with(&[]),
+            600,
+            vec![],
+        ),
+        (
+            "at the last stage",
+            with(vec![
+                (0, "alice", expanded(None, "internal")),
+                (1, "alice", expanded(Some("internal"), "enterprise")),
+                (2, "alice", expanded(Some("enterprise"), "everyone")),
+            ]),
+            panels_with(&[]),
+            7200,
+            vec![("already at the last stage (everyone)", false)],
+        ),
+        (
+            "rolling back",
+            with(vec![(
+                5,
+                "alice",
+                EventBody::RollbackStarted {
+                    trigger: Trigger::Guard,
+                    reason: "mismatch".into(),
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                },
+            )]),
+            panels_with(&[]),
+            10,
+            vec![("cutover is ROLLING_BACK", false)],
+        ),
+        (
+            "a WARN panel does not hold a fail guard",
+            started.clone(),
+            panels_with(&[("errors", PanelState::Warn, 0)]),
+            10,
+            vec![],
+        ),
+    ];
+    for (name, events, panels, now, want) in cases {
+        let s = state_of(&events);
+        let got: Vec<(String, bool)> = expand_refusals(&rb, &s, &panels, at(now))
+            .into_iter()
+            .map(|r| (r.reason, r.overridable))
+            .collect();
+        let want: Vec<(String, bool)> = want.into_iter().map(|(r, o)| (r.to_string(), o)).collect();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn guard_condition_table() {
+    use crate::runbook::model::GuardWhen as W;
+    use PanelState as P;
+    for (when, st, holds) in [
+        (W::Fail, P::Fail, true),
+        (W::Fail, P::Warn, false),
+        (W::Warn, P::Warn, true),
+        (W::Warn, P::Fail, true),
+        (W::Warn, P::Ok, false),
+        (W::Stale, P::Stale, true),
+        (W::Stale, P::Ok, false),
+        (W::Fail, P::Unknown, false),
+    ] {
+        assert_eq!(guard_condition(when, st), holds, "{when:?} on {st:?}");
+    }
+}
+
+#[test]
+fn rollback_refusal_table() {
+    let started = vec![(0, "alice", EventBody::CutoverStarted {})];
+    let s = state_of(&started);
+    let four_h = 4 * 3600;
+    assert_eq!(
+        rollback_refusal(&s, at(four_h), None),
+        None,
+        "at the deadline"
+    );
+    let late = rollback_refusal(&s, at(four_h + 1), None).unwrap();
+    assert!(late.overridable);
+    assert_eq!(
+        late.reason,
+        "rollback deadline passed at 2026-11-22 02:00:00Z (override with a reason)"
+    );
+    assert_eq!(
+        rollback_refusal(&s, at(four_h + 1), Some("customer data at risk")),
+        None
+    );
+    let ready = state_of(&[]);
+    assert!(!rollback_refusal(&ready, at(0), None).unwrap().overridable);
+    let mut failed = started.clone();
+    failed.push((
+        5,
+        "alice",
+        EventBody::RollbackStarted {
+            trigger: Trigger::Operator,
+            reason: "x".into(),
+            override_reason: None,
+            evidence: Evidence::new(),
+        },
+    ));
+    assert_eq!(
+        rollback_refusal(&state_of(&failed), at(6), None)
+            .unwrap()
+            .reason,
+        "a rollback is already running"
+    );
+    failed.push((
+        9,
+        "alice",
+        EventBody::RollbackFinished {
+            trigger: Trigger::Operator,
+            reason: "x".into(),
+            outcome: crate::session::event::RollbackOutcome::Failed,
+        },
+    ));
+    assert_eq!(
+        rollback_refusal(&state_of(&failed), at(10), None),
+        None,
+        "retry after a failure"
+    );
+}

@@ -1,0 +1,335 @@
+//! Scenario files (tests/scenarios/*.toml): operators at one or more
+//! consoles issue commands against the sample runbook; after each, the
+//! outcome, the appended event kinds, the status, the stage and the gates
+//! are checked. At the end every console's state must equal the state
+//! rebuilt by replaying the journal from disk.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Deserialize;
+use warroom::health::{PanelMap, PanelState};
+use warroom::journal::Journal;
+use warroom::runbook::model::{ActionKind, Runbook};
+use warroom::session::command::{Command, Outcome};
+use warroom::session::event::{SessionMode, StepOutcome};
+use warroom::session::state::State;
+use warroom::session::testkit::{panel_status, sample_runbook};
+use warroom::session::{OpenOptions, Session};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    #[allow(dead_code)]
+    description: String,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    read_only: Vec<String>,
+    #[serde(rename = "step")]
+    steps: Vec<Step>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Step {
+    /// Seconds after 2026-11-21T22:00:00Z.
+    at: i64,
+    /// The operator; also names the console unless `console` is given.
+    #[serde(rename = "as")]
+    operator: String,
+    #[serde(default)]
+    console: Option<String>,
+    /// Command-line syntax, or "observe" (journal gate transitions) or
+    /// "refresh" (fold in other consoles' events).
+    cmd: String,
+    /// Panel states from this moment on, e.g. { mismatch = "OK" }.
+    #[serde(default)]
+    panels: BTreeMap<String, String>,
+    #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    events: Option<Vec<String>>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    gates: BTreeMap<String, String>,
+    #[serde(default)]
+    pending: Option<Vec<String>>,
+}
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 22, 0, 0).unwrap() + chrono::Duration::seconds(secs)
+}
+
+fn parse_state(s: &str) -> PanelState {
+    match s {
+        "OK" => PanelState::Ok,
+        "WARN" => PanelState::Warn,
+        "FAIL" => PanelState::Fail,
+        "STALE" => PanelState::Stale,
+        "ERROR" => PanelState::Error,
+        "UNKNOWN" => PanelState::Unknown,
+        other => panic!("unknown panel state {other}"),
+    }
+}
+
+/// The command line's grammar (PRODUCT.md), enough for scenarios.
+fn parse_command(line: &str) -> Command {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let rest = |n: usize| words[n..].join(" ");
+    let item = |s: &str| s.parse::<u32>().unwrap();
+    match words[0] {
+        "begin" => Command::Begin,
+        "sign" => Command::Sign {
+            gate: words[1].into(),
+            item: item(words[2]),
+        },
+        "withdraw" => Command::Withdraw {
+            gate: words[1].into(),
+            item: item(words[2]),
+        },
+        "veto" => Command::Veto {
+            gate: words[1].into(),
+            item: item(words[2]),
+            reason: rest(3),
+        },
+        "lift" => Command::Lift {
+            gate: words[1].into(),
+            item: item(words[2]),
+        },
+        "start" => Command::Start {
+            step: words[1].into(),
+        },
+        "finish" => Command::Finish {
+            step: words[1].into(),
+            outcome: match words.get(2).copied().unwrap_or("done") {
+                "done" => StepOutcome::Done,
+                "failed" => StepOutcome::Failed,
+                "skipped" => StepOutcome::Skipped,
+                o => panic!("outcome {o}"),
+            },
+        },
+        "pause" => Command::Pause { reason: rest(1) },
+        "resume" => Command::Resume,
+        "expand" if words.get(1) == Some(&"--override") => Command::Expand {
+            override_reason: Some(rest(2)),
+        },
+        "expand" => Command::Expand {
+            override_reason: None,
+        },
+        "rollback" if words.get(1) == Some(&"--override") => Command::Rollback {
+            reason: rest(2),
+            override_reason: Some(rest(2)),
+        },
+        "rollback" => Command::Rollback {
+            reason: rest(1),
+            override_reason: None,
+        },
+        "note" => Command::Note { text: rest(1) },
+        "withdraw-request" => Command::WithdrawRequest {
+            action: match words[1] {
+                "rollback" => ActionKind::Rollback,
+                "expand" => ActionKind::Expand,
+                "pause" => ActionKind::Pause,
+                _ => ActionKind::Resume,
+            },
+        },
+        other => panic!("unknown command {other}"),
+    }
+}
+
+fn run_scenario(file: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let sc: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let name = file.file_name().unwrap().to_string_lossy().to_string();
+    let runbook: Arc<Runbook> = Arc::new(sample_runbook());
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("live.db");
+    let mode = match sc.mode.as_deref() {
+        Some("rehearsal") => SessionMode::Rehearsal,
+        _ => SessionMode::Live,
+    };
+    // Panels start OK for an hour before t0.
+    let mut panels: PanelMap = runbook
+        .panels
+        .iter()
+        .map(|p| {
+            (
+                p.id.clone(),
+                panel_status(&p.id, PanelState::Ok, Some(0.0), Some(t(-3600))),
+            )
+        })
+        .collect();
+    let mut consoles: BTreeMap<String, Session> = BTreeMap::new();
+    for (n, step) in sc.steps.iter().enumerate() {
+        let ctx = format!("{name} step {} ({} by {})", n + 1, step.cmd, step.operator);
+        let now = t(step.at);
+        for (id, st) in &step.panels {
+            panels.insert(
+                id.clone(),
+                panel_status(id, parse_state(st), Some(0.0), Some(now)),
+            );
+        }
+        let console = step
+            .console
+            .clone()
+            .unwrap_or_else(|| step.operator.clone());
+        let session = consoles.entry(console).or_insert_with(|| {
+            Session::open_at(
+                Arc::clone(&runbook),
+                &journal,
+                OpenOptions {
+                    mode,
+                    operator: step.operator.clone(),
+                    host: Some("203.0.113.7".into()),
+                    read_only: sc.read_only.contains(&step.operator),
+                    accept_runbook_change: false,
+                },
+                now,
+            )
+            .unwrap()
+        });
+        session.set_operator(&step.operator);
+        let (outcome, reason, events) = match step.cmd.as_str() {
+            "observe" => (
+                "applied",
+                String::new(),
+                session.observe(&panels, now).unwrap(),
+            ),
+            "refresh" => ("applied", String::new(), session.refresh().unwrap()),
+            line => match session.submit(&parse_command(line), &panels, now).unwrap() {
+                Outcome::Applied(ev) => ("applied", String::new(), ev),
+                Outcome::Refused { reason, events } => ("refused", reason, events),
+            },
+        };
+        if let Some(want) = &step.outcome {
+            assert_eq!(outcome, want, "{ctx}: outcome (reason: {reason})");
+        }
+        if let Some(want) = &step.reason {
+            assert!(
+                reason.contains(want.as_str()),
+                "{ctx}: reason {reason:?} lacks {want:?}"
+            );
+        }
+        if let Some(want) = &step.events {
+            let kinds: Vec<String> = events.iter().map(|e| e.body.kind()).collect();
+            assert_eq!(&kinds, want, "{ctx}: events");
+        }
+        let s = session.state();
+        if let Some(want) = &step.status {
+            assert_eq!(s.status.as_str(), want, "{ctx}: status");
+        }
+        if let Some(want) = &step.stage {
+            let got = s.stage.map_or("none", |i| runbook.stages[i].name.as_str());
+            assert_eq!(got, want, "{ctx}: stage");
+        }
+        for (gate, want) in &step.gates {
+            let got = s.gate(gate).unwrap().status.as_str();
+            assert_eq!(got, want, "{ctx}: gate {gate}");
+        }
+        if let Some(want) = &step.pending {
+            let got: Vec<String> = s
+                .pending
+                .iter()
+                .map(|p| format!("{} by {}", p.action.as_str(), p.requested_by))
+                .collect();
+            assert_eq!(&got, want, "{ctx}: pending");
+        }
+    }
+    // Replay: the journal on disk rebuilds what every console shows.
+    let stored = Journal::open_read_only(&journal)
+        .unwrap()
+        .read_since(0)
+        .unwrap();
+    for (i, e) in stored.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1, "{name}: seq gapless");
+    }
+    let replayed = State::replay(&runbook, &stored);
+    for (console, session) in consoles.iter_mut() {
+        session.refresh().unwrap();
+        assert_eq!(
+            session.state(),
+            &replayed,
+            "{name}: console {console} vs replay"
+        );
+    }
+    (dir, journal)
+}
+
+#[test]
+fn scenarios() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 5,
+        "scenario files missing in {}",
+        dir.display()
+    );
+    for f in files {
+        run_scenario(&f);
+    }
+}
+
+fn scenario_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(name)
+}
+
+fn report_text(
+    journal: &Path,
+    format: warroom::report::Format,
+    runbook: Option<&Runbook>,
+) -> String {
+    let mut out = Vec::new();
+    warroom::report::run_with(journal, format, runbook, &mut out).unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .replace(&journal.display().to_string(), "<journal>")
+}
+
+#[test]
+fn report_markdown_and_jsonl_golden() {
+    let (_dir, journal) = run_scenario(&scenario_path("01_happy_path.toml"));
+    let rb = sample_runbook();
+    insta::assert_snapshot!(
+        "happy_path_markdown",
+        report_text(&journal, warroom::report::Format::Markdown, Some(&rb))
+    );
+    let jsonl = report_text(&journal, warroom::report::Format::Jsonl, None);
+    insta::assert_snapshot!("happy_path_jsonl", jsonl);
+    // Every line is JSON with the envelope; seq is gapless; ts is UTC with Z.
+    for (i, l) in jsonl.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["seq"], (i + 1) as u64);
+        assert!(v["ts"].as_str().unwrap().ends_with('Z'));
+        assert!(v["operator"].is_string() && v["kind"].is_string());
+    }
+}
+
+#[test]
+fn report_says_when_the_runbook_is_gone() {
+    let (_dir, journal) = run_scenario(&scenario_path("03_pause_and_two_person_rollback.toml"));
+    let mut out = Vec::new();
+    warroom::report::run(&journal, warroom::report::Format::Markdown, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("runbook runbooks/billing-v2.toml no longer exists"),
+        "{text}"
+    );
+    assert!(text.contains("## Timeline (UTC)"));
+    assert!(text.contains("rollback started by operator: confirmed"));
+}
