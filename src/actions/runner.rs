@@ -1,0 +1,236 @@
+//! Run one shell command for an action or a step.
+//!
+//! `sh -c CMD` in the runbook's folder, stdin from /dev/null, in its own
+//! process group so that a timeout can stop the command *and* everything it
+//! started. The context reaches the command only through `WARROOM_*`
+//! environment variables; the command text is passed to `sh` untouched.
+//! Nothing here blocks the caller's thread: the child is a `tokio::process`
+//! child and its pipes are read by tasks.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant as TokioInstant;
+
+use super::context::ActionContext;
+use super::tail::Tail;
+use crate::runbook::model::redact;
+
+/// After a timeout: time between SIGTERM to the group and SIGKILL.
+pub const KILL_GRACE: Duration = Duration::from_secs(2);
+/// After the shell exits, how long to keep reading output that its
+/// background children may still be writing to the inherited pipes. Those
+/// children are left running (a command may start something on purpose);
+/// only a timeout or a cancelled run kills the group.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
+/// How often the group is checked for survivors during the grace period.
+const GROUP_POLL: Duration = Duration::from_millis(50);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    /// `None` when the command did not exit normally (killed by a signal,
+    /// timed out, or could not start).
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    /// Last lines of stdout and stderr interleaved, secrets redacted.
+    pub output_tail: String,
+    pub timed_out: bool,
+    /// Why there is no exit code, redacted; `None` when the command exited.
+    pub error: Option<String>,
+}
+
+impl RunResult {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+}
+
+/// Kills the process group with SIGKILL when dropped while armed: a run
+/// that is cancelled (its future dropped) leaves nothing behind.
+struct GroupGuard {
+    pgid: Pid,
+    armed: bool,
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = killpg(self.pgid, Signal::SIGKILL);
+        }
+    }
+}
+
+/// Does any process (zombies included) remain in the group?
+fn group_alive(pgid: Pid) -> bool {
+    killpg(pgid, None).is_ok()
+}
+
+async fn pump(mut reader: impl AsyncRead + Unpin, tx: mpsc::Sender<Vec<u8>>) {
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if tx.send(buf[..n].to_vec()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn failed_to_start(message: String, started: Instant, secrets: &[String]) -> RunResult {
+    RunResult {
+        exit_code: None,
+        duration_ms: started.elapsed().as_millis() as u64,
+        output_tail: String::new(),
+        timed_out: false,
+        error: Some(redact(&message, secrets)),
+    }
+}
+
+/// Run `cmd` with `sh -c` in `dir`; see the module doc. Never panics, never
+/// returns early without stopping what it started when it times out.
+pub async fn run_command(
+    cmd: &str,
+    dir: &Path,
+    ctx: &ActionContext,
+    timeout: Duration,
+    secrets: &[String],
+) -> RunResult {
+    let started = Instant::now();
+    let mut command = tokio::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(dir)
+        .envs(ctx.env_vars())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = format!("cannot start `sh -c` in {}: {e}", dir.display());
+            return failed_to_start(msg, started, secrets);
+        }
+    };
+    let Some(pid) = child.id() else {
+        return failed_to_start(
+            "the command exited before it could be tracked".into(),
+            started,
+            secrets,
+        );
+    };
+    // process_group(0): the group id is the child's pid.
+    let mut group = GroupGuard {
+        pgid: Pid::from_raw(pid as i32),
+        armed: true,
+    };
+
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(32);
+    let mut pumps = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        pumps.push(tokio::spawn(pump(out, tx.clone())));
+    }
+    if let Some(err) = child.stderr.take() {
+        pumps.push(tokio::spawn(pump(err, tx.clone())));
+    }
+    drop(tx);
+
+    let mut tail = Tail::default();
+    let deadline = TokioInstant::now() + timeout;
+    let mut timed_out = false;
+    let mut status: Option<std::io::Result<ExitStatus>> = None;
+    {
+        let wait = child.wait();
+        tokio::pin!(wait);
+        let mut output_open = true;
+        loop {
+            tokio::select! {
+                chunk = rx.recv(), if output_open => match chunk {
+                    Some(c) => tail.push(&c),
+                    None => output_open = false,
+                },
+                st = &mut wait => { status = Some(st); break; }
+                _ = tokio::time::sleep_until(deadline) => { timed_out = true; break; }
+            }
+        }
+
+        if timed_out {
+            // Stop the whole group: SIGTERM, a grace period while output is
+            // still collected, then SIGKILL for anything left.
+            let _ = killpg(group.pgid, Signal::SIGTERM);
+            let grace_end = TokioInstant::now() + KILL_GRACE;
+            loop {
+                if status.is_some() && !group_alive(group.pgid) {
+                    break;
+                }
+                tokio::select! {
+                    chunk = rx.recv(), if output_open => match chunk {
+                        Some(c) => tail.push(&c),
+                        None => output_open = false,
+                    },
+                    st = &mut wait, if status.is_none() => status = Some(st),
+                    _ = tokio::time::sleep(GROUP_POLL) => {}
+                    _ = tokio::time::sleep_until(grace_end) => break,
+                }
+            }
+            if group_alive(group.pgid) {
+                let _ = killpg(group.pgid, Signal::SIGKILL);
+            }
+            if status.is_none() {
+                status = Some(wait.await);
+            }
+            // Done with the group: once it is empty its id may be reused,
+            // so the guard must not signal it again.
+            group.armed = false;
+        }
+    }
+    // Exited on its own: what it started in the background is its business
+    // (see DRAIN_AFTER_EXIT). Only a dropped (cancelled) run keeps it armed.
+    group.armed = false;
+
+    // Collect what is still in the pipes, bounded in time: a background
+    // child holding a pipe open must not hold this run open.
+    let drain_end = TokioInstant::now() + DRAIN_AFTER_EXIT;
+    while let Ok(Some(c)) = tokio::time::timeout_at(drain_end, rx.recv()).await {
+        tail.push(&c);
+    }
+    for p in pumps {
+        p.abort();
+    }
+    drop(group);
+
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let (exit_code, error) = match status {
+        Some(Ok(st)) => match (st.code(), st.signal()) {
+            (Some(code), _) if !timed_out => (Some(code), None),
+            (_, _) if timed_out => (
+                None,
+                Some(format!(
+                    "timed out after {}: process group stopped",
+                    humantime::format_duration(timeout)
+                )),
+            ),
+            (_, Some(sig)) => (None, Some(format!("killed by signal {sig}"))),
+            _ => (None, Some("ended without an exit code".to_string())),
+        },
+        Some(Err(e)) => (None, Some(format!("waiting for the command failed: {e}"))),
+        None => (None, Some("the command's status was lost".to_string())),
+    };
+    RunResult {
+        exit_code,
+        duration_ms,
+        output_tail: tail.finish(secrets),
+        timed_out,
+        error: error.map(|e| redact(&e, secrets)),
+    }
+}

@@ -1,1 +1,0 @@
-//! Stop triggers: guard rules to decisions (pure).
