@@ -132,6 +132,9 @@ fn snippet(d: &Diagnostic, source: &str, span: Range<usize>, color: bool) -> Str
     {
         lines.pop();
     }
+    if lines.is_empty() {
+        return String::new();
+    }
     let mut out = lines.join("\n");
     out.push('\n');
     out

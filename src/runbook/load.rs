@@ -163,5 +163,10 @@ fn deserialize(text: &str) -> (Option<RawRunbook>, Vec<Diagnostic>) {
 /// A TOML or shape error from serde, reworded where it helps.
 fn serde_diagnostic(message: &str, span: Option<std::ops::Range<usize>>) -> Diagnostic {
     let one_line = message.trim().replace('\n', "; ");
-    Diagnostic::error(one_line, span)
+    // serde speaks of fields; a runbook author writes keys and tables.
+    let text = match one_line.strip_prefix("missing field `") {
+        Some(rest) => format!("missing required key `{}", rest),
+        None => one_line,
+    };
+    Diagnostic::error(text, span)
 }

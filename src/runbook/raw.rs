@@ -5,7 +5,7 @@
 //! error can point at it. Tables are never `Spanned`: an implicit table
 //! (`[actions.pause]` without `[actions]`) has no span and toml then fails
 //! to deserialize the wrapper; `Ctx::table_span` finds table headers instead. Enum-like values (`strategy`, `type`, `unit`,
-//! `when`, `then`) stay strings here: validation rejects bad ones with a
+//! `when`, `then`) stay strings here, durations and thresholds any value: validation rejects bad ones with a
 //! position and keeps going, where a serde enum would stop at the first.
 
 use std::fmt;
@@ -16,6 +16,11 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
 pub type S<T> = Spanned<T>;
+
+/// Durations and thresholds: any TOML value, so `every = 5` (a number
+/// where a string with a unit is needed) is reported with a hint and does
+/// not stop the whole parse the way a serde type error would.
+pub type Value = toml::Value;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +61,7 @@ pub struct RawSource {
     #[serde(rename = "type")]
     pub kind: S<String>,
     pub url: S<String>,
-    pub timeout: Option<S<String>>,
+    pub timeout: Option<S<Value>>,
     #[serde(default)]
     pub headers: OrderedMap<S<String>>,
 }
@@ -73,9 +78,9 @@ pub struct RawPanel {
     pub baseline: Option<S<String>>,
     pub fail_ratio: Option<S<f64>>,
     pub unit: Option<S<String>>,
-    pub every: Option<S<String>>,
-    pub warn: Option<S<String>>,
-    pub fail: Option<S<String>>,
+    pub every: Option<S<Value>>,
+    pub warn: Option<S<Value>>,
+    pub fail: Option<S<Value>>,
     pub stale_after: Option<S<i64>>,
     pub rate: Option<S<bool>>,
 }
@@ -85,7 +90,7 @@ pub struct RawPanel {
 pub struct RawStage {
     pub name: S<String>,
     pub exposure: S<f64>,
-    pub bake: Option<S<String>>,
+    pub bake: Option<S<Value>>,
     pub gate: Option<S<String>>,
 }
 
@@ -107,7 +112,7 @@ pub struct RawGateItem {
     pub role: Option<S<String>>,
     pub panel: Option<S<String>>,
     #[serde(rename = "for")]
-    pub for_: Option<S<String>>,
+    pub for_: Option<S<Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,12 +121,12 @@ pub struct RawStep {
     pub id: S<String>,
     pub title: S<String>,
     pub owner: Option<S<String>>,
-    pub expect: Option<S<String>>,
+    pub expect: Option<S<Value>>,
     pub gate: Option<S<String>>,
     #[serde(default)]
     pub after: Vec<S<String>>,
     pub run: Option<S<String>>,
-    pub timeout: Option<S<String>>,
+    pub timeout: Option<S<Value>>,
     pub notes: Option<String>,
     #[serde(default)]
     pub irreversible: bool,
@@ -141,7 +146,7 @@ pub struct RawActions {
 pub struct RawAction {
     pub run: Option<S<String>>,
     pub webhook: Option<RawWebhook>,
-    pub timeout: Option<S<String>>,
+    pub timeout: Option<S<Value>>,
     #[serde(default)]
     pub two_person: bool,
 }
@@ -161,7 +166,7 @@ pub struct RawGuard {
     pub panel: S<String>,
     pub when: S<String>,
     #[serde(rename = "for")]
-    pub for_: Option<S<String>>,
+    pub for_: Option<S<Value>>,
     pub then: S<String>,
 }
 

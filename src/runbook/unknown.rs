@@ -39,19 +39,25 @@ pub fn suggest<'a>(key: &str, expected: &'a [String]) -> Option<&'a str> {
 pub struct Entry {
     pub table: String,
     pub extent: Range<usize>,
+    /// Inside `{ ... }`: removing it must also remove a comma.
+    pub inline: bool,
 }
 
 /// Find the entry whose key starts at `key_start`.
 pub fn locate(text: &str, key_start: usize) -> Option<Entry> {
     let doc = ImDocument::parse(text).ok()?;
-    find_in_table(doc.as_table(), "", false, key_start)
+    let mut entry = find_in_table(doc.as_table(), "", false, key_start)?;
+    if entry.inline && text.get(entry.extent.clone()).is_some() {
+        entry.extent = with_separator(text, entry.extent);
+    }
+    Some(entry)
 }
 
 fn describe(path: &str, array: bool) -> String {
     match (path.is_empty(), array) {
-        (true, _) => "the top level".to_string(),
-        (false, true) => format!("[[{path}]]"),
-        (false, false) => format!("[{path}]"),
+        (true, _) => "at the top level".to_string(),
+        (false, true) => format!("in [[{path}]]"),
+        (false, false) => format!("in [{path}]"),
     }
 }
 
@@ -72,6 +78,7 @@ fn find_in_table(table: &Table, path: &str, array: bool, at: usize) -> Option<En
             return Some(Entry {
                 table: describe(path, array),
                 extent: start..end,
+                inline: false,
             });
         }
         let found = match item {
@@ -79,7 +86,7 @@ fn find_in_table(table: &Table, path: &str, array: bool, at: usize) -> Option<En
             Item::ArrayOfTables(a) => a
                 .iter()
                 .find_map(|t| find_in_table(t, &join(path, name), true, at)),
-            Item::Value(Value::InlineTable(t)) => find_in_inline(t, &join(path, name), at),
+            Item::Value(v) => find_in_value(v, &join(path, name), at),
             _ => None,
         };
         if found.is_some() {
@@ -95,17 +102,42 @@ fn find_in_inline(table: &toml_edit::InlineTable, path: &str, at: usize) -> Opti
         if key.span().is_some_and(|s| s.start == at) {
             let end = extent(item).map_or(at, |e| e.end).max(at);
             return Some(Entry {
-                table: format!("`{path}`"),
+                table: format!("in `{path}`"),
                 extent: at..end,
+                inline: true,
             });
         }
-        if let Item::Value(Value::InlineTable(t)) = item {
-            if let Some(found) = find_in_inline(t, &join(path, name), at) {
-                return Some(found);
-            }
+        if let Item::Value(v) = item
+            && let Some(found) = find_in_value(v, &join(path, name), at)
+        {
+            return Some(found);
         }
     }
     None
+}
+
+/// Inline tables, also inside arrays (`items = [{ text = "..", rol = "ic" }]`).
+fn find_in_value(value: &Value, path: &str, at: usize) -> Option<Entry> {
+    match value {
+        Value::InlineTable(t) => find_in_inline(t, path, at),
+        Value::Array(a) => a.iter().find_map(|v| find_in_value(v, path, at)),
+        _ => None,
+    }
+}
+
+/// Widen an inline-table entry's range to one neighbouring comma, so that
+/// blanking it leaves valid TOML (no trailing or doubled comma).
+fn with_separator(text: &str, range: Range<usize>) -> Range<usize> {
+    let before = text[..range.start].trim_end();
+    if before.ends_with(',') {
+        return before.len() - 1..range.end;
+    }
+    let after = &text[range.end..];
+    let trimmed = after.trim_start();
+    if trimmed.starts_with(',') {
+        return range.start..range.end + (after.len() - trimmed.len()) + 1;
+    }
+    range
 }
 
 /// The smallest range covering an item and everything under it (a
@@ -173,7 +205,7 @@ pub fn diagnostic(
     let entry = span.as_ref().and_then(|s| locate(text, s.start));
     let place = entry
         .as_ref()
-        .map(|e| format!(" in {}", e.table))
+        .map(|e| format!(" {}", e.table))
         .unwrap_or_default();
     let mut msg = format!("unknown key `{key}`{place}");
     let label;
@@ -229,14 +261,41 @@ mod tests {
         let text = "[a]\nx = [\n 1,\n 2]\ny = 1\n[[b]]\nz = 1\n[c.d]\nw = 1\nv = 2\n";
         let x = text.find("x =").unwrap();
         let e = locate(text, x).unwrap();
-        assert_eq!(e.table, "[a]");
+        assert_eq!(e.table, "in [a]");
         assert_eq!(&text[e.extent.clone()], "x = [\n 1,\n 2]");
         let z = text.find("z =").unwrap();
-        assert_eq!(locate(text, z).unwrap().table, "[[b]]");
+        assert_eq!(locate(text, z).unwrap().table, "in [[b]]");
         let d = text.find("d]").unwrap();
         let e = locate(text, d).unwrap();
-        assert_eq!(e.table, "[c]");
+        assert_eq!(e.table, "in [c]");
         assert!(text[e.extent].ends_with("v = 2"));
+    }
+
+    #[test]
+    fn inline_entries_take_a_comma_with_them() {
+        for text in [
+            "w = { url = \"u\", methd = \"POST\" }\n",
+            "w = { methd = \"POST\", url = \"u\" }\n",
+            "w = { methd = \"POST\" }\n",
+        ] {
+            let at = text.find("methd").unwrap();
+            let e = locate(text, at).unwrap();
+            assert!(e.inline);
+            let mut t = text.to_string();
+            blank(&mut t, e.extent);
+            let doc: toml::Table = toml::from_str(&t).unwrap_or_else(|err| panic!("{t:?}: {err}"));
+            assert!(doc["w"].get("methd").is_none(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn finds_keys_in_inline_tables_inside_arrays() {
+        let text = "[[g]]\nitems = [{ text = \"a\" }, { text = \"b\", rol = \"ic\" }]\n";
+        let e = locate(text, text.find("rol").unwrap()).unwrap();
+        assert_eq!(e.table, "in `g.items`");
+        let mut t = text.to_string();
+        blank(&mut t, e.extent);
+        assert!(toml::from_str::<toml::Table>(&t).is_ok(), "{t:?}");
     }
 
     #[test]

@@ -159,15 +159,43 @@ impl<'a> Ctx<'a> {
         false
     }
 
+    /// The text of a duration or threshold; a number or other non-string
+    /// is reported with what to write instead.
+    fn text_of<'v>(
+        &mut self,
+        v: &'v Spanned<toml::Value>,
+        key: &str,
+        example: &str,
+    ) -> Option<&'v str> {
+        match v.get_ref() {
+            toml::Value::String(s) => Some(s),
+            other => {
+                let shown = other.to_string();
+                self.error_labeled(
+                    v.span(),
+                    format!(
+                        "{key}: expected a string such as \"{example}\", found {} {shown}",
+                        other.type_str()
+                    ),
+                    "write it as a quoted string",
+                );
+                None
+            }
+        }
+    }
+
     /// An optional duration with its default; a bad one is reported.
     pub fn duration(
         &mut self,
-        v: Option<&Spanned<String>>,
+        v: Option<&Spanned<toml::Value>>,
         key: &str,
         default: Duration,
     ) -> Duration {
         let Some(v) = v else { return default };
-        match parse_duration(v.get_ref()) {
+        let Some(text) = self.text_of(v, key, "30s") else {
+            return default;
+        };
+        match parse_duration(text) {
             Ok(d) => d,
             Err(e) => {
                 self.error_labeled(v.span(), format!("{key}: {e}"), "not a duration");
@@ -179,7 +207,7 @@ impl<'a> Ctx<'a> {
     /// A duration that must be more than zero (poll intervals, timeouts).
     pub fn positive_duration(
         &mut self,
-        v: Option<&Spanned<String>>,
+        v: Option<&Spanned<toml::Value>>,
         key: &str,
         default: Duration,
     ) -> Duration {
@@ -191,9 +219,10 @@ impl<'a> Ctx<'a> {
         d
     }
 
-    pub fn threshold(&mut self, v: Option<&Spanned<String>>, key: &str) -> Option<Threshold> {
+    pub fn threshold(&mut self, v: Option<&Spanned<toml::Value>>, key: &str) -> Option<Threshold> {
         let v = v?;
-        match parse_threshold(v.get_ref()) {
+        let text = self.text_of(v, key, "> 0.02")?;
+        match parse_threshold(text) {
             Ok(t) => Some(t),
             Err(e) => {
                 self.error_labeled(v.span(), format!("{key}: {e}"), "not a threshold");

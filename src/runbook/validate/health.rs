@@ -80,13 +80,13 @@ pub fn panels(
                 ),
             );
         }
-        if let Some(fr) = &p.fail_ratio {
-            if !(fr.get_ref().is_finite() && *fr.get_ref() > 0.0) {
-                cx.error(
-                    fr.span(),
-                    "fail_ratio must be a number above 0, such as 1.5",
-                );
-            }
+        if let Some(fr) = &p.fail_ratio
+            && !(fr.get_ref().is_finite() && *fr.get_ref() > 0.0)
+        {
+            cx.error(
+                fr.span(),
+                "fail_ratio must be a number above 0, such as 1.5",
+            );
         }
         if let (Some(b), None) = (&p.baseline, &p.fail_ratio) {
             cx.warn(
@@ -115,13 +115,13 @@ pub fn panels(
             },
         };
         let rate = p.rate.as_ref().is_some_and(|r| *r.get_ref());
-        if let (Some(r), Query::Http) = (&p.rate, &query) {
-            if *r.get_ref() {
-                cx.error(
-                    r.span(),
-                    "rate applies to counters; an http source measures response time",
-                );
-            }
+        if let (Some(r), Query::Http) = (&p.rate, &query)
+            && *r.get_ref()
+        {
+            cx.error(
+                r.span(),
+                "rate applies to counters; an http source measures response time",
+            );
         }
         out.push(Panel {
             id: p.id.get_ref().clone(),
@@ -156,33 +156,34 @@ fn query(cx: &mut Ctx, p: &RawPanel, kind: SourceKind) -> Query {
         SourceKind::Json => (Some("pointer"), "json"),
         SourceKind::Http => (None, "http"),
     };
+    let mut misplaced = false;
     for (key, value) in keys {
-        if let Some(v) = value {
-            if Some(key) != wanted {
-                let hint = match wanted {
-                    Some(w) => format!("a {type_name} source takes `{w}`"),
-                    None => {
-                        "an http source takes no query: its value is the response time".to_string()
-                    }
-                };
-                cx.error_labeled(
-                    v.span(),
-                    format!(
-                        "panel `{id}`: `{key}` does not apply to source `{}`: {hint}",
-                        p.source.get_ref()
-                    ),
-                    "wrong key for this source type",
-                );
-            }
-        }
-    }
-    if kind == SourceKind::Http && p.baseline.is_some() {
-        if let Some(b) = &p.baseline {
-            cx.error(
-                b.span(),
-                format!("panel `{id}`: an http source has no baseline query"),
+        if let Some(v) = value
+            && Some(key) != wanted
+        {
+            misplaced = true;
+            let hint = match wanted {
+                Some(w) => format!("a {type_name} source takes `{w}`"),
+                None => "an http source takes no query: its value is the response time".to_string(),
+            };
+            cx.error_labeled(
+                v.span(),
+                format!(
+                    "panel `{id}`: `{key}` does not apply to source `{}`: {hint}",
+                    p.source.get_ref()
+                ),
+                "wrong key for this source type",
             );
         }
+    }
+    if kind == SourceKind::Http
+        && p.baseline.is_some()
+        && let Some(b) = &p.baseline
+    {
+        cx.error(
+            b.span(),
+            format!("panel `{id}`: an http source has no baseline query"),
+        );
     }
     let Some(wanted) = wanted else {
         return Query::Http;
@@ -192,6 +193,9 @@ fn query(cx: &mut Ctx, p: &RawPanel, kind: SourceKind) -> Query {
         .find(|(k, _)| *k == wanted)
         .and_then(|(_, v)| v.as_ref());
     let Some(value) = value else {
+        if misplaced {
+            return Query::Http; // the misplaced key's error already says what to write
+        }
         cx.error(
             p.id.span(),
             format!("panel `{id}`: a {type_name} source needs `{wanted}` (what to read)"),

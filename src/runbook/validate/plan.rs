@@ -81,16 +81,16 @@ pub fn stages(cx: &mut Ctx, raw: &[RawStage], names: &Names) -> Vec<Stage> {
                 format!("stage `{name}`: exposure {exposure} is outside (0, 100]: it is a percent"),
                 "not a percent",
             );
-        } else if let Some((prev, prev_name)) = &previous {
-            if exposure <= *prev {
-                cx.error_labeled(
+        } else if let Some((prev, prev_name)) = &previous
+            && exposure <= *prev
+        {
+            cx.error_labeled(
                     s.exposure.span(),
                     format!(
                         "stage `{name}`: exposure {exposure} does not increase (previous stage `{prev_name}` has {prev}): stages climb in order"
                     ),
                     "must be greater than the previous stage",
                 );
-            }
         }
         if exposure > 0.0 && exposure <= 100.0 {
             previous = Some((exposure, name.clone()));
