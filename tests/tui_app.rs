@@ -318,7 +318,11 @@ fn a_refused_expand_can_be_overridden_with_a_typed_reason() {
     // Stage entered at 00:20, bake 10m, now 00:25: refused by the bake.
     app.now = at(25, 0);
     press(&mut app, KeyCode::Char('e'));
-    assert!(render(&app, 80, 24).contains("refused: bake: 5m left"));
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("refused: bake: 5m0s left in stage internal"),
+        "{text}"
+    );
     press(&mut app, KeyCode::Char('o'));
     typ(&mut app, "IC accepts");
     press(&mut app, KeyCode::Enter);
@@ -540,7 +544,7 @@ fn start_values_are_taken_when_the_cutover_starts() {
     p.value = Some(0.0112);
     app.update(Msg::Panel(p));
     assert_eq!(app.panels["errors"].start_value, Some(0.0012));
-    assert!(render(&app, 80, 24).contains("Δ+1.00pp"));
+    assert!(render(&app, 80, 24).contains("Δ+1.00%"));
 }
 
 #[test]

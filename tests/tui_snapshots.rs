@@ -245,8 +245,11 @@ fn the_expand_confirm_modal_shows_refusals() {
     both("confirm_expand", &app);
     let text = render(&app, 80, 24);
     assert!(text.contains("internal 0.5% → enterprise 5%"), "{text}");
-    assert!(text.contains("bake: 4m50s left"), "{text}");
-    assert!(text.contains("gate `expand-enterprise` is OPEN"), "{text}");
+    assert!(
+        text.contains("bake: 4m50s left in stage internal"),
+        "{text}"
+    );
+    assert!(text.contains("gate expand-enterprise is OPEN"), "{text}");
     assert!(text.contains("flagctl set billing-v2"), "{text}");
 }
 

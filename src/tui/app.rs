@@ -206,9 +206,10 @@ impl App {
         }
     }
 
+    /// The open confirmation is refused, and every refusal may be overridden.
     pub fn confirm_refused(&self) -> bool {
         self.confirm_preview()
-            .is_some_and(|p| !p.refusals.is_empty())
+            .is_some_and(|p| !p.refusals.is_empty() && p.overridable)
     }
 
     fn info(&mut self, text: impl Into<String>) {
@@ -575,7 +576,7 @@ impl App {
             true,
             self.now,
         )
-        .is_some_and(|p| !p.refusals.is_empty())
+        .is_some_and(|p| !p.refusals.is_empty() && p.overridable)
     }
 
     fn text_done(&mut self, purpose: TextPurpose) {

@@ -53,84 +53,19 @@ pub fn exposure(pct: f64) -> String {
     format!("{s}%")
 }
 
-/// A value in its panel's unit. The raw number is the source's (a ratio
-/// stays a ratio); the unit only changes how it reads.
+/// A value in its panel's unit: the health module's formatting, so the
+/// console, `check --probe` and the report agree on how a number reads.
 pub fn value(v: f64, unit: Unit) -> String {
-    if !v.is_finite() {
-        return "NaN".into();
-    }
-    match unit {
-        Unit::Percent => format!("{:.2}%", v * 100.0),
-        Unit::Ratio => sig(v),
-        Unit::Seconds => {
-            if v.abs() < 1.0 {
-                format!("{:.0}ms", v * 1000.0)
-            } else {
-                format!("{v:.2}s")
-            }
-        }
-        Unit::Ms => format!("{:.0}ms", v * 1000.0),
-        Unit::Count => {
-            if v.fract() == 0.0 && v.abs() < 1e15 {
-                format!("{v:.0}")
-            } else {
-                sig(v)
-            }
-        }
-        Unit::PerSecond => format!("{}/s", sig(v)),
-        Unit::Bytes => bytes(v),
-    }
+    crate::health::units::format_value(v, unit)
 }
 
-/// The change against the value at start, in the panel's unit.
+/// The change against the value at start, in the panel's unit (percent:
+/// percentage points).
 pub fn delta(now: f64, start: f64, unit: Unit) -> String {
-    let d = now - start;
-    let sign = if d > 0.0 {
-        "+"
-    } else if d < 0.0 {
-        "-"
-    } else {
+    if now == start {
         return "Δ0".into();
-    };
-    let body = match unit {
-        // Percent deltas are in percentage points, never a percent of a percent.
-        Unit::Percent => format!("{:.2}pp", d.abs() * 100.0),
-        _ => value(d.abs(), unit),
-    };
-    format!("Δ{sign}{body}")
-}
-
-fn sig(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if a >= 1000.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 0.01 {
-        format!("{v:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    } else {
-        format!("{v:.2e}")
     }
-}
-
-fn bytes(v: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut x = v;
-    let mut i = 0;
-    while x.abs() >= 1024.0 && i < UNITS.len() - 1 {
-        x /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{x:.0}B")
-    } else {
-        format!("{x:.1}{}", UNITS[i])
-    }
+    format!("Δ{}", crate::health::units::format_delta(now - start, unit))
 }
 
 /// Unicode block sparkline of the last `width` values, scaled to their range.
@@ -200,17 +135,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn values_read_in_their_unit() {
-        assert_eq!(value(0.0123, Unit::Percent), "1.23%");
-        assert_eq!(value(0.312, Unit::Seconds), "312ms");
-        assert_eq!(value(1.5, Unit::Seconds), "1.50s");
-        assert_eq!(value(0.0042, Unit::Ms), "4ms");
-        assert_eq!(value(3.0, Unit::Count), "3");
-        assert_eq!(value(12.34, Unit::PerSecond), "12.3/s");
-        assert_eq!(value(2048.0, Unit::Bytes), "2.0KiB");
-        assert_eq!(value(f64::NAN, Unit::Ratio), "NaN");
-        assert_eq!(delta(0.012, 0.010, Unit::Percent), "Δ+0.20pp");
-        assert_eq!(delta(5.0, 7.0, Unit::Count), "Δ-2");
+    fn deltas_are_signed_and_zero_reads_plainly() {
+        assert_eq!(delta(0.012, 0.012, Unit::Percent), "Δ0");
+        assert!(delta(0.012, 0.010, Unit::Percent).starts_with("Δ+0.2"));
+        assert!(delta(5.0, 7.0, Unit::Count).starts_with("Δ-2"));
     }
 
     #[test]

@@ -1,18 +1,18 @@
 //! What an expand or rollback will do, computed before the operator says
 //! `y`: the command, the stage change, the evidence and any refusal. Pure.
 //!
-//! The refusal rules mirror `runbook-format.md` so the modal can say why
-//! before anything is journaled; the session re-checks them inside its
-//! write transaction and is the authority (its verdict is what is shown
-//! after `y`).
+//! The refusals come from the session's own rules (`session::rules`), so
+//! the modal says exactly why before anything is journaled; the session
+//! re-checks them inside its write transaction and is the authority.
 
 use chrono::{DateTime, Utc};
 
 use super::format;
 use crate::health::{PanelMap, PanelState};
-use crate::runbook::model::{ActionKind, GuardWhen, Runbook};
+use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::command::Command;
-use crate::session::state::{GateStatus, State, Status};
+use crate::session::rules::{self, Refusal};
+use crate::session::state::State;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preview {
@@ -25,6 +25,8 @@ pub struct Preview {
     /// (panel title, state, value as shown), in runbook order.
     pub evidence: Vec<(String, PanelState, String)>,
     pub refusals: Vec<String>,
+    /// Every refusal may be overridden with a typed reason.
+    pub overridable: bool,
     /// Two-person: who asked, or that this is the first half.
     pub two_person: Option<String>,
 }
@@ -49,82 +51,6 @@ pub fn evidence(rb: &Runbook, panels: &PanelMap) -> Vec<(String, PanelState, Str
             (p.title.clone(), state, value)
         })
         .collect()
-}
-
-/// Guards whose condition holds right now: they block an expand.
-pub fn guards_holding(rb: &Runbook, panels: &PanelMap) -> Vec<String> {
-    rb.guards
-        .iter()
-        .filter_map(|g| {
-            let st = panels.get(&g.panel)?.state;
-            let holds = match g.when {
-                GuardWhen::Fail => matches!(st, PanelState::Fail),
-                GuardWhen::Warn => matches!(st, PanelState::Warn | PanelState::Fail),
-                GuardWhen::Stale => matches!(st, PanelState::Stale | PanelState::Error),
-            };
-            holds.then(|| format!("guard on `{}` holds ({})", g.panel, st.as_str()))
-        })
-        .collect()
-}
-
-pub fn expand_refusals(
-    rb: &Runbook,
-    state: &State,
-    panels: &PanelMap,
-    now: DateTime<Utc>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    match state.status {
-        Status::Running => {}
-        Status::Paused => out.push("paused: resume first".into()),
-        s => out.push(format!("cutover is {}", s.as_str())),
-    }
-    let next = state.stage.map(|i| i + 1).unwrap_or(0);
-    let Some(next_stage) = rb.stages.get(next) else {
-        out.push("already at the last stage".into());
-        return out;
-    };
-    if let (Some(cur), Some(entered)) = (
-        state.stage.and_then(|i| rb.stages.get(i)),
-        state.stage_entered_at,
-    ) {
-        let bake = chrono::TimeDelta::from_std(cur.bake).unwrap_or_default();
-        let left = entered + bake - now;
-        if left > chrono::TimeDelta::zero() {
-            out.push(format!("bake: {} left", format::short_delta(left)));
-        }
-    }
-    if let Some(gid) = &next_stage.gate {
-        let status = state
-            .gates
-            .iter()
-            .find(|g| &g.id == gid)
-            .map(|g| g.status)
-            .unwrap_or(GateStatus::Open);
-        if status != GateStatus::Go {
-            out.push(format!("gate `{gid}` is {}", status.as_str()));
-        }
-    }
-    out.extend(guards_holding(rb, panels));
-    out
-}
-
-pub fn rollback_refusals(state: &State, now: DateTime<Utc>) -> Vec<String> {
-    let mut out = Vec::new();
-    match state.status {
-        Status::Running | Status::Paused => {}
-        Status::RolledBack if state.rollback_failed => {}
-        s => out.push(format!("cutover is {}", s.as_str())),
-    }
-    if let Some(d) = state.rollback_deadline
-        && now > d
-    {
-        out.push(format!(
-            "rollback deadline passed at {} UTC",
-            format::hhmm(d)
-        ));
-    }
-    out
 }
 
 fn runs(rb: &Runbook, kind: ActionKind, mode_note: Option<&str>) -> Vec<String> {
@@ -170,10 +96,13 @@ pub fn preview(
                 Some(r) => format!("Expand (override: {r})"),
                 None => "Expand".into(),
             };
-            let refusals = if override_reason.is_some() {
-                vec![]
-            } else {
-                expand_refusals(rb, state, panels, now)
+            let refusals = match override_reason {
+                // With an override only the hard refusals remain.
+                Some(_) => rules::expand_refusals(rb, state, panels, now)
+                    .into_iter()
+                    .filter(|r| !r.overridable)
+                    .collect(),
+                None => rules::expand_refusals(rb, state, panels, now),
             };
             (ActionKind::Expand, title, change, refusals)
         }
@@ -182,11 +111,10 @@ pub fn preview(
             override_reason,
         } => {
             let change = format!("{} → not exposed 0%", stage_label(rb, state.stage));
-            let refusals = if override_reason.is_some() {
-                vec![]
-            } else {
-                rollback_refusals(state, now)
-            };
+            let refusals: Vec<Refusal> =
+                rules::rollback_refusal(state, now, override_reason.as_deref())
+                    .into_iter()
+                    .collect();
             (
                 ActionKind::Rollback,
                 format!("Roll back: {reason}"),
@@ -213,7 +141,8 @@ pub fn preview(
         runs: runs(rb, kind, note),
         stage_change,
         evidence: evidence(rb, panels),
-        refusals,
+        overridable: refusals.iter().all(|r| r.overridable),
+        refusals: refusals.into_iter().map(|r| r.reason).collect(),
         two_person,
     })
 }

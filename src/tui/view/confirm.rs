@@ -72,6 +72,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         for r in &p.refusals {
             lines.push(Line::styled(format!("refused: {r}"), t.error()));
         }
+    }
+    if !p.refusals.is_empty() && !p.overridable {
+        lines.push(Line::from("This refusal cannot be overridden."));
+        lines.push(keys_line(app, &[("any key", "close")]));
+    } else if !p.refusals.is_empty() {
         let cmd = if p.title.starts_with("Expand") {
             "expand"
         } else {
