@@ -4,15 +4,19 @@
 pub mod app;
 pub mod command_line;
 pub mod completion;
+pub mod console;
+pub mod effects;
 pub mod format;
 pub mod input;
 pub mod keymap;
 pub mod mode;
 pub mod preview;
+pub mod terminal;
 pub mod theme;
 pub mod view;
 
 pub use app::{App, AppOptions, Effect, Msg};
+pub use console::{ConsoleOptions, Exit, demo_keys, run_console, run_console_async};
 pub use keymap::ExtraKey;
 pub use theme::Theme;
 pub use view::draw;

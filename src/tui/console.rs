@@ -1,0 +1,460 @@
+//! The loop: one `tokio::select!` over the terminal's events, the health
+//! poller, the journal follower, finished actions, the clock and the
+//! signals. Each message is folded into the `App` (pure); session calls
+//! (SQLite, milliseconds) happen here between messages; actions run as
+//! tasks. The screen is drawn only when something visible changed.
+//!
+//! ```text
+//!  keys ─┐                         ┌─> Session::submit ──> journal (SQLite)
+//!  panels ┤                        │                          │
+//!  journal follower ┼─> Console ───┼─> guard::decide + transact (once across consoles)
+//!  actions done ┤     (App.update) └─> Effects::spawn_for ──> action tasks ─┐
+//!  clock, signals ┘                                                         │
+//!          ^────────────────────────── ActionDone ──────────────────────────┘
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use crossterm::event::{Event as TermEvent, KeyEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+use super::app::{App, AppOptions, Effect, Msg};
+use super::effects::{ActionDone, Effects};
+use super::keymap::ExtraKey;
+use super::terminal::{self, Gone, TerminalGuard};
+use super::theme::Theme;
+use super::view;
+use crate::guard::{self, GuardTracker};
+use crate::health::{self, PanelStatus};
+use crate::journal::{self, Journal};
+use crate::runbook::model::Runbook;
+use crate::session::event::{Event, SessionMode};
+use crate::session::state::State;
+use crate::session::{self, OpenOptions, Session};
+
+/// What a demo key does: given the key's id, act (inject a fault) and
+/// return a line to show.
+pub type ExtraHandler = Box<dyn FnMut(&str) -> Option<String> + Send>;
+
+/// Everything `warroom run`, `rehearse` and `demo` decide before the console starts.
+pub struct ConsoleOptions {
+    pub runbook: Arc<Runbook>,
+    /// The session's journal (`journal::paths` gives the defaults).
+    pub journal: PathBuf,
+    pub mode: SessionMode,
+    /// Live: the Unix account (`session::identity::current_operator`);
+    /// rehearse and demo: `--as NAME` or the account.
+    pub operator: String,
+    /// `session::identity::ssh_host()`.
+    pub host: Option<String>,
+    pub read_only: bool,
+    pub accept_runbook_change: bool,
+    /// Actions really run: live and demo always, rehearse with `--execute`.
+    pub execute: bool,
+    pub no_color: bool,
+    /// Demo keys (see `demo_keys`) and what they do.
+    pub extra_keys: Vec<ExtraKey>,
+    pub on_extra: Option<ExtraHandler>,
+    /// A rehearsal journal whose step timings to show beside the plan.
+    /// `None` in a live run: the latest rehearsal beside the runbook.
+    pub rehearsal_journal: Option<PathBuf>,
+}
+
+/// The demo's fault keys, ids as `sim::Fault::parse` reads them.
+pub fn demo_keys() -> Vec<ExtraKey> {
+    [
+        ('1', "error spike", "error-spike"),
+        ('2', "latency", "latency"),
+        ('3', "dead endpoint", "dead"),
+        ('4', "mismatches", "mismatch"),
+        ('0', "clear faults", "clear"),
+    ]
+    .into_iter()
+    .map(|(key, label, id)| ExtraKey {
+        key,
+        label: label.into(),
+        id: id.into(),
+    })
+    .collect()
+}
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The operator pressed `q` then `y`.
+    Quit,
+    /// A signal: the operator's session went away or was stopped.
+    Signal(Gone),
+    /// The terminal's input ended or failed (a vanished tmux pane, `ssh -t`
+    /// whose leader ignores HUP): treated as detached, never a busy loop.
+    TerminalLost,
+}
+
+/// The console's state between messages: the pure `App`, the session it
+/// writes through, and what guards and actions need.
+pub struct Console {
+    pub app: App,
+    pub session: Session,
+    tracker: GuardTracker,
+    effects: Effects,
+    done_rx: Option<UnboundedReceiver<ActionDone>>,
+    on_extra: Option<ExtraHandler>,
+}
+
+impl Console {
+    pub fn new(
+        session: Session,
+        opts: AppOptions,
+        execute: bool,
+        on_extra: Option<ExtraHandler>,
+    ) -> Console {
+        let runbook = Arc::clone(session.runbook());
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let now = Utc::now();
+        let mut app = App::new(
+            Arc::clone(&runbook),
+            session.state().clone(),
+            opts.clone(),
+            now,
+        );
+        app.update(Msg::Journal {
+            events: session.events().iter().cloned().collect(),
+            state: session.state().clone(),
+        });
+        for w in session.warnings() {
+            app.update(Msg::Error(w.clone()));
+        }
+        Console {
+            app,
+            tracker: GuardTracker::default(),
+            effects: Effects {
+                runbook,
+                mode: opts.mode,
+                execute,
+                client: reqwest::Client::new(),
+                done: done_tx,
+            },
+            session,
+            done_rx: Some(done_rx),
+            on_extra,
+        }
+    }
+
+    /// Hand the app whatever the session folded in since it last looked.
+    fn sync(&mut self) -> bool {
+        let last = self.app.journal.back().map(|e| e.seq).unwrap_or(0);
+        let events: Vec<Event> = self
+            .session
+            .events()
+            .iter()
+            .filter(|e| e.seq > last)
+            .cloned()
+            .collect();
+        if events.is_empty() && self.app.state == *self.session.state() {
+            return false;
+        }
+        self.app.update(Msg::Journal {
+            events,
+            state: self.session.state().clone(),
+        })
+    }
+
+    fn error(&mut self, what: &str, e: impl std::fmt::Display) {
+        self.app.update(Msg::Error(format!("{what}: {e}")));
+    }
+
+    /// Journal `events`' consequences: run the actions they call for.
+    fn committed(&mut self, events: &[Event], stage_before: Option<usize>) {
+        self.effects.spawn_for(events, stage_before);
+    }
+
+    pub fn submit(&mut self, cmd: &session::command::Command) {
+        let stage_before = self.session.state().stage;
+        match self.session.submit(cmd, &self.app.panels, Utc::now()) {
+            Ok(session::command::Outcome::Applied(events)) => {
+                self.sync();
+                self.committed(&events, stage_before);
+            }
+            Ok(session::command::Outcome::Refused { reason, .. }) => {
+                self.sync();
+                self.app.update(Msg::Refused(reason));
+            }
+            Err(e) => self.error("journal", e),
+        }
+    }
+
+    /// A new panel status: show it, let guards decide (fired once across
+    /// consoles: decided again inside the write transaction), and journal
+    /// automatic gate items that changed.
+    pub fn on_panel(&mut self, st: PanelStatus) -> bool {
+        let mut redraw = self.app.update(Msg::Panel(st));
+        if self.session.is_read_only() {
+            return redraw;
+        }
+        let now = Utc::now();
+        let runbook = Arc::clone(self.session.runbook());
+        self.tracker.observe(&runbook, &self.app.panels, now);
+        let decisions = guard::decide(
+            &runbook,
+            self.session.state(),
+            &self.app.panels,
+            &self.tracker,
+            now,
+        );
+        let operator = self.session.operator().to_string();
+        for d in decisions {
+            let evidence = session::evidence(&self.app.panels);
+            let stage_before = self.session.state().stage;
+            match self.session.transact(
+                |state, rb| guard::events_for(&d, rb, state, &evidence),
+                &operator,
+            ) {
+                Ok(events) => self.committed(&events, stage_before),
+                Err(e) => self.error("guard", e),
+            }
+        }
+        if let Err(e) = self.session.observe(&self.app.panels, now) {
+            self.error("gates", e);
+        }
+        redraw |= self.sync();
+        redraw
+    }
+
+    /// An event from the follower (another console's, or our own echo).
+    pub fn on_followed(&mut self, ev: &Event) -> bool {
+        self.session.apply_followed(ev);
+        self.sync()
+    }
+
+    pub fn on_action_done(&mut self, done: ActionDone) -> bool {
+        let operator = self.session.operator().to_string();
+        let events = done.events;
+        if let Err(e) = self.session.transact(move |_, _| events, &operator) {
+            self.error("journal", e);
+        }
+        if let Some(f) = done.failure {
+            self.app.update(Msg::Error(f));
+        }
+        self.sync();
+        true
+    }
+
+    /// A key or resize; returns true when the operator chose to quit.
+    pub fn on_terminal(&mut self, ev: TermEvent) -> bool {
+        match ev {
+            TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
+                self.app.update(Msg::Key(k));
+            }
+            TermEvent::Resize(..) => {
+                self.app.update(Msg::Resize);
+            }
+            _ => return false,
+        }
+        let mut quit = false;
+        for effect in self.app.take_effects() {
+            match effect {
+                Effect::Submit(cmd) => self.submit(&cmd),
+                Effect::SetOperator(name) => {
+                    self.session.set_operator(&name);
+                    self.app.update(Msg::Operator(name));
+                }
+                Effect::Extra(id) => {
+                    let line = self.on_extra.as_mut().and_then(|f| f(&id));
+                    if let Some(line) = line {
+                        self.app.update(Msg::Info(line));
+                    }
+                }
+                Effect::Quit => quit = true,
+            }
+        }
+        quit
+    }
+
+    /// Journal `operator_detached` (quitting never changes the cutover).
+    pub fn detach(&mut self) {
+        if let Err(e) = self.session.detach() {
+            self.error("journal", e);
+        }
+    }
+}
+
+/// The loop, generic over the backend and the terminal's event stream so
+/// tests drive it headless. Returns how it ended; the caller restores the
+/// terminal.
+pub async fn run_loop<B, K>(
+    terminal: &mut Terminal<B>,
+    console: &mut Console,
+    mut keys: K,
+    mut panels: UnboundedReceiver<PanelStatus>,
+    mut followed: UnboundedReceiver<Event>,
+    gone: impl Future<Output = Gone>,
+) -> anyhow::Result<Exit>
+where
+    B: Backend,
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
+    let mut done = console
+        .done_rx
+        .take()
+        .context("the console loop runs once")?;
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tokio::pin!(gone);
+    terminal.draw(|f| view::draw(f, &console.app))?;
+    let exit = loop {
+        // Biased: signals first, then what changes the state, then input.
+        let redraw = tokio::select! {
+            biased;
+            g = &mut gone => break Exit::Signal(g),
+            Some(d) = done.recv() => console.on_action_done(d),
+            Some(ev) = followed.recv() => {
+                let mut r = console.on_followed(&ev);
+                // Coalesce a burst (a replay after a gap) into one frame.
+                while let Ok(ev) = followed.try_recv() {
+                    r |= console.on_followed(&ev);
+                }
+                r
+            }
+            Some(st) = panels.recv() => {
+                let mut r = console.on_panel(st);
+                while let Ok(st) = panels.try_recv() {
+                    r |= console.on_panel(st);
+                }
+                r
+            }
+            input = keys.next() => match input {
+                Some(Ok(ev)) => {
+                    if console.on_terminal(ev) {
+                        break Exit::Quit;
+                    }
+                    true
+                }
+                // End of input or a read error (EIO): the terminal is gone.
+                None | Some(Err(_)) => break Exit::TerminalLost,
+            },
+            _ = clock.tick() => console.app.update(Msg::Tick(Utc::now())),
+        };
+        if redraw {
+            terminal.draw(|f| view::draw(f, &console.app))?;
+        }
+    };
+    console.detach();
+    Ok(exit)
+}
+
+/// Each step's duration in a rehearsal journal (done or failed steps).
+pub fn rehearsal_durations(
+    runbook: &Runbook,
+    path: &std::path::Path,
+) -> BTreeMap<String, Duration> {
+    let Ok(journal) = Journal::open_read_only(path) else {
+        return BTreeMap::new();
+    };
+    let events = journal.read_since(0).unwrap_or_default();
+    let state = State::replay(runbook, events.iter());
+    state
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let d = (s.finished_at? - s.started_at?).to_std().ok()?;
+            Some((s.id.clone(), d))
+        })
+        .collect()
+}
+
+/// Run the console until the operator quits or goes away; returns the exit
+/// code (0: quit or detached cleanly, 1: the session could not be opened).
+/// Must be called inside a tokio runtime (the demo starts its service on
+/// the same one).
+pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
+    let runbook = Arc::clone(&opts.runbook);
+    let session = match Session::open(
+        Arc::clone(&runbook),
+        &opts.journal,
+        OpenOptions {
+            mode: opts.mode,
+            operator: opts.operator.clone(),
+            host: opts.host.clone(),
+            read_only: opts.read_only,
+            accept_runbook_change: opts.accept_runbook_change,
+        },
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warroom: {e}");
+            return Ok(1);
+        }
+    };
+    let rehearsal = opts.rehearsal_journal.clone().or_else(|| {
+        (opts.mode == SessionMode::Live)
+            .then(|| journal::paths::latest_rehearsal(&runbook.dir, &runbook.cutover.id))
+            .flatten()
+    });
+    let app_opts = AppOptions {
+        operator: opts.operator.clone(),
+        mode: opts.mode,
+        read_only: opts.read_only,
+        executes: opts.execute,
+        allow_as: opts.mode != SessionMode::Live,
+        theme: Theme::from_env(opts.no_color),
+        extra_keys: opts.extra_keys.clone(),
+        rehearsal_durations: rehearsal
+            .map(|p| rehearsal_durations(&runbook, &p))
+            .unwrap_or_default(),
+    };
+    let mut console = Console::new(session, app_opts, opts.execute, opts.on_extra);
+
+    let (panel_tx, panel_rx) = mpsc::unbounded_channel();
+    let _poller = health::poller::spawn(Arc::clone(&runbook), panel_tx);
+    let (follow_tx, follow_rx) = mpsc::unbounded_channel();
+    let _follower = journal::follow(
+        console.session.journal_path(),
+        console.session.state().last_seq,
+        follow_tx,
+    )
+    .context("following the journal")?;
+    let gone = terminal::signals().context("listening for SIGHUP/SIGTERM/SIGINT")?;
+
+    let (guard, mut term) = TerminalGuard::enter().context("preparing the terminal")?;
+    let result = run_loop(
+        &mut term,
+        &mut console,
+        crossterm::event::EventStream::new(),
+        panel_rx,
+        follow_rx,
+        gone,
+    )
+    .await;
+    drop(guard);
+    match result? {
+        Exit::Quit => Ok(0),
+        Exit::Signal(g) => {
+            eprintln!(
+                "warroom: {}: detached from the session (journaled); the cutover goes on",
+                g.name()
+            );
+            Ok(0)
+        }
+        Exit::TerminalLost => {
+            eprintln!("warroom: the terminal went away: detached from the session (journaled)");
+            Ok(0)
+        }
+    }
+}
+
+/// `run_console_async` on a runtime of its own, for callers outside tokio.
+pub fn run_console(opts: ConsoleOptions) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(run_console_async(opts))
+}
