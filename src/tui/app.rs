@@ -24,6 +24,17 @@ use crate::session::command::Command;
 use crate::session::event::{Event, EventBody, SessionMode, StepOutcome};
 use crate::session::state::{State, Status, StepStatus};
 
+/// An item's current signatures, first signer first.
+pub fn signers(
+    item: Option<&crate::session::state::ItemState>,
+) -> Vec<&crate::session::state::Signature> {
+    match item {
+        Some(i) if !i.signers.is_empty() => i.signers.iter().collect(),
+        Some(i) => i.signed.iter().collect(),
+        None => Vec::new(),
+    }
+}
+
 /// How many journal events the console keeps in memory for the pane.
 pub const JOURNAL_KEEP: usize = 500;
 
@@ -458,17 +469,16 @@ impl App {
             self.info(format!("automatic item: satisfied while `{p}` stays OK"));
             return;
         }
-        let signed_by = self
-            .state
-            .gates
-            .get(gi)
-            .and_then(|gs| gs.items.get(ii))
-            .and_then(|s| s.signed.as_ref())
-            .map(|s| s.operator.clone());
-        match signed_by {
-            Some(op) if op == self.operator => self.submit(Command::Withdraw { gate, item }),
-            Some(op) => self.info(format!("already signed by {op}")),
-            None => self.submit(Command::Sign { gate, item }),
+        let signers = signers(self.state.gates.get(gi).and_then(|gs| gs.items.get(ii)));
+        let two_person = g.two_person;
+        if signers.iter().any(|s| s.operator == self.operator) {
+            self.submit(Command::Withdraw { gate, item })
+        } else if let (Some(first), false) = (signers.first(), two_person) {
+            let op = first.operator.clone();
+            self.info(format!("already signed by {op}"))
+        } else {
+            // Unsigned, or a two-person gate that needs a second operator.
+            self.submit(Command::Sign { gate, item })
         }
     }
 

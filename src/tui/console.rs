@@ -35,10 +35,13 @@ use super::view;
 use crate::guard::{self, GuardTracker};
 use crate::health::{self, PanelStatus};
 use crate::journal::{self, Journal};
-use crate::runbook::model::Runbook;
+use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::event::{Event, SessionMode};
 use crate::session::state::State;
 use crate::session::{self, OpenOptions, Session};
+
+/// Beyond an action's own timeout, how long quitting waits for its result.
+const ACTION_GRACE: Duration = Duration::from_secs(10);
 
 /// What a demo key does: given the key's id, act (inject a fault) and
 /// return a line to show.
@@ -106,6 +109,8 @@ pub struct Console {
     tracker: GuardTracker,
     effects: Effects,
     done_rx: Option<UnboundedReceiver<ActionDone>>,
+    /// Action tasks started whose result has not come back yet.
+    in_flight: usize,
     on_extra: Option<ExtraHandler>,
 }
 
@@ -144,6 +149,7 @@ impl Console {
             },
             session,
             done_rx: Some(done_rx),
+            in_flight: 0,
             on_extra,
         }
     }
@@ -173,7 +179,7 @@ impl Console {
 
     /// Journal `events`' consequences: run the actions they call for.
     fn committed(&mut self, events: &[Event], stage_before: Option<usize>) {
-        self.effects.spawn_for(events, stage_before);
+        self.in_flight += self.effects.spawn_for(events, stage_before);
     }
 
     pub fn submit(&mut self, cmd: &session::command::Command) {
@@ -235,9 +241,12 @@ impl Console {
     }
 
     pub fn on_action_done(&mut self, done: ActionDone) -> bool {
+        self.in_flight = self.in_flight.saturating_sub(1);
         let operator = self.session.operator().to_string();
         let events = done.events;
-        if let Err(e) = self.session.transact(move |_, _| events, &operator) {
+        if !events.is_empty()
+            && let Err(e) = self.session.transact(move |_, _| events, &operator)
+        {
             self.error("journal", e);
         }
         if let Some(f) = done.failure {
@@ -346,8 +355,48 @@ where
             terminal.draw(|f| view::draw(f, &console.app))?;
         }
     };
+    finish_actions(terminal, console, &mut done).await;
     console.detach();
     Ok(exit)
+}
+
+/// Before leaving, wait for running actions and journal their results: a
+/// rollback whose outcome is never journaled would read ROLLING_BACK
+/// forever. Bounded by the longest action timeout plus a margin.
+async fn finish_actions<B: Backend>(
+    terminal: &mut Terminal<B>,
+    console: &mut Console,
+    done: &mut UnboundedReceiver<ActionDone>,
+) {
+    if console.in_flight == 0 {
+        return;
+    }
+    console.app.update(Msg::Info(format!(
+        "waiting for {} running action(s) to finish and be journaled…",
+        console.in_flight
+    )));
+    let _ = terminal.draw(|f| view::draw(f, &console.app));
+    let rb = Arc::clone(console.session.runbook());
+    let longest = [
+        ActionKind::Pause,
+        ActionKind::Resume,
+        ActionKind::Expand,
+        ActionKind::Rollback,
+    ]
+    .into_iter()
+    .filter_map(|k| rb.actions.get(k).map(|a| a.timeout))
+    .chain(rb.steps.iter().map(|s| s.timeout))
+    .max()
+    .unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + longest + ACTION_GRACE;
+    while console.in_flight > 0 {
+        match tokio::time::timeout_at(deadline, done.recv()).await {
+            Ok(Some(d)) => {
+                console.on_action_done(d);
+            }
+            _ => break,
+        }
+    }
 }
 
 /// Each step's duration in a rehearsal journal (done or failed steps).

@@ -71,8 +71,11 @@ fn describe_failure(body: &EventBody) -> Option<String> {
 
 impl Effects {
     /// Start the actions `events` (just committed by this console) call for.
-    /// `stage` is the stage index before these events.
-    pub fn spawn_for(&self, events: &[Event], stage_before: Option<usize>) {
+    /// `stage_before` is the stage index before these events. Returns how
+    /// many tasks started: each sends exactly one `ActionDone`, so the loop
+    /// can wait for every result to be journaled before it exits.
+    pub fn spawn_for(&self, events: &[Event], stage_before: Option<usize>) -> usize {
+        let mut started = 0;
         for ev in events {
             let ctx = |action: &str, from, to, reason: &str| {
                 ActionContext::for_transition(
@@ -86,16 +89,20 @@ impl Effects {
                 )
             };
             match &ev.body {
-                EventBody::Paused { reason, .. } => self.spawn_action(
-                    ActionKind::Pause,
-                    ctx("pause", stage_before, stage_before, reason),
-                    None,
-                ),
-                EventBody::Resumed { reason, .. } => self.spawn_action(
-                    ActionKind::Resume,
-                    ctx("resume", stage_before, stage_before, reason),
-                    None,
-                ),
+                EventBody::Paused { reason, .. } => {
+                    self.spawn_action(
+                        ActionKind::Pause,
+                        ctx("pause", stage_before, stage_before, reason),
+                        None,
+                    );
+                }
+                EventBody::Resumed { reason, .. } => {
+                    self.spawn_action(
+                        ActionKind::Resume,
+                        ctx("resume", stage_before, stage_before, reason),
+                        None,
+                    );
+                }
                 EventBody::Expanded {
                     from_stage,
                     to_stage,
@@ -109,20 +116,26 @@ impl Effects {
                 }
                 EventBody::RollbackStarted {
                     trigger, reason, ..
-                } => self.spawn_action(
-                    ActionKind::Rollback,
-                    ctx("rollback", stage_before, None, reason),
-                    Some((*trigger, reason.clone())),
-                ),
+                } => {
+                    self.spawn_action(
+                        ActionKind::Rollback,
+                        ctx("rollback", stage_before, None, reason),
+                        Some((*trigger, reason.clone())),
+                    );
+                }
                 EventBody::StepStarted { step } => {
-                    if let Some(s) = self.runbook.step(step).filter(|s| s.run.is_some()) {
+                    if self.runbook.step(step).is_some_and(|s| s.run.is_some()) {
                         let c = ctx("step", stage_before, stage_before, "");
-                        self.spawn_step(s.id.clone(), c);
+                        self.spawn_step(step.clone(), c);
+                    } else {
+                        continue;
                     }
                 }
-                _ => {}
+                _ => continue,
             }
+            started += 1;
         }
+        started
     }
 
     fn spawn_action(
@@ -157,25 +170,24 @@ impl Effects {
                     outcome,
                 });
             }
-            if !done.events.is_empty() {
-                let _ = me.done.send(done);
-            }
+            let _ = me.done.send(done);
         });
     }
 
     fn spawn_step(&self, step: String, ctx: ActionContext) {
         let me = self.clone();
         tokio::spawn(async move {
-            let Some(s) = me.runbook.step(&step) else {
-                return;
+            let mut done = ActionDone {
+                events: vec![],
+                failure: None,
             };
-            if let Some(body) = actions::execute_step(&me.runbook, s, ctx, me.execute).await {
-                let failure = describe_failure(&body);
-                let _ = me.done.send(ActionDone {
-                    events: vec![body],
-                    failure,
-                });
+            if let Some(s) = me.runbook.step(&step)
+                && let Some(body) = actions::execute_step(&me.runbook, s, ctx, me.execute).await
+            {
+                done.failure = describe_failure(&body);
+                done.events.push(body);
             }
+            let _ = me.done.send(done);
         });
     }
 }

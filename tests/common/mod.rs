@@ -334,11 +334,16 @@ pub fn attach(state: &mut State, who: &str, read_only: bool) {
 }
 
 pub fn sign(state: &mut State, gate: usize, item: usize, who: &str, when: DateTime<Utc>) {
-    state.gates[gate].items[item].signed = Some(Signature {
+    let s = Signature {
         operator: who.into(),
         at: when,
         evidence: Evidence::new(),
-    });
+    };
+    let item = &mut state.gates[gate].items[item];
+    if item.signed.is_none() {
+        item.signed = Some(s.clone());
+    }
+    item.signers.push(s);
 }
 
 /// Running at stage 1 (internal), started at t0, steps partly done.

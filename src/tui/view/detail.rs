@@ -11,7 +11,7 @@ use super::util::modal;
 use crate::health::PanelStatus;
 use crate::runbook::model::Query;
 use crate::session::state::StepStatus;
-use crate::tui::app::App;
+use crate::tui::app::{App, signers};
 use crate::tui::format;
 use crate::tui::mode::DetailTarget;
 
@@ -218,7 +218,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
                 format!("panel `{p}` OK for {}", format::short(item.for_)),
             ));
         }
-        if let Some(s) = st.and_then(|s| s.signed.as_ref()) {
+        for s in signers(st) {
             l.push(kv(
                 app,
                 "  signed",

@@ -13,7 +13,7 @@ use super::util::{pane_block, select};
 use crate::health::PanelState;
 use crate::runbook::model::GateItem;
 use crate::session::state::{GateStatus, ItemState};
-use crate::tui::app::App;
+use crate::tui::app::{App, signers};
 use crate::tui::format::{self, pad};
 use crate::tui::mode::Pane;
 
@@ -61,12 +61,17 @@ fn item_line<'a>(
         } else {
             ("waiting", t.warning(), text)
         }
-    } else if let Some(s) = st.and_then(|s| s.signed.as_ref()) {
-        (
-            "signed",
-            t.bold(),
-            format!("{} {}", s.operator, format::hhmm(s.at)),
-        )
+    } else if let Some(s) = signers(st).first().copied() {
+        let all = signers(st);
+        let who = if all.len() > 1 {
+            all.iter()
+                .map(|s| s.operator.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        } else {
+            format!("{} {}", s.operator, format::hhmm(s.at))
+        };
+        ("signed", t.bold(), who)
     } else {
         let role = item
             .role
