@@ -318,7 +318,7 @@ fn wide_layout_shows_thresholds() {
     let app = failing_app();
     let text = render(&app, 200, 60);
     insta::assert_snapshot!("fail_panel_200x60", text);
-    assert!(text.contains("fail > 0.02"), "{text}");
+    assert!(text.contains("fail > 2.00%"), "{text}");
 }
 
 #[test]

@@ -59,10 +59,10 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     }
     let mut th = Vec::new();
     if let Some(w) = p.warn {
-        th.push(format!("warn {w}"));
+        th.push(format!("warn {}", format::threshold(&w, p.unit)));
     }
     if let Some(f) = p.fail {
-        th.push(format!("fail {f}"));
+        th.push(format!("fail {}", format::threshold(&f, p.unit)));
     }
     if let Some(r) = p.fail_ratio {
         th.push(format!("fail > {r}x baseline"));

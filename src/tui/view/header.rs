@@ -26,12 +26,13 @@ fn mode_word(m: SessionMode) -> &'static str {
     }
 }
 
-fn stage_text(app: &App) -> String {
+fn stage_text(app: &App, compact: bool) -> String {
     match app
         .state
         .stage
         .and_then(|i| app.runbook.stages.get(i).map(|s| (i, s)))
     {
+        Some((_, s)) if compact => format!("{} {}", s.name, format::exposure(s.exposure)),
         Some((i, s)) => format!(
             "stage {}/{} {} {}",
             i + 1,
@@ -60,9 +61,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     l1.extend([
         Span::styled(st.status.as_str(), t.status(st.status)),
         Span::raw("  "),
-        Span::styled(stage_text(app), t.bold()),
+        Span::styled(stage_text(app, g.compact), t.bold()),
         Span::raw("  "),
     ]);
+    if let Some(b) = bake_span(app, g.compact) {
+        l1.push(b);
+        l1.push(Span::raw("  "));
+    }
     let used: usize = l1.iter().map(|s| s.width()).sum::<usize>() + clock.len() + 1;
     let room = (area.width as usize).saturating_sub(used);
     l1.insert(0, Span::raw(" "));
@@ -83,7 +88,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     l2.push(Span::raw("  "));
     l2.push(guards_span(app));
     l2.push(Span::raw("  "));
-    l2.push(Span::raw(format!("ops: {}", operators(app))));
+    let used: usize = l2.iter().map(|s| s.width()).sum();
+    let room = (area.width as usize).saturating_sub(used + 5);
+    l2.push(Span::raw(format!("ops: {}", operators(app, room))));
 
     let block = if g.header > 2 {
         Block::new().borders(Borders::BOTTOM).border_style(t.dim())
@@ -119,6 +126,24 @@ fn deadline_span(app: &App) -> Span<'static> {
     }
 }
 
+/// While the current stage bakes, how long until an expand is allowed by time.
+fn bake_span(app: &App, compact: bool) -> Option<Span<'static>> {
+    let stage = app.runbook.stages.get(app.state.stage?)?;
+    let entered = app.state.stage_entered_at?;
+    let left = entered + TimeDelta::from_std(stage.bake).ok()? - app.now;
+    if app.state.status != Status::Running || left <= TimeDelta::zero() {
+        return None;
+    }
+    Some(Span::styled(
+        if compact {
+            format!("bake {}", format::short_delta(left))
+        } else {
+            format!("bake {} left", format::hms(left))
+        },
+        app.theme().warning(),
+    ))
+}
+
 fn guards_span(app: &App) -> Span<'static> {
     let t = app.theme();
     let n = app.runbook.guards.len();
@@ -133,7 +158,8 @@ fn guards_span(app: &App) -> Span<'static> {
 }
 
 /// Operators attached now, this console's first as `(you)`; observers `(ro)`.
-fn operators(app: &App) -> String {
+/// Names that do not fit in `room` are counted (`+2`), never cut mid-name.
+fn operators(app: &App, room: usize) -> String {
     let mut out = vec![format!("{} (you)", app.operator)];
     out.extend(
         app.state
@@ -148,7 +174,17 @@ fn operators(app: &App) -> String {
                 }
             }),
     );
-    out.join(", ")
+    let mut shown = out[0].clone();
+    for (i, name) in out.iter().enumerate().skip(1) {
+        let more = format!(" +{}", out.len() - i);
+        if shown.len() + 2 + name.len() + if i + 1 < out.len() { more.len() } else { 0 } > room {
+            shown.push_str(&more);
+            break;
+        }
+        shown.push_str(", ");
+        shown.push_str(name);
+    }
+    shown
 }
 
 /// Lines under the header for things an IC must not miss: a two-person

@@ -176,16 +176,16 @@ fn tile<'a>(
     if lines >= 3 {
         let mut parts = Vec::new();
         if let Some(w) = panel.warn {
-            parts.push(format!("warn {w}"));
+            parts.push(format!("warn {}", format::threshold(&w, panel.unit)));
         }
         if let Some(f) = panel.fail {
-            parts.push(format!("fail {f}"));
+            parts.push(format!("fail {}", format::threshold(&f, panel.unit)));
         }
         if let Some(r) = panel.fail_ratio {
             parts.push(format!("fail > {r}x baseline"));
         }
         if let Some(s) = st.state_since {
-            parts.push(format!("{} since {}", st.state.as_str(), format::clock(s)));
+            parts.push(format!("{} since {}", st.state.as_str(), format::hhmm(s)));
         }
         out.push(Line::styled(
             format!(

@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let show_owner = w >= 50;
     let time_w = if g.compact { TIME_W_COMPACT } else { TIME_W };
     let show_rehearsal = !g.compact && !app.opts.rehearsal_durations.is_empty();
-    let fixed = 2
+    let fixed = 3
         + STATE_W
         + 1
         + time_w
@@ -47,7 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
     let mut lines = Vec::new();
     if !g.compact {
-        let mut h = format!("  {} {}", pad("state", STATE_W), pad("step", title_w));
+        let mut h = format!("   {} {}", pad("state", STATE_W), pad("step", title_w));
         if show_owner {
             h.push_str(&format!(" {}", pad("owner", OWNER_W)));
         }
@@ -105,6 +105,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         let mut spans = vec![
             Span::raw(cursor),
             mark,
+            Span::raw(" "),
             Span::styled(pad(status.as_str(), STATE_W), t.step(status)),
             Span::raw(" "),
             Span::raw(name),
