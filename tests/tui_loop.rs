@@ -241,3 +241,43 @@ impl Running {
         assert_eq!(exit, Exit::Signal(g));
     }
 }
+
+fn mismatch_ok_since(since: chrono::DateTime<Utc>) -> PanelStatus {
+    let mut p = healthy_panels().remove(3);
+    p.state_since = Some(since);
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_that_just_attached_does_not_reopen_a_gate_the_others_saw_go() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let rb = runbook();
+    let a = start(Arc::clone(&rb), &path, "alice");
+    // alice has watched the mismatch panel OK for an hour: the auto item holds.
+    a.panels
+        .send(mismatch_ok_since(Utc::now() - chrono::TimeDelta::hours(1)))
+        .unwrap();
+    for line in ["sign go-live 1", "sign go-live 3"] {
+        key(&a, KeyCode::Char(':'));
+        typ(&a, line);
+        key(&a, KeyCode::Enter);
+    }
+    wait_for(&path, "the gate to go GO", |ev| count(ev, "gate_go") == 1).await;
+    // bob's console has only just seen the panel OK: "OK for a second".
+    let b = start(Arc::clone(&rb), &path, "bob");
+    b.panels.send(mismatch_ok_since(Utc::now())).unwrap();
+    key(&b, KeyCode::Char(':'));
+    typ(&b, "note bob is here");
+    key(&b, KeyCode::Enter);
+    wait_for(&path, "bob's note", |ev| count(ev, "note") == 1).await;
+    for r in [&a, &b] {
+        key(r, KeyCode::Char('q'));
+        key(r, KeyCode::Char('y'));
+    }
+    a.task.await.unwrap();
+    b.task.await.unwrap();
+    let ev = events(&path);
+    assert_eq!(count(&ev, "gate_reopened"), 0, "{:?}", kinds(&path));
+    assert_eq!(count(&ev, "gate_go"), 1);
+}

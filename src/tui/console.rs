@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -33,7 +33,7 @@ use super::terminal::{self, Gone, TerminalGuard};
 use super::theme::Theme;
 use super::view;
 use crate::guard::{self, GuardTracker};
-use crate::health::{self, PanelStatus};
+use crate::health::{self, PanelState, PanelStatus};
 use crate::journal::{self, Journal};
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::event::{Event, SessionMode};
@@ -111,6 +111,8 @@ pub struct Console {
     done_rx: Option<UnboundedReceiver<ActionDone>>,
     /// Action tasks started whose result has not come back yet.
     in_flight: usize,
+    /// Since when this console has watched each panel.
+    first_seen: BTreeMap<String, DateTime<Utc>>,
     on_extra: Option<ExtraHandler>,
 }
 
@@ -150,6 +152,7 @@ impl Console {
             session,
             done_rx: Some(done_rx),
             in_flight: 0,
+            first_seen: BTreeMap::new(),
             on_extra,
         }
     }
@@ -201,11 +204,16 @@ impl Console {
     /// consoles: decided again inside the write transaction), and journal
     /// automatic gate items that changed.
     pub fn on_panel(&mut self, st: PanelStatus) -> bool {
+        // Watched since the first status, or since the state it reports
+        // began if earlier (a poller never reports a state older than itself).
+        let now = Utc::now();
+        let since = st.state_since.map_or(now, |s| s.min(now));
+        self.first_seen.entry(st.id.clone()).or_insert(since);
         let mut redraw = self.app.update(Msg::Panel(st));
         if self.session.is_read_only() {
             return redraw;
         }
-        let now = Utc::now();
+
         let runbook = Arc::clone(self.session.runbook());
         self.tracker.observe(&runbook, &self.app.panels, now);
         let decisions = guard::decide(
@@ -227,11 +235,41 @@ impl Console {
                 Err(e) => self.error("guard", e),
             }
         }
-        if let Err(e) = self.session.observe(&self.app.panels, now) {
+        if self.may_judge_gates(&runbook, now)
+            && let Err(e) = self.session.observe(&self.app.panels, now)
+        {
             self.error("gates", e);
         }
         redraw |= self.sync();
         redraw
+    }
+
+    /// Can this console's view of the panels decide automatic gate items?
+    /// Not while a panel it reads is OK but has been watched for less than
+    /// the item's `for`: "OK for 4s" here means "OK for at least 4s", and
+    /// a console that just attached would otherwise journal `gate_reopened`
+    /// against the older consoles' `gate_go`, flapping the gate. A panel in
+    /// a bad state is judged at once (that reopens the gate rightly).
+    fn may_judge_gates(&self, runbook: &Runbook, now: DateTime<Utc>) -> bool {
+        runbook
+            .gates
+            .iter()
+            .flat_map(|g| &g.items)
+            .filter_map(|i| Some((i.panel.as_ref()?, i.for_)))
+            .all(|(panel, for_)| {
+                let ok = self
+                    .app
+                    .panels
+                    .get(panel)
+                    .is_some_and(|p| p.state == PanelState::Ok);
+                let watched = self
+                    .first_seen
+                    .get(panel)
+                    .map(|t| now - *t)
+                    .unwrap_or_default();
+                !ok || watched
+                    >= chrono::TimeDelta::from_std(for_).unwrap_or(chrono::TimeDelta::MAX)
+            })
     }
 
     /// An event from the follower (another console's, or our own echo).

@@ -8,32 +8,55 @@ use ratatui::widgets::Paragraph;
 
 use crate::session::state::Status;
 use crate::tui::app::{App, Level};
-use crate::tui::keymap;
+use crate::tui::keymap::{self, Action};
 use crate::tui::mode::Mode;
 use crate::tui::view::journal;
 
+/// One footer entry: key, word, and whether it is never dropped for room.
+pub struct FooterKey {
+    pub key: String,
+    pub label: String,
+    pub essential: bool,
+}
+
 /// The keys to show: those the mode's table says work now, minus actions
-/// for an observer; demo keys after the table.
-pub fn keys(app: &App) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = keymap::table(&app.ui.mode)
+/// for an observer; demo keys before help and quit. Help, the command line
+/// and quit (or a modal's cancel) are essential: the rest are dropped
+/// first when the row is too narrow.
+pub fn keys(app: &App) -> Vec<FooterKey> {
+    let table = keymap::table(&app.ui.mode);
+    let mut out: Vec<FooterKey> = table
         .iter()
         .filter(|b| !b.short.is_empty())
         .filter(|b| !(b.acts && app.opts.read_only))
         .filter(|b| (b.when)(app))
         .map(|b| {
             let short = match b.action {
-                keymap::Action::PauseResume if app.state.status == Status::Paused => "resume",
-                keymap::Action::PauseResume => "pause",
+                Action::PauseResume if app.state.status == Status::Paused => "resume",
+                Action::PauseResume => "pause",
                 _ => b.short,
             };
-            (b.label.to_string(), short.to_string())
+            FooterKey {
+                key: b.label.to_string(),
+                label: short.to_string(),
+                essential: matches!(
+                    b.action,
+                    Action::Help | Action::CommandLine | Action::Quit | Action::Cancel
+                ),
+            }
         })
         .collect();
     if app.ui.mode == Mode::Normal && !app.opts.read_only {
-        // Demo keys go before help and quit so they are not the first cut.
-        let at = out.len().saturating_sub(3);
+        let at = out.iter().position(|k| k.essential).unwrap_or(out.len());
         for (i, x) in app.opts.extra_keys.iter().enumerate() {
-            out.insert(at + i, (x.key.to_string(), x.label.clone()));
+            out.insert(
+                at + i,
+                FooterKey {
+                    key: x.key.to_string(),
+                    label: x.label.clone(),
+                    essential: false,
+                },
+            );
         }
     }
     out
@@ -84,21 +107,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
         (_, None) => {}
     }
 
-    let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    let width = keys_row.width as usize;
     let all = keys(app);
-    let n = all.len();
-    for (i, (k, label)) in all.into_iter().enumerate() {
-        let w = k.chars().count() + 1 + label.chars().count() + 2;
-        // Always leave room for the last entry (quit / cancel).
-        let reserve = if i + 1 < n { 12 } else { 0 };
-        if used + w + reserve > width && i + 1 < n {
-            continue;
+    let cost = |k: &FooterKey| k.key.chars().count() + 1 + k.label.chars().count() + 2;
+    // Room left for optional keys once every essential one is placed.
+    let mut room = (keys_row.width as usize)
+        .saturating_sub(1 + all.iter().filter(|k| k.essential).map(cost).sum::<usize>());
+    let mut spans = vec![Span::raw(" ")];
+    for k in &all {
+        if !k.essential {
+            if cost(k) > room {
+                continue;
+            }
+            room -= cost(k);
         }
-        spans.push(Span::styled(k, t.key()));
-        spans.push(Span::raw(format!(" {label}  ")));
-        used += w;
+        spans.push(Span::styled(k.key.clone(), t.key()));
+        spans.push(Span::raw(format!(" {}  ", k.label)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), keys_row);
 }

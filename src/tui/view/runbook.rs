@@ -81,11 +81,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         };
         let room = title_w.saturating_sub(irr_tag.len());
         let name = format::fit(
-            if g.compact {
-                format::label(&step.title, &step.id, room)
-            } else {
-                &step.title
-            },
+            // Compact rows show the id: short, the word `:start` takes.
+            if g.compact { &step.id } else { &step.title },
             room,
         );
         let name_len = name.chars().count() + irr_tag.len();
