@@ -368,6 +368,16 @@ fn child_read_only_folder() {
     };
     let err = Journal::open(&path).unwrap_err().to_string();
     println!("ERROR: {err}");
+    // An existing journal in a read-only folder can still be reported on.
+    let archived = path
+        .parent()
+        .unwrap()
+        .with_file_name("archive")
+        .join("live.db");
+    match Journal::open_read_only(&archived).and_then(|j| j.read_since(0)) {
+        Ok(events) => println!("READ: {}", events.len()),
+        Err(e) => println!("READ FAILED: {e}"),
+    }
 }
 
 #[test]
@@ -378,6 +388,16 @@ fn read_only_folder_is_an_error_naming_the_path() {
     std::fs::create_dir(&ro).unwrap();
     let path = ro.join("live.db");
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // A finished session's journal, archived where the reader cannot write.
+    let archive = dir.path().join("archive");
+    let archived = archive.join("live.db");
+    Journal::open(&archived)
+        .unwrap()
+        .0
+        .append(&[note("alice", "done".into())])
+        .unwrap();
+    std::fs::set_permissions(&archived, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&archive, std::fs::Permissions::from_mode(0o555)).unwrap();
     let msg = if nix::unistd::geteuid().is_root() {
         // root ignores permissions: ask an unprivileged user.
         let out = Command::new(std::env::current_exe().unwrap())
@@ -396,6 +416,10 @@ fn read_only_folder_is_an_error_naming_the_path() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(out.status.success(), "child failed: {stdout}");
+        assert!(
+            stdout.contains("READ: 1"),
+            "report on a read-only folder: {stdout}"
+        );
         stdout
             .lines()
             .find_map(|l| l.split_once("ERROR: ").map(|(_, m)| m.to_string()))
@@ -412,3 +436,32 @@ fn read_only_folder_is_an_error_naming_the_path() {
 }
 
 use std::os::unix::process::CommandExt;
+
+#[test]
+fn kinds_from_a_newer_warroom_survive_the_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.db");
+    let (mut j, _) = Journal::open(&path).unwrap();
+    let future = EventBody::Unknown {
+        kind: "blast_radius_checked".into(),
+        fields: serde_json::json!({"tenants": 12, "ok": true}),
+    };
+    let stored = j
+        .append(&[
+            NewEvent {
+                ts: Utc::now(),
+                operator: "alice".into(),
+                body: future.clone(),
+            },
+            note("alice", "after".into()),
+        ])
+        .unwrap();
+    let read = all_events(&path);
+    assert_eq!(read, stored);
+    assert_eq!(read[0].body, future);
+    let line = warroom::report::jsonl::line(&read[0]);
+    assert!(
+        line.contains(r#""kind":"blast_radius_checked","ok":true,"tenants":12"#),
+        "{line}"
+    );
+}

@@ -135,7 +135,7 @@ proptest! {
         let path = dir.path().join("live.db");
         let mut now = 0i64;
         let mut panels = all_ok(&rb, t(-3600));
-        let mut consoles = vec![open(&rb, &path, "alice", t(0)), open(&rb, &path, "bob", t(0))];
+        let mut consoles = [open(&rb, &path, "alice", t(0)), open(&rb, &path, "bob", t(0))];
         for act in acts {
             now += act.advance;
             if let Some(st) = act.mismatch {

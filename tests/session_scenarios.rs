@@ -25,6 +25,9 @@ use warroom::session::{OpenOptions, Session};
 struct Scenario {
     #[allow(dead_code)]
     description: String,
+    /// Relative to the scenario file; default `runbooks/sample.toml`.
+    #[serde(default)]
+    runbook: Option<String>,
     #[serde(default)]
     mode: Option<String>,
     #[serde(default)]
@@ -146,11 +149,23 @@ fn parse_command(line: &str) -> Command {
     }
 }
 
-fn run_scenario(file: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
+/// Load a runbook with the real loader, named by a path relative to the
+/// crate (stable in journals and snapshots), with no environment.
+fn load_runbook(rel: &Path) -> Runbook {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap();
+    match warroom::runbook::load_str(&text, rel, &|_| None) {
+        Ok(l) => l.runbook,
+        Err(e) => panic!("{}", e.render(false)),
+    }
+}
+
+fn run_scenario(file: &Path) -> (tempfile::TempDir, std::path::PathBuf, Arc<Runbook>) {
     let text = std::fs::read_to_string(file).unwrap();
     let sc: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let name = file.file_name().unwrap().to_string_lossy().to_string();
-    let runbook: Arc<Runbook> = Arc::new(sample_runbook());
+    let rel =
+        Path::new("tests/scenarios").join(sc.runbook.as_deref().unwrap_or("runbooks/sample.toml"));
+    let runbook: Arc<Runbook> = Arc::new(load_runbook(&rel));
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("live.db");
     let mode = match sc.mode.as_deref() {
@@ -261,7 +276,7 @@ fn run_scenario(file: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
             "{name}: console {console} vs replay"
         );
     }
-    (dir, journal)
+    (dir, journal, runbook)
 }
 
 #[test]
@@ -303,12 +318,17 @@ fn report_text(
 
 #[test]
 fn report_markdown_and_jsonl_golden() {
-    let (_dir, journal) = run_scenario(&scenario_path("01_happy_path.toml"));
-    let rb = sample_runbook();
+    let (_dir, journal, rb) = run_scenario(&scenario_path("01_happy_path.toml"));
     insta::assert_snapshot!(
         "happy_path_markdown",
         report_text(&journal, warroom::report::Format::Markdown, Some(&rb))
     );
+    let timings = warroom::report::rehearsal_timings(&journal).unwrap();
+    assert_eq!(
+        timings["freeze"],
+        std::time::Duration::from_secs(11 * 60 + 50)
+    );
+    assert_eq!(timings["backfill"], std::time::Duration::from_secs(50));
     let jsonl = report_text(&journal, warroom::report::Format::Jsonl, None);
     insta::assert_snapshot!("happy_path_jsonl", jsonl);
     // Every line is JSON with the envelope; seq is gapless; ts is UTC with Z.
@@ -322,7 +342,29 @@ fn report_markdown_and_jsonl_golden() {
 
 #[test]
 fn report_says_when_the_runbook_is_gone() {
-    let (_dir, journal) = run_scenario(&scenario_path("03_pause_and_two_person_rollback.toml"));
+    // The sample runbook names runbooks/billing-v2.toml, which does not exist.
+    let rb = Arc::new(sample_runbook());
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("live.db");
+    let opts = OpenOptions {
+        mode: SessionMode::Rehearsal,
+        operator: "alice".into(),
+        host: None,
+        read_only: false,
+        accept_runbook_change: false,
+    };
+    let mut s = Session::open_at(Arc::clone(&rb), &journal, opts, t(0)).unwrap();
+    let panels = warroom::session::testkit::all_ok(&rb, t(-3600));
+    s.submit(&Command::Begin, &panels, t(1)).unwrap();
+    s.submit(
+        &Command::Rollback {
+            reason: "confirmed".into(),
+            override_reason: None,
+        },
+        &panels,
+        t(2),
+    )
+    .unwrap();
     let mut out = Vec::new();
     warroom::report::run(&journal, warroom::report::Format::Markdown, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -330,6 +372,26 @@ fn report_says_when_the_runbook_is_gone() {
         text.contains("runbook runbooks/billing-v2.toml no longer exists"),
         "{text}"
     );
-    assert!(text.contains("## Timeline (UTC)"));
-    assert!(text.contains("rollback started by operator: confirmed"));
+    assert!(text.contains("| Mode | rehearsal |"));
+    assert!(text.contains("requested rollback (needs a second operator): confirmed"));
+}
+
+#[test]
+fn report_finds_the_runbook_and_shows_the_plan() {
+    let (_dir, journal, _) = run_scenario(&scenario_path("07_shipped_billing_runbook.toml"));
+    let mut out = Vec::new();
+    warroom::report::run(&journal, warroom::report::Format::Markdown, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("# Cutover record: Billing platform migration to v2 (billing-v2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| enable-dual-write | bob | 2026-11-21 22:01:00 | 2026-11-21 22:13:00 | done | 12m0s | 15m0s |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| stop-legacy-writes (irreversible) |"),
+        "{text}"
+    );
 }

@@ -2,9 +2,12 @@
 //!
 //! `store` appends and reads (SQLite, WAL, one file per session), `follow`
 //! delivers other consoles' appends, `paths` knows the default locations.
+mod create;
+mod error;
 pub mod follow;
 pub mod paths;
 pub mod store;
 
+pub use create::{ensure_shared_dir, network_fs_warning};
 pub use follow::{FollowerHandle, follow};
 pub use store::{Journal, JournalError, NewEvent, WriteTx};

@@ -17,13 +17,14 @@
 
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use super::create::{create_journal, network_fs_warning};
+pub use super::error::JournalError;
 use crate::session::event::{Event, EventBody};
 
 /// Schema version stored in `PRAGMA user_version`.
@@ -31,68 +32,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// `PRAGMA application_id`: "WRRM", so `file(1)`-like tools can tell.
 pub const APPLICATION_ID: i64 = 0x5752_524d;
 /// The `meta` row that marks a warroom journal.
-const META_APP: &str = "warroom-journal";
+pub(crate) const META_APP: &str = "warroom-journal";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-
-/// Why a journal could not be opened, read or written. Every variant names
-/// the file.
-#[derive(Debug, thiserror::Error)]
-pub enum JournalError {
-    #[error("{path}: not a SQLite database, so not a warroom journal (left unchanged)")]
-    NotSqlite { path: PathBuf },
-    #[error("{path}: a SQLite database but not a warroom journal (left unchanged)")]
-    NotJournal { path: PathBuf },
-    #[error(
-        "{path}: journal schema version {found} is newer than this warroom understands ({SCHEMA_VERSION}); use a newer warroom (left unchanged)"
-    )]
-    NewerSchema { path: PathBuf, found: i64 },
-    #[error("{path}: journal is corrupt or unreadable: {cause}")]
-    Corrupt { path: PathBuf, cause: String },
-    #[error("{path}: no journal here")]
-    Missing { path: PathBuf },
-    #[error("{path}: cannot create the journal: {cause}")]
-    Create { path: PathBuf, cause: String },
-    #[error("{path}: cannot open the journal for writing: {cause}")]
-    Open { path: PathBuf, cause: String },
-    #[error("{path}: journal busy: another console held the write lock for more than 5s ({cause})")]
-    Busy { path: PathBuf, cause: String },
-    #[error("{path}: journal error: {cause}")]
-    Sqlite { path: PathBuf, cause: String },
-}
-
-impl JournalError {
-    fn sqlite(path: &Path, e: rusqlite::Error) -> JournalError {
-        let path = path.to_path_buf();
-        if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            match f.code {
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
-                    return JournalError::Busy {
-                        path,
-                        cause: e.to_string(),
-                    };
-                }
-                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
-                    return JournalError::Corrupt {
-                        path,
-                        cause: e.to_string(),
-                    };
-                }
-                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
-                    return JournalError::Open {
-                        path,
-                        cause: format!("{e} (is the file or its folder read-only for you?)"),
-                    };
-                }
-                _ => {}
-            }
-        }
-        JournalError::Sqlite {
-            path,
-            cause: e.to_string(),
-        }
-    }
-}
 
 /// An event about to be appended: the store gives it its `seq`.
 #[derive(Debug, Clone, PartialEq)]
@@ -357,13 +299,33 @@ fn decode(
     let ts = DateTime::parse_from_rfc3339(ts)
         .map_err(|e| corrupt(format!("bad timestamp {ts:?}: {e}")))?
         .with_timezone(&Utc);
-    let fields: serde_json::Value =
-        serde_json::from_str(data).map_err(|e| corrupt(format!("bad data: {e}")))?;
+    // Fast path (replay speed): splice the kind into the stored object and
+    // parse once. Unknown kinds and odd data take the general path.
+    let body = match data.trim_start().strip_prefix('{') {
+        Some(rest) => {
+            let kind_json = serde_json::Value::from(kind).to_string();
+            let sep = if rest.trim_start().starts_with('}') {
+                ""
+            } else {
+                ","
+            };
+            serde_json::from_str::<EventBody>(&format!("{{\"kind\":{kind_json}{sep}{rest}")).ok()
+        }
+        None => None,
+    };
+    let body = match body {
+        Some(b) => b,
+        None => {
+            let fields: serde_json::Value =
+                serde_json::from_str(data).map_err(|e| corrupt(format!("bad data: {e}")))?;
+            EventBody::from_parts(kind, fields)
+        }
+    };
     Ok(Event {
         seq: seq as u64,
         ts,
         operator,
-        body: EventBody::from_parts(kind, fields),
+        body,
     })
 }
 
@@ -381,7 +343,7 @@ fn busy_wait(count: i32) -> bool {
     true
 }
 
-fn configure(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+pub(crate) fn configure(conn: &Connection, path: &Path) -> Result<(), JournalError> {
     conn.busy_handler(Some(busy_wait))
         .map_err(|e| JournalError::sqlite(path, e))?;
     let mode: String = conn
@@ -428,11 +390,33 @@ fn read_up_to(f: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| JournalError::Open {
+    match open_ro_with(path, false) {
+        // A WAL journal in a folder we cannot write (an archived record,
+        // another team's copy) cannot get its `-shm` file; when no `-wal`
+        // is there either, nobody is writing, and the file can be read as
+        // immutable.
+        Err(JournalError::Open { .. }) if !wal_sidecar(path, "-wal").exists() => {
+            open_ro_with(path, true)
+        }
+        other => other,
+    }
+}
+
+fn wal_sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+fn open_ro_with(path: &Path, immutable: bool) -> Result<Connection, JournalError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let opened = if immutable {
+        let uri = format!("file:{}?immutable=1", uri_escape(&path.to_string_lossy()));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
+    };
+    let conn = opened.map_err(|e| JournalError::Open {
         path: path.to_path_buf(),
         cause: e.to_string(),
     })?;
@@ -440,6 +424,18 @@ fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
         .map_err(|e| JournalError::sqlite(path, e))?;
     verify(&conn, path)?;
     Ok(conn)
+}
+
+/// Percent-encode what a SQLite URI filename treats specially.
+fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Is this ours, and a version we understand? Reads only.
@@ -489,136 +485,19 @@ fn verify(conn: &Connection, path: &Path) -> Result<(), JournalError> {
 }
 
 /// Validate an existing file before anything could write to it.
-fn check_existing(path: &Path) -> Result<(), JournalError> {
+pub(crate) fn check_existing(path: &Path) -> Result<(), JournalError> {
     check_magic(path)?;
     let conn = open_ro_conn(path)?;
     drop(conn);
     Ok(())
 }
 
-const SCHEMA: &str = "
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE events(
-    seq INTEGER PRIMARY KEY,
-    ts TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-    BEGIN SELECT RAISE(ABORT, 'the warroom journal is append-only'); END;
-CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-    BEGIN SELECT RAISE(ABORT, 'the warroom journal is append-only'); END;
-";
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Build the journal in a temporary file beside `path`, then link it into
-/// place without clobbering: a concurrent opener sees either no file or a
-/// complete journal, never a half-initialised one.
-fn create_journal(path: &Path) -> Result<(), JournalError> {
-    let create_err = |cause: String| JournalError::Create {
-        path: path.to_path_buf(),
-        cause,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        ensure_shared_dir(dir).map_err(|e| create_err(format!("folder {}: {e}", dir.display())))?;
+    #[test]
+    fn uri_escaping_keeps_odd_paths_readable() {
+        assert_eq!(uri_escape("/a b/x?y#z%.db"), "/a b/x%3Fy%23z%25.db");
     }
-    let tmp = tmp_path(path);
-    let result = (|| {
-        let f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o660)
-            .open(&tmp)
-            .map_err(|e| create_err(e.to_string()))?;
-        // The umask may have removed group write; sharing needs it.
-        f.set_permissions(fs::Permissions::from_mode(0o660))
-            .map_err(|e| create_err(e.to_string()))?;
-        drop(f);
-        let mut conn = Connection::open(&tmp).map_err(|e| create_err(e.to_string()))?;
-        configure(&conn, &tmp).map_err(|e| create_err(e.to_string()))?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| create_err(e.to_string()))?;
-        tx.execute_batch(SCHEMA)
-            .map_err(|e| create_err(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO meta(key, value) VALUES ('application', ?1), ('created_by', ?2)",
-            params![META_APP, format!("warroom {}", env!("CARGO_PKG_VERSION"))],
-        )
-        .map_err(|e| create_err(e.to_string()))?;
-        tx.execute_batch(&format!(
-            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
-        ))
-        .map_err(|e| create_err(e.to_string()))?;
-        tx.commit().map_err(|e| create_err(e.to_string()))?;
-        // Closing the last connection checkpoints the WAL into the file.
-        conn.close().map_err(|(_, e)| create_err(e.to_string()))?;
-        match fs::hard_link(&tmp, path) {
-            Ok(()) => Ok(()),
-            // Another console created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-            Err(_) if !path.exists() => {
-                // Filesystems without hard links: a plain rename.
-                fs::rename(&tmp, path).map_err(|e| create_err(e.to_string()))
-            }
-            Err(_) => Ok(()),
-        }
-    })();
-    let _ = fs::remove_file(&tmp);
-    for suffix in ["-wal", "-shm"] {
-        let mut p = tmp.clone().into_os_string();
-        p.push(suffix);
-        let _ = fs::remove_file(PathBuf::from(p));
-    }
-    result?;
-    check_existing(path)
-}
-
-fn tmp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "journal".into());
-    path.with_file_name(format!(".{name}.creating-{}", std::process::id()))
-}
-
-/// Create `dir` (and parents) when missing; folders this creates are
-/// `2770`: group members can add the `-wal`/`-shm` files, and setgid makes
-/// new files inherit the folder's group.
-pub fn ensure_shared_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        ensure_shared_dir(parent)?;
-    }
-    match fs::create_dir(dir) {
-        Ok(()) => fs::set_permissions(dir, fs::Permissions::from_mode(0o2770)),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// A warning when `path` lives on NFS or SMB/CIFS: SQLite's WAL needs shared
-/// memory and POSIX locks that those do not provide reliably.
-pub fn network_fs_warning(path: &Path) -> Option<String> {
-    let probe = if path.exists() {
-        path.to_path_buf()
-    } else {
-        path.parent()?.to_path_buf()
-    };
-    let st = nix::sys::statfs::statfs(&probe).ok()?;
-    #[allow(clippy::unnecessary_cast)]
-    let magic = st.filesystem_type().0 as i64;
-    let name = match magic {
-        0x6969 => "NFS",
-        0x517B => "SMB",
-        0xFF53_4D42 => "CIFS",
-        0xFE53_4D42 => "SMB2",
-        _ => return None,
-    };
-    Some(format!(
-        "{}: the journal is on a network filesystem ({name}); SQLite locking is unreliable there, and consoles on other hosts would corrupt it. Put the journal on a local disk of the shared host (--journal PATH).",
-        path.display()
-    ))
 }

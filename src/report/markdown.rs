@@ -155,18 +155,19 @@ pub fn write(
     writeln!(out, "\n## Refusals and overrides\n")?;
     let mut any = false;
     for e in events {
-        let overridden = match &e.body {
-            EventBody::Refused { .. } | EventBody::ExpandRefused { .. } => true,
-            EventBody::Expanded {
-                override_reason: Some(_),
-                ..
-            }
-            | EventBody::RollbackStarted {
-                override_reason: Some(_),
-                ..
-            } => true,
-            _ => false,
-        };
+        let overridden = matches!(
+            &e.body,
+            EventBody::Refused { .. }
+                | EventBody::ExpandRefused { .. }
+                | EventBody::Expanded {
+                    override_reason: Some(_),
+                    ..
+                }
+                | EventBody::RollbackStarted {
+                    override_reason: Some(_),
+                    ..
+                }
+        );
         if overridden {
             any = true;
             writeln!(
@@ -211,7 +212,8 @@ fn cutover_id_from_journal(journal: &Path) -> Option<String> {
 fn operators(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
     writeln!(out, "\n## Operators\n")?;
     // operator → (hosts, read-only, first seen, actions)
-    let mut ops: BTreeMap<&str, (Vec<String>, bool, DateTime<Utc>, usize)> = BTreeMap::new();
+    type Seen = (Vec<String>, bool, DateTime<Utc>, usize);
+    let mut ops: BTreeMap<&str, Seen> = BTreeMap::new();
     for e in events {
         let entry = ops
             .entry(e.operator.as_str())
@@ -315,7 +317,8 @@ fn gates(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> st
 fn stages(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> std::io::Result<()> {
     writeln!(out, "## Stages\n")?;
     // (stage, exposure, entered, left)
-    let mut visits: Vec<(String, f64, DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
+    type Visit = (String, f64, DateTime<Utc>, Option<DateTime<Utc>>);
+    let mut visits: Vec<Visit> = Vec::new();
     let mut end: Option<DateTime<Utc>> = None;
     for e in events {
         match &e.body {

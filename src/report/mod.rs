@@ -122,3 +122,33 @@ fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
     }
     Ok(loaded.runbook)
 }
+
+/// How long each step actually took in a (rehearsal) journal: the last
+/// started → finished `done` of each step. The console shows these next
+/// to the plan ("last rehearsal").
+pub fn rehearsal_timings(
+    journal: &Path,
+) -> Result<std::collections::BTreeMap<String, std::time::Duration>, ReportError> {
+    let events = Journal::open_read_only(journal)?.read_since(0)?;
+    let mut started = std::collections::BTreeMap::new();
+    let mut out = std::collections::BTreeMap::new();
+    for e in &events {
+        match &e.body {
+            EventBody::StepStarted { step } => {
+                started.insert(step.clone(), e.ts);
+            }
+            EventBody::StepFinished {
+                step,
+                outcome: crate::session::event::StepOutcome::Done,
+            } => {
+                if let Some(s) = started.get(step)
+                    && let Ok(d) = (e.ts - *s).to_std()
+                {
+                    out.insert(step.clone(), d);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}

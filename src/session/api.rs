@@ -105,8 +105,14 @@ impl Session {
         };
         let mut state = State::new(&runbook);
         let mut events = VecDeque::new();
+        // Replay the bulk without the write lock, so a long journal does not
+        // hold up other consoles; then the tail inside it.
+        for ev in journal.read_since(0)? {
+            reduce(&mut state, &runbook, &ev);
+            push_tail(&mut events, ev);
+        }
         let mut tx = journal.begin()?;
-        for ev in tx.read_since(0)? {
+        for ev in tx.read_since(state.last_seq)? {
             reduce(&mut state, &runbook, &ev);
             push_tail(&mut events, ev);
         }

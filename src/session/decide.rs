@@ -279,7 +279,12 @@ fn decide_expand(
     seen: Seen,
     override_reason: &Option<String>,
 ) -> Decision {
-    if seen.stage != state.stage {
+    // Only an expand moves the stage forward while RUNNING or PAUSED; other
+    // changes (a rollback) are refused by the rules below with their own words.
+    if seen.stage != state.stage
+        && state.stage.is_some()
+        && matches!(state.status, Status::Running | Status::Paused)
+    {
         let at = state
             .stage
             .and_then(|i| runbook.stages.get(i))

@@ -338,3 +338,110 @@ fn item_mut<'a>(state: &'a mut State, gate: &str, item: u32) -> Option<&'a mut I
     let idx = (item as usize).checked_sub(1)?;
     gate_mut(state, gate)?.items.get_mut(idx)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::session::event::{Evidence, Trigger};
+    use crate::session::testkit::sample_runbook;
+
+    fn fold(rows: Vec<(&str, EventBody)>) -> State {
+        let rb = sample_runbook();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 21, 22, 0, 0).unwrap();
+        let events: Vec<Event> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, (op, body))| Event {
+                seq: i as u64 + 1,
+                ts: t0 + chrono::Duration::minutes(i as i64),
+                operator: op.into(),
+                body,
+            })
+            .collect();
+        State::replay(&rb, &events)
+    }
+
+    #[test]
+    fn consoles_are_counted_per_operator() {
+        let attach = |ro| EventBody::OperatorAttached {
+            host: Some("10.0.0.9".into()),
+            read_only: ro,
+        };
+        let s = fold(vec![
+            ("alice", attach(false)),
+            ("alice", attach(false)),
+            ("dave", attach(true)),
+            ("alice", EventBody::OperatorDetached { host: None }),
+        ]);
+        assert_eq!(s.attached["alice"].consoles, 1);
+        assert!(s.attached["dave"].read_only);
+        let s = fold(vec![
+            ("dave", attach(true)),
+            ("dave", EventBody::OperatorDetached { host: None }),
+        ]);
+        assert!(s.attached.is_empty(), "the last console gone: not attached");
+    }
+
+    #[test]
+    fn deadline_is_fixed_at_start_and_unknown_kinds_are_ignored() {
+        let s = fold(vec![
+            (
+                "alice",
+                EventBody::Unknown {
+                    kind: "from_the_future".into(),
+                    fields: serde_json::json!({"x": 1}),
+                },
+            ),
+            ("alice", EventBody::CutoverStarted {}),
+            ("alice", EventBody::CutoverStarted {}),
+        ]);
+        assert_eq!(s.last_seq, 3);
+        let started = s.started_at.unwrap();
+        assert_eq!(started.to_rfc3339(), "2026-11-21T22:01:00+00:00");
+        assert_eq!(
+            s.rollback_deadline,
+            Some(started + chrono::Duration::hours(4))
+        );
+    }
+
+    #[test]
+    fn a_finished_rollback_closes_the_stage_and_exposure_is_zero() {
+        let s = fold(vec![
+            ("alice", EventBody::CutoverStarted {}),
+            (
+                "alice",
+                EventBody::Expanded {
+                    from_stage: None,
+                    to_stage: "internal".into(),
+                    exposure: 0.5,
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                },
+            ),
+            (
+                "guard",
+                EventBody::RollbackStarted {
+                    trigger: Trigger::Guard,
+                    reason: "mismatch".into(),
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                },
+            ),
+            (
+                "guard",
+                EventBody::RollbackFinished {
+                    trigger: Trigger::Guard,
+                    reason: "mismatch".into(),
+                    outcome: RollbackOutcome::Done,
+                },
+            ),
+        ]);
+        assert_eq!(s.status, Status::RolledBack);
+        assert_eq!(s.stage, None);
+        assert_eq!(s.stage_history.len(), 1);
+        assert!(s.stage_history[0].left_at.is_some());
+    }
+}

@@ -328,6 +328,6 @@ pub fn rollback_refusal(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
 #[path = "rules_tests.rs"]
 mod tests;

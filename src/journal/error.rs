@@ -1,0 +1,64 @@
+//! Journal errors: every one names the file and the cause.
+
+use std::path::PathBuf;
+
+use super::store::SCHEMA_VERSION;
+
+/// Why a journal could not be opened, read or written. Every variant names
+/// the file.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: not a SQLite database, so not a warroom journal (left unchanged)")]
+    NotSqlite { path: PathBuf },
+    #[error("{path}: a SQLite database but not a warroom journal (left unchanged)")]
+    NotJournal { path: PathBuf },
+    #[error(
+        "{path}: journal schema version {found} is newer than this warroom understands ({SCHEMA_VERSION}); use a newer warroom (left unchanged)"
+    )]
+    NewerSchema { path: PathBuf, found: i64 },
+    #[error("{path}: journal is corrupt or unreadable: {cause}")]
+    Corrupt { path: PathBuf, cause: String },
+    #[error("{path}: no journal here")]
+    Missing { path: PathBuf },
+    #[error("{path}: cannot create the journal: {cause}")]
+    Create { path: PathBuf, cause: String },
+    #[error("{path}: cannot open the journal: {cause}")]
+    Open { path: PathBuf, cause: String },
+    #[error("{path}: journal busy: another console held the write lock for more than 5s ({cause})")]
+    Busy { path: PathBuf, cause: String },
+    #[error("{path}: journal error: {cause}")]
+    Sqlite { path: PathBuf, cause: String },
+}
+
+impl JournalError {
+    pub(crate) fn sqlite(path: &std::path::Path, e: rusqlite::Error) -> JournalError {
+        let path = path.to_path_buf();
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            match f.code {
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    return JournalError::Busy {
+                        path,
+                        cause: e.to_string(),
+                    };
+                }
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
+                    return JournalError::Corrupt {
+                        path,
+                        cause: e.to_string(),
+                    };
+                }
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
+                    return JournalError::Open {
+                        path,
+                        cause: format!("{e} (is the file or its folder read-only for you?)"),
+                    };
+                }
+                _ => {}
+            }
+        }
+        JournalError::Sqlite {
+            path,
+            cause: e.to_string(),
+        }
+    }
+}
