@@ -34,10 +34,9 @@ use super::theme::Theme;
 use super::view;
 use crate::guard::{self, GuardTracker};
 use crate::health::{self, PanelState, PanelStatus};
-use crate::journal::{self, Journal};
+use crate::journal;
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::event::{Event, SessionMode};
-use crate::session::state::State;
 use crate::session::{self, OpenOptions, Session};
 
 /// Beyond an action's own timeout, how long quitting waits for its result.
@@ -437,26 +436,6 @@ async fn finish_actions<B: Backend>(
     }
 }
 
-/// Each step's duration in a rehearsal journal (done or failed steps).
-pub fn rehearsal_durations(
-    runbook: &Runbook,
-    path: &std::path::Path,
-) -> BTreeMap<String, Duration> {
-    let Ok(journal) = Journal::open_read_only(path) else {
-        return BTreeMap::new();
-    };
-    let events = journal.read_since(0).unwrap_or_default();
-    let state = State::replay(runbook, events.iter());
-    state
-        .steps
-        .iter()
-        .filter_map(|s| {
-            let d = (s.finished_at? - s.started_at?).to_std().ok()?;
-            Some((s.id.clone(), d))
-        })
-        .collect()
-}
-
 /// Run the console until the operator quits or goes away; returns the exit
 /// code (0: quit or detached cleanly, 1: the session could not be opened).
 /// Must be called inside a tokio runtime (the demo starts its service on
@@ -494,7 +473,7 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         theme: Theme::from_env(opts.no_color),
         extra_keys: opts.extra_keys.clone(),
         rehearsal_durations: rehearsal
-            .map(|p| rehearsal_durations(&runbook, &p))
+            .and_then(|p| crate::report::rehearsal_timings(&p).ok())
             .unwrap_or_default(),
     };
     let mut console = Console::new(session, app_opts, opts.execute, opts.on_extra);

@@ -128,6 +128,31 @@ pub fn fit(s: &str, width: usize) -> String {
     }
 }
 
+/// Hard-wrap `s` into lines of at most `width` chars, breaking after a
+/// space when one is near the end of the line.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = s.chars().collect();
+    while rest.len() > width {
+        let cut = rest[..width]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .filter(|i| *i > width / 2)
+            .map_or(width, |i| i + 1);
+        out.push(
+            rest[..cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        rest = rest[cut..].to_vec();
+    }
+    out.push(rest.into_iter().collect());
+    out
+}
+
 /// `fit` then pad to exactly `width` chars.
 pub fn pad(s: &str, width: usize) -> String {
     format!("{:<width$}", fit(s, width))
@@ -147,6 +172,18 @@ mod tests {
         assert_eq!(delta(0.012, 0.012, Unit::Percent), "Δ0");
         assert!(delta(0.012, 0.010, Unit::Percent).starts_with("Δ+0.2"));
         assert!(delta(5.0, 7.0, Unit::Count).starts_with("Δ-2"));
+    }
+
+    #[test]
+    fn wrap_keeps_every_char_and_prefers_spaces() {
+        assert_eq!(wrap("abc", 10), vec!["abc"]);
+        assert_eq!(
+            wrap("flagctl set billing --percent 5", 18),
+            vec!["flagctl set", "billing --percent", "5"]
+        );
+        let w = wrap("aaaa bbbb cccc dddd", 10);
+        assert_eq!(w, vec!["aaaa bbbb", "cccc dddd"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
     }
 
     #[test]

@@ -35,12 +35,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(change.clone(), t.bold()),
         ]));
     }
-    for (i, r) in p.runs.iter().enumerate() {
+    // The command is shown whole, wrapped: what will run is never cut.
+    let runs = p
+        .runs
+        .iter()
+        .flat_map(|r| format::wrap(r, inner_w.saturating_sub(10)));
+    for (i, r) in runs.enumerate() {
         let label = if i == 0 { "Runs      " } else { "          " };
-        lines.push(Line::from(vec![
-            Span::styled(label, t.dim()),
-            Span::raw(format::fit(r, inner_w.saturating_sub(10))),
-        ]));
+        lines.push(Line::from(vec![Span::styled(label, t.dim()), Span::raw(r)]));
     }
     if let Some(tp) = &p.two_person {
         lines.push(Line::from(vec![
