@@ -553,3 +553,45 @@ fn the_clock_redraws_only_when_the_second_changes() {
     assert!(!app.update(Msg::Tick(at(30, 0) + chrono::TimeDelta::milliseconds(400))));
     assert!(app.update(Msg::Tick(at(30, 1))));
 }
+
+#[test]
+fn the_requester_of_a_two_person_rollback_is_told_to_wait() {
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.pending.push(warroom::session::state::PendingAction {
+        action: warroom::runbook::model::ActionKind::Rollback,
+        requested_by: "alice".into(),
+        reason: "mismatches".into(),
+        at: at(30, 0),
+    });
+    let mut app = app(s, vec![], vec![], at(31, 0));
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.ui.mode, Mode::Normal);
+    assert!(app.take_effects().is_empty());
+    let text = render(&app, 80, 24);
+    assert!(text.contains("waiting for a different operator"), "{text}");
+}
+
+#[test]
+fn the_rollback_deadline_turns_red_in_its_last_half_hour_and_says_when_it_passed() {
+    use ratatui::style::Color;
+    let rb = runbook();
+    // Started at 02:00 with a 4h window: the deadline is 06:00.
+    let mut app = app(running_state(&rb), vec![], vec![], at(179, 0));
+    let red_at = |app: &App, needle: &str| {
+        let buf = render_buffer(app, 120, 40);
+        let text = buffer_text(&buf);
+        let row = text
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"));
+        let col = text.lines().nth(row).unwrap().find(needle).unwrap();
+        let col = text.lines().nth(row).unwrap()[..col].chars().count() as u16;
+        buf[(col, row as u16)].fg == Color::Red
+    };
+    assert!(!red_at(&app, "rollback in 1:01:00"));
+    app.update(Msg::Tick(at(211, 0)));
+    assert!(red_at(&app, "rollback in 0:29:00"));
+    app.update(Msg::Tick(at(241, 0)));
+    assert!(red_at(&app, "ROLLBACK DEADLINE PASSED (06:00 UTC)"));
+}

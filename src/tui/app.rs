@@ -395,14 +395,18 @@ impl App {
                 override_reason: None,
             }),
             Action::Rollback => {
-                let other = self
+                let pending = self
                     .state
                     .pending
                     .iter()
-                    .find(|p| p.action == ActionKind::Rollback && p.requested_by != self.operator)
-                    .map(|p| p.reason.clone());
-                match other {
-                    Some(reason) => self.open_confirm(Command::Rollback {
+                    .find(|p| p.action == ActionKind::Rollback)
+                    .map(|p| (p.requested_by.clone(), p.reason.clone()));
+                match pending {
+                    // Four eyes: the requester cannot be the confirmer.
+                    Some((by, _)) if by == self.operator => self.info(
+                        "your rollback request is waiting for a different operator to press r",
+                    ),
+                    Some((_, reason)) => self.open_confirm(Command::Rollback {
                         reason,
                         override_reason: None,
                     }),
