@@ -73,7 +73,7 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         if th.is_empty() {
             "none".into()
         } else {
-            th.join(", ") + " (raw unit)"
+            th.join(", ")
         },
     ));
     let q = match &p.query {

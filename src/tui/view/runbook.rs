@@ -13,10 +13,10 @@ use crate::tui::app::App;
 use crate::tui::format::{self, pad, rpad};
 use crate::tui::mode::Pane;
 
-const STATE_W: usize = 8;
+const STATE_W: usize = 7;
 const OWNER_W: usize = 8;
 const TIME_W: usize = 13;
-const TIME_W_COMPACT: usize = 8;
+const TIME_W_COMPACT: usize = 7;
 const REHEARSAL_W: usize = 10;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
