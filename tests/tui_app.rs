@@ -595,3 +595,53 @@ fn the_rollback_deadline_turns_red_in_its_last_half_hour_and_says_when_it_passed
     app.update(Msg::Tick(at(241, 0)));
     assert!(red_at(&app, "ROLLBACK DEADLINE PASSED (06:00 UTC)"));
 }
+
+#[test]
+fn enter_on_the_journal_shows_an_actions_whole_output() {
+    let mut app = running_app();
+    let s = app.state.clone();
+    let ran = event(
+        7,
+        at(29, 0),
+        "alice",
+        EventBody::ActionRan {
+            action: "pause".into(),
+            executed: true,
+            exit_code: Some(3),
+            duration_ms: 1200,
+            output_tail:
+                "flagctl: connecting\nflagctl: token SECRET123 rejected\nflagctl: giving up".into(),
+            webhook: None,
+        },
+    );
+    let note = event(
+        8,
+        at(29, 30),
+        "bob",
+        EventBody::Note {
+            text: "looking".into(),
+        },
+    );
+    app.update(Msg::Journal {
+        events: vec![ran, note],
+        state: s,
+    });
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.ui.focus, Pane::Journal);
+    // The newest line is selected; up moves to the action.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Enter);
+    let text = render(&app, 120, 40);
+    insta::assert_snapshot!("detail_event_120x40", text);
+    assert!(text.contains("#7 action_ran"), "{text}");
+    assert!(
+        text.contains("flagctl: connecting") && text.contains("flagctl: giving up"),
+        "{text}"
+    );
+    assert!(
+        text.contains("token *** rejected") && !text.contains("SECRET123"),
+        "{text}"
+    );
+}

@@ -191,13 +191,20 @@ impl App {
         (self.ui.sel_step < self.runbook.steps.len()).then_some(self.ui.sel_step)
     }
 
+    /// In the journal pane the selection is the newest line shown: the
+    /// newest event, or the one `journal_back` lines before it.
+    pub fn selected_event(&self) -> Option<&Event> {
+        let i = self.journal.len().checked_sub(1 + self.ui.journal_back)?;
+        self.journal.get(i)
+    }
+
     pub fn detail_target(&self) -> Option<DetailTarget> {
         match self.ui.focus {
             Pane::Runbook => self.selected_step().map(DetailTarget::Step),
             Pane::Health => (self.ui.sel_panel < self.runbook.panels.len())
                 .then_some(DetailTarget::Panel(self.ui.sel_panel)),
             Pane::Gates => self.selected_item().map(|(g, _)| DetailTarget::Gate(g)),
-            Pane::Journal => None,
+            Pane::Journal => self.selected_event().map(|e| DetailTarget::Event(e.seq)),
         }
     }
 

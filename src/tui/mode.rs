@@ -96,4 +96,6 @@ pub enum DetailTarget {
     Step(usize),
     Panel(usize),
     Gate(usize),
+    /// A journal event by seq: every field, the whole output tail.
+    Event(u64),
 }

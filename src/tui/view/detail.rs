@@ -17,7 +17,7 @@ use crate::tui::mode::DetailTarget;
 
 fn kv<'a>(app: &App, k: &str, v: String) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{k:<10}"), app.theme().dim()),
+        Span::styled(format!("{k:<9} "), app.theme().dim()),
         Span::raw(v),
     ])
 }
@@ -248,12 +248,55 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     (format!("{} ({})", g.title, g.id), l)
 }
 
+/// Every field of one journal event; text fields (an action's output tail)
+/// keep their lines.
+fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
+    let Some(e) = app.journal.iter().find(|e| e.seq == seq) else {
+        return (String::new(), vec![]);
+    };
+    let rb = &app.runbook;
+    let mut l = vec![
+        kv(
+            app,
+            "when",
+            format!("{} UTC", e.ts.format("%Y-%m-%d %H:%M:%S")),
+        ),
+        kv(app, "operator", e.operator.clone()),
+        kv(
+            app,
+            "what",
+            rb.redact(&super::journal::describe(rb, &e.body)),
+        ),
+    ];
+    if let serde_json::Value::Object(fields) = e.body.fields() {
+        for (k, v) in fields {
+            match v {
+                serde_json::Value::String(s) if s.contains('\n') => {
+                    l.push(kv(app, &k, String::new()));
+                    for line in s.lines() {
+                        l.push(Line::from(format!("  {}", rb.redact(line))));
+                    }
+                }
+                serde_json::Value::String(s) => l.push(kv(app, &k, rb.redact(&s))),
+                serde_json::Value::Object(m) if k == "evidence" => {
+                    for (panel, entry) in m {
+                        l.push(kv(app, "evidence", format!("{panel} {entry}")));
+                    }
+                }
+                other => l.push(kv(app, &k, rb.redact(&other.to_string()))),
+            }
+        }
+    }
+    (format!("#{} {}", e.seq, e.body.kind()), l)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, target: &DetailTarget) {
     let t = app.theme();
     let (title, lines) = match target {
         DetailTarget::Step(i) => step_lines(app, *i),
         DetailTarget::Panel(i) => panel_lines(app, *i),
         DetailTarget::Gate(i) => gate_lines(app, *i),
+        DetailTarget::Event(seq) => event_lines(app, *seq),
     };
     let width = (area.width * 4 / 5).max(76);
     let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Geometry;
-use super::util::pane_block;
+use super::util::{pane_block, select};
 use crate::runbook::model::{GuardThen, GuardWhen, Runbook};
 use crate::session::event::{Event, EventBody, RollbackOutcome, StepOutcome, Trigger};
 use crate::tui::app::App;
@@ -204,10 +204,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     let h = inner.height as usize;
     let end = app.journal.len().saturating_sub(app.ui.journal_back);
     let start = end.saturating_sub(h);
+    let focused = app.ui.focus == Pane::Journal;
     let lines: Vec<Line> = app
         .journal
         .range(start..end)
-        .map(|e| line(app, e, inner.width as usize))
+        .enumerate()
+        .map(|(i, e)| {
+            let l = line(app, e, inner.width as usize);
+            // The selection is the newest line shown (enter: details).
+            select(l, focused && start + i + 1 == end, t.selected())
+        })
         .collect();
     if lines.is_empty() {
         frame.render_widget(
