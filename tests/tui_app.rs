@@ -645,3 +645,32 @@ fn enter_on_the_journal_shows_an_actions_whole_output() {
         "{text}"
     );
 }
+
+#[test]
+fn a_step_with_a_command_shows_it_and_asks_first() {
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.steps[0] = ready_state(&rb).steps[0].clone();
+    let mut app = app(s, vec![], vec![], at(30, 0));
+    press(&mut app, KeyCode::Char('s'));
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Start freeze: Freeze writes on legacy billing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("$ ./scripts/freeze-writes.sh (timeout 5m)"),
+        "{text}"
+    );
+    assert!(app.take_effects().is_empty());
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Start {
+            step: "freeze".into()
+        })]
+    );
+    // The same from the command line.
+    run_line(&mut app, "start freeze");
+    assert!(matches!(app.ui.mode, Mode::Confirm(_)));
+}

@@ -532,10 +532,17 @@ impl App {
                     self.ui.mode = Mode::Confirm(ConfirmKind::Finish { step: id });
                 }
             }
-            Some(StepStatus::Pending) | None if step.irreversible => {
+            // Failed steps may be retried.
+            Some(StepStatus::Pending | StepStatus::Failed) | None if step.irreversible => {
                 self.open_text(TextPurpose::ConfirmIrreversible { step: id })
             }
-            Some(StepStatus::Pending) | None => self.submit(Command::Start { step: id }),
+            // A step with a command shows it and asks `y`.
+            Some(StepStatus::Pending | StepStatus::Failed) | None if step.run.is_some() => {
+                self.open_confirm(Command::Start { step: id })
+            }
+            Some(StepStatus::Pending | StepStatus::Failed) | None => {
+                self.submit(Command::Start { step: id })
+            }
             Some(s) => self.info(format!("`{id}` is {}", s.as_str())),
         }
     }
@@ -647,6 +654,13 @@ impl App {
                 match parsed {
                     Parsed::Run(cmd @ (Command::Expand { .. } | Command::Rollback { .. })) => {
                         self.open_confirm(cmd)
+                    }
+                    // Typing the id on the line is the irreversible step's
+                    // confirmation; a command still shows what it runs.
+                    Parsed::Run(Command::Start { step })
+                        if self.runbook.step(&step).is_some_and(|s| s.run.is_some()) =>
+                    {
+                        self.open_confirm(Command::Start { step })
                     }
                     Parsed::Run(cmd) => self.submit(cmd),
                     Parsed::Help => self.ui.mode = Mode::Help,

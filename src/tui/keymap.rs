@@ -94,7 +94,7 @@ fn on_step(a: &App) -> bool {
         && a.selected_step().is_some_and(|i| {
             matches!(
                 a.state.steps.get(i).map(|s| s.status),
-                Some(StepStatus::Pending | StepStatus::Running)
+                Some(StepStatus::Pending | StepStatus::Running | StepStatus::Failed)
             )
         })
 }

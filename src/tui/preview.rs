@@ -122,6 +122,7 @@ pub fn preview(
                 refusals,
             )
         }
+        Command::Start { step } => return start_preview(rb, state, panels, step, rehearsal, now),
         _ => return None,
     };
     let two_person = rb.actions.get(kind).filter(|a| a.two_person).map(|_| {
@@ -144,5 +145,41 @@ pub fn preview(
         overridable: refusals.iter().all(|r| r.overridable),
         refusals: refusals.into_iter().map(|r| r.reason).collect(),
         two_person,
+    })
+}
+
+/// Starting a step that runs a command: show the command before `y`.
+/// Steps without a command start at once (no preview).
+fn start_preview(
+    rb: &Runbook,
+    state: &State,
+    panels: &PanelMap,
+    step: &str,
+    rehearsal: bool,
+    now: DateTime<Utc>,
+) -> Option<Preview> {
+    let idx = rb.steps.iter().position(|s| s.id == step)?;
+    let spec = &rb.steps[idx];
+    let run = spec.run.as_ref()?;
+    let mut runs = vec![format!(
+        "$ {} (timeout {})",
+        rb.redact(run),
+        format::short(spec.timeout)
+    )];
+    if rehearsal {
+        runs.push("(rehearsal: not executed)".into());
+    }
+    let refusals: Vec<String> = rules::may_start(rb, state, idx, panels, now)
+        .err()
+        .into_iter()
+        .collect();
+    Some(Preview {
+        title: format!("Start {}: {}", spec.id, spec.title),
+        runs,
+        stage_change: None,
+        evidence: evidence(rb, panels),
+        overridable: refusals.is_empty(),
+        refusals,
+        two_person: None,
     })
 }

@@ -24,7 +24,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, purpose: &TextPurpose) {
             format!("⚠ {title} cannot be undone."),
             t.irreversible(),
         ));
+        if let Some(run) = app.runbook.step(step).and_then(|s| s.run.as_ref()) {
+            let note = if app.opts.executes {
+                ""
+            } else {
+                " (rehearsal: not executed)"
+            };
+            lines.push(Line::from(format!(
+                "runs: $ {}{note}",
+                app.runbook.redact(run)
+            )));
+        }
     }
+    let prompt_row = lines.len() as u16;
     lines.push(Line::from(vec![
         Span::styled("> ", t.key()),
         Span::raw(app.ui.text.text().to_string()),
@@ -49,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, purpose: &TextPurpose) {
         .title(Span::styled(format!(" {} ", purpose.prompt()), t.bold()));
     let inner = block.inner(r);
     frame.render_widget(Paragraph::new(lines).block(block), r);
-    let row = inner.y + u16::from(irreversible);
+    let row = inner.y + prompt_row;
     let x = inner.x + 2 + app.ui.text.cursor() as u16;
     frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), row));
 }
