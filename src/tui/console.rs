@@ -70,6 +70,33 @@ pub struct ConsoleOptions {
     pub rehearsal_journal: Option<PathBuf>,
 }
 
+impl ConsoleOptions {
+    /// Defaults: not read-only, no runbook-change acceptance, actions
+    /// executed except in a rehearsal, colour unless `NO_COLOR`, no demo
+    /// keys, host from `SSH_CONNECTION`.
+    pub fn new(
+        runbook: Arc<Runbook>,
+        journal: PathBuf,
+        mode: SessionMode,
+        operator: String,
+    ) -> Self {
+        ConsoleOptions {
+            runbook,
+            journal,
+            mode,
+            operator,
+            host: session::identity::ssh_host(),
+            read_only: false,
+            accept_runbook_change: false,
+            execute: mode != SessionMode::Rehearsal,
+            no_color: false,
+            extra_keys: Vec::new(),
+            on_extra: None,
+            rehearsal_journal: None,
+        }
+    }
+}
+
 /// The demo's fault keys, ids as `sim::Fault::parse` reads them.
 pub fn demo_keys() -> Vec<ExtraKey> {
     [
@@ -437,9 +464,20 @@ async fn finish_actions<B: Backend>(
 }
 
 /// Run the console until the operator quits or goes away; returns the exit
-/// code (0: quit or detached cleanly, 1: the session could not be opened).
-/// Must be called inside a tokio runtime (the demo starts its service on
-/// the same one).
+/// code (0: quit or detached cleanly, 1: the session could not be opened,
+/// e.g. the runbook changed without `--accept-runbook-change`; the reason
+/// is printed to stderr). Must be called inside a tokio runtime (the demo
+/// starts its service on the same one).
+///
+/// Wiring (integrator):
+/// - `run RUNBOOK`: `ConsoleOptions::new(rb, journal::paths::live_journal(..),
+///   SessionMode::Live, identity::current_operator())`; refuse `--as`.
+/// - `rehearse RUNBOOK`: mode `Rehearsal`, journal `next_rehearsal(..)`,
+///   operator `--as` or the account, `execute = --execute`.
+/// - `demo`: start `sim`, load `sim::DEMO_RUNBOOK` with `load_str`, mode
+///   `Demo`, `extra_keys = demo_keys()`, `on_extra` parsing the id with
+///   `sim::Fault::parse` and calling `SimHandle::inject`.
+/// - `--read-only`, `--accept-runbook-change`, `--no-color`: the fields.
 pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let runbook = Arc::clone(&opts.runbook);
     let session = match Session::open(
