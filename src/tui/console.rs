@@ -381,8 +381,12 @@ where
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
-    terminal.draw(|f| view::draw(f, &console.app))?;
+    // A write to a vanished terminal fails (EIO): that operator is gone too.
+    let mut lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
     let exit = loop {
+        if lost {
+            break Exit::TerminalLost;
+        }
         // Biased: signals first, then what changes the state, then input.
         let redraw = tokio::select! {
             biased;
@@ -416,7 +420,7 @@ where
             _ = clock.tick() => console.app.update(Msg::Tick(Utc::now())),
         };
         if redraw {
-            terminal.draw(|f| view::draw(f, &console.app))?;
+            lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
         }
     };
     finish_actions(terminal, console, &mut done).await;
