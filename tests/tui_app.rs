@@ -674,3 +674,38 @@ fn a_step_with_a_command_shows_it_and_asks_first() {
     run_line(&mut app, "start freeze");
     assert!(matches!(app.ui.mode, Mode::Confirm(_)));
 }
+
+#[test]
+fn a_long_evidence_list_never_pushes_the_keys_off_a_small_screen() {
+    let mut rb = (*runbook()).clone();
+    let extra = rb.panels[1].clone();
+    for i in 0..12 {
+        let mut p = extra.clone();
+        p.id = format!("extra{i}");
+        p.title = format!("Extra panel {i}");
+        rb.panels.push(p);
+    }
+    let rb = std::sync::Arc::new(rb);
+    let s = running_state(&rb);
+    let mut app = App::new(
+        rb,
+        s,
+        options("alice", warroom::tui::Theme::color()),
+        at(40, 0),
+    );
+    let mut failing = healthy_panels().remove(0);
+    failing.state = warroom::health::PanelState::Fail;
+    app.update(Msg::Panel(failing));
+    press(&mut app, KeyCode::Char('e'));
+    let text = render(&app, 80, 24);
+    insta::assert_snapshot!("confirm_long_evidence_80x24", text);
+    assert!(
+        text.contains("5xx ratio, billing v2") && text.contains("FAIL"),
+        "the failing panel is listed:\n{text}"
+    );
+    assert!(text.contains("more panels"), "{text}");
+    assert!(
+        text.contains("any other key cancel"),
+        "the keys stay on screen:\n{text}"
+    );
+}

@@ -71,6 +71,20 @@ fn runs(rb: &Runbook, kind: ActionKind, mode_note: Option<&str>) -> Vec<String> 
     v
 }
 
+/// The values the command will see for the move (passed in the
+/// environment, never spliced into the command text).
+fn exposure_env(rb: &Runbook, from: Option<usize>, to: Option<usize>) -> String {
+    let exp = |i: Option<usize>| i.and_then(|i| rb.stages.get(i)).map_or(0.0, |s| s.exposure);
+    let stage = to
+        .and_then(|i| rb.stages.get(i))
+        .map_or("", |s| s.name.as_str());
+    format!(
+        "with WARROOM_STAGE={stage} WARROOM_EXPOSURE={} WARROOM_PREVIOUS_EXPOSURE={}",
+        exp(to),
+        exp(from)
+    )
+}
+
 /// The preview for an expand or rollback command; `None` for other commands.
 pub fn preview(
     rb: &Runbook,
@@ -82,7 +96,7 @@ pub fn preview(
     now: DateTime<Utc>,
 ) -> Option<Preview> {
     let note = rehearsal.then_some("(rehearsal: not executed)");
-    let (kind, title, stage_change, refusals) = match cmd {
+    let (kind, title, stage_change, refusals, to) = match cmd {
         Command::Expand { override_reason } => {
             let next = state.stage.map(|i| i + 1).unwrap_or(0);
             let change = (next < rb.stages.len()).then(|| {
@@ -104,7 +118,8 @@ pub fn preview(
                     .collect(),
                 None => rules::expand_refusals(rb, state, panels, now),
             };
-            (ActionKind::Expand, title, change, refusals)
+            let to = (next < rb.stages.len()).then_some(next);
+            (ActionKind::Expand, title, change, refusals, to)
         }
         Command::Rollback {
             reason,
@@ -120,6 +135,7 @@ pub fn preview(
                 format!("Roll back: {reason}"),
                 Some(change),
                 refusals,
+                None,
             )
         }
         Command::Start { step } => return start_preview(rb, state, panels, step, rehearsal, now),
@@ -139,7 +155,17 @@ pub fn preview(
     });
     Some(Preview {
         title,
-        runs: runs(rb, kind, note),
+        runs: {
+            let mut r = runs(rb, kind, note);
+            if rb
+                .actions
+                .get(kind)
+                .is_some_and(|a| a.run.is_some() || a.webhook.is_some())
+            {
+                r.insert(1.min(r.len()), exposure_env(rb, state.stage, to));
+            }
+            r
+        },
         stage_change,
         evidence: evidence(rb, panels),
         overridable: refusals.iter().all(|r| r.overridable),

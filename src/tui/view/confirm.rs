@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::util::modal;
+use crate::health::PanelState;
 use crate::tui::app::App;
 use crate::tui::format::{self, pad};
 
@@ -50,16 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(tp.clone(), t.warning()),
         ]));
     }
-    lines.push(Line::from(Span::styled("Evidence", t.dim())));
-    let title_w = inner_w.saturating_sub(2 + 8 + 10);
-    for (title, state, value) in &p.evidence {
-        lines.push(Line::from(vec![
-            Span::raw("  "),
-            Span::raw(pad(title, title_w)),
-            Span::styled(pad(state.as_str(), 8), t.panel(*state)),
-            Span::raw(format!("{value:>10}")),
-        ]));
-    }
+    let evidence_at = lines.len();
     lines.push(Line::from(""));
     if p.refusals.is_empty() {
         lines.push(Line::styled(
@@ -96,6 +88,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             ],
         ));
     }
+    // Evidence fills the room the rest leaves; when short of rows, panels
+    // that are not OK are listed first and the OK ones counted.
+    let room = (area.height.saturating_sub(4) as usize).saturating_sub(lines.len() + 1);
+    let evidence = evidence_lines(app, &p.evidence, inner_w, room);
+    let mut all: Vec<Line> = lines.drain(..evidence_at).collect();
+    all.push(Line::from(Span::styled("Evidence", t.dim())));
+    all.extend(evidence);
+    all.append(&mut lines);
+    let lines = all;
     let height = lines.len() as u16 + 2;
     let r = modal(frame, area, width, height);
     let block = Block::bordered()
@@ -112,6 +113,40 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .wrap(Wrap { trim: false }),
         r,
     );
+}
+
+fn evidence_lines<'a>(
+    app: &App,
+    evidence: &[(String, PanelState, String)],
+    inner_w: usize,
+    room: usize,
+) -> Vec<Line<'a>> {
+    let t = app.theme();
+    let title_w = inner_w.saturating_sub(2 + 8 + 10);
+    let row = |(title, state, value): &(String, PanelState, String)| {
+        Line::from(vec![
+            Span::raw("  "),
+            Span::raw(pad(title, title_w)),
+            Span::styled(pad(state.as_str(), 8), t.panel(*state)),
+            Span::raw(format!("{value:>10}")),
+        ])
+    };
+    if evidence.len() <= room {
+        return evidence.iter().map(row).collect();
+    }
+    let mut bad: Vec<&(String, PanelState, String)> =
+        evidence.iter().filter(|e| e.1 != PanelState::Ok).collect();
+    bad.truncate(room.saturating_sub(1));
+    let rest = evidence.len() - bad.len();
+    let ok = evidence.iter().filter(|e| e.1 == PanelState::Ok).count();
+    let mut out: Vec<Line> = bad.into_iter().map(row).collect();
+    let note = if rest == ok {
+        format!("  … and {rest} more panels OK")
+    } else {
+        format!("  … and {rest} more panels ({ok} OK; details: enter on Health)")
+    };
+    out.push(Line::styled(note, t.dim()));
+    out
 }
 
 pub fn draw_finish(frame: &mut Frame, area: Rect, app: &App, step: &str) {

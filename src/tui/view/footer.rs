@@ -34,6 +34,13 @@ pub fn keys(app: &App) -> Vec<FooterKey> {
             let short = match b.action {
                 Action::PauseResume if app.state.status == Status::Paused => "resume",
                 Action::PauseResume => "pause",
+                Action::Confirm
+                    if app
+                        .confirm_preview()
+                        .is_some_and(|p| !p.refusals.is_empty()) =>
+                {
+                    "try anyway"
+                }
                 _ => b.short,
             };
             FooterKey {
