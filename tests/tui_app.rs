@@ -709,3 +709,25 @@ fn a_long_evidence_list_never_pushes_the_keys_off_a_small_screen() {
         "the keys stay on screen:\n{text}"
     );
 }
+
+#[test]
+fn details_scroll_and_close() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.ui.mode, Mode::Detail(_)));
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Check replication lag is under 1s first.")
+            && text.contains("state     done"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.ui.detail_scroll, 2);
+    assert!(
+        !render(&app, 80, 24).contains("state     done"),
+        "scrolled past the first line"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.ui.mode, Mode::Normal);
+}

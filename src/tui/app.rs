@@ -109,6 +109,8 @@ pub struct Ui {
     pub sel_item: usize,
     /// Lines scrolled back from the newest journal entry.
     pub journal_back: usize,
+    /// Lines scrolled down in the details overlay.
+    pub detail_scroll: u16,
     pub message: Option<Message>,
     pub cmdline: LineEditor,
     pub history: History,
@@ -153,6 +155,7 @@ impl App {
                 sel_panel: 0,
                 sel_item: 0,
                 journal_back: 0,
+                detail_scroll: 0,
                 message: None,
                 cmdline: LineEditor::new(),
                 history: History::default(),
@@ -378,11 +381,14 @@ impl App {
                 self.ui.mode = Mode::Normal;
                 self.confirm(kind, action.unwrap_or(Action::Cancel));
             }
-            Mode::Help | Mode::Detail(_) => {
-                if action == Some(Action::Cancel) {
-                    self.ui.mode = Mode::Normal;
+            Mode::Help | Mode::Detail(_) => match action {
+                Some(Action::Cancel) => self.ui.mode = Mode::Normal,
+                Some(Action::Up) => self.ui.detail_scroll = self.ui.detail_scroll.saturating_sub(1),
+                Some(Action::Down) => {
+                    self.ui.detail_scroll = self.ui.detail_scroll.saturating_add(1)
                 }
-            }
+                _ => {}
+            },
         }
     }
 
@@ -429,7 +435,10 @@ impl App {
             Action::Up => self.move_sel(-1),
             Action::Down => self.move_sel(1),
             Action::Details => match self.detail_target() {
-                Some(t) => self.ui.mode = Mode::Detail(t),
+                Some(t) => {
+                    self.ui.detail_scroll = 0;
+                    self.ui.mode = Mode::Detail(t)
+                }
                 None => self.info("nothing selected here"),
             },
             Action::Help => self.ui.mode = Mode::Help,

@@ -48,6 +48,7 @@ const fn code(c: KeyCode) -> Key {
 }
 const CTRL_C: Key = (KeyCode::Char('c'), KeyModifiers::CONTROL);
 
+#[derive(Clone, Copy)]
 pub struct Binding {
     pub keys: &'static [Key],
     /// How the key is written on screen.
@@ -427,6 +428,28 @@ const OVERLAY: &[Binding] = &[Binding {
     when: always,
 }];
 
+const DETAIL: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Up), k('k')],
+        label: "↑/k",
+        action: Action::Up,
+        short: "scroll",
+        help: "scroll up",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[code(KeyCode::Down), k('j')],
+        label: "↓/j",
+        action: Action::Down,
+        short: "",
+        help: "scroll down",
+        acts: false,
+        when: always,
+    },
+    OVERLAY[0],
+];
+
 /// The table for a mode.
 pub fn table(mode: &Mode) -> &'static [Binding] {
     match mode {
@@ -436,7 +459,8 @@ pub fn table(mode: &Mode) -> &'static [Binding] {
         Mode::Confirm(ConfirmKind::Finish { .. }) => CONFIRM_FINISH,
         Mode::Confirm(ConfirmKind::Quit) => CONFIRM_QUIT,
         Mode::TextInput(_) => TEXT_INPUT,
-        Mode::Help | Mode::Detail(_) => OVERLAY,
+        Mode::Help => OVERLAY,
+        Mode::Detail(_) => DETAIL,
     }
 }
 

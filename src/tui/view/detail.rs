@@ -305,11 +305,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, target: &DetailTarget) {
         .border_type(BorderType::Double)
         .border_style(t.info())
         .title(Span::styled(format!(" {title} "), t.bold()))
-        .title_bottom(Span::styled(" esc closes ", t.dim()));
+        .title_bottom(Span::styled(" ↑↓ scroll · esc closes ", t.dim()));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((app.ui.detail_scroll, 0)),
         r,
     );
 }
