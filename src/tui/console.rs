@@ -523,15 +523,25 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let (panel_tx, panel_rx) = mpsc::unbounded_channel();
     let _poller = health::poller::spawn(Arc::clone(&runbook), panel_tx);
     let (follow_tx, follow_rx) = mpsc::unbounded_channel();
-    let _follower = journal::follow(
-        console.session.journal_path(),
-        console.session.state().last_seq,
-        follow_tx,
-    )
-    .context("following the journal")?;
-    let gone = terminal::signals().context("listening for SIGHUP/SIGTERM/SIGINT")?;
-
-    let (guard, mut term) = TerminalGuard::enter().context("preparing the terminal")?;
+    // Attached from here on: a failure before the loop still detaches.
+    let setup = (|| {
+        let follower = journal::follow(
+            console.session.journal_path(),
+            console.session.state().last_seq,
+            follow_tx,
+        )
+        .context("following the journal")?;
+        let gone = terminal::signals().context("listening for SIGHUP/SIGTERM/SIGINT")?;
+        let (guard, term) = TerminalGuard::enter().context("preparing the terminal")?;
+        anyhow::Ok((follower, gone, guard, term))
+    })();
+    let (_follower, gone, guard, mut term) = match setup {
+        Ok(s) => s,
+        Err(e) => {
+            console.detach();
+            return Err(e);
+        }
+    };
     let result = run_loop(
         &mut term,
         &mut console,
