@@ -9,6 +9,7 @@ pub mod effects;
 pub mod format;
 pub mod input;
 pub mod keymap;
+pub mod launch;
 pub mod mode;
 pub mod preview;
 pub mod terminal;
@@ -16,7 +17,8 @@ pub mod theme;
 pub mod view;
 
 pub use app::{App, AppOptions, Effect, Msg};
-pub use console::{ConsoleOptions, Exit, demo_keys, run_console, run_console_async};
+pub use console::Exit;
 pub use keymap::ExtraKey;
+pub use launch::{ConsoleOptions, demo_keys, run_console, run_console_async};
 pub use theme::Theme;
 pub use view::draw;
