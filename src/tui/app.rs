@@ -1,0 +1,325 @@
+//! The console's model and its `update`: messages in (keys, panel
+//! statuses, journal events, the clock), a redraw flag out. Side effects
+//! are never performed here: `update` queues an `Effect` (submit a command,
+//! switch operator, quit) that the loop drains and carries out, so this
+//! file is pure and tests drive it headless.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+mod keys;
+
+use super::input::{History, LineEditor};
+use super::keymap::ExtraKey;
+use super::mode::{ConfirmKind, DetailTarget, Mode, Pane};
+use super::preview::{self, Preview};
+use super::theme::Theme;
+use crate::health::{PanelMap, PanelStatus};
+use crate::runbook::model::Runbook;
+use crate::session::command::Command;
+use crate::session::event::{Event, EventBody, SessionMode};
+use crate::session::state::State;
+
+/// An item's current signatures, first signer first.
+pub fn signers(
+    item: Option<&crate::session::state::ItemState>,
+) -> Vec<&crate::session::state::Signature> {
+    match item {
+        Some(i) if !i.signers.is_empty() => i.signers.iter().collect(),
+        Some(i) => i.signed.iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// How many journal events the console keeps in memory for the pane.
+pub const JOURNAL_KEEP: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub operator: String,
+    pub mode: SessionMode,
+    /// An observer: sees everything, acts on nothing.
+    pub read_only: bool,
+    /// Actions really execute (live, or a rehearsal with `--execute`).
+    pub executes: bool,
+    /// `:as NAME` allowed (rehearse and demo).
+    pub allow_as: bool,
+    pub theme: Theme,
+    /// Demo-only keys (fault injection); handed back as `Effect::Extra`.
+    pub extra_keys: Vec<ExtraKey>,
+    /// Each step's duration in the last rehearsal, shown beside the plan.
+    pub rehearsal_durations: BTreeMap<String, Duration>,
+}
+
+/// Something the loop must do on the app's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Submit(Command),
+    SetOperator(String),
+    /// An extra key's id (demo fault injection).
+    Extra(String),
+    Quit,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize,
+    /// The wall clock; redraws only when the shown second changes.
+    Tick(DateTime<Utc>),
+    Panel(PanelStatus),
+    /// New journal events (ours or another console's) and the state after them.
+    Journal {
+        events: Vec<Event>,
+        state: State,
+    },
+    /// The session refused a command (already journaled): show why.
+    Refused(String),
+    /// Something failed outside the rules (I/O, an action): show it.
+    Error(String),
+    Info(String),
+    /// The operator is now this name (after `:as`).
+    Operator(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub level: Level,
+}
+
+/// Selection and modal state: everything on screen that is not the cutover.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub mode: Mode,
+    pub focus: Pane,
+    pub sel_step: usize,
+    pub sel_panel: usize,
+    /// Index into `App::items()` (every gate item, flattened).
+    pub sel_item: usize,
+    /// Lines scrolled back from the newest journal entry.
+    pub journal_back: usize,
+    /// Lines scrolled down in the details overlay.
+    pub detail_scroll: u16,
+    pub message: Option<Message>,
+    pub cmdline: LineEditor,
+    pub history: History,
+    pub text: LineEditor,
+}
+
+pub struct App {
+    pub runbook: Arc<Runbook>,
+    pub state: State,
+    pub panels: PanelMap,
+    /// Latest events, newest last.
+    pub journal: VecDeque<Event>,
+    pub operator: String,
+    pub opts: AppOptions,
+    pub now: DateTime<Utc>,
+    pub ui: Ui,
+    /// Each panel's value when the cutover started (first good value after).
+    pub start_values: BTreeMap<String, f64>,
+    pub quit: bool,
+    effects: Vec<Effect>,
+}
+
+impl App {
+    pub fn new(runbook: Arc<Runbook>, state: State, opts: AppOptions, now: DateTime<Utc>) -> Self {
+        let panels = runbook
+            .panels
+            .iter()
+            .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
+            .collect();
+        App {
+            operator: opts.operator.clone(),
+            runbook,
+            state,
+            panels,
+            journal: VecDeque::new(),
+            opts,
+            now,
+            ui: Ui {
+                mode: Mode::Normal,
+                focus: Pane::Runbook,
+                sel_step: 0,
+                sel_panel: 0,
+                sel_item: 0,
+                journal_back: 0,
+                detail_scroll: 0,
+                message: None,
+                cmdline: LineEditor::new(),
+                history: History::default(),
+                text: LineEditor::new(),
+            },
+            start_values: BTreeMap::new(),
+            quit: false,
+            effects: Vec::new(),
+        }
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.opts.theme
+    }
+
+    /// What the loop must carry out, in order.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Every gate item as (gate index, item index), in screen order.
+    pub fn items(&self) -> Vec<(usize, usize)> {
+        self.runbook
+            .gates
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, g)| (0..g.items.len()).map(move |ii| (gi, ii)))
+            .collect()
+    }
+
+    pub fn selected_item(&self) -> Option<(usize, usize)> {
+        self.items().get(self.ui.sel_item).copied()
+    }
+
+    pub fn selected_step(&self) -> Option<usize> {
+        (self.ui.sel_step < self.runbook.steps.len()).then_some(self.ui.sel_step)
+    }
+
+    /// In the journal pane the selection is the newest line shown: the
+    /// newest event, or the one `journal_back` lines before it.
+    pub fn selected_event(&self) -> Option<&Event> {
+        let i = self.journal.len().checked_sub(1 + self.ui.journal_back)?;
+        self.journal.get(i)
+    }
+
+    pub fn detail_target(&self) -> Option<DetailTarget> {
+        match self.ui.focus {
+            Pane::Runbook => self.selected_step().map(DetailTarget::Step),
+            Pane::Health => (self.ui.sel_panel < self.runbook.panels.len())
+                .then_some(DetailTarget::Panel(self.ui.sel_panel)),
+            Pane::Gates => self.selected_item().map(|(g, _)| DetailTarget::Gate(g)),
+            Pane::Journal => self.selected_event().map(|e| DetailTarget::Event(e.seq)),
+        }
+    }
+
+    /// The confirm modal's preview, when one is open.
+    pub fn confirm_preview(&self) -> Option<Preview> {
+        match &self.ui.mode {
+            Mode::Confirm(ConfirmKind::Action(cmd)) => preview::preview(
+                &self.runbook,
+                &self.state,
+                &self.panels,
+                &self.operator,
+                cmd,
+                !self.opts.executes,
+                self.now,
+            ),
+            _ => None,
+        }
+    }
+
+    /// The open confirmation is refused, and every refusal may be overridden.
+    pub fn confirm_refused(&self) -> bool {
+        self.confirm_preview()
+            .is_some_and(|p| !p.refusals.is_empty() && p.overridable)
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.ui.message = Some(Message {
+            text: text.into(),
+            level: Level::Info,
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.ui.message = Some(Message {
+            text: text.into(),
+            level: Level::Error,
+        });
+    }
+
+    fn submit(&mut self, cmd: Command) {
+        if self.opts.read_only {
+            self.error("read-only: an observer cannot act");
+            return;
+        }
+        self.effects.push(Effect::Submit(cmd));
+    }
+
+    /// Fold one message in; true when the screen must be redrawn.
+    pub fn update(&mut self, msg: Msg) -> bool {
+        match msg {
+            Msg::Key(k) => {
+                self.on_key(k);
+                true
+            }
+            Msg::Resize => true,
+            Msg::Tick(now) => {
+                let redraw = now.timestamp() != self.now.timestamp();
+                self.now = now;
+                redraw
+            }
+            Msg::Panel(mut st) => {
+                if self.state.started_at.is_some()
+                    && !self.start_values.contains_key(&st.id)
+                    && let Some(v) = st.value
+                {
+                    self.start_values.insert(st.id.clone(), v);
+                }
+                st.start_value = self.start_values.get(&st.id).copied().or(st.start_value);
+                let changed = self.panels.get(&st.id) != Some(&st);
+                self.panels.insert(st.id.clone(), st);
+                changed
+            }
+            Msg::Journal { events, state } => {
+                let last = self.journal.back().map(|e| e.seq).unwrap_or(0);
+                for e in events.into_iter().filter(|e| e.seq > last) {
+                    if matches!(e.body, EventBody::CutoverStarted {}) {
+                        self.capture_start_values();
+                    }
+                    self.journal.push_back(e);
+                }
+                while self.journal.len() > JOURNAL_KEEP {
+                    self.journal.pop_front();
+                }
+                self.state = state;
+                true
+            }
+            Msg::Refused(reason) => {
+                self.error(format!("refused: {reason}"));
+                true
+            }
+            Msg::Error(e) => {
+                self.error(e);
+                true
+            }
+            Msg::Info(i) => {
+                self.info(i);
+                true
+            }
+            Msg::Operator(name) => {
+                self.info(format!("acting as {name}"));
+                self.operator = name;
+                true
+            }
+        }
+    }
+
+    fn capture_start_values(&mut self) {
+        for (id, st) in &mut self.panels {
+            if let Some(v) = st.value {
+                self.start_values.insert(id.clone(), v);
+                st.start_value = Some(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Keys in each mode to changes of mode and queued effects: the half of
+//! `update` that reads the keyboard. A child of `app` so it can reach the
+//! effect queue without making it public.
+
+use crossterm::event::KeyEvent;
+
+use super::{App, Effect, signers};
+use crate::runbook::model::ActionKind;
+use crate::session::command::Command;
+use crate::session::event::StepOutcome;
+use crate::session::state::{Status, StepStatus};
+use crate::tui::command_line::{self, Parsed};
+use crate::tui::completion;
+use crate::tui::keymap::{self, Action};
+use crate::tui::mode::{ConfirmKind, Mode, Pane, TextPurpose};
+use crate::tui::preview;
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent) {
+        let mode = self.ui.mode.clone();
+        let action = keymap::lookup(&mode, &key);
+        match mode {
+            Mode::Normal => {
+                self.ui.message = None;
+                match action {
+                    Some(a) => self.normal(a),
+                    None => {
+                        if let crossterm::event::KeyCode::Char(c) = key.code
+                            && let Some(x) = self.opts.extra_keys.iter().find(|x| x.key == c)
+                        {
+                            let id = x.id.clone();
+                            if self.opts.read_only {
+                                self.error("read-only: an observer cannot act");
+                            } else {
+                                self.effects.push(Effect::Extra(id));
+                            }
+                        }
+                    }
+                }
+            }
+            Mode::CommandLine => match action {
+                Some(Action::Submit) => self.run_line(),
+                Some(Action::Complete) => self.complete(),
+                Some(Action::HistoryPrev) => {
+                    let cur = self.ui.cmdline.text().to_string();
+                    if let Some(h) = self.ui.history.older(&cur).map(str::to_string) {
+                        self.ui.cmdline.set(&h);
+                    }
+                }
+                Some(Action::HistoryNext) => {
+                    if let Some(h) = self.ui.history.newer().map(str::to_string) {
+                        self.ui.cmdline.set(&h);
+                    }
+                }
+                Some(Action::Cancel) => {
+                    self.ui.history.reset();
+                    self.ui.mode = Mode::Normal;
+                }
+                _ => {
+                    self.ui.cmdline.edit(key);
+                }
+            },
+            Mode::TextInput(purpose) => match action {
+                Some(Action::Submit) => self.text_done(purpose),
+                Some(Action::Cancel) => {
+                    self.ui.mode = Mode::Normal;
+                    self.info("cancelled");
+                }
+                _ => {
+                    self.ui.text.edit(key);
+                }
+            },
+            Mode::Confirm(kind) => {
+                self.ui.mode = Mode::Normal;
+                self.confirm(kind, action.unwrap_or(Action::Cancel));
+            }
+            Mode::Help | Mode::Detail(_) => match action {
+                Some(Action::Cancel) => self.ui.mode = Mode::Normal,
+                Some(Action::Up) => self.ui.detail_scroll = self.ui.detail_scroll.saturating_sub(1),
+                Some(Action::Down) => {
+                    self.ui.detail_scroll = self.ui.detail_scroll.saturating_add(1)
+                }
+                _ => {}
+            },
+        }
+    }
+
+    fn normal(&mut self, a: Action) {
+        match a {
+            Action::Begin => self.submit(Command::Begin),
+            Action::PauseResume => {
+                if self.state.status == Status::Paused {
+                    self.submit(Command::Resume)
+                } else {
+                    self.submit(Command::Pause {
+                        reason: "operator".into(),
+                    })
+                }
+            }
+            Action::Expand => self.open_confirm(Command::Expand {
+                override_reason: None,
+            }),
+            Action::Rollback => {
+                let pending = self
+                    .state
+                    .pending
+                    .iter()
+                    .find(|p| p.action == ActionKind::Rollback)
+                    .map(|p| (p.requested_by.clone(), p.reason.clone()));
+                match pending {
+                    // Four eyes: the requester cannot be the confirmer.
+                    Some((by, _)) if by == self.operator => self.info(
+                        "your rollback request is waiting for a different operator to press r",
+                    ),
+                    Some((_, reason)) => self.open_confirm(Command::Rollback {
+                        reason,
+                        override_reason: None,
+                    }),
+                    None => self.open_text(TextPurpose::RollbackReason),
+                }
+            }
+            Action::SignToggle => self.sign_toggle(),
+            Action::VetoLift => self.veto_lift(),
+            Action::StepStartFinish => self.step_key(),
+            Action::Note => self.open_text(TextPurpose::Note),
+            Action::NextPane => self.ui.focus = self.ui.focus.next(),
+            Action::PrevPane => self.ui.focus = self.ui.focus.prev(),
+            Action::Up => self.move_sel(-1),
+            Action::Down => self.move_sel(1),
+            Action::Details => match self.detail_target() {
+                Some(t) => {
+                    self.ui.detail_scroll = 0;
+                    self.ui.mode = Mode::Detail(t)
+                }
+                None => self.info("nothing selected here"),
+            },
+            Action::Help => self.ui.mode = Mode::Help,
+            Action::CommandLine => {
+                self.ui.cmdline.clear();
+                self.ui.mode = Mode::CommandLine;
+            }
+            Action::Quit => self.ui.mode = Mode::Confirm(ConfirmKind::Quit),
+            _ => {}
+        }
+    }
+
+    fn acting_refused(&mut self) -> bool {
+        if self.opts.read_only {
+            self.error("read-only: an observer cannot act");
+            true
+        } else {
+            false
+        }
+    }
+
+    fn open_confirm(&mut self, cmd: Command) {
+        if !self.acting_refused() {
+            self.ui.mode = Mode::Confirm(ConfirmKind::Action(cmd));
+        }
+    }
+
+    fn open_text(&mut self, purpose: TextPurpose) {
+        if !self.acting_refused() {
+            self.ui.text.clear();
+            self.ui.mode = Mode::TextInput(purpose);
+        }
+    }
+
+    fn sign_toggle(&mut self) {
+        let Some((gi, ii)) = self
+            .selected_item()
+            .filter(|_| self.ui.focus == Pane::Gates)
+        else {
+            self.info("select a gate item first (tab to Gates)");
+            return;
+        };
+        let g = &self.runbook.gates[gi];
+        let gate = g.id.clone();
+        let item = ii as u32 + 1;
+        if let Some(p) = &g.items[ii].panel {
+            let p = p.clone();
+            self.info(format!("automatic item: satisfied while `{p}` stays OK"));
+            return;
+        }
+        let signers = signers(self.state.gates.get(gi).and_then(|gs| gs.items.get(ii)));
+        let two_person = g.two_person;
+        if signers.iter().any(|s| s.operator == self.operator) {
+            self.submit(Command::Withdraw { gate, item })
+        } else if let (Some(first), false) = (signers.first(), two_person) {
+            let op = first.operator.clone();
+            self.info(format!("already signed by {op}"))
+        } else {
+            // Unsigned, or a two-person gate that needs a second operator.
+            self.submit(Command::Sign { gate, item })
+        }
+    }
+
+    fn veto_lift(&mut self) {
+        let Some((gi, ii)) = self
+            .selected_item()
+            .filter(|_| self.ui.focus == Pane::Gates)
+        else {
+            self.info("select a gate item first (tab to Gates)");
+            return;
+        };
+        let gate = self.runbook.gates[gi].id.clone();
+        let item = ii as u32 + 1;
+        let vetoed = self
+            .state
+            .gates
+            .get(gi)
+            .and_then(|gs| gs.items.get(ii))
+            .is_some_and(|s| s.veto.is_some());
+        if vetoed {
+            self.submit(Command::Lift { gate, item });
+        } else {
+            self.open_text(TextPurpose::VetoReason { gate, item });
+        }
+    }
+
+    fn step_key(&mut self) {
+        let Some(i) = self
+            .selected_step()
+            .filter(|_| self.ui.focus == Pane::Runbook)
+        else {
+            self.info("select a step first (tab to Runbook)");
+            return;
+        };
+        let step = &self.runbook.steps[i];
+        let id = step.id.clone();
+        match self.state.steps.get(i).map(|s| s.status) {
+            Some(StepStatus::Running) => {
+                if !self.acting_refused() {
+                    self.ui.mode = Mode::Confirm(ConfirmKind::Finish { step: id });
+                }
+            }
+            // Failed steps may be retried.
+            Some(StepStatus::Pending | StepStatus::Failed) | None if step.irreversible => {
+                self.open_text(TextPurpose::ConfirmIrreversible { step: id })
+            }
+            // A step with a command shows it and asks `y`.
+            Some(StepStatus::Pending | StepStatus::Failed) | None if step.run.is_some() => {
+                self.open_confirm(Command::Start { step: id })
+            }
+            Some(StepStatus::Pending | StepStatus::Failed) | None => {
+                self.submit(Command::Start { step: id })
+            }
+            Some(s) => self.info(format!("`{id}` is {}", s.as_str())),
+        }
+    }
+
+    fn move_sel(&mut self, d: isize) {
+        fn step(v: usize, d: isize, n: usize) -> usize {
+            if n == 0 {
+                0
+            } else {
+                (v as isize + d).clamp(0, n as isize - 1) as usize
+            }
+        }
+        match self.ui.focus {
+            Pane::Runbook => self.ui.sel_step = step(self.ui.sel_step, d, self.runbook.steps.len()),
+            Pane::Health => {
+                self.ui.sel_panel = step(self.ui.sel_panel, d, self.runbook.panels.len())
+            }
+            Pane::Gates => self.ui.sel_item = step(self.ui.sel_item, d, self.items().len()),
+            // Up scrolls back in time; down returns towards the newest.
+            Pane::Journal => {
+                self.ui.journal_back = step(self.ui.journal_back, -d, self.journal.len())
+            }
+        }
+    }
+
+    fn confirm(&mut self, kind: ConfirmKind, a: Action) {
+        match (kind, a) {
+            (ConfirmKind::Action(cmd), Action::Confirm) => self.submit(cmd),
+            (ConfirmKind::Action(cmd), Action::Override) if self.confirm_refused_for(&cmd) => {
+                self.open_text(TextPurpose::OverrideReason(cmd))
+            }
+            (ConfirmKind::Finish { step }, Action::FinishDone) => self.submit(Command::Finish {
+                step,
+                outcome: StepOutcome::Done,
+            }),
+            (ConfirmKind::Finish { step }, Action::FinishFailed) => self.submit(Command::Finish {
+                step,
+                outcome: StepOutcome::Failed,
+            }),
+            (ConfirmKind::Finish { step }, Action::FinishSkipped) => self.submit(Command::Finish {
+                step,
+                outcome: StepOutcome::Skipped,
+            }),
+            (ConfirmKind::Quit, Action::Confirm) => {
+                self.quit = true;
+                self.effects.push(Effect::Quit);
+            }
+            _ => self.info("cancelled"),
+        }
+    }
+
+    fn confirm_refused_for(&self, cmd: &Command) -> bool {
+        preview::preview(
+            &self.runbook,
+            &self.state,
+            &self.panels,
+            &self.operator,
+            cmd,
+            true,
+            self.now,
+        )
+        .is_some_and(|p| !p.refusals.is_empty() && p.overridable)
+    }
+
+    fn text_done(&mut self, purpose: TextPurpose) {
+        let text = self.ui.text.text().trim().to_string();
+        if text.is_empty() {
+            self.error("type something, or esc to cancel");
+            return;
+        }
+        self.ui.mode = Mode::Normal;
+        match purpose {
+            TextPurpose::RollbackReason => self.open_confirm(Command::Rollback {
+                reason: text,
+                override_reason: None,
+            }),
+            TextPurpose::OverrideReason(Command::Expand { .. }) => self.submit(Command::Expand {
+                override_reason: Some(text),
+            }),
+            TextPurpose::OverrideReason(Command::Rollback { reason, .. }) => {
+                self.submit(Command::Rollback {
+                    reason,
+                    override_reason: Some(text),
+                })
+            }
+            TextPurpose::OverrideReason(other) => self.submit(other),
+            TextPurpose::VetoReason { gate, item } => self.submit(Command::Veto {
+                gate,
+                item,
+                reason: text,
+            }),
+            TextPurpose::Note => self.submit(Command::Note { text }),
+            TextPurpose::ConfirmIrreversible { step } => {
+                if text == step {
+                    self.submit(Command::Start { step })
+                } else {
+                    self.error(format!("typed `{text}`, not `{step}`: not started"));
+                }
+            }
+        }
+    }
+
+    fn run_line(&mut self) {
+        let line = self.ui.cmdline.text().to_string();
+        self.ui.history.push(&line);
+        match command_line::parse(&line, &self.runbook) {
+            Ok(parsed) => {
+                self.ui.mode = Mode::Normal;
+                match parsed {
+                    Parsed::Run(cmd @ (Command::Expand { .. } | Command::Rollback { .. })) => {
+                        self.open_confirm(cmd)
+                    }
+                    // Typing the id on the line is the irreversible step's
+                    // confirmation; a command still shows what it runs.
+                    Parsed::Run(Command::Start { step })
+                        if self.runbook.step(&step).is_some_and(|s| s.run.is_some()) =>
+                    {
+                        self.open_confirm(Command::Start { step })
+                    }
+                    Parsed::Run(cmd) => self.submit(cmd),
+                    Parsed::Help => self.ui.mode = Mode::Help,
+                    Parsed::Quit => self.ui.mode = Mode::Confirm(ConfirmKind::Quit),
+                    Parsed::As(name) => {
+                        if self.opts.allow_as {
+                            self.effects.push(Effect::SetOperator(name));
+                        } else {
+                            self.error("`as` works only in rehearse and demo: live, you are your Unix account");
+                        }
+                    }
+                }
+            }
+            // Keep the line so the typo can be fixed in place.
+            Err(e) => self.error(e),
+        }
+    }
+
+    fn complete(&mut self) {
+        let line = self.ui.cmdline.text().to_string();
+        let c = completion::complete(&line, &self.runbook);
+        self.ui.cmdline.set(&c.apply(&line));
+        if c.candidates.len() > 1 {
+            self.info(c.candidates.join("  "));
+        } else if c.candidates.is_empty() {
+            self.info("no completion");
+        } else {
+            self.ui.message = None;
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Small text formatters the panes share: durations, clocks, values.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::runbook::model::Unit;
+
+/// `h:mm:ss` for clocks that run (elapsed, countdowns).
+pub fn hms(d: chrono::TimeDelta) -> String {
+    let s = d.num_seconds().max(0);
+    format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// Compact human duration for plans: `45s`, `12m`, `1h30m`.
+pub fn short(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        let (m, r) = (s / 60, s % 60);
+        if r == 0 || m >= 10 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{r:02}s")
+        }
+    } else {
+        let (h, m) = (s / 3600, (s / 60) % 60);
+        if m == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{m:02}m")
+        }
+    }
+}
+
+pub fn short_delta(d: chrono::TimeDelta) -> String {
+    short(d.to_std().unwrap_or_default())
+}
+
+pub fn clock(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+pub fn hhmm(t: DateTime<Utc>) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// A stage's exposure: `0.5%`, `5%`, `100%`.
+pub fn exposure(pct: f64) -> String {
+    let s = format!("{pct:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// A value in its panel's unit: the health module's formatting, so the
+/// console, `check --probe` and the report agree on how a number reads.
+pub fn value(v: f64, unit: Unit) -> String {
+    crate::health::units::format_value(v, unit)
+}
+
+/// A threshold in its panel's unit: `> 2.00%`, `> 800 ms` (the runbook
+/// writes raw numbers; the screen shows what the tile shows).
+pub fn threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
+    let op = t.to_string();
+    let op = op.split_whitespace().next().unwrap_or("");
+    format!("{op} {}", value(t.value, unit))
+}
+
+/// The change against the value at start, in the panel's unit (percent:
+/// percentage points).
+pub fn delta(now: f64, start: f64, unit: Unit) -> String {
+    if now == start {
+        return "Δ0".into();
+    }
+    format!("Δ{}", crate::health::units::format_delta(now - start, unit))
+}
+
+/// Unicode block sparkline of the last `width` values, scaled to their range.
+pub fn sparkline(
+    history: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator,
+    width: usize,
+) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let n = history.len();
+    let vals: Vec<f64> = history
+        .skip(n.saturating_sub(width))
+        .filter(|v| v.is_finite())
+        .collect();
+    if vals.is_empty() {
+        return String::new();
+    }
+    let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    vals.iter()
+        .map(|v| {
+            if hi > lo {
+                let i = ((v - lo) / (hi - lo) * 7.0).round() as usize;
+                BARS[i.min(7)]
+            } else {
+                BARS[0]
+            }
+        })
+        .collect()
+}
+
+/// A readable name for a narrow column: the title when it fits, else the
+/// (shorter, command-line) id when that fits, else the title cut.
+pub fn label<'a>(title: &'a str, id: &'a str, width: usize) -> &'a str {
+    if title.chars().count() <= width || id.chars().count() > width {
+        title
+    } else {
+        id
+    }
+}
+
+/// Cut `s` to `width` chars, marking the cut with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        s.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Hard-wrap `s` into lines of at most `width` chars, breaking after a
+/// space when one is near the end of the line.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = s.chars().collect();
+    while rest.len() > width {
+        let cut = rest[..width]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .filter(|i| *i > width / 2)
+            .map_or(width, |i| i + 1);
+        out.push(
+            rest[..cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        rest = rest[cut..].to_vec();
+    }
+    out.push(rest.into_iter().collect());
+    out
+}
+
+/// `fit` then pad to exactly `width` chars.
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{:<width$}", fit(s, width))
+}
+
+/// `fit` then right-align in `width` chars.
+pub fn rpad(s: &str, width: usize) -> String {
+    format!("{:>width$}", fit(s, width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_are_signed_and_zero_reads_plainly() {
+        assert_eq!(delta(0.012, 0.012, Unit::Percent), "Δ0");
+        assert!(delta(0.012, 0.010, Unit::Percent).starts_with("Δ+0.2"));
+        assert!(delta(5.0, 7.0, Unit::Count).starts_with("Δ-2"));
+    }
+
+    #[test]
+    fn wrap_keeps_every_char_and_prefers_spaces() {
+        assert_eq!(wrap("abc", 10), vec!["abc"]);
+        assert_eq!(
+            wrap("flagctl set billing --percent 5", 18),
+            vec!["flagctl set", "billing --percent", "5"]
+        );
+        let w = wrap("aaaa bbbb cccc dddd", 10);
+        assert_eq!(w, vec!["aaaa bbbb", "cccc dddd"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn durations_and_exposure() {
+        assert_eq!(short(Duration::from_secs(45)), "45s");
+        assert_eq!(short(Duration::from_secs(15 * 60)), "15m");
+        assert_eq!(short(Duration::from_secs(90 * 60)), "1h30m");
+        assert_eq!(hms(chrono::TimeDelta::seconds(3725)), "1:02:05");
+        assert_eq!(exposure(0.5), "0.5%");
+        assert_eq!(exposure(100.0), "100%");
+    }
+
+    #[test]
+    fn sparkline_scales_to_range_and_keeps_the_newest() {
+        let h = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        assert_eq!(sparkline(h.iter().copied(), 8), "▁▂▃▄▅▆▇█");
+        assert_eq!(sparkline(h.iter().copied(), 2).chars().count(), 2);
+        assert_eq!(sparkline([1.0, 1.0].iter().copied(), 4), "▁▁");
+    }
+}

@@ -1,0 +1,199 @@
+//! Starting the console for `warroom run`, `rehearse` and `demo`: open the
+//! session, start the poller and the journal follower, take the terminal,
+//! run the loop, and always leave the journal and the terminal as found.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+
+use super::app::AppOptions;
+use super::console::{Console, Exit, ExtraHandler, run_loop};
+use super::keymap::ExtraKey;
+use super::terminal::{self, TerminalGuard};
+use super::theme::Theme;
+use crate::health;
+use crate::journal;
+use crate::runbook::model::Runbook;
+use crate::session::event::SessionMode;
+use crate::session::{self, OpenOptions, Session};
+
+/// Everything `warroom run`, `rehearse` and `demo` decide before the console starts.
+pub struct ConsoleOptions {
+    pub runbook: Arc<Runbook>,
+    /// The session's journal (`journal::paths` gives the defaults).
+    pub journal: PathBuf,
+    pub mode: SessionMode,
+    /// Live: the Unix account (`session::identity::current_operator`);
+    /// rehearse and demo: `--as NAME` or the account.
+    pub operator: String,
+    /// `session::identity::ssh_host()`.
+    pub host: Option<String>,
+    pub read_only: bool,
+    pub accept_runbook_change: bool,
+    /// Actions really run: live and demo always, rehearse with `--execute`.
+    pub execute: bool,
+    pub no_color: bool,
+    /// Demo keys (see `demo_keys`) and what they do.
+    pub extra_keys: Vec<ExtraKey>,
+    pub on_extra: Option<ExtraHandler>,
+    /// A rehearsal journal whose step timings to show beside the plan.
+    /// `None` in a live run: the latest rehearsal beside the runbook.
+    pub rehearsal_journal: Option<PathBuf>,
+}
+
+impl ConsoleOptions {
+    /// Defaults: not read-only, no runbook-change acceptance, actions
+    /// executed except in a rehearsal, colour unless `NO_COLOR`, no demo
+    /// keys, host from `SSH_CONNECTION`.
+    pub fn new(
+        runbook: Arc<Runbook>,
+        journal: PathBuf,
+        mode: SessionMode,
+        operator: String,
+    ) -> Self {
+        ConsoleOptions {
+            runbook,
+            journal,
+            mode,
+            operator,
+            host: session::identity::ssh_host(),
+            read_only: false,
+            accept_runbook_change: false,
+            execute: mode != SessionMode::Rehearsal,
+            no_color: false,
+            extra_keys: Vec::new(),
+            on_extra: None,
+            rehearsal_journal: None,
+        }
+    }
+}
+
+/// The demo's fault keys, ids as `sim::Fault::parse` reads them.
+pub fn demo_keys() -> Vec<ExtraKey> {
+    [
+        ('1', "error spike", "error-spike"),
+        ('2', "latency", "latency"),
+        ('3', "dead endpoint", "dead"),
+        ('4', "mismatches", "mismatch"),
+        ('0', "clear faults", "clear"),
+    ]
+    .into_iter()
+    .map(|(key, label, id)| ExtraKey {
+        key,
+        label: label.into(),
+        id: id.into(),
+    })
+    .collect()
+}
+
+/// Run the console until the operator quits or goes away; returns the exit
+/// code (0: quit or detached cleanly, 1: the session could not be opened,
+/// e.g. the runbook changed without `--accept-runbook-change`; the reason
+/// is printed to stderr). Must be called inside a tokio runtime (the demo
+/// starts its service on the same one).
+///
+/// Wiring (integrator):
+/// - `run RUNBOOK`: `ConsoleOptions::new(rb, journal::paths::live_journal(..),
+///   SessionMode::Live, identity::current_operator())`; refuse `--as`.
+/// - `rehearse RUNBOOK`: mode `Rehearsal`, journal `next_rehearsal(..)`,
+///   operator `--as` or the account, `execute = --execute`.
+/// - `demo`: start `sim`, load `sim::DEMO_RUNBOOK` with `load_str`, mode
+///   `Demo`, `extra_keys = demo_keys()`, `on_extra` parsing the id with
+///   `sim::Fault::parse` and calling `SimHandle::inject`.
+/// - `--read-only`, `--accept-runbook-change`, `--no-color`: the fields.
+pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
+    let runbook = Arc::clone(&opts.runbook);
+    let session = match Session::open(
+        Arc::clone(&runbook),
+        &opts.journal,
+        OpenOptions {
+            mode: opts.mode,
+            operator: opts.operator.clone(),
+            host: opts.host.clone(),
+            read_only: opts.read_only,
+            accept_runbook_change: opts.accept_runbook_change,
+        },
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warroom: {e}");
+            return Ok(1);
+        }
+    };
+    let rehearsal = opts.rehearsal_journal.clone().or_else(|| {
+        (opts.mode == SessionMode::Live)
+            .then(|| journal::paths::latest_rehearsal(&runbook.dir, &runbook.cutover.id))
+            .flatten()
+    });
+    let app_opts = AppOptions {
+        operator: opts.operator.clone(),
+        mode: opts.mode,
+        read_only: opts.read_only,
+        executes: opts.execute,
+        allow_as: opts.mode != SessionMode::Live,
+        theme: Theme::from_env(opts.no_color),
+        extra_keys: opts.extra_keys.clone(),
+        rehearsal_durations: rehearsal
+            .and_then(|p| crate::report::rehearsal_timings(&p).ok())
+            .unwrap_or_default(),
+    };
+    let mut console = Console::new(session, app_opts, opts.execute, opts.on_extra);
+
+    let (panel_tx, panel_rx) = mpsc::unbounded_channel();
+    let _poller = health::poller::spawn(Arc::clone(&runbook), panel_tx);
+    let (follow_tx, follow_rx) = mpsc::unbounded_channel();
+    // Attached from here on: a failure before the loop still detaches.
+    let setup = (|| {
+        let follower = journal::follow(
+            console.session.journal_path(),
+            console.session.state().last_seq,
+            follow_tx,
+        )
+        .context("following the journal")?;
+        let gone = terminal::signals().context("listening for SIGHUP/SIGTERM/SIGINT")?;
+        let (guard, term) = TerminalGuard::enter().context("preparing the terminal")?;
+        anyhow::Ok((follower, gone, guard, term))
+    })();
+    let (_follower, gone, guard, mut term) = match setup {
+        Ok(s) => s,
+        Err(e) => {
+            console.detach();
+            return Err(e);
+        }
+    };
+    let result = run_loop(
+        &mut term,
+        &mut console,
+        crossterm::event::EventStream::new(),
+        panel_rx,
+        follow_rx,
+        gone,
+    )
+    .await;
+    drop(guard);
+    match result? {
+        Exit::Quit => Ok(0),
+        Exit::Signal(g) => {
+            eprintln!(
+                "warroom: {}: detached from the session (journaled); the cutover goes on",
+                g.name()
+            );
+            Ok(0)
+        }
+        Exit::TerminalLost => {
+            eprintln!("warroom: the terminal went away: detached from the session (journaled)");
+            Ok(0)
+        }
+    }
+}
+
+/// `run_console_async` on a runtime of its own, for callers outside tokio.
+pub fn run_console(opts: ConsoleOptions) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(run_console_async(opts))
+}

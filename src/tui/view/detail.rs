@@ -1,0 +1,316 @@
+//! `enter`: everything about the selection that a row cannot hold: a
+//! panel's full error, recent values and query; a step's notes, owner and
+//! command; a gate's signers, times, vetoes and evidence.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+
+use super::util::modal;
+use crate::health::PanelStatus;
+use crate::runbook::model::Query;
+use crate::session::state::StepStatus;
+use crate::tui::app::{App, signers};
+use crate::tui::format;
+use crate::tui::mode::DetailTarget;
+
+fn kv<'a>(app: &App, k: &str, v: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<9} "), app.theme().dim()),
+        Span::raw(v),
+    ])
+}
+
+fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
+    let Some(p) = app.runbook.panels.get(i) else {
+        return (String::new(), vec![]);
+    };
+    let unknown = PanelStatus::unknown(&p.id);
+    let st = app.panels.get(&p.id).unwrap_or(&unknown);
+    let t = app.theme();
+    let mut l = vec![Line::from(vec![
+        Span::styled(format!("{:<10}", "state"), t.dim()),
+        Span::styled(st.state.as_str(), t.panel(st.state)),
+        Span::raw(
+            st.state_since
+                .map(|s| format!(" since {} UTC", format::clock(s)))
+                .unwrap_or_default(),
+        ),
+    ])];
+    let val = st
+        .value
+        .map(|v| format::value(v, p.unit))
+        .unwrap_or_else(|| "—".into());
+    l.push(kv(app, "value", val));
+    if let Some(b) = st.baseline {
+        l.push(kv(app, "baseline", format::value(b, p.unit)));
+    }
+    if let (Some(v), Some(s)) = (st.value, st.start_value) {
+        l.push(kv(
+            app,
+            "at start",
+            format!(
+                "{} ({})",
+                format::value(s, p.unit),
+                format::delta(v, s, p.unit)
+            ),
+        ));
+    }
+    let mut th = Vec::new();
+    if let Some(w) = p.warn {
+        th.push(format!("warn {}", format::threshold(&w, p.unit)));
+    }
+    if let Some(f) = p.fail {
+        th.push(format!("fail {}", format::threshold(&f, p.unit)));
+    }
+    if let Some(r) = p.fail_ratio {
+        th.push(format!("fail > {r}x baseline"));
+    }
+    l.push(kv(
+        app,
+        "rules",
+        if th.is_empty() {
+            "none".into()
+        } else {
+            th.join(", ")
+        },
+    ));
+    let q = match &p.query {
+        Query::Prometheus(q) | Query::Scrape(q) | Query::Json(q) => q.clone(),
+        Query::Http => "HTTP health check (2xx = up)".into(),
+    };
+    l.push(kv(app, "source", p.source.clone()));
+    l.push(kv(app, "query", app.runbook.redact(&q)));
+    l.push(kv(
+        app,
+        "polled",
+        st.last_poll
+            .map(format::clock)
+            .unwrap_or_else(|| "never".into()),
+    ));
+    l.push(kv(
+        app,
+        "last good",
+        st.last_good
+            .map(format::clock)
+            .unwrap_or_else(|| "never".into()),
+    ));
+    if let Some(e) = &st.error {
+        l.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "error"), t.dim()),
+            Span::styled(e.clone(), t.error()),
+        ]));
+    }
+    let recent: Vec<String> = st
+        .history
+        .iter()
+        .rev()
+        .take(10)
+        .map(|v| format::value(*v, p.unit))
+        .collect();
+    if !recent.is_empty() {
+        l.push(kv(
+            app,
+            "recent",
+            format!("{} (newest first)", recent.join(" ")),
+        ));
+        l.push(kv(
+            app,
+            "",
+            format::sparkline(st.history.iter().copied(), 60),
+        ));
+    }
+    (format!("{} ({})", p.title, p.id), l)
+}
+
+fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
+    let Some(s) = app.runbook.steps.get(i) else {
+        return (String::new(), vec![]);
+    };
+    let t = app.theme();
+    let st = app.state.steps.get(i);
+    let status = st.map(|s| s.status).unwrap_or(StepStatus::Pending);
+    let mut l = vec![Line::from(vec![
+        Span::styled(format!("{:<10}", "state"), t.dim()),
+        Span::styled(status.as_str(), t.step(status)),
+    ])];
+    if s.irreversible {
+        l.push(Line::styled(
+            "⚠ IRREVERSIBLE: starting it asks you to type its id",
+            t.irreversible(),
+        ));
+    }
+    l.push(kv(
+        app,
+        "owner",
+        s.owner.clone().unwrap_or_else(|| "—".into()),
+    ));
+    l.push(kv(
+        app,
+        "plan",
+        s.expect.map(format::short).unwrap_or_else(|| "—".into()),
+    ));
+    if let Some(st) = st {
+        if let Some(a) = st.started_at {
+            let by = st
+                .started_by
+                .clone()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default();
+            l.push(kv(app, "started", format!("{} UTC{by}", format::clock(a))));
+        }
+        if let Some(f) = st.finished_at {
+            l.push(kv(app, "finished", format!("{} UTC", format::clock(f))));
+        }
+    }
+    if let Some(g) = &s.gate {
+        l.push(kv(app, "gate", g.clone()));
+    }
+    if !s.after.is_empty() {
+        l.push(kv(app, "after", s.after.join(", ")));
+    }
+    l.push(kv(
+        app,
+        "command",
+        s.run
+            .as_ref()
+            .map(|r| format!("$ {r} (timeout {})", format::short(s.timeout)))
+            .unwrap_or_else(|| "none (manual step)".into()),
+    ));
+    if let Some(n) = &s.notes {
+        l.push(kv(app, "notes", n.clone()));
+    }
+    (format!("{} ({})", s.title, s.id), l)
+}
+
+fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
+    let Some(g) = app.runbook.gates.get(i) else {
+        return (String::new(), vec![]);
+    };
+    let t = app.theme();
+    let gs = app.state.gates.get(i);
+    let mut l = Vec::new();
+    if let Some(gs) = gs {
+        let go = gs
+            .went_go_at
+            .map(|a| format!(" (GO at {} UTC)", format::clock(a)))
+            .unwrap_or_default();
+        l.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "state"), t.dim()),
+            Span::styled(gs.status.as_str(), t.gate(gs.status)),
+            Span::raw(go),
+        ]));
+    }
+    if g.two_person {
+        l.push(kv(app, "rule", "two different operators must sign".into()));
+    }
+    for (n, item) in g.items.iter().enumerate() {
+        let st = gs.and_then(|g| g.items.get(n));
+        l.push(Line::styled(format!("{}. {}", n + 1, item.text), t.bold()));
+        if let Some(r) = &item.role {
+            l.push(kv(app, "  role", r.clone()));
+        }
+        if let Some(p) = &item.panel {
+            l.push(kv(
+                app,
+                "  auto",
+                format!("panel `{p}` OK for {}", format::short(item.for_)),
+            ));
+        }
+        for s in signers(st) {
+            l.push(kv(
+                app,
+                "  signed",
+                format!("{} at {} UTC", s.operator, format::clock(s.at)),
+            ));
+            let ev: Vec<String> = s
+                .evidence
+                .iter()
+                .map(|(k, e)| format!("{k} {}", e.state.as_str()))
+                .collect();
+            if !ev.is_empty() {
+                l.push(kv(app, "  evidence", ev.join(", ")));
+            }
+        }
+        if let Some(v) = st.and_then(|s| s.veto.as_ref()) {
+            l.push(Line::from(vec![
+                Span::styled(format!("{:<10}", "  VETO"), t.error()),
+                Span::raw(format!(
+                    "{} at {} UTC: {}",
+                    v.operator,
+                    format::clock(v.at),
+                    v.reason
+                )),
+            ]));
+        }
+    }
+    (format!("{} ({})", g.title, g.id), l)
+}
+
+/// Every field of one journal event; text fields (an action's output tail)
+/// keep their lines.
+fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
+    let Some(e) = app.journal.iter().find(|e| e.seq == seq) else {
+        return (String::new(), vec![]);
+    };
+    let rb = &app.runbook;
+    let mut l = vec![
+        kv(
+            app,
+            "when",
+            format!("{} UTC", e.ts.format("%Y-%m-%d %H:%M:%S")),
+        ),
+        kv(app, "operator", e.operator.clone()),
+        kv(
+            app,
+            "what",
+            rb.redact(&super::journal::describe(rb, &e.body)),
+        ),
+    ];
+    if let serde_json::Value::Object(fields) = e.body.fields() {
+        for (k, v) in fields {
+            match v {
+                serde_json::Value::String(s) if s.contains('\n') => {
+                    l.push(kv(app, &k, String::new()));
+                    for line in s.lines() {
+                        l.push(Line::from(format!("  {}", rb.redact(line))));
+                    }
+                }
+                serde_json::Value::String(s) => l.push(kv(app, &k, rb.redact(&s))),
+                serde_json::Value::Object(m) if k == "evidence" => {
+                    for (panel, entry) in m {
+                        l.push(kv(app, "evidence", format!("{panel} {entry}")));
+                    }
+                }
+                other => l.push(kv(app, &k, rb.redact(&other.to_string()))),
+            }
+        }
+    }
+    (format!("#{} {}", e.seq, e.body.kind()), l)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, target: &DetailTarget) {
+    let t = app.theme();
+    let (title, lines) = match target {
+        DetailTarget::Step(i) => step_lines(app, *i),
+        DetailTarget::Panel(i) => panel_lines(app, *i),
+        DetailTarget::Gate(i) => gate_lines(app, *i),
+        DetailTarget::Event(seq) => event_lines(app, *seq),
+    };
+    let width = (area.width * 4 / 5).max(76);
+    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let r = modal(frame, area, width, height);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(t.info())
+        .title(Span::styled(format!(" {title} "), t.bold()))
+        .title_bottom(Span::styled(" ↑↓ scroll · esc closes ", t.dim()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((app.ui.detail_scroll, 0)),
+        r,
+    );
+}

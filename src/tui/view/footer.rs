@@ -1,0 +1,134 @@
+//! The bottom two rows: the message or the `:` line, then the keys that
+//! work here and now, generated from the keymap table of the current mode.
+
+use ratatui::Frame;
+use ratatui::layout::{Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::session::state::Status;
+use crate::tui::app::{App, Level};
+use crate::tui::keymap::{self, Action};
+use crate::tui::mode::Mode;
+use crate::tui::view::journal;
+
+/// One footer entry: key, word, and whether it is never dropped for room.
+pub struct FooterKey {
+    pub key: String,
+    pub label: String,
+    pub essential: bool,
+}
+
+/// The keys to show: those the mode's table says work now, minus actions
+/// for an observer; demo keys before help and quit. Help, the command line
+/// and quit (or a modal's cancel) are essential: the rest are dropped
+/// first when the row is too narrow.
+pub fn keys(app: &App) -> Vec<FooterKey> {
+    let table = keymap::table(&app.ui.mode);
+    let mut out: Vec<FooterKey> = table
+        .iter()
+        .filter(|b| !b.short.is_empty())
+        .filter(|b| !(b.acts && app.opts.read_only))
+        .filter(|b| (b.when)(app))
+        .map(|b| {
+            let short = match b.action {
+                Action::PauseResume if app.state.status == Status::Paused => "resume",
+                Action::PauseResume => "pause",
+                Action::Confirm
+                    if app
+                        .confirm_preview()
+                        .is_some_and(|p| !p.refusals.is_empty()) =>
+                {
+                    "try anyway"
+                }
+                _ => b.short,
+            };
+            FooterKey {
+                key: b.label.to_string(),
+                label: short.to_string(),
+                essential: matches!(
+                    b.action,
+                    Action::Help | Action::CommandLine | Action::Quit | Action::Cancel
+                ),
+            }
+        })
+        .collect();
+    if app.ui.mode == Mode::Normal && !app.opts.read_only {
+        let at = out.iter().position(|k| k.essential).unwrap_or(out.len());
+        for (i, x) in app.opts.extra_keys.iter().enumerate() {
+            out.insert(
+                at + i,
+                FooterKey {
+                    key: x.key.to_string(),
+                    label: x.label.clone(),
+                    essential: false,
+                },
+            );
+        }
+    }
+    out
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
+    let t = app.theme();
+    let [msg, keys_row] = Layout::vertical([1, 1]).areas(area);
+
+    match (&app.ui.mode, &app.ui.message) {
+        (Mode::CommandLine, m) => {
+            let text = app.ui.cmdline.text();
+            let mut spans = vec![Span::styled(":", t.key()), Span::raw(text.to_string())];
+            if let Some(m) = m {
+                let style = if m.level == Level::Error {
+                    t.error()
+                } else {
+                    t.dim()
+                };
+                spans.push(Span::raw("   "));
+                spans.push(Span::styled(m.text.clone(), style));
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), msg);
+            let x = msg.x + 1 + app.ui.cmdline.cursor() as u16;
+            frame.set_cursor_position((x.min(msg.right().saturating_sub(1)), msg.y));
+        }
+        (_, Some(m)) => {
+            let style = if m.level == Level::Error {
+                t.error()
+            } else {
+                t.info()
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(format!(" {}", m.text), style)),
+                msg,
+            );
+        }
+        // Compact screens have a narrow journal: repeat the newest event
+        // here in full so another operator's action is never missed.
+        (_, None) if compact => {
+            if let Some(e) = app.journal.back() {
+                frame.render_widget(
+                    Paragraph::new(journal::line(app, e, msg.width as usize)),
+                    msg,
+                );
+            }
+        }
+        (_, None) => {}
+    }
+
+    let all = keys(app);
+    let cost = |k: &FooterKey| k.key.chars().count() + 1 + k.label.chars().count() + 2;
+    // Room left for optional keys once every essential one is placed.
+    let mut room = (keys_row.width as usize)
+        .saturating_sub(1 + all.iter().filter(|k| k.essential).map(cost).sum::<usize>());
+    let mut spans = vec![Span::raw(" ")];
+    for k in &all {
+        if !k.essential {
+            if cost(k) > room {
+                continue;
+            }
+            room -= cost(k);
+        }
+        spans.push(Span::styled(k.key.clone(), t.key()));
+        spans.push(Span::raw(format!(" {}  ", k.label)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), keys_row);
+}

@@ -1,0 +1,78 @@
+//! The `?` overlay: every key of the normal mode (from the keymap table, so
+//! it cannot drift from what the keys do) and every `:` command.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+
+use super::util::modal;
+use crate::tui::app::App;
+use crate::tui::command_line::COMMANDS;
+use crate::tui::format::pad;
+use crate::tui::keymap;
+use crate::tui::mode::Mode;
+
+const WIDTH: u16 = 78;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let t = app.theme();
+    let mut lines = Vec::new();
+    let table = keymap::table(&Mode::Normal);
+    // Keys without a footer word (movement) share one line to keep the
+    // overlay inside 24 rows.
+    for b in table.iter().filter(|b| !b.short.is_empty()) {
+        let observer = b.acts && app.opts.read_only;
+        let style = if observer { t.dim() } else { t.plain() };
+        let note = if observer { " (not for observers)" } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled(pad(b.label, 7), t.key()),
+            Span::styled(format!("{}{note}", b.help), style),
+        ]));
+    }
+    let mut moves = Vec::new();
+    for b in table.iter().filter(|b| b.short.is_empty()) {
+        moves.push(Span::styled(b.label, t.key()));
+        moves.push(Span::raw(format!(" {}   ", b.help)));
+    }
+    lines.push(Line::from(moves));
+    for x in &app.opts.extra_keys {
+        lines.push(Line::from(vec![
+            Span::styled(pad(&x.key.to_string(), 7), t.key()),
+            Span::raw(format!("demo: {}", x.label)),
+        ]));
+    }
+    let usage: Vec<&str> = COMMANDS
+        .iter()
+        .map(|(_, u)| *u)
+        .filter(|u| app.opts.allow_as || !u.starts_with("as "))
+        .collect();
+    let mut cmd = vec![Span::styled("Commands  ", t.bold())];
+    for (i, u) in usage.iter().enumerate() {
+        if i > 0 {
+            cmd.push(Span::styled(" · ", t.dim()));
+        }
+        cmd.push(Span::styled(format!(":{u}"), t.plain()));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(cmd));
+    let inner_w = WIDTH.min(area.width.saturating_sub(2)).saturating_sub(2) as usize;
+    // The command list wraps: estimate its rows for the box height.
+    let cmd_rows = lines
+        .last()
+        .map(|l| l.width().div_ceil(inner_w.max(1)))
+        .unwrap_or(1);
+    let height = (lines.len() + cmd_rows) as u16 + 1;
+    let r = modal(frame, area, WIDTH, height);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(t.info())
+        .title(Span::styled(
+            " Help: keys and commands (esc closes) ",
+            t.bold(),
+        ));
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        r,
+    );
+}

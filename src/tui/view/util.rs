@@ -1,0 +1,67 @@
+//! Shared drawing helpers: pane frames, modal boxes, row selection.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear};
+
+use crate::tui::app::App;
+use crate::tui::mode::{Mode, Pane};
+
+/// A pane's frame: a heavier border and a marker when it has the focus.
+pub fn pane_block<'a>(app: &App, pane: Pane, extra: Option<Span<'a>>) -> Block<'a> {
+    // Under a modal no pane has the keyboard, so none looks focused.
+    let focused = app.ui.focus == pane && matches!(app.ui.mode, Mode::Normal | Mode::CommandLine);
+    let t = app.theme();
+    let name = if focused {
+        format!("▶ {} ", pane.title())
+    } else {
+        format!(" {} ", pane.title())
+    };
+    let mut title = vec![Span::styled(name, t.border(focused))];
+    if let Some(e) = extra {
+        title.push(e);
+        title.push(Span::raw(" "));
+    }
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(t.border(focused))
+        .title(Line::from(title))
+}
+
+/// A modal box centred in `area`, cleared underneath.
+pub fn modal(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width.saturating_sub(2));
+    let h = height.min(area.height.saturating_sub(2));
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, r);
+    r
+}
+
+/// The first row to show so that `selected` stays visible in `height` rows.
+pub fn scroll_for(selected: usize, height: usize) -> usize {
+    if height == 0 {
+        0
+    } else {
+        selected.saturating_sub(height - 1)
+    }
+}
+
+/// Style a whole line as selected (reverse video works without colour).
+pub fn select(line: Line<'_>, selected: bool, sel: Style) -> Line<'_> {
+    if selected {
+        line.patch_style(sel)
+    } else {
+        line
+    }
+}

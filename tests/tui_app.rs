@@ -1,0 +1,733 @@
+//! The console driven headless: keys and messages in, effects and the
+//! drawn screen out. Also the `:` line's parser and completion, by table.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::session::command::Command;
+use warroom::session::event::{EventBody, StepOutcome};
+use warroom::session::state::Status;
+use warroom::tui::command_line::{Parsed, parse};
+use warroom::tui::completion::complete;
+use warroom::tui::mode::{Mode, Pane};
+use warroom::tui::{App, Effect, ExtraKey, Msg};
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn run_line(app: &mut App, line: &str) {
+    press(app, KeyCode::Char(':'));
+    typ(app, line);
+    press(app, KeyCode::Enter);
+}
+
+fn running_app() -> App {
+    let rb = runbook();
+    app(running_state(&rb), healthy_panels(), vec![], at(30, 0))
+}
+
+#[test]
+fn parses_every_command() {
+    let rb = runbook();
+    let s = |x: &str| x.to_string();
+    let table: Vec<(&str, Parsed)> = vec![
+        ("begin", Parsed::Run(Command::Begin)),
+        (
+            "sign go-live 1",
+            Parsed::Run(Command::Sign {
+                gate: s("go-live"),
+                item: 1,
+            }),
+        ),
+        (
+            ":withdraw go-live 3",
+            Parsed::Run(Command::Withdraw {
+                gate: s("go-live"),
+                item: 3,
+            }),
+        ),
+        (
+            "veto go-live 3  support  not   briefed",
+            Parsed::Run(Command::Veto {
+                gate: s("go-live"),
+                item: 3,
+                reason: s("support  not   briefed"),
+            }),
+        ),
+        (
+            "lift go-live 3",
+            Parsed::Run(Command::Lift {
+                gate: s("go-live"),
+                item: 3,
+            }),
+        ),
+        (
+            "start freeze",
+            Parsed::Run(Command::Start { step: s("freeze") }),
+        ),
+        (
+            "finish freeze",
+            Parsed::Run(Command::Finish {
+                step: s("freeze"),
+                outcome: StepOutcome::Done,
+            }),
+        ),
+        (
+            "finish freeze failed",
+            Parsed::Run(Command::Finish {
+                step: s("freeze"),
+                outcome: StepOutcome::Failed,
+            }),
+        ),
+        (
+            "finish freeze skipped",
+            Parsed::Run(Command::Finish {
+                step: s("freeze"),
+                outcome: StepOutcome::Skipped,
+            }),
+        ),
+        (
+            "pause",
+            Parsed::Run(Command::Pause {
+                reason: s("operator"),
+            }),
+        ),
+        (
+            "pause latency looks odd",
+            Parsed::Run(Command::Pause {
+                reason: s("latency looks odd"),
+            }),
+        ),
+        ("resume", Parsed::Run(Command::Resume)),
+        (
+            "expand",
+            Parsed::Run(Command::Expand {
+                override_reason: None,
+            }),
+        ),
+        (
+            "expand --override IC accepts the bake",
+            Parsed::Run(Command::Expand {
+                override_reason: Some(s("IC accepts the bake")),
+            }),
+        ),
+        (
+            "rollback mismatches",
+            Parsed::Run(Command::Rollback {
+                reason: s("mismatches"),
+                override_reason: None,
+            }),
+        ),
+        (
+            "rollback --override past deadline, data at risk",
+            Parsed::Run(Command::Rollback {
+                reason: s("past deadline, data at risk"),
+                override_reason: Some(s("past deadline, data at risk")),
+            }),
+        ),
+        (
+            "note called the bank",
+            Parsed::Run(Command::Note {
+                text: s("called the bank"),
+            }),
+        ),
+        ("as bob", Parsed::As(s("bob"))),
+        ("help", Parsed::Help),
+        ("quit", Parsed::Quit),
+    ];
+    for (line, want) in table {
+        assert_eq!(parse(line, &rb), Ok(want), "parsing {line:?}");
+    }
+}
+
+#[test]
+fn parse_errors_say_what_was_meant() {
+    let rb = runbook();
+    let table = [
+        (
+            "sign go-lve 1",
+            "unknown gate `go-lve`: did you mean `go-live`?",
+        ),
+        (
+            "sign go-live 4",
+            "gate `go-live` has items 1..3; `4` is not one of them",
+        ),
+        (
+            "sign go-live 0",
+            "gate `go-live` has items 1..3; `0` is not one of them",
+        ),
+        ("sign go-live", "usage: sign GATE ITEM"),
+        (
+            "start backfil",
+            "unknown step `backfil`: did you mean `backfill`?",
+        ),
+        (
+            "finish freeze maybe",
+            "unknown outcome `maybe`: use done, failed or skipped",
+        ),
+        (
+            "veto go-live 1",
+            "a veto needs a reason: veto GATE ITEM REASON",
+        ),
+        ("rollback", "a rollback needs a reason: rollback REASON"),
+        (
+            "expand --override",
+            "an override needs a reason: expand --override REASON",
+        ),
+        (
+            "expand now",
+            "unexpected `now`: usage: expand [--override REASON]",
+        ),
+        (
+            "sgin go-live 1",
+            "unknown command `sgin`: did you mean `sign`?",
+        ),
+        ("", "type a command; `help` lists them"),
+    ];
+    for (line, want) in table {
+        assert_eq!(parse(line, &rb), Err(want.to_string()), "parsing {line:?}");
+    }
+}
+
+#[test]
+fn completes_commands_ids_items_and_outcomes() {
+    let rb = runbook();
+    let table: &[(&str, &[&str], &str)] = &[
+        ("si", &["sign"], "sign "),
+        ("s", &["sign", "start"], "s"),
+        (
+            "sign ",
+            &["go-live", "expand-enterprise", "expand-all"],
+            "sign ",
+        ),
+        (
+            "sign exp",
+            &["expand-enterprise", "expand-all"],
+            "sign expand-",
+        ),
+        ("sign go-live ", &["1", "2", "3"], "sign go-live "),
+        ("start b", &["backfill"], "start backfill "),
+        ("finish freeze f", &["failed"], "finish freeze failed "),
+        ("expand --", &["--override"], "expand --override "),
+        ("as ", &["alice", "bob"], "as "),
+        ("note anything", &[], "note anything"),
+    ];
+    for (line, cands, applied) in table {
+        let c = complete(line, &rb);
+        assert_eq!(&c.candidates, cands, "candidates for {line:?}");
+        assert_eq!(c.apply(line), *applied, "applying to {line:?}");
+    }
+}
+
+#[test]
+fn tab_on_the_command_line_completes_in_place() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "sign go");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.ui.cmdline.text(), "sign go-live ");
+    let text = render(&app, 80, 24);
+    assert!(text.contains(":sign go-live"), "{text}");
+}
+
+#[test]
+fn a_typo_stays_on_the_line_with_a_suggestion() {
+    let mut app = running_app();
+    run_line(&mut app, "sign go-lve 1");
+    assert_eq!(app.ui.mode, Mode::CommandLine);
+    assert!(app.take_effects().is_empty());
+    let text = render(&app, 80, 24);
+    assert!(text.contains("did you mean `go-live`?"), "{text}");
+}
+
+#[test]
+fn history_recalls_the_last_command() {
+    let mut app = running_app();
+    run_line(&mut app, "note one");
+    run_line(&mut app, "note two");
+    app.take_effects();
+    press(&mut app, KeyCode::Char(':'));
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.ui.cmdline.text(), "note two");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.ui.cmdline.text(), "note one");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Note { text: "one".into() })]
+    );
+}
+
+#[test]
+fn pause_acts_at_once_and_resume_when_paused() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Pause {
+            reason: "operator".into()
+        })]
+    );
+    let mut s = app.state.clone();
+    s.status = Status::Paused;
+    app.update(Msg::Journal {
+        events: vec![],
+        state: s,
+    });
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.take_effects(), vec![Effect::Submit(Command::Resume)]);
+    assert!(
+        render(&app, 80, 24)
+            .lines()
+            .last()
+            .unwrap()
+            .contains("p resume")
+    );
+}
+
+#[test]
+fn expand_asks_first_and_anything_but_y_cancels() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Char('e'));
+    assert!(matches!(app.ui.mode, Mode::Confirm(_)));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.ui.mode, Mode::Normal);
+    assert!(app.take_effects().is_empty());
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Expand {
+            override_reason: None
+        })]
+    );
+}
+
+#[test]
+fn a_refused_expand_can_be_overridden_with_a_typed_reason() {
+    let mut app = running_app();
+    // Stage entered at 00:20, bake 10m, now 00:25: refused by the bake.
+    app.now = at(25, 0);
+    press(&mut app, KeyCode::Char('e'));
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("refused: bake: 5m0s left in stage internal"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('o'));
+    typ(&mut app, "IC accepts");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Expand {
+            override_reason: Some("IC accepts".into())
+        })]
+    );
+}
+
+#[test]
+fn rollback_asks_a_reason_then_confirmation() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Char('r'));
+    assert!(matches!(app.ui.mode, Mode::TextInput(_)));
+    press(&mut app, KeyCode::Enter);
+    assert!(render(&app, 80, 24).contains("type something, or esc to cancel"));
+    typ(&mut app, "mismatches");
+    press(&mut app, KeyCode::Enter);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Roll back: mismatches"), "{text}");
+    assert!(text.contains("two-person: this is a request"), "{text}");
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Rollback {
+            reason: "mismatches".into(),
+            override_reason: None
+        })]
+    );
+}
+
+#[test]
+fn space_signs_and_withdraws_the_selected_item() {
+    let rb = runbook();
+    let mut app = app(ready_state(&rb), healthy_panels(), vec![], at(0, 0));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.ui.focus, Pane::Gates);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Sign {
+            gate: "go-live".into(),
+            item: 1
+        })]
+    );
+    let mut s = app.state.clone();
+    sign(&mut s, 0, 0, "alice", at(0, 0));
+    app.update(Msg::Journal {
+        events: vec![],
+        state: s,
+    });
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Withdraw {
+            gate: "go-live".into(),
+            item: 1
+        })]
+    );
+    // Item 2 is automatic: nothing to sign.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char(' '));
+    assert!(app.take_effects().is_empty());
+    assert!(render(&app, 80, 24).contains("automatic item"));
+}
+
+#[test]
+fn veto_takes_a_reason() {
+    let rb = runbook();
+    let mut app = app(ready_state(&rb), vec![], vec![], at(0, 0));
+    app.ui.focus = Pane::Gates;
+    app.ui.sel_item = 2;
+    press(&mut app, KeyCode::Char('x'));
+    typ(&mut app, "not briefed");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Veto {
+            gate: "go-live".into(),
+            item: 3,
+            reason: "not briefed".into()
+        })]
+    );
+}
+
+#[test]
+fn an_irreversible_step_starts_only_when_its_id_is_typed() {
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.steps[1] = ready_state(&rb).steps[1].clone();
+    let mut app = app(s, vec![], vec![], at(30, 0));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('s'));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("IRREVERSIBLE: type `backfill`"), "{text}");
+    typ(&mut app, "backfil");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.take_effects().is_empty());
+    assert!(render(&app, 80, 24).contains("typed `backfil`, not `backfill`: not started"));
+    press(&mut app, KeyCode::Char('s'));
+    typ(&mut app, "backfill");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Start {
+            step: "backfill".into()
+        })]
+    );
+}
+
+#[test]
+fn finishing_a_running_step_asks_the_outcome() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(render(&app, 80, 24).contains("Finish step"));
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Finish {
+            step: "backfill".into(),
+            outcome: StepOutcome::Failed
+        })]
+    );
+}
+
+#[test]
+fn quit_asks_and_never_submits_anything() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(render(&app, 80, 24).contains("The cutover goes on"));
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.quit);
+    assert_eq!(app.take_effects(), vec![Effect::Quit]);
+}
+
+#[test]
+fn an_observer_cannot_act_by_key_or_command() {
+    let mut app = running_app();
+    app.opts.read_only = true;
+    for c in ['p', 'e', 'r', 'n', 'b'] {
+        press(&mut app, KeyCode::Char(c));
+        assert_eq!(app.ui.mode, Mode::Normal, "key {c} opened something");
+    }
+    run_line(&mut app, "note hi");
+    assert!(app.take_effects().is_empty());
+    assert!(render(&app, 80, 24).contains("read-only: an observer cannot act"));
+}
+
+#[test]
+fn as_is_refused_live_and_allowed_in_rehearsal() {
+    let mut app = running_app();
+    run_line(&mut app, "as bob");
+    assert_eq!(app.take_effects(), vec![Effect::SetOperator("bob".into())]);
+    app.update(Msg::Operator("bob".into()));
+    assert!(render(&app, 80, 24).contains("ops: bob (you)"));
+    app.opts.allow_as = false;
+    run_line(&mut app, "as alice");
+    assert!(app.take_effects().is_empty());
+    assert!(render(&app, 80, 24).contains("`as` works only in rehearse and demo"));
+}
+
+#[test]
+fn demo_keys_are_offered_and_handed_back() {
+    let mut app = running_app();
+    app.opts.extra_keys = vec![ExtraKey {
+        key: '1',
+        label: "error spike".into(),
+        id: "spike".into(),
+    }];
+    assert!(render(&app, 120, 40).contains("1 error spike"));
+    press(&mut app, KeyCode::Char('1'));
+    assert_eq!(app.take_effects(), vec![Effect::Extra("spike".into())]);
+}
+
+#[test]
+fn refusals_and_other_consoles_events_show_up() {
+    let mut app = running_app();
+    app.update(Msg::Refused("role ic not held by bob".into()));
+    assert!(render(&app, 80, 24).contains("refused: role ic not held by bob"));
+    let s = app.state.clone();
+    let e = event(
+        9,
+        at(30, 0),
+        "bob",
+        EventBody::Note {
+            text: "bank confirmed".into(),
+        },
+    );
+    app.update(Msg::Journal {
+        events: vec![e.clone()],
+        state: s.clone(),
+    });
+    // The same event again (our own echo via the follower) is not doubled.
+    app.update(Msg::Journal {
+        events: vec![e],
+        state: s,
+    });
+    assert_eq!(app.journal.len(), 1);
+    assert!(render(&app, 120, 40).contains("bob       note: bank confirmed"));
+}
+
+#[test]
+fn start_values_are_taken_when_the_cutover_starts() {
+    let rb = runbook();
+    let mut app = app(ready_state(&rb), healthy_panels(), vec![], at(0, 0));
+    let started = running_state(&rb);
+    app.update(Msg::Journal {
+        events: vec![event(5, at(0, 0), "alice", EventBody::CutoverStarted {})],
+        state: started,
+    });
+    let mut p = healthy_panels().remove(0);
+    p.value = Some(0.0112);
+    app.update(Msg::Panel(p));
+    assert_eq!(app.panels["errors"].start_value, Some(0.0012));
+    assert!(render(&app, 80, 24).contains("Δ+1.00%"));
+}
+
+#[test]
+fn the_clock_redraws_only_when_the_second_changes() {
+    let mut app = running_app();
+    assert!(!app.update(Msg::Tick(at(30, 0) + chrono::TimeDelta::milliseconds(400))));
+    assert!(app.update(Msg::Tick(at(30, 1))));
+}
+
+#[test]
+fn the_requester_of_a_two_person_rollback_is_told_to_wait() {
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.pending.push(warroom::session::state::PendingAction {
+        action: warroom::runbook::model::ActionKind::Rollback,
+        requested_by: "alice".into(),
+        reason: "mismatches".into(),
+        at: at(30, 0),
+    });
+    let mut app = app(s, vec![], vec![], at(31, 0));
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.ui.mode, Mode::Normal);
+    assert!(app.take_effects().is_empty());
+    let text = render(&app, 80, 24);
+    assert!(text.contains("waiting for a different operator"), "{text}");
+}
+
+#[test]
+fn the_rollback_deadline_turns_red_in_its_last_half_hour_and_says_when_it_passed() {
+    use ratatui::style::Color;
+    let rb = runbook();
+    // Started at 02:00 with a 4h window: the deadline is 06:00.
+    let mut app = app(running_state(&rb), vec![], vec![], at(179, 0));
+    let red_at = |app: &App, needle: &str| {
+        let buf = render_buffer(app, 120, 40);
+        let text = buffer_text(&buf);
+        let row = text
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"));
+        let col = text.lines().nth(row).unwrap().find(needle).unwrap();
+        let col = text.lines().nth(row).unwrap()[..col].chars().count() as u16;
+        buf[(col, row as u16)].fg == Color::Red
+    };
+    assert!(!red_at(&app, "rollback in 1:01:00"));
+    app.update(Msg::Tick(at(211, 0)));
+    assert!(red_at(&app, "rollback in 0:29:00"));
+    app.update(Msg::Tick(at(241, 0)));
+    assert!(red_at(&app, "ROLLBACK DEADLINE PASSED (06:00 UTC)"));
+}
+
+#[test]
+fn enter_on_the_journal_shows_an_actions_whole_output() {
+    let mut app = running_app();
+    let s = app.state.clone();
+    let ran = event(
+        7,
+        at(29, 0),
+        "alice",
+        EventBody::ActionRan {
+            action: "pause".into(),
+            executed: true,
+            exit_code: Some(3),
+            duration_ms: 1200,
+            output_tail:
+                "flagctl: connecting\nflagctl: token SECRET123 rejected\nflagctl: giving up".into(),
+            webhook: None,
+        },
+    );
+    let note = event(
+        8,
+        at(29, 30),
+        "bob",
+        EventBody::Note {
+            text: "looking".into(),
+        },
+    );
+    app.update(Msg::Journal {
+        events: vec![ran, note],
+        state: s,
+    });
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.ui.focus, Pane::Journal);
+    // The newest line is selected; up moves to the action.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Enter);
+    let text = render(&app, 120, 40);
+    insta::assert_snapshot!("detail_event_120x40", text);
+    assert!(text.contains("#7 action_ran"), "{text}");
+    assert!(
+        text.contains("flagctl: connecting") && text.contains("flagctl: giving up"),
+        "{text}"
+    );
+    assert!(
+        text.contains("token *** rejected") && !text.contains("SECRET123"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_step_with_a_command_shows_it_and_asks_first() {
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.steps[0] = ready_state(&rb).steps[0].clone();
+    let mut app = app(s, vec![], vec![], at(30, 0));
+    press(&mut app, KeyCode::Char('s'));
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Start freeze: Freeze writes on legacy billing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("$ ./scripts/freeze-writes.sh (timeout 5m)"),
+        "{text}"
+    );
+    assert!(app.take_effects().is_empty());
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Start {
+            step: "freeze".into()
+        })]
+    );
+    // The same from the command line.
+    run_line(&mut app, "start freeze");
+    assert!(matches!(app.ui.mode, Mode::Confirm(_)));
+}
+
+#[test]
+fn a_long_evidence_list_never_pushes_the_keys_off_a_small_screen() {
+    let mut rb = (*runbook()).clone();
+    let extra = rb.panels[1].clone();
+    for i in 0..12 {
+        let mut p = extra.clone();
+        p.id = format!("extra{i}");
+        p.title = format!("Extra panel {i}");
+        rb.panels.push(p);
+    }
+    let rb = std::sync::Arc::new(rb);
+    let s = running_state(&rb);
+    let mut app = App::new(
+        rb,
+        s,
+        options("alice", warroom::tui::Theme::color()),
+        at(40, 0),
+    );
+    let mut failing = healthy_panels().remove(0);
+    failing.state = warroom::health::PanelState::Fail;
+    app.update(Msg::Panel(failing));
+    press(&mut app, KeyCode::Char('e'));
+    let text = render(&app, 80, 24);
+    insta::assert_snapshot!("confirm_long_evidence_80x24", text);
+    assert!(
+        text.contains("5xx ratio, billing v2") && text.contains("FAIL"),
+        "the failing panel is listed:\n{text}"
+    );
+    assert!(text.contains("more panels"), "{text}");
+    assert!(
+        text.contains("any other key cancel"),
+        "the keys stay on screen:\n{text}"
+    );
+}
+
+#[test]
+fn details_scroll_and_close() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.ui.mode, Mode::Detail(_)));
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Check replication lag is under 1s first.")
+            && text.contains("state     done"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.ui.detail_scroll, 2);
+    assert!(
+        !render(&app, 80, 24).contains("state     done"),
+        "scrolled past the first line"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.ui.mode, Mode::Normal);
+}

@@ -1,0 +1,289 @@
+//! The wired console, headless: a real session on a temporary journal,
+//! keys and panel statuses sent in, the journal and the screen checked.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::*;
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use futures::channel::mpsc as fmpsc;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+use warroom::health::{PanelState, PanelStatus};
+use warroom::journal::{self, Journal};
+use warroom::runbook::model::Runbook;
+use warroom::session::event::{Event, EventBody, SessionMode};
+use warroom::session::{OpenOptions, Session};
+use warroom::tui::console::{Console, run_loop};
+use warroom::tui::terminal::Gone;
+use warroom::tui::{Exit, Theme};
+
+type Keys = fmpsc::UnboundedSender<std::io::Result<TermEvent>>;
+
+struct Running {
+    keys: Keys,
+    panels: mpsc::UnboundedSender<PanelStatus>,
+    gone: Option<tokio::sync::oneshot::Sender<Gone>>,
+    task: tokio::task::JoinHandle<(Exit, Terminal<TestBackend>)>,
+    _follower: journal::FollowerHandle,
+}
+
+fn open(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Session {
+    Session::open(
+        rb,
+        path,
+        OpenOptions {
+            mode: SessionMode::Rehearsal,
+            operator: who.into(),
+            host: None,
+            read_only: false,
+            accept_runbook_change: false,
+        },
+    )
+    .unwrap()
+}
+
+fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
+    let session = open(rb, path, who);
+    let mut console = Console::new(session, options(who, Theme::no_color()), false, None);
+    let (keys, key_rx) = fmpsc::unbounded();
+    let (panels, panel_rx) = mpsc::unbounded_channel();
+    let (follow_tx, follow_rx) = mpsc::unbounded_channel();
+    let follower = journal::follow(path, console.session.state().last_seq, follow_tx).unwrap();
+    let (gone_tx, gone_rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let gone = async move { gone_rx.await.unwrap_or(Gone::Hangup) };
+        let exit = run_loop(&mut term, &mut console, key_rx, panel_rx, follow_rx, gone)
+            .await
+            .unwrap();
+        (exit, term)
+    });
+    Running {
+        keys,
+        panels,
+        gone: Some(gone_tx),
+        task,
+        _follower: follower,
+    }
+}
+
+fn key(r: &Running, c: KeyCode) {
+    r.keys
+        .unbounded_send(Ok(TermEvent::Key(KeyEvent::new(c, KeyModifiers::NONE))))
+        .unwrap();
+}
+
+fn typ(r: &Running, text: &str) {
+    for c in text.chars() {
+        key(r, KeyCode::Char(c));
+    }
+}
+
+fn events(path: &std::path::Path) -> Vec<Event> {
+    Journal::open_read_only(path)
+        .unwrap()
+        .read_since(0)
+        .unwrap()
+}
+
+fn kinds(path: &std::path::Path) -> Vec<String> {
+    events(path).iter().map(|e| e.body.kind()).collect()
+}
+
+/// Wait (with a deadline, never a fixed sleep) until the journal satisfies `f`.
+async fn wait_for(path: &std::path::Path, what: &str, f: impl Fn(&[Event]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ev = events(path);
+        if f(&ev) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; journal: {:?}",
+            kinds(path)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn count(ev: &[Event], kind: &str) -> usize {
+    ev.iter().filter(|e| e.body.kind() == kind).count()
+}
+
+fn failing_errors() -> PanelStatus {
+    let mut p = healthy_panels().remove(0);
+    p.state = PanelState::Fail;
+    p.value = Some(0.05);
+    // Failing for a minute already: past the guard's 30s.
+    p.state_since = Some(Utc::now() - chrono::TimeDelta::seconds(60));
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_typed_on_the_command_line_is_journaled_and_shown_then_quit_detaches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let r = start(runbook(), &path, "alice");
+    key(&r, KeyCode::Char(':'));
+    typ(&r, "note bank confirmed the freeze");
+    key(&r, KeyCode::Enter);
+    wait_for(&path, "the note", |ev| count(ev, "note") == 1).await;
+    key(&r, KeyCode::Char('q'));
+    key(&r, KeyCode::Char('y'));
+    let (exit, term) = r.task.await.unwrap();
+    assert_eq!(exit, Exit::Quit);
+    let ev = events(&path);
+    assert_eq!(ev.last().unwrap().body.kind(), "operator_detached");
+    let note = ev.iter().find(|e| e.body.kind() == "note").unwrap();
+    assert_eq!(note.operator, "alice");
+    assert!(buffer_text(term.backend().buffer()).contains("note: bank confirmed the freeze"));
+    // Quitting changed nothing about the cutover.
+    assert!(!kinds(&path).contains(&"cutover_started".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_breach_seen_by_two_consoles_pauses_once_and_runs_the_pause_action_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let rb = runbook();
+    let a = start(Arc::clone(&rb), &path, "alice");
+    let b = start(Arc::clone(&rb), &path, "bob");
+    key(&a, KeyCode::Char('b'));
+    wait_for(&path, "the start", |ev| count(ev, "cutover_started") == 1).await;
+    // Both consoles see the same breach, twice each.
+    for _ in 0..2 {
+        a.panels.send(failing_errors()).unwrap();
+        b.panels.send(failing_errors()).unwrap();
+    }
+    wait_for(&path, "the pause action", |ev| count(ev, "action_ran") >= 1).await;
+    // Let both consoles fold everything in, then stop them.
+    for r in [&a, &b] {
+        key(r, KeyCode::Char('q'));
+        key(r, KeyCode::Char('y'));
+    }
+    let (_, term) = a.task.await.unwrap();
+    b.task.await.unwrap();
+    let ev = events(&path);
+    assert_eq!(count(&ev, "guard_fired"), 1, "{:?}", kinds(&path));
+    assert_eq!(count(&ev, "paused"), 1);
+    assert_eq!(count(&ev, "action_ran"), 1);
+    let ran = ev.iter().find(|e| e.body.kind() == "action_ran").unwrap();
+    assert!(
+        matches!(&ran.body, EventBody::ActionRan { action, executed: false, .. } if action == "pause")
+    );
+    let screen = buffer_text(term.backend().buffer());
+    assert!(screen.contains("PAUSED"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_rollback_runs_its_action_and_finishes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let mut rb = (*runbook()).clone();
+    rb.actions.rollback.two_person = false;
+    let r = start(Arc::new(rb), &path, "alice");
+    key(&r, KeyCode::Char('b'));
+    wait_for(&path, "the start", |ev| count(ev, "cutover_started") == 1).await;
+    key(&r, KeyCode::Char('r'));
+    typ(&r, "mismatches climbing");
+    key(&r, KeyCode::Enter);
+    key(&r, KeyCode::Char('y'));
+    wait_for(&path, "the rollback to finish", |ev| {
+        count(ev, "rollback_finished") == 1
+    })
+    .await;
+    let ev = events(&path);
+    let tail: Vec<String> = ev
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|e| e.body.kind())
+        .collect();
+    assert_eq!(
+        tail,
+        ["rollback_started", "action_ran", "rollback_finished"]
+    );
+    r.gone_and_wait(Gone::Terminate).await;
+    assert_eq!(
+        events(&path).last().unwrap().body.kind(),
+        "operator_detached"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_going_away_detaches_instead_of_spinning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let r = start(runbook(), &path, "alice");
+    r.keys
+        .unbounded_send(Err(std::io::Error::from_raw_os_error(5)))
+        .unwrap();
+    let (exit, _) = r.task.await.unwrap();
+    assert_eq!(exit, Exit::TerminalLost);
+    assert_eq!(
+        events(&path).last().unwrap().body.kind(),
+        "operator_detached"
+    );
+}
+
+impl Running {
+    async fn gone_and_wait(mut self, g: Gone) {
+        self.gone.take().unwrap().send(g).unwrap();
+        let (exit, _) = self.task.await.unwrap();
+        assert_eq!(exit, Exit::Signal(g));
+    }
+}
+
+fn mismatch_ok_since(since: chrono::DateTime<Utc>) -> PanelStatus {
+    let mut p = healthy_panels().remove(3);
+    p.state_since = Some(since);
+    p
+}
+
+// The console no longer reopens the gate from its own panel updates
+// (`Console::may_judge_gates`), but `Session::submit` recomputes gates from
+// the submitting console's panels in its follow-ups, so bob's note still
+// journals `gate_reopened`. Needs hysteresis in `session::decide::follow_ups`
+// (a GO gate reopens on an automatic item only when its panel is not OK).
+#[ignore = "engine: follow_ups reopens a GO gate from a young console's panel view"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_that_just_attached_does_not_reopen_a_gate_the_others_saw_go() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let rb = runbook();
+    let a = start(Arc::clone(&rb), &path, "alice");
+    // alice has watched the mismatch panel OK for an hour: the auto item holds.
+    a.panels
+        .send(mismatch_ok_since(Utc::now() - chrono::TimeDelta::hours(1)))
+        .unwrap();
+    for line in ["sign go-live 1", "sign go-live 3"] {
+        key(&a, KeyCode::Char(':'));
+        typ(&a, line);
+        key(&a, KeyCode::Enter);
+    }
+    wait_for(&path, "the gate to go GO", |ev| count(ev, "gate_go") == 1).await;
+    // bob's console has only just seen the panel OK: "OK for a second".
+    let b = start(Arc::clone(&rb), &path, "bob");
+    b.panels.send(mismatch_ok_since(Utc::now())).unwrap();
+    key(&b, KeyCode::Char(':'));
+    typ(&b, "note bob is here");
+    key(&b, KeyCode::Enter);
+    wait_for(&path, "bob's note", |ev| count(ev, "note") == 1).await;
+    for r in [&a, &b] {
+        key(r, KeyCode::Char('q'));
+        key(r, KeyCode::Char('y'));
+    }
+    a.task.await.unwrap();
+    b.task.await.unwrap();
+    let ev = events(&path);
+    assert_eq!(count(&ev, "gate_reopened"), 0, "{:?}", kinds(&path));
+    assert_eq!(count(&ev, "gate_go"), 1);
+}
