@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands;
+use crate::report::Format;
 use crate::runbook::{self, Loaded, Runbook};
+use crate::session::event::SessionMode;
 
 /// Exit code: everything went fine.
 pub const EXIT_OK: u8 = 0;
@@ -21,6 +24,16 @@ pub const EXIT_INVALID: u8 = 2;
 
 const EXAMPLES: &str = "\
 Examples:
+  warroom demo
+      The whole console on a built-in simulated service; nothing to set up.
+  warroom rehearse runbooks/billing-phased.toml --as alice
+      A dry run: the same console, actions not executed.
+  warroom run runbooks/billing-phased.toml
+      The live cutover; pairing operators run the same command.
+  warroom check --probe runbooks/api-canary.toml
+      Validate, then poll every panel once: Friday's pre-flight.
+  warroom report runbooks/.warroom/billing-v2/live.db
+      The change record in Markdown (--format jsonl for scripts).
   warroom check runbooks/billing-phased.toml
       Validate a runbook: every problem, each with file:line:col.
   NO_COLOR=1 warroom check runbooks/api-canary.toml
@@ -46,29 +59,108 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole console on a built-in simulated service; nothing to set up.
+    #[command(
+        after_help = "Example:\n  warroom demo --as alice\n\nKeys 1-4 inject faults (error spike, latency, dead endpoint, mismatches), 0 clears them."
+    )]
+    Demo(DemoArgs),
+    /// The live cutover console on a runbook's session journal.
+    #[command(
+        after_help = "Example:\n  warroom run runbooks/billing-phased.toml\n  warroom run runbooks/billing-phased.toml --read-only   # a stakeholder watching"
+    )]
+    Run(SessionArgs),
+    /// A dry run: the same console, actions not executed (unless --execute).
+    #[command(
+        after_help = "Example:\n  warroom rehearse runbooks/billing-phased.toml --as alice\n  warroom rehearse runbooks/billing-phased.toml --join --as bob"
+    )]
+    Rehearse(SessionArgs),
     /// Validate a runbook and print a summary; every problem with file:line:col.
-    #[command(after_help = "Example:\n  warroom check runbooks/billing-phased.toml")]
+    #[command(
+        after_help = "Example:\n  warroom check runbooks/billing-phased.toml\n  warroom check --probe runbooks/billing-phased.toml"
+    )]
     Check(CheckArgs),
+    /// The record of a session: Markdown for the change record, or JSON Lines.
+    #[command(
+        after_help = "Example:\n  warroom report runbooks/.warroom/billing-v2/live.db\n  warroom report --format jsonl JOURNAL | jq .kind"
+    )]
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The runbook (TOML) to validate.
     pub runbook: PathBuf,
+    /// Also poll every panel once and print its state (exit 1 if any has no value).
+    #[arg(long)]
+    pub probe: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// The runbook (TOML).
+    pub runbook: PathBuf,
+    /// The session journal (default: .warroom/<cutover id>/live.db beside the
+    /// runbook for run, a new rehearsal-N.db for each rehearse).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Act as NAME (rehearse only; a live operator is the Unix account).
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// Attach as an observer: the same live screen, no actions.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Go on although the runbook changed since the session opened (journaled).
+    #[arg(long)]
+    pub accept_runbook_change: bool,
+    /// Rehearse only: really run actions and step commands (against staging).
+    #[arg(long)]
+    pub execute: bool,
+    /// Rehearse only: attach to the latest rehearsal, to rehearse together.
+    #[arg(long)]
+    pub join: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's journal here (default: a new temporary folder).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Act as NAME (`:as NAME` switches inside the demo).
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The session journal (a .db file).
+    pub journal: PathBuf,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
 }
 
 /// What every command needs to know about the output.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
+    /// Colour on stderr/stdout (a terminal, and allowed).
     pub color: bool,
+    /// Colour allowed at all (no --no-color, no NO_COLOR): the console's theme.
+    pub color_allowed: bool,
 }
 
 impl Cli {
     /// Colour only on a terminal, and never with --no-color or NO_COLOR set.
     pub fn output(&self) -> Output {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let allowed = !self.no_color && !no_color_env;
         Output {
-            color: !self.no_color && !no_color_env && std::io::stderr().is_terminal(),
+            color: allowed && std::io::stderr().is_terminal(),
+            color_allowed: allowed,
         }
     }
 }
@@ -77,7 +169,53 @@ impl Cli {
 pub fn run(cli: Cli) -> u8 {
     let out = cli.output();
     match cli.command {
+        Command::Check(args) if args.probe => probe(&args, out),
         Command::Check(args) => check(&args, out),
+        Command::Demo(a) => commands::demo::run(
+            commands::demo::Request {
+                journal: a.journal,
+                operator: a.as_name,
+            },
+            out,
+        ),
+        Command::Run(a) => commands::console::run(a.request(), SessionMode::Live, out),
+        Command::Rehearse(a) => commands::console::run(a.request(), SessionMode::Rehearsal, out),
+        Command::Report(a) => commands::report::run(
+            &a.journal,
+            match a.format {
+                ReportFormat::Markdown => Format::Markdown,
+                ReportFormat::Jsonl => Format::Jsonl,
+            },
+        ),
+    }
+}
+
+impl SessionArgs {
+    fn request(&self) -> commands::console::Request<'_> {
+        commands::console::Request {
+            runbook: &self.runbook,
+            journal: self.journal.clone(),
+            operator: self.as_name.clone(),
+            read_only: self.read_only,
+            accept_runbook_change: self.accept_runbook_change,
+            execute: self.execute,
+            join: self.join,
+        }
+    }
+}
+
+/// `warroom check --probe`: validate, then poll every panel once.
+pub fn probe(args: &CheckArgs, out: Output) -> u8 {
+    match runbook::load(&args.runbook) {
+        Ok(loaded) => {
+            print!("{}", summary(&args.runbook, &loaded, out));
+            let code = crate::health::probe::run(&loaded.runbook, out.color);
+            u8::try_from(code).unwrap_or(EXIT_FAILURE)
+        }
+        Err(err) => {
+            eprint!("{}", err.render(out.color));
+            EXIT_INVALID
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod cli;
+pub mod commands;
 pub mod guard;
 pub mod health;
 pub mod journal;

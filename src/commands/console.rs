@@ -1,0 +1,99 @@
+//! `warroom run` and `warroom rehearse`: the same console on a runbook's
+//! session journal; they differ in identity, journal and execution.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::cli::{EXIT_FAILURE, EXIT_INVALID, Output};
+use crate::journal::paths;
+use crate::session::event::SessionMode;
+use crate::session::identity;
+use crate::tui::{ConsoleOptions, run_console};
+
+/// What both commands take.
+pub struct Request<'a> {
+    pub runbook: &'a Path,
+    pub journal: Option<PathBuf>,
+    pub operator: Option<String>,
+    pub read_only: bool,
+    pub accept_runbook_change: bool,
+    pub execute: bool,
+    pub join: bool,
+}
+
+pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
+    if mode == SessionMode::Live && req.operator.is_some() {
+        // Four eyes that are really two: live identity is the OS account.
+        eprintln!(
+            "warroom run: --as is refused in a live run: the operator is the Unix account running warroom ({}). Use `warroom rehearse --as NAME` to practise a role.",
+            identity::current_operator()
+        );
+        return EXIT_INVALID;
+    }
+    let runbook = match super::load_or_report(req.runbook, out) {
+        Ok(rb) => rb,
+        Err(code) => return code,
+    };
+    let journal = match journal_path(&req, &runbook, mode) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("warroom: {msg}");
+            return EXIT_INVALID;
+        }
+    };
+    let operator = req
+        .operator
+        .clone()
+        .unwrap_or_else(identity::current_operator);
+    let mut opts = ConsoleOptions::new(Arc::new(runbook), journal.clone(), mode, operator);
+    opts.read_only = req.read_only;
+    opts.accept_runbook_change = req.accept_runbook_change;
+    opts.no_color = !out.color_allowed;
+    if mode == SessionMode::Rehearsal {
+        opts.execute = req.execute;
+    }
+    finish(run_console(opts), &journal)
+}
+
+/// The journal a command opens: `--journal`, else the defaults of PRODUCT.md.
+fn journal_path(
+    req: &Request<'_>,
+    runbook: &crate::runbook::Runbook,
+    mode: SessionMode,
+) -> Result<PathBuf, String> {
+    if let Some(p) = &req.journal {
+        return Ok(p.clone());
+    }
+    let id = &runbook.cutover.id;
+    match mode {
+        SessionMode::Rehearsal if req.join => {
+            paths::latest_rehearsal(&runbook.dir, id).ok_or_else(|| {
+                format!(
+                    "--join: no rehearsal journal yet in {}; start one with `warroom rehearse {}`",
+                    paths::session_dir(&runbook.dir, id).display(),
+                    req.runbook.display()
+                )
+            })
+        }
+        SessionMode::Rehearsal => Ok(paths::next_rehearsal(&runbook.dir, id)),
+        _ => Ok(paths::live_journal(&runbook.dir, id)),
+    }
+}
+
+/// The console's result as an exit code; say where the journal is.
+pub fn finish(result: anyhow::Result<i32>, journal: &Path) -> u8 {
+    match result {
+        Ok(code) => {
+            eprintln!(
+                "journal: {}\n  report: warroom report {}",
+                journal.display(),
+                journal.display()
+            );
+            u8::try_from(code).unwrap_or(EXIT_FAILURE)
+        }
+        Err(err) => {
+            eprintln!("warroom: {err:#}");
+            EXIT_FAILURE
+        }
+    }
+}

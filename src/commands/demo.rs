@@ -1,0 +1,102 @@
+//! `warroom demo`: the whole console on the embedded simulated service,
+//! with the bundled runbook and fault keys. Nothing leaves the host.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::cli::{EXIT_FAILURE, EXIT_INVALID, Output};
+use crate::runbook;
+use crate::session::event::SessionMode;
+use crate::session::identity;
+use crate::sim::{self, DEMO_RUNBOOK, DEMO_URL_VAR, Fault};
+use crate::tui::{ConsoleOptions, demo_keys, run_console_async};
+
+pub struct Request {
+    pub journal: Option<PathBuf>,
+    pub operator: Option<String>,
+}
+
+pub fn run(req: Request, out: Output) -> u8 {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("warroom demo: cannot start the runtime: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    rt.block_on(demo(req, out))
+}
+
+async fn demo(req: Request, out: Output) -> u8 {
+    let sim = match sim::start().await {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("warroom demo: cannot start the simulated service on 127.0.0.1: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let (dir, journal) = match demo_paths(req.journal) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("warroom demo: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    // The runbook sits beside the journal so `warroom report` finds it.
+    let runbook_path = dir.join("demo.toml");
+    if let Err(e) = std::fs::write(&runbook_path, DEMO_RUNBOOK) {
+        eprintln!("warroom demo: cannot write {}: {e}", runbook_path.display());
+        return EXIT_FAILURE;
+    }
+    let url = sim.url.clone();
+    let env = |name: &str| {
+        if name == DEMO_URL_VAR {
+            Some(url.clone())
+        } else {
+            std::env::var(name).ok()
+        }
+    };
+    let mut rb = match runbook::load_str(DEMO_RUNBOOK, &runbook_path, &env) {
+        Ok(l) => l.runbook,
+        Err(e) => {
+            eprint!("{}", e.render(out.color));
+            return EXIT_INVALID;
+        }
+    };
+    // The service's loopback address is no secret: keep it readable in errors.
+    rb.secrets.retain(|s| s != &sim.url);
+    let operator = req.operator.unwrap_or_else(identity::current_operator);
+    let mut opts = ConsoleOptions::new(Arc::new(rb), journal.clone(), SessionMode::Demo, operator);
+    opts.no_color = !out.color_allowed;
+    opts.extra_keys = demo_keys();
+    let handle = sim.clone();
+    opts.on_extra = Some(Box::new(move |id: &str| {
+        let fault = Fault::parse(id)?;
+        handle.inject(fault);
+        Some(format!("demo: injected fault `{}`", fault.name()))
+    }));
+    let result = run_console_async(opts).await;
+    drop(sim);
+    super::console::finish(result, &journal)
+}
+
+/// `--journal`, else a new folder under the system's temporary directory.
+fn demo_paths(journal: Option<PathBuf>) -> std::io::Result<(PathBuf, PathBuf)> {
+    if let Some(j) = journal {
+        let dir = match j.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir)?;
+        return Ok((dir, j));
+    }
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let dir = std::env::temp_dir().join(format!("warroom-demo-{stamp}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let journal = dir.join("demo.db");
+    Ok((dir, journal))
+}

@@ -1,0 +1,22 @@
+//! `warroom report JOURNAL`: the change record, Markdown or JSON Lines.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use crate::report::{self, Format};
+
+pub fn run(journal: &Path, format: Format) -> u8 {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match report::run(journal, format, &mut out) {
+        Ok(()) => {
+            let _ = out.flush();
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("warroom report: {}: {e}", journal.display());
+            EXIT_FAILURE
+        }
+    }
+}
