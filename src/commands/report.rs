@@ -14,6 +14,8 @@ pub fn run(journal: &Path, format: Format) -> u8 {
             let _ = out.flush();
             EXIT_OK
         }
+        // `warroom report J | head` closing the pipe is not a failure.
+        Err(report::ReportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             eprintln!("warroom report: {}: {e}", journal.display());
             EXIT_FAILURE

@@ -269,6 +269,9 @@ impl Console {
                 Effect::Extra(id) => {
                     let line = self.on_extra.as_mut().and_then(|f| f(&id));
                     if let Some(line) = line {
+                        // Journaled as a note so the report tells why the
+                        // numbers moved.
+                        self.submit(&session::command::Command::Note { text: line.clone() });
                         self.app.update(Msg::Info(line));
                     }
                 }
