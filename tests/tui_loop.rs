@@ -248,12 +248,10 @@ fn mismatch_ok_since(since: chrono::DateTime<Utc>) -> PanelStatus {
     p
 }
 
-// The console no longer reopens the gate from its own panel updates
-// (`Console::may_judge_gates`), but `Session::submit` recomputes gates from
-// the submitting console's panels in its follow-ups, so bob's note still
-// journals `gate_reopened`. Needs hysteresis in `session::decide::follow_ups`
-// (a GO gate reopens on an automatic item only when its panel is not OK).
-#[ignore = "engine: follow_ups reopens a GO gate from a young console's panel view"]
+// `Session::submit` recomputes gates from the submitting console's panels in
+// its follow-ups; bob has seen the panel OK for only a second. The rules hold
+// a GO gate unless its panel is actually not OK, so bob's note must not
+// journal `gate_reopened` (and alice must not journal `gate_go` again).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_console_that_just_attached_does_not_reopen_a_gate_the_others_saw_go() {
     let tmp = tempfile::tempdir().unwrap();

@@ -382,7 +382,9 @@ fn locate(runbook: &Runbook, gate: &str, item: u32) -> Result<(usize, usize), St
 /// Events that follow from the state itself after other events: a gate
 /// whose computed status differs from the journaled one (`gate_go` with
 /// evidence, or `gate_reopened`), and `completed` when the last stage is
-/// reached and every step is done or skipped.
+/// reached and every step is done or skipped. `gate_status` holds a GO gate
+/// unless a panel is actually failing, so a console that attached late
+/// (young OK, or no poll yet) does not journal a reopen the others undo.
 pub fn follow_ups(
     runbook: &Runbook,
     state: &State,

@@ -71,9 +71,35 @@ pub fn panel_ok_for(panels: &PanelMap, panel: &str, for_: Duration, now: DateTim
     }
 }
 
+/// Does automatic item `item` of gate `gate` keep an already-GO gate GO?
+/// Yes unless its panel is actually not OK (WARN, FAIL, ERROR, STALE). A
+/// console that attached late sees a young OK, or no poll yet (UNKNOWN or
+/// absent); neither is evidence against what the others journaled, and
+/// reopening on it would make the gate flap between consoles. Manual items
+/// never hold: a withdrawn signature reopens.
+pub fn auto_item_holds_go(runbook: &Runbook, gate: usize, item: usize, panels: &PanelMap) -> bool {
+    let Some(panel) = runbook
+        .gates
+        .get(gate)
+        .and_then(|g| g.items.get(item))
+        .and_then(|i| i.panel.as_deref())
+    else {
+        return false;
+    };
+    panels.get(panel).is_none_or(|p| {
+        !matches!(
+            p.state,
+            PanelState::Warn | PanelState::Fail | PanelState::Error | PanelState::Stale
+        )
+    })
+}
+
 /// A gate's status now: NO-GO on any veto; GO when every item is signed or
 /// satisfied (and, for `two_person`, two different operators signed); else
-/// OPEN.
+/// OPEN. Hysteresis: once the journal says GO, an automatic item keeps it
+/// GO while its panel is not actually failing (`auto_item_holds_go`), so
+/// only a real fault (or a manual change) reopens it; an OPEN gate still
+/// needs the panel OK for the full `for`.
 pub fn gate_status(
     runbook: &Runbook,
     state: &State,
@@ -87,7 +113,11 @@ pub fn gate_status(
     if gs.items.iter().any(|i| i.veto.is_some()) {
         return GateStatus::NoGo;
     }
-    let all = (0..spec.items.len()).all(|i| item_satisfied(runbook, state, gate, i, panels, now));
+    let held = gs.status == GateStatus::Go;
+    let all = (0..spec.items.len()).all(|i| {
+        item_satisfied(runbook, state, gate, i, panels, now)
+            || (held && auto_item_holds_go(runbook, gate, i, panels))
+    });
     if !all {
         return GateStatus::Open;
     }

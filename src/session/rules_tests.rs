@@ -222,6 +222,195 @@ fn gate_status_table() {
     }
 }
 
+fn went_go(gate: &str) -> EventBody {
+    EventBody::GateGo {
+        gate: gate.into(),
+        evidence: Evidence::new(),
+    }
+}
+
+/// A gate the journal says is GO stays GO for a console whose panel view is
+/// merely young (OK for less than `for`, or no poll yet); only a panel that
+/// is actually not OK reopens it. An OPEN gate still needs the full `for`.
+#[test]
+fn go_gate_hysteresis_table() {
+    let go_live = 0; // items: 1 ic (manual), 2 auto mismatch 10m, 3 anyone
+    let signed_both = || {
+        vec![
+            (0, "alice", signed("go-live", 1)),
+            (0, "bob", signed("go-live", 3)),
+        ]
+    };
+    let signed_and_go = || {
+        let mut rows = signed_both();
+        rows.push((0, "alice", went_go("go-live")));
+        rows
+    };
+    let unknown = |p: &mut PanelMap| {
+        p.insert(
+            "mismatch".into(),
+            panel_status("mismatch", PanelState::Unknown, None, None),
+        );
+    };
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(&str, Vec<(i64, &str, EventBody)>, PanelMap, GateStatus)> = vec![
+        (
+            "GO gate, auto item panel OK for only 3s of the 10m: stays GO",
+            signed_and_go(),
+            panels_with(&[("mismatch", PanelState::Ok, -3)]),
+            GateStatus::Go,
+        ),
+        (
+            "GO gate, auto item panel UNKNOWN (no poll yet): stays GO",
+            signed_and_go(),
+            {
+                let mut p = panels_with(&[]);
+                unknown(&mut p);
+                p
+            },
+            GateStatus::Go,
+        ),
+        (
+            "GO gate, auto item panel absent from this console: stays GO",
+            signed_and_go(),
+            {
+                let mut p = panels_with(&[]);
+                p.remove("mismatch");
+                p
+            },
+            GateStatus::Go,
+        ),
+        (
+            "GO gate, auto item panel FAIL: reopened",
+            signed_and_go(),
+            panels_with(&[("mismatch", PanelState::Fail, -1)]),
+            GateStatus::Open,
+        ),
+        (
+            "GO gate, auto item panel WARN: reopened",
+            signed_and_go(),
+            panels_with(&[("mismatch", PanelState::Warn, -1)]),
+            GateStatus::Open,
+        ),
+        (
+            "GO gate, auto item panel ERROR: reopened",
+            signed_and_go(),
+            panels_with(&[("mismatch", PanelState::Error, -1)]),
+            GateStatus::Open,
+        ),
+        (
+            "GO gate, auto item panel STALE: reopened",
+            signed_and_go(),
+            panels_with(&[("mismatch", PanelState::Stale, -1)]),
+            GateStatus::Open,
+        ),
+        (
+            "GO gate, a signature withdrawn, panel OK for 3s: reopened",
+            {
+                let mut rows = signed_and_go();
+                rows.push((
+                    0,
+                    "bob",
+                    EventBody::Withdrawn {
+                        gate: "go-live".into(),
+                        item: 3,
+                    },
+                ));
+                rows
+            },
+            panels_with(&[("mismatch", PanelState::Ok, -3)]),
+            GateStatus::Open,
+        ),
+        (
+            "GO gate, a veto, panel UNKNOWN: NO-GO",
+            {
+                let mut rows = signed_and_go();
+                rows.push((
+                    0,
+                    "carol",
+                    EventBody::Vetoed {
+                        gate: "go-live".into(),
+                        item: 3,
+                        reason: "support not briefed".into(),
+                    },
+                ));
+                rows
+            },
+            {
+                let mut p = panels_with(&[]);
+                unknown(&mut p);
+                p
+            },
+            GateStatus::NoGo,
+        ),
+        (
+            "OPEN gate, auto item panel OK for only 3s of the 10m: stays OPEN",
+            signed_both(),
+            panels_with(&[("mismatch", PanelState::Ok, -3)]),
+            GateStatus::Open,
+        ),
+        (
+            "OPEN gate, auto item panel UNKNOWN: stays OPEN",
+            signed_both(),
+            {
+                let mut p = panels_with(&[]);
+                unknown(&mut p);
+                p
+            },
+            GateStatus::Open,
+        ),
+        (
+            "reopened gate, panel OK again for 3s: stays OPEN until the full 10m",
+            {
+                let mut rows = signed_and_go();
+                rows.push((
+                    0,
+                    "alice",
+                    EventBody::GateReopened {
+                        gate: "go-live".into(),
+                    },
+                ));
+                rows
+            },
+            panels_with(&[("mismatch", PanelState::Ok, -3)]),
+            GateStatus::Open,
+        ),
+    ];
+    let rb = sample_runbook();
+    for (name, events, panels, want) in rows {
+        let s = state_of(&events);
+        assert_eq!(
+            gate_status(&rb, &s, go_live, &panels, at(0)),
+            want,
+            "{name}"
+        );
+    }
+}
+
+/// What the journal gets: a young console's follow-ups write nothing for a
+/// GO gate whose panel it has seen OK only briefly, and `gate_reopened`
+/// when the panel fails.
+#[test]
+fn follow_ups_do_not_reopen_a_go_gate_on_a_young_ok() {
+    use crate::session::decide::follow_ups;
+    let rb = sample_runbook();
+    let s = state_of(&[
+        (0, "alice", signed("go-live", 1)),
+        (0, "bob", signed("go-live", 3)),
+        (0, "alice", went_go("go-live")),
+    ]);
+    let young = panels_with(&[("mismatch", PanelState::Ok, -1)]);
+    let reopened = |panels: &PanelMap| {
+        follow_ups(&rb, &s, Some(panels), at(0))
+            .iter()
+            .filter(|b| matches!(b, EventBody::GateReopened { gate } if gate == "go-live"))
+            .count()
+    };
+    assert_eq!(reopened(&young), 0, "young OK must not reopen");
+    let failing = panels_with(&[("mismatch", PanelState::Fail, -1)]);
+    assert_eq!(reopened(&failing), 1, "FAIL must reopen");
+}
+
 #[test]
 fn may_sign_and_may_lift_table() {
     let rb = sample_runbook();
