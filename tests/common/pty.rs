@@ -1,5 +1,7 @@
 //! The real binary in a pseudo-terminal, its screen parsed with vt100.
 //! Every wait polls a condition until a deadline; nothing sleeps and hopes.
+// Each test binary includes this file and uses a different subset of it.
+#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::path::Path;
