@@ -34,11 +34,29 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// Step timings of the latest rehearsal, shown beside plan and actual.
+#[derive(Debug, Clone)]
+pub struct Rehearsed {
+    pub path: std::path::PathBuf,
+    pub timings: BTreeMap<String, std::time::Duration>,
+}
+
 pub fn write(
     out: &mut dyn Write,
     journal: &Path,
     events: &[Event],
     plan: &Plan<'_>,
+) -> std::io::Result<()> {
+    write_with_rehearsal(out, journal, events, plan, None)
+}
+
+/// `write`, with a "last rehearsal" column in the steps table.
+pub fn write_with_rehearsal(
+    out: &mut dyn Write,
+    journal: &Path,
+    events: &[Event],
+    plan: &Plan<'_>,
+    rehearsed: Option<&Rehearsed>,
 ) -> std::io::Result<()> {
     let runbook = match plan {
         Plan::Runbook(r) => Some(*r),
@@ -123,7 +141,7 @@ pub fn write(
 
     gates(out, events, runbook)?;
     stages(out, events, runbook)?;
-    steps(out, events, runbook, plan)?;
+    steps(out, events, runbook, plan, rehearsed)?;
 
     writeln!(out, "\n## Decisions and their evidence\n")?;
     let mut any = false;
@@ -371,6 +389,7 @@ fn steps(
     events: &[Event],
     runbook: Option<&Runbook>,
     plan: &Plan<'_>,
+    rehearsed: Option<&Rehearsed>,
 ) -> std::io::Result<()> {
     writeln!(out, "\n## Steps\n")?;
     // step → (started, by, finished, outcome)
@@ -410,10 +429,18 @@ fn steps(
     if let Plan::Unavailable(why) = plan {
         writeln!(out, "Planned durations unavailable: {why}\n")?;
     }
-    writeln!(
-        out,
-        "| Step | Started by | Started | Finished | Outcome | Actual | Planned |\n|---|---|---|---|---|---|---|"
-    )?;
+    if let Some(r) = rehearsed {
+        writeln!(out, "Last rehearsal: `{}`\n", r.path.display())?;
+        writeln!(
+            out,
+            "| Step | Started by | Started | Finished | Outcome | Actual | Planned | Last rehearsal |\n|---|---|---|---|---|---|---|---|"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "| Step | Started by | Started | Finished | Outcome | Actual | Planned |\n|---|---|---|---|---|---|---|"
+        )?;
+    }
     for id in order {
         let (started, by, finished, outcome) = rows.get(&id).cloned().unwrap_or_default();
         let spec = runbook.and_then(|r| r.step(&id));
@@ -435,12 +462,18 @@ fn steps(
             None if started.is_some() => "running",
             None => "not started",
         };
+        let last = rehearsed.map(|r| {
+            r.timings.get(&id).map_or(" – |".to_string(), |d| {
+                format!(" {} |", format_duration(*d))
+            })
+        });
         writeln!(
             out,
-            "| {name} | {} | {} | {} | {outcome} | {actual} | {planned} |",
+            "| {name} | {} | {} | {} | {outcome} | {actual} | {planned} |{}",
             by.unwrap_or_else(|| "–".into()),
             started.map_or("–".into(), |t| time(&t)),
             finished.map_or("–".into(), |t| time(&t)),
+            last.unwrap_or_default(),
         )?;
     }
     Ok(())
