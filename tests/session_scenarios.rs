@@ -387,7 +387,7 @@ fn report_finds_the_runbook_and_shows_the_plan() {
         "{text}"
     );
     assert!(
-        text.contains("| enable-dual-write | bob | 2026-11-21 22:01:00 | 2026-11-21 22:13:00 | done | 12m0s | 15m0s |"),
+        text.contains("| enable-dual-write | bob | 2026-11-21 22:01:00 | 2026-11-21 22:13:00 | done | 12m | 15m |"),
         "{text}"
     );
     assert!(

@@ -320,7 +320,7 @@ fn a_refused_expand_can_be_overridden_with_a_typed_reason() {
     press(&mut app, KeyCode::Char('e'));
     let text = render(&app, 80, 24);
     assert!(
-        text.contains("refused: bake: 5m0s left in stage internal"),
+        text.contains("refused: bake: 5m left in stage internal"),
         "{text}"
     );
     press(&mut app, KeyCode::Char('o'));

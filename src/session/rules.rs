@@ -9,15 +9,11 @@ use super::state::{GateStatus, State, Status, StepStatus};
 use crate::health::{PanelMap, PanelState};
 use crate::runbook::model::{Guard, GuardWhen, Runbook};
 
-/// "4m12s", "1h0m5s", "0s": how refusals show time left.
+/// "4m12s", "1h5s", "0s": how refusals, the report and the console show a
+/// span, in the runbook's own units (one formatter for the whole product),
+/// to the whole second.
 pub fn format_duration(d: Duration) -> String {
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s}s"),
-        _ => format!("{h}h{m}m{s}s"),
-    }
+    crate::runbook::duration::format_duration(Duration::from_secs(d.as_secs()))
 }
 
 /// May `operator` sign items that need `role`? (No role: anyone.)

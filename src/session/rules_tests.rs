@@ -72,7 +72,8 @@ fn format_duration_table() {
         (0, "0s"),
         (59, "59s"),
         (252, "4m12s"),
-        (3600, "1h0m0s"),
+        (3600, "1h"),
+        (3605, "1h5s"),
         (3725, "1h2m5s"),
     ] {
         assert_eq!(format_duration(Duration::from_secs(secs)), want, "{secs}s");
