@@ -280,44 +280,12 @@ pub fn runbook() -> Arc<Runbook> {
     })
 }
 
-/// A fresh session: nothing signed, nothing started.
+/// A fresh session: nothing signed, nothing started, opened as a rehearsal.
 pub fn ready_state(rb: &Runbook) -> State {
     State {
         mode: Some(SessionMode::Rehearsal),
         runbook_sha256: Some(rb.sha256.clone()),
-        status: Status::Ready,
-        started_at: None,
-        stage: None,
-        stage_entered_at: None,
-        stage_history: vec![],
-        gates: rb
-            .gates
-            .iter()
-            .map(|g| GateState {
-                id: g.id.clone(),
-                items: vec![ItemState::default(); g.items.len()],
-                status: GateStatus::Open,
-                went_go_at: None,
-            })
-            .collect(),
-        steps: rb
-            .steps
-            .iter()
-            .map(|s| StepState {
-                id: s.id.clone(),
-                status: StepStatus::Pending,
-                started_at: None,
-                finished_at: None,
-                started_by: None,
-            })
-            .collect(),
-        attached: BTreeMap::new(),
-        pending: vec![],
-        rollback_deadline: None,
-        last_seq: 0,
-        completed_at: None,
-        rollback_failed: false,
-        guard_last_fired: BTreeMap::new(),
+        ..State::new(rb)
     }
 }
 
