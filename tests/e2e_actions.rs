@@ -8,7 +8,7 @@ mod pty;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -177,14 +177,21 @@ fn set_errors(svc: &Service, v: f64) {
     svc.errors.store(v.to_bits(), Ordering::SeqCst);
 }
 
-#[test]
-fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_people() {
+/// The service, a folder holding the runbook (actions write actions.log
+/// there), the runbook's path and a journal path.
+fn setup() -> (Arc<Service>, tempfile::TempDir, PathBuf, PathBuf) {
     let svc = Arc::new(Service::default());
     let port = serve(svc.clone());
     let dir = tempfile::tempdir().unwrap();
     let rb = dir.path().join("rb.toml");
     std::fs::write(&rb, runbook(port)).unwrap();
     let journal = dir.path().join("r.db");
+    (svc, dir, rb, journal)
+}
+
+#[test]
+fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_people() {
+    let (svc, dir, rb, journal) = setup();
     let (rbs, j) = (rb.to_str().unwrap(), journal.to_str().unwrap());
     let args = |who: &'static str| ["rehearse", rbs, "--journal", j, "--execute", "--as", who];
     let mut alice = Console::spawn(&args("alice"), 120, 40, dir.path(), &[]);
@@ -299,12 +306,7 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
 
 #[test]
 fn a_rehearsal_without_execute_runs_nothing() {
-    let svc = Arc::new(Service::default());
-    let port = serve(svc.clone());
-    let dir = tempfile::tempdir().unwrap();
-    let rb = dir.path().join("rb.toml");
-    std::fs::write(&rb, runbook(port)).unwrap();
-    let journal = dir.path().join("r.db");
+    let (svc, dir, rb, journal) = setup();
     let mut c = Console::spawn(
         &[
             "rehearse",
