@@ -16,8 +16,12 @@ pub fn live_journal(runbook_dir: &Path, cutover_id: &str) -> PathBuf {
 
 /// Rehearsal numbers present in the session folder, ascending.
 fn rehearsal_numbers(runbook_dir: &Path, cutover_id: &str) -> Vec<u32> {
-    let dir = session_dir(runbook_dir, cutover_id);
-    let mut out: Vec<u32> = std::fs::read_dir(&dir)
+    rehearsal_numbers_in(&session_dir(runbook_dir, cutover_id))
+}
+
+/// Rehearsal numbers of the `rehearsal-N.db` files in `dir`, ascending.
+fn rehearsal_numbers_in(dir: &Path) -> Vec<u32> {
+    let mut out: Vec<u32> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -31,6 +35,21 @@ fn rehearsal_numbers(runbook_dir: &Path, cutover_id: &str) -> Vec<u32> {
         .collect();
     out.sort_unstable();
     out
+}
+
+/// The newest `rehearsal-N.db` in the folder holding `journal`, other than
+/// `journal` itself (a live report compares with it).
+pub fn latest_rehearsal_beside(journal: &Path) -> Option<PathBuf> {
+    let dir = match journal.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let own = journal.file_name()?;
+    rehearsal_numbers_in(dir)
+        .into_iter()
+        .rev()
+        .map(|n| dir.join(format!("rehearsal-{n}.db")))
+        .find(|p| p.file_name() != Some(own))
 }
 
 /// The journal for a new rehearsal: one more than the highest present.

@@ -127,30 +127,9 @@ fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
 /// The newest `rehearsal-N.db` beside `journal` (never `journal` itself)
 /// and its step timings: the report's "last rehearsal" column.
 pub fn latest_rehearsal_beside(journal: &Path) -> Option<markdown::Rehearsed> {
-    let dir = match journal.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let own = journal.file_name()?;
-    let newest = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter(|e| e.file_name() != own)
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let n: u32 = name
-                .strip_prefix("rehearsal-")?
-                .strip_suffix(".db")?
-                .parse()
-                .ok()?;
-            Some((n, e.path()))
-        })
-        .max_by_key(|(n, _)| *n)?;
-    let timings = rehearsal_timings(&newest.1).ok()?;
-    Some(markdown::Rehearsed {
-        path: newest.1,
-        timings,
-    })
+    let path = crate::journal::paths::latest_rehearsal_beside(journal)?;
+    let timings = rehearsal_timings(&path).ok()?;
+    Some(markdown::Rehearsed { path, timings })
 }
 
 /// How long each step actually took in a (rehearsal) journal: the last
