@@ -126,6 +126,18 @@ title = "Verify invoices by hand"
 owner = "svc"
 expect = "10m"
 
+[[steps]]
+id = "smoke"
+title = "Smoke test the new path"
+owner = "svc"
+run = "echo smoke >> actions.log"
+
+[[steps]]
+id = "flaky"
+title = "A check that fails"
+owner = "svc"
+run = "exit 3"
+
 [actions.pause]
 run = "echo paused >> actions.log"
 webhook = {{ url = "http://127.0.0.1:{port}/hook" }}
@@ -202,6 +214,28 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
 
     alice.command("begin");
     alice.wait_for("RUNNING", T);
+
+    // A step's command sets its outcome by its exit code.
+    for step in ["smoke", "flaky"] {
+        alice.command(&format!("start {step}"));
+        alice.send("y");
+    }
+    let finished = |step: &str| {
+        events(&journal)
+            .iter()
+            .find(|e| e["kind"] == "step_finished" && e["step"] == step)
+            .map(|e| e["outcome"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        wait_until(T, "smoke finished", || finished("smoke")),
+        "done"
+    );
+    assert_eq!(
+        wait_until(T, "flaky finished", || finished("flaky")),
+        "failed"
+    );
+    assert!(log_lines(dir.path()).contains(&"smoke".to_string()));
+
     alice.command("expand");
     alice.send("y");
     wait_until(T, "the expand command", || {

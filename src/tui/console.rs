@@ -32,7 +32,8 @@ use super::view;
 use crate::guard::{self, GuardTracker};
 use crate::health::{PanelState, PanelStatus};
 use crate::runbook::model::{ActionKind, Runbook};
-use crate::session::event::Event;
+use crate::session::event::{Event, EventBody};
+use crate::session::state::StepStatus;
 use crate::session::{self, Session};
 
 /// Beyond an action's own timeout, how long quitting waits for its result.
@@ -236,7 +237,22 @@ impl Console {
         let operator = self.session.operator().to_string();
         let events = done.events;
         if !events.is_empty()
-            && let Err(e) = self.session.transact(move |_, _| events, &operator)
+            && let Err(e) = self.session.transact(
+                // A step finished by hand while its command ran keeps the
+                // operator's outcome: decided against the journal as it is now.
+                move |state, _| {
+                    events
+                        .into_iter()
+                        .filter(|e| match e {
+                            EventBody::StepFinished { step, .. } => state
+                                .step(step)
+                                .is_some_and(|s| s.status == StepStatus::Running),
+                            _ => true,
+                        })
+                        .collect()
+                },
+                &operator,
+            )
         {
             self.error("journal", e);
         }

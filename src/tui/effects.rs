@@ -13,12 +13,13 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::actions::{self, ActionContext};
 use crate::runbook::model::{ActionKind, Runbook};
-use crate::session::event::{Event, EventBody, RollbackOutcome, SessionMode, Trigger};
+use crate::session::event::{Event, EventBody, RollbackOutcome, SessionMode, StepOutcome, Trigger};
 
 /// What a finished action asks the loop to journal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionDone {
-    /// `action_ran`, then `rollback_finished` for a rollback.
+    /// `action_ran`, then `rollback_finished` for a rollback or
+    /// `step_finished` for an executed step command.
     pub events: Vec<EventBody>,
     /// A line for the operator when something failed.
     pub failure: Option<String>,
@@ -185,7 +186,18 @@ impl Effects {
                 && let Some(body) = actions::execute_step(&me.runbook, s, ctx, me.execute).await
             {
                 done.failure = describe_failure(&body);
+                // The command's exit code is the step's outcome. A command a
+                // rehearsal did not execute leaves the step to the people.
+                let executed = matches!(body, EventBody::ActionRan { executed: true, .. });
+                let outcome = if actions::succeeded(&body) {
+                    StepOutcome::Done
+                } else {
+                    StepOutcome::Failed
+                };
                 done.events.push(body);
+                if executed {
+                    done.events.push(EventBody::StepFinished { step, outcome });
+                }
             }
             let _ = me.done.send(done);
         });
