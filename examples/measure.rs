@@ -1,6 +1,9 @@
 //! Steady-state and latency measurements of the real binary in a
 //! pseudo-terminal. Run through `scripts/measure.sh`; numbers go to
-//! docs/PERFORMANCE.md. Usage: measure BINARY
+//! docs/PERFORMANCE.md.
+//!
+//! Usage: `measure BINARY` (steady state, keys, pairing, first frame, 500
+//! panels) or `measure soak BINARY MINUTES` (50 panels at 1 s, RSS trend).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -18,7 +21,7 @@ struct Run {
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
-fn spawn(bin: &str, args: &[&str], cols: u16, rows: u16) -> (Run, Instant) {
+fn spawn(bin: &str, args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> (Run, Instant) {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows,
@@ -30,6 +33,9 @@ fn spawn(bin: &str, args: &[&str], cols: u16, rows: u16) -> (Run, Instant) {
     let mut cmd = CommandBuilder::new(bin);
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let started = Instant::now();
     let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
@@ -86,8 +92,8 @@ fn drain(run: &Run, d: Duration) -> usize {
     n
 }
 
-fn steady(bin: &str, args: &[&str], label: &str, secs: u64) -> (Run, u32) {
-    let (run, _) = spawn(bin, args, 120, 40);
+fn steady(bin: &str, args: &[&str], env: &[(&str, &str)], label: &str, secs: u64) -> (Run, u32) {
+    let (run, _) = spawn(bin, args, env, 120, 40);
     let pid = run.child.process_id().unwrap();
     drain(&run, Duration::from_secs(6)); // warm-up: first frame, first polls
     let cpu0 = cpu_seconds(pid);
@@ -179,6 +185,7 @@ fn first_frame(bin: &str, rb: &str, journal: &str) {
     let (run, started) = spawn(
         bin,
         &["rehearse", rb, "--journal", journal, "--as", "ic"],
+        &[],
         120,
         40,
     );
@@ -201,20 +208,170 @@ fn first_frame(bin: &str, rb: &str, journal: &str) {
     let _ = run.child.kill();
 }
 
+/// Quit as an operator does (`q`, `y`) so the console writes its frame
+/// stats; returns them.
+fn quit(mut run: Run, stats: &Path) -> String {
+    run.writer.write_all(b"q").unwrap();
+    run.writer.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    run.writer.write_all(b"y").unwrap();
+    run.writer.flush().unwrap();
+    let end = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < end {
+        if run.child.try_wait().unwrap().is_some() {
+            return std::fs::read_to_string(stats)
+                .unwrap_or_else(|e| format!("no frame stats: {e}"))
+                .trim()
+                .to_string();
+        }
+        let _ = run.chunks.recv_timeout(Duration::from_millis(50));
+    }
+    let _ = run.child.kill();
+    "the console did not quit within 10 s".into()
+}
+
+/// Wait until the vt100 screen fed from `run` contains `needle`; the
+/// instant the chunk that completed it arrived.
+fn seen_at(run: &Run, parser: &mut vt100::Parser, needle: &str) -> Instant {
+    loop {
+        let (at, _, bytes) = run
+            .chunks
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| panic!("{needle:?} not shown within 5 s"));
+        parser.process(&bytes);
+        if parser.screen().contents().contains(needle) {
+            return at;
+        }
+    }
+}
+
+/// Pairing: alice journals a note, bob's console shows it. Two processes,
+/// one journal, each in its own pseudo-terminal, as on the shared host.
+fn pairing(bin: &str, rb: &str, journal: &str, n: usize) {
+    let args = |who: &'static str| ["rehearse", rb, "--journal", journal, "--as", who];
+    let (mut alice, _) = spawn(bin, &args("alice"), &[], 120, 40);
+    let mut alice_screen = vt100::Parser::new(40, 120, 0);
+    seen_at(&alice, &mut alice_screen, "REHEARSAL");
+    let (bob, _) = spawn(bin, &args("bob"), &[], 120, 40);
+    let mut bob_screen = vt100::Parser::new(40, 120, 0);
+    seen_at(&bob, &mut bob_screen, "alice");
+    let mut lat = Vec::with_capacity(n);
+    for i in 0..n {
+        let mark = format!("mark-{i:04}");
+        alice
+            .writer
+            .write_all(format!(":note {mark}").as_bytes())
+            .unwrap();
+        alice.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        while let Ok((_, _, b)) = bob.chunks.try_recv() {
+            bob_screen.process(&b);
+        }
+        let t = Instant::now();
+        alice.writer.write_all(b"\r").unwrap();
+        alice.writer.flush().unwrap();
+        lat.push(seen_at(&bob, &mut bob_screen, &mark).duration_since(t));
+        while alice.chunks.try_recv().is_ok() {}
+    }
+    lat.sort();
+    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    println!(
+        "pairing, note in one console shown in another, {} notes: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        lat.len(),
+        p(0.5).as_secs_f64() * 1e3,
+        p(0.99).as_secs_f64() * 1e3,
+        lat.last().unwrap().as_secs_f64() * 1e3
+    );
+    let _ = alice.child.kill();
+    let mut bob = bob;
+    let _ = bob.child.kill();
+}
+
+/// 50 panels at 1 s for `minutes`: RSS every 30 s, the slope of the second
+/// half (KiB per 10 min), CPU over the whole run and the frame stats.
+fn soak(bin: &str, minutes: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = ok_server();
+    let rb = big_runbook(dir.path(), 20, 50, port);
+    let stats = dir.path().join("frames.txt");
+    let journal = dir.path().join("soak.db");
+    let (run, _) = spawn(
+        bin,
+        &[
+            "rehearse",
+            &rb,
+            "--journal",
+            journal.to_str().unwrap(),
+            "--as",
+            "ic",
+        ],
+        &[("WARROOM_FRAME_STATS", stats.to_str().unwrap())],
+        120,
+        40,
+    );
+    let pid = run.child.process_id().unwrap();
+    drain(&run, Duration::from_secs(5));
+    let cpu0 = cpu_seconds(pid);
+    let mut samples: Vec<(f64, u64)> = Vec::new();
+    let mut bytes = 0usize;
+    let end = minutes * 60;
+    let mut t = 0;
+    while t <= end {
+        let rss = rss_kib(pid);
+        println!("soak t={:>5} s  RSS {:>6} KiB", t, rss);
+        samples.push((t as f64, rss));
+        if t == end {
+            break;
+        }
+        bytes += drain(&run, Duration::from_secs(30));
+        t += 30;
+    }
+    let cpu = (cpu_seconds(pid) - cpu0) / end as f64 * 100.0;
+    let half: Vec<&(f64, u64)> = samples[samples.len() / 2..].iter().collect();
+    let n = half.len() as f64;
+    let mx = half.iter().map(|s| s.0).sum::<f64>() / n;
+    let my = half.iter().map(|s| s.1 as f64).sum::<f64>() / n;
+    let cov: f64 = half.iter().map(|s| (s.0 - mx) * (s.1 as f64 - my)).sum();
+    let var: f64 = half.iter().map(|s| (s.0 - mx).powi(2)).sum();
+    let slope = if var > 0.0 { cov / var * 600.0 } else { 0.0 };
+    let (first, last) = (samples[0].1, samples[samples.len() - 1].1);
+    let max = samples.iter().map(|s| s.1).max().unwrap();
+    println!(
+        "soak, 50 panels @ 1 s, 120x40, {minutes} min: RSS start {:.1} MiB, end {:.1} MiB, max {:.1} MiB; \
+         second-half trend {slope:+.0} KiB per 10 min; {:.2} % of one core; {:.0} bytes/s",
+        first as f64 / 1024.0,
+        last as f64 / 1024.0,
+        max as f64 / 1024.0,
+        cpu,
+        bytes as f64 / end as f64
+    );
+    println!("soak frames: {}", quit(run, &stats));
+}
+
 fn main() {
-    let bin = std::env::args().nth(1).expect("usage: measure BINARY");
-    // portable-pty starts children in $HOME: make the path absolute.
-    let bin = std::fs::canonicalize(&bin)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let args: Vec<String> = std::env::args().collect();
+    let absolute = |p: &str| {
+        // portable-pty starts children in $HOME: make the path absolute.
+        std::fs::canonicalize(p)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    if args.get(1).map(String::as_str) == Some("soak") {
+        let bin = absolute(args.get(2).expect("usage: measure soak BINARY MINUTES"));
+        let minutes = args.get(3).and_then(|m| m.parse().ok()).unwrap_or(30);
+        soak(&bin, minutes);
+        return;
+    }
+    let bin = absolute(args.get(1).expect("usage: measure BINARY"));
     let dir = tempfile::tempdir().unwrap();
     let j = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
 
     let (mut demo, _) = steady(
         &bin,
         &["demo", "--journal", &j("demo.db")],
+        &[],
         "demo, 120x40, 5 panels @ 1 s",
         20,
     );
@@ -225,12 +382,17 @@ fn main() {
     let rb = big_runbook(dir.path(), 500, 200, port);
     first_frame(&bin, &rb, &j("first.db"));
 
+    let small = big_runbook(dir.path(), 10, 5, port);
+    pairing(&bin, &small, &j("pair.db"), 200);
+
     let rb500 = big_runbook(dir.path(), 10, 500, port);
-    let (mut big, _) = steady(
+    let stats = dir.path().join("frames-500.txt");
+    let (big, _) = steady(
         &bin,
         &["rehearse", &rb500, "--journal", &j("big.db"), "--as", "ic"],
+        &[("WARROOM_FRAME_STATS", stats.to_str().unwrap())],
         "500 panels @ 1 s, 120x40",
         20,
     );
-    let _ = big.child.kill();
+    println!("500 panels frames: {}", quit(big, &stats));
 }

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -27,6 +27,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::app::{App, AppOptions, Effect, Msg};
 use super::effects::{ActionDone, Effects};
+use super::frame_stats::FrameStats;
 use super::terminal::Gone;
 use super::view;
 use crate::guard::{self, GuardTracker};
@@ -305,6 +306,15 @@ impl Console {
     }
 }
 
+/// What woke the loop.
+enum Wake {
+    Done(ActionDone),
+    Followed(Event),
+    Panel(PanelStatus),
+    Key(TermEvent),
+    Tick,
+}
+
 /// The loop, generic over the backend and the terminal's event stream so
 /// tests drive it headless. Returns how it ended; the caller restores the
 /// terminal.
@@ -328,17 +338,31 @@ where
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
     // A write to a vanished terminal fails (EIO): that operator is gone too.
+    let mut frames = FrameStats::default();
     let mut lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
     let exit = loop {
         if lost {
             break Exit::TerminalLost;
         }
         // Biased: signals first, then what changes the state, then input.
-        let redraw = tokio::select! {
+        // The select only waits; the work after it is what a frame costs.
+        let wake = tokio::select! {
             biased;
             g = &mut gone => break Exit::Signal(g),
-            Some(d) = done.recv() => console.on_action_done(d),
-            Some(ev) = followed.recv() => {
+            Some(d) = done.recv() => Wake::Done(d),
+            Some(ev) = followed.recv() => Wake::Followed(ev),
+            Some(st) = panels.recv() => Wake::Panel(st),
+            input = keys.next() => match input {
+                Some(Ok(ev)) => Wake::Key(ev),
+                // End of input or a read error (EIO): the terminal is gone.
+                None | Some(Err(_)) => break Exit::TerminalLost,
+            },
+            _ = clock.tick() => Wake::Tick,
+        };
+        let woke = Instant::now();
+        let redraw = match wake {
+            Wake::Done(d) => console.on_action_done(d),
+            Wake::Followed(ev) => {
                 let mut r = console.on_followed(&ev);
                 // Coalesce a burst (a replay after a gap) into one frame.
                 while let Ok(ev) = followed.try_recv() {
@@ -346,29 +370,27 @@ where
                 }
                 r
             }
-            Some(st) = panels.recv() => {
+            Wake::Panel(st) => {
                 let mut r = console.on_panel(st);
                 while let Ok(st) = panels.try_recv() {
                     r |= console.on_panel(st);
                 }
                 r
             }
-            input = keys.next() => match input {
-                Some(Ok(ev)) => {
-                    if console.on_terminal(ev) {
-                        break Exit::Quit;
-                    }
-                    true
+            Wake::Key(ev) => {
+                if console.on_terminal(ev) {
+                    break Exit::Quit;
                 }
-                // End of input or a read error (EIO): the terminal is gone.
-                None | Some(Err(_)) => break Exit::TerminalLost,
-            },
-            _ = clock.tick() => console.app.update(Msg::Tick(Utc::now())),
+                true
+            }
+            Wake::Tick => console.app.update(Msg::Tick(Utc::now())),
         };
         if redraw {
             lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
+            frames.record(woke.elapsed());
         }
     };
+    frames.write_if_asked();
     finish_actions(terminal, console, &mut done).await;
     console.detach();
     Ok(exit)
