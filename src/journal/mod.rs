@@ -3,6 +3,7 @@
 //! `store` appends and reads (SQLite, WAL, one file per session), `follow`
 //! delivers other consoles' appends, `paths` knows the default locations.
 mod create;
+pub mod decode;
 mod error;
 pub mod follow;
 pub mod paths;

@@ -24,6 +24,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::create::{create_journal, network_fs_warning};
+use super::decode::decode;
 pub use super::error::JournalError;
 use crate::session::event::{Event, EventBody};
 
@@ -282,51 +283,6 @@ fn read_since(conn: &Connection, path: &Path, after: u64) -> Result<Vec<Event>, 
         out.push(decode(path, seq, &ts, op, &kind, &data)?);
     }
     Ok(out)
-}
-
-fn decode(
-    path: &Path,
-    seq: i64,
-    ts: &str,
-    operator: String,
-    kind: &str,
-    data: &str,
-) -> Result<Event, JournalError> {
-    let corrupt = |cause: String| JournalError::Corrupt {
-        path: path.to_path_buf(),
-        cause: format!("event {seq}: {cause}"),
-    };
-    let ts = DateTime::parse_from_rfc3339(ts)
-        .map_err(|e| corrupt(format!("bad timestamp {ts:?}: {e}")))?
-        .with_timezone(&Utc);
-    // Fast path (replay speed): splice the kind into the stored object and
-    // parse once. Unknown kinds and odd data take the general path.
-    let body = match data.trim_start().strip_prefix('{') {
-        Some(rest) => {
-            let kind_json = serde_json::Value::from(kind).to_string();
-            let sep = if rest.trim_start().starts_with('}') {
-                ""
-            } else {
-                ","
-            };
-            serde_json::from_str::<EventBody>(&format!("{{\"kind\":{kind_json}{sep}{rest}")).ok()
-        }
-        None => None,
-    };
-    let body = match body {
-        Some(b) => b,
-        None => {
-            let fields: serde_json::Value =
-                serde_json::from_str(data).map_err(|e| corrupt(format!("bad data: {e}")))?;
-            EventBody::from_parts(kind, fields)
-        }
-    };
-    Ok(Event {
-        seq: seq as u64,
-        ts,
-        operator,
-        body,
-    })
 }
 
 /// Wait for the write lock by polling every ~1 ms for about 5 s. SQLite's

@@ -1,0 +1,195 @@
+//! Journal rows back into events, whatever the file holds: every console
+//! replays the whole journal at start, so a row it cannot read must be an
+//! error naming it, never a panic, and a row it wrote must come back as
+//! written. The same properties are fuzzed in
+//! `fuzz/fuzz_targets/journal_decode.rs` (nightly, local).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use proptest::prelude::*;
+use warroom::health::PanelState;
+use warroom::journal::decode::decode_body;
+use warroom::runbook::model::{ActionKind, GuardThen, GuardWhen};
+use warroom::session::event::{EventBody, Evidence, EvidenceEntry, StepOutcome};
+
+fn state() -> impl Strategy<Value = PanelState> {
+    prop_oneof![
+        Just(PanelState::Ok),
+        Just(PanelState::Warn),
+        Just(PanelState::Fail),
+        Just(PanelState::Stale),
+        Just(PanelState::Error),
+        Just(PanelState::Unknown),
+    ]
+}
+
+fn evidence() -> impl Strategy<Value = Evidence> {
+    proptest::collection::btree_map(
+        "[a-z_]{1,8}",
+        (state(), proptest::option::of(-1e12f64..1e12)),
+        0..4,
+    )
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|(k, (state, value))| (k, EvidenceEntry { state, value }))
+            .collect()
+    })
+}
+
+/// Text as operators type it, quotes, backslashes and all.
+fn text() -> impl Strategy<Value = String> {
+    "\\PC{0,24}"
+}
+
+fn body() -> impl Strategy<Value = EventBody> {
+    prop_oneof![
+        text().prop_map(|text| EventBody::Note { text }),
+        (text(), 1u32..9, evidence()).prop_map(|(gate, item, evidence)| EventBody::Signed {
+            gate,
+            item,
+            evidence
+        }),
+        (text(), 1u32..9, text()).prop_map(|(gate, item, reason)| EventBody::Vetoed {
+            gate,
+            item,
+            reason
+        }),
+        (
+            proptest::option::of(text()),
+            text(),
+            0.0f64..=100.0,
+            proptest::option::of(text()),
+            evidence()
+        )
+            .prop_map(
+                |(from_stage, to_stage, exposure, override_reason, evidence)| {
+                    EventBody::Expanded {
+                        from_stage,
+                        to_stage,
+                        exposure,
+                        override_reason,
+                        evidence,
+                    }
+                }
+            ),
+        (
+            text(),
+            prop_oneof![
+                Just(StepOutcome::Done),
+                Just(StepOutcome::Failed),
+                Just(StepOutcome::Skipped)
+            ]
+        )
+            .prop_map(|(step, outcome)| EventBody::StepFinished { step, outcome }),
+        (
+            text(),
+            prop_oneof![
+                Just(GuardWhen::Fail),
+                Just(GuardWhen::Warn),
+                Just(GuardWhen::Stale)
+            ],
+            prop_oneof![Just(GuardThen::Pause), Just(GuardThen::Rollback)],
+            evidence()
+        )
+            .prop_map(|(panel, when, then, evidence)| EventBody::GuardFired {
+                panel,
+                when,
+                then,
+                evidence
+            }),
+        (
+            prop_oneof![Just(ActionKind::Pause), Just(ActionKind::Rollback)],
+            text()
+        )
+            .prop_map(|(action, reason)| EventBody::ActionRequested { action, reason }),
+        (
+            text(),
+            any::<bool>(),
+            proptest::option::of(any::<i32>()),
+            any::<u64>(),
+            text(),
+            proptest::option::of(text())
+        )
+            .prop_map(
+                |(action, executed, exit_code, duration_ms, output_tail, webhook)| {
+                    EventBody::ActionRan {
+                        action,
+                        executed,
+                        exit_code,
+                        duration_ms,
+                        output_tail,
+                        webhook,
+                    }
+                }
+            ),
+        (proptest::option::of(text()), any::<bool>())
+            .prop_map(|(host, read_only)| EventBody::OperatorAttached { host, read_only }),
+    ]
+}
+
+/// JSON the way a damaged or foreign row might hold it: objects with the
+/// format's field names and values of any type.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        (-1e6f64..1e6).prop_map(serde_json::Value::from),
+        "\\PC{0,8}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(serde_json::Value::from),
+            proptest::collection::btree_map(field(), inner, 0..4)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn field() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(kind|text|gate|item|reason|evidence|state|value|step|outcome|trigger|action|exposure|to_stage|from_stage|panel|when|then|host|read_only)",
+        "[a-z]{1,6}",
+    ]
+}
+
+fn kind() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(note|signed|vetoed|veto_lifted|withdrawn|expanded|step_finished|guard_fired|action_ran|paused|resumed|operator_attached|cutover_started|completed)",
+        "\\PC{0,12}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// What the store writes (kind column, data column) reads back equal.
+    #[test]
+    fn written_events_read_back_as_written(b in body()) {
+        let data = b.fields().to_string();
+        prop_assert_eq!(decode_body(&b.kind(), &data).unwrap(), b);
+    }
+
+    /// Any kind and any JSON object: a body, never a panic; the fast path
+    /// (one parse) agrees with the general path (parse, then rebuild).
+    #[test]
+    fn any_row_decodes_and_both_paths_agree(
+        kind in kind(),
+        fields in proptest::collection::btree_map(field(), json_value(), 0..6),
+    ) {
+        let fields = serde_json::Value::Object(fields.into_iter().collect());
+        let data = fields.to_string();
+        let fast = decode_body(&kind, &data).unwrap();
+        prop_assert_eq!(&fast, &EventBody::from_parts(&kind, fields));
+        // What was read is written back and read again unchanged.
+        prop_assert_eq!(decode_body(&fast.kind(), &fast.fields().to_string()).unwrap(), fast);
+    }
+
+    /// Bytes that are not JSON: an error that says so, never a panic.
+    #[test]
+    fn garbage_data_is_an_error_naming_it(kind in kind(), data in "\\PC{0,40}") {
+        match decode_body(&kind, &data) {
+            Ok(_) => prop_assert!(serde_json::from_str::<serde_json::Value>(&data).is_ok()),
+            Err(e) => prop_assert!(e.starts_with("bad data: "), "{}", e),
+        }
+    }
+}
