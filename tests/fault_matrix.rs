@@ -399,3 +399,93 @@ async fn every_kind_and_fault_shows_its_state_and_never_a_false_ok() {
         "{refused}"
     );
 }
+
+/// Serves raw HTTP/1.1 bytes by path (what axum will not send on purpose);
+/// `stall` keeps the connection open after them.
+async fn raw_server(answers: Vec<(&'static str, String, bool)>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answers = Arc::new(answers);
+    tokio::spawn(async move {
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let answers = answers.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = req.split_whitespace().nth(1).unwrap_or("/");
+                let path = path.split('?').next().unwrap_or("/");
+                let Some((_, bytes, stall)) = answers.iter().find(|a| a.0 == path) else {
+                    return;
+                };
+                let _ = sock.write_all(bytes.as_bytes()).await;
+                if *stall {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Variants the matrix's one-row-per-cell leaves out, each one a way to
+/// show a partial or foreign page as a reading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_cut_short_stalled_or_of_another_api_is_never_a_reading() {
+    // A page promising 200 bytes that sends one good line: parsed as it
+    // stands it would be a believable `jobs_total 42`.
+    let half = "HTTP/1.1 200 OK\r\ncontent-length: 200\r\n\r\njobs_total 42\n".to_string();
+    let foreign = r#"{"message":"hello"}"#;
+    let foreign = format!(
+        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{foreign}",
+        foreign.len()
+    );
+    let base = raw_server(vec![
+        ("/stalled", half.clone(), true),
+        ("/cut", half, false),
+        ("/foreign/api/v1/query", foreign, false),
+    ])
+    .await;
+    let source = |id: &str, kind: &str, path: &str| {
+        format!(
+            "[sources.{id}]\ntype = \"{kind}\"\nurl = \"{base}{path}\"\ntimeout = \"{TIMEOUT}\"\n"
+        )
+    };
+    let panel = |id: &str, key: &str| {
+        format!("[[panels]]\nid = \"{id}\"\ntitle = \"{id}\"\nsource = \"{id}\"\n{key}\n\n")
+    };
+    let rb = load(&format!(
+        "{}{}{}\n{}{}{}",
+        source("stalled", "scrape", "/stalled"),
+        source("cut", "scrape", "/cut"),
+        source("foreign", "prometheus", "/foreign"),
+        panel("stalled", "metric = 'jobs_total'"),
+        panel("cut", "metric = 'jobs_total'"),
+        panel("foreign", "query = 'jobs_total'"),
+    ))
+    .unwrap();
+    let got: HashMap<String, _> = probe(&rb)
+        .await
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let addr = base.trim_start_matches("http://");
+    for (id, text) in [
+        // The timeout covers the body, not only the headers.
+        ("stalled", "timed out after 500ms".to_string()),
+        // hyper's own words follow the colon; the cause and place are ours.
+        ("cut", format!("reading the response failed ({addr}): ")),
+        (
+            "foreign",
+            "not a Prometheus API response (valid JSON, but missing field `status` at line 1 column 19)"
+                .to_string(),
+        ),
+    ] {
+        let s = &got[id];
+        assert_eq!((s.state, s.value), (ERROR, None), "{id}: {s:?}");
+        let error = s.error.as_deref().unwrap_or("");
+        assert!(error.starts_with(&text), "{id}: want {text:?}, got {error:?}");
+    }
+}
