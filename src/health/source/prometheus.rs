@@ -73,6 +73,11 @@ async fn query(f: &Fetcher, job: &Job, what: &What) -> Result<f64, String> {
         }),
         Ok(r) => value_of(r.data),
         Err(_) if !status.is_success() => Err(http_status_text(status.as_u16())),
+        // JSON, but not this API's (another service's endpoint): say so,
+        // rather than call valid JSON invalid.
+        Err(e) if e.classify() == serde_json::error::Category::Data => Err(format!(
+            "not a Prometheus API response (valid JSON, but {e})"
+        )),
         Err(e) => Err(format!(
             "not a Prometheus API response (body is not valid JSON at line {} col {})",
             e.line(),
