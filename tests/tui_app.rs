@@ -220,6 +220,9 @@ fn completes_commands_ids_items_and_outcomes() {
         ("expand --", &["--override"], "expand --override "),
         ("as ", &["alice", "bob"], "as "),
         ("note anything", &[], "note anything"),
+        // A no-break space pasted from chat is whitespace too (it used to
+        // slice inside its two bytes and panic).
+        ("start\u{a0}b", &["backfill"], "start\u{a0}backfill "),
     ];
     for (line, cands, applied) in table {
         let c = complete(line, &rb);

@@ -54,7 +54,14 @@ fn common_prefix(words: &[String]) -> String {
 
 /// What could complete the last word of `line` (the cursor is at its end).
 pub fn complete(line: &str, rb: &Runbook) -> Completion {
-    let from = line.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+    // After the last whitespace character, whatever its width: a pasted
+    // no-break space is two bytes, and slicing inside it would panic.
+    let from = line
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(0);
     let word = &line[from..];
     let before: Vec<&str> = line[..from].split_whitespace().collect();
     let options: Vec<String> = match before.as_slice() {
