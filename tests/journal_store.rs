@@ -183,7 +183,6 @@ fn crash_loop(rounds: usize) -> (usize, usize) {
     eprintln!("crash loop seed {seed}");
     let (tx, rx) = std::sync::mpsc::channel::<(usize, String)>();
     let mut writers: Vec<Looper> = (0..3).map(|t| start_looper(&path, t, &tx)).collect();
-    let mut next_tag = 3;
     let mut tags = [0usize, 1, 2];
     // (seq, operator, i) as printed after the commit returned.
     let mut printed: Vec<(u64, String, u64)> = Vec::new();
@@ -216,9 +215,9 @@ fn crash_loop(rounds: usize) -> (usize, usize) {
         let victim = (next(&mut seed) % 3) as usize;
         sigkill(&writers[victim].child);
         writers[victim].child.wait().unwrap();
-        writers[victim] = start_looper(&path, next_tag, &tx);
-        tags[victim] = next_tag;
-        next_tag += 1;
+        // Each replacement gets a tag of its own: 3, 4, 5, …
+        writers[victim] = start_looper(&path, 3 + round, &tx);
+        tags[victim] = 3 + round;
     }
     for w in &mut writers {
         sigkill(&w.child);

@@ -71,10 +71,10 @@ impl FrameStats {
 
     /// Write the summary where `WARROOM_FRAME_STATS` says, if it says.
     pub fn write_if_asked(&self) {
-        if let Some(path) = std::env::var_os(ENV).map(PathBuf::from) {
-            if let Err(e) = std::fs::write(&path, self.summary() + "\n") {
-                eprintln!("warroom: writing frame stats to {}: {e}", path.display());
-            }
+        if let Some(path) = std::env::var_os(ENV).map(PathBuf::from)
+            && let Err(e) = std::fs::write(&path, self.summary() + "\n")
+        {
+            eprintln!("warroom: writing frame stats to {}: {e}", path.display());
         }
     }
 }
