@@ -26,6 +26,11 @@ pub(super) async fn poll(f: &Fetcher, job: &Job) -> Vec<Poll> {
 }
 
 fn parse(body: &[u8]) -> Result<Value, String> {
+    // An empty 200 is a common failure of its own (a proxy, a crashed
+    // handler); "not valid JSON at col 0" would send people hunting.
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("body is empty".into());
+    }
     serde_json::from_slice(body).map_err(|e| {
         format!(
             "body is not valid JSON at line {} col {}",

@@ -26,6 +26,10 @@ pub(super) async fn poll(f: &Fetcher, job: &Job) -> Vec<Poll> {
         .iter()
         .map(|t| match &page {
             Err(e) => Poll::Error(e.clone()),
+            // An empty page is the exporter's failure, not a missing series.
+            Ok(samples) if samples.is_empty() => {
+                Poll::Error("the /metrics page has no samples".into())
+            }
             Ok(samples) => match pick(samples, &t.what) {
                 Err(e) => Poll::Error(e),
                 Ok(value) => Poll::Value {
