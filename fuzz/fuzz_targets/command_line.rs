@@ -14,7 +14,10 @@ fn runbook() -> &'static Runbook {
     static RB: OnceLock<Runbook> = OnceLock::new();
     RB.get_or_init(|| {
         let text = include_str!("../../runbooks/api-canary.toml");
-        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../runbooks/api-canary.toml"));
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../runbooks/api-canary.toml"
+        ));
         match load_str(text, path, &|_| None) {
             Ok(l) => l.runbook,
             Err(e) => panic!("the shipped runbook must load: {}", e.render(false)),
@@ -30,5 +33,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(!e.trim().is_empty(), "an empty refusal");
     }
     let after = complete(line, runbook()).apply(line);
-    assert!(after.starts_with(line), "completion replaced what was typed");
+    assert!(
+        after.starts_with(line),
+        "completion replaced what was typed"
+    );
 });

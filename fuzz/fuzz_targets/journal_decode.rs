@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(fields) = serde_json::from_str::<serde_json::Value>(data) {
-        assert_eq!(body, EventBody::from_parts(kind, fields), "fast path disagrees");
+        assert_eq!(
+            body,
+            EventBody::from_parts(kind, fields),
+            "fast path disagrees"
+        );
     }
     let again = decode_body(&body.kind(), &body.fields().to_string());
     assert_eq!(again.as_ref(), Ok(&body), "not read back as written");
