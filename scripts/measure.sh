@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Steady-state CPU and terminal bytes, key-to-screen latency and first
-# frame of the real binary, plus the status quo (`watch curl`) measured the
-# same way. Numbers go to docs/PERFORMANCE.md. Needs: script, watch, curl, python3.
+# Steady-state CPU and terminal bytes, key-to-screen latency, pairing
+# latency between two consoles, first frame and frame times with 500 panels
+# of the real binary, plus the status quo (`watch curl`) measured the same
+# way. Numbers go to docs/PERFORMANCE.md. Needs: script, watch, curl, python3.
+#
+#   scripts/measure.sh              everything above (about 2 minutes)
+#   scripts/measure.sh soak [MIN]   50 panels @ 1 s for MIN minutes (30): RSS trend
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 cargo build --release --quiet --example measure
-echo "machine: $(nproc) cores, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) cores, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ), $(git rev-parse --short HEAD)"
+if [[ ${1:-} == soak ]]; then
+  exec ./target/release/examples/measure soak ./target/release/warroom "${2:-30}"
+fi
 ./target/release/examples/measure ./target/release/warroom
 
 # Status quo: `watch -n1 curl -s .../metrics` at 120x40, through `script`
