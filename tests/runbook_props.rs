@@ -6,8 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
+mod properties;
+
+use properties::runbook::load_and_render;
 use proptest::prelude::*;
-use warroom::runbook;
 
 fn shipped() -> Vec<(PathBuf, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("runbooks");
@@ -22,33 +24,6 @@ fn shipped() -> Vec<(PathBuf, String)> {
         .collect();
     out.sort();
     out
-}
-
-/// Load and, on failure, render every diagnostic; both must not panic, and
-/// a refusal must always say something.
-fn load_and_render(text: &str, path: &Path) {
-    let env = |name: &str| (name == "PROM_URL").then(|| "http://127.0.0.1:1".to_string());
-    match runbook::load_str(text, path, &env) {
-        Ok(loaded) => {
-            for w in &loaded.warnings {
-                let _ = w.render(path, text, false);
-            }
-        }
-        Err(err) => {
-            assert!(!err.diagnostics.is_empty(), "a refusal without a reason");
-            for d in &err.diagnostics {
-                if let Some(span) = &d.span {
-                    assert!(
-                        span.start <= text.len(),
-                        "span {span:?} past the end: {d:?}"
-                    );
-                }
-            }
-            let out = err.render(false);
-            let _ = err.render(true);
-            assert!(out.contains("error"), "{out}");
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
