@@ -364,35 +364,51 @@ fn main() {
         soak(&bin, minutes);
         return;
     }
-    let bin = absolute(args.get(1).expect("usage: measure BINARY"));
+    let bin = absolute(
+        args.get(1)
+            .expect("usage: measure BINARY [demo|first|pairing|panels]"),
+    );
+    // One part only, when iterating on it.
+    let only = args.get(2).cloned();
+    let want = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let dir = tempfile::tempdir().unwrap();
     let j = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let port = ok_server();
 
+    if want("demo") {
+        demo(&bin, &j("demo.db"));
+    }
+    if want("first") {
+        let rb = big_runbook(dir.path(), 500, 200, port);
+        first_frame(&bin, &rb, &j("first.db"));
+    }
+    if want("pairing") {
+        let small = big_runbook(dir.path(), 10, 5, port);
+        pairing(&bin, &small, &j("pair.db"), 200);
+    }
+    if want("panels") {
+        let rb500 = big_runbook(dir.path(), 10, 500, port);
+        let stats = dir.path().join("frames-500.txt");
+        let (big, _) = steady(
+            &bin,
+            &["rehearse", &rb500, "--journal", &j("big.db"), "--as", "ic"],
+            &[("WARROOM_FRAME_STATS", stats.to_str().unwrap())],
+            "500 panels @ 1 s, 120x40",
+            20,
+        );
+        println!("500 panels frames: {}", quit(big, &stats));
+    }
+}
+
+/// The demo at steady state, then 200 keys.
+fn demo(bin: &str, journal: &str) {
     let (mut demo, _) = steady(
-        &bin,
-        &["demo", "--journal", &j("demo.db")],
+        bin,
+        &["demo", "--journal", journal],
         &[],
         "demo, 120x40, 5 panels @ 1 s",
         20,
     );
     key_latency(&mut demo, 200);
     let _ = demo.child.kill();
-
-    let port = ok_server();
-    let rb = big_runbook(dir.path(), 500, 200, port);
-    first_frame(&bin, &rb, &j("first.db"));
-
-    let small = big_runbook(dir.path(), 10, 5, port);
-    pairing(&bin, &small, &j("pair.db"), 200);
-
-    let rb500 = big_runbook(dir.path(), 10, 500, port);
-    let stats = dir.path().join("frames-500.txt");
-    let (big, _) = steady(
-        &bin,
-        &["rehearse", &rb500, "--journal", &j("big.db"), "--as", "ic"],
-        &[("WARROOM_FRAME_STATS", stats.to_str().unwrap())],
-        "500 panels @ 1 s, 120x40",
-        20,
-    );
-    println!("500 panels frames: {}", quit(big, &stats));
 }

@@ -27,6 +27,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::app::{App, AppOptions, Effect, Msg};
 use super::effects::{ActionDone, Effects};
+use super::frame_pacer::FramePacer;
 use super::frame_stats::FrameStats;
 use super::terminal::Gone;
 use super::view;
@@ -115,11 +116,9 @@ impl Console {
     /// Hand the app whatever the session folded in since it last looked.
     fn sync(&mut self) -> bool {
         let last = self.app.journal.back().map(|e| e.seq).unwrap_or(0);
-        let events: Vec<Event> = self
-            .session
-            .events()
-            .iter()
-            .filter(|e| e.seq > last)
+        let tail = self.session.events();
+        let events: Vec<Event> = tail
+            .range(tail.partition_point(|e| e.seq <= last)..)
             .cloned()
             .collect();
         if events.is_empty() && self.app.state == *self.session.state() {
@@ -155,20 +154,25 @@ impl Console {
         }
     }
 
-    /// A new panel status: show it, let guards decide (fired once across
-    /// consoles: decided again inside the write transaction), and journal
-    /// automatic gate items that changed.
+    /// A new panel status: show it. `judge_panels` follows once per batch.
     pub fn on_panel(&mut self, st: PanelStatus) -> bool {
         // Watched since the first status, or since the state it reports
         // began if earlier (a poller never reports a state older than itself).
         let now = Utc::now();
         let since = st.state_since.map_or(now, |s| s.min(now));
         self.first_seen.entry(st.id.clone()).or_insert(since);
-        let mut redraw = self.app.update(Msg::Panel(st));
-        if self.session.is_read_only() {
-            return redraw;
-        }
+        self.app.update(Msg::Panel(st))
+    }
 
+    /// After a batch of panel statuses: let guards decide (fired once
+    /// across consoles: decided again inside the write transaction), and
+    /// journal automatic gate items that changed. Once per batch, not per
+    /// status: with 500 panels, statuses arrive by the hundred.
+    pub fn judge_panels(&mut self) -> bool {
+        if self.session.is_read_only() {
+            return false;
+        }
+        let now = Utc::now();
         let runbook = Arc::clone(self.session.runbook());
         self.tracker.observe(&runbook, &self.app.panels, now);
         let decisions = guard::decide(
@@ -195,8 +199,7 @@ impl Console {
         {
             self.error("gates", e);
         }
-        redraw |= self.sync();
-        redraw
+        self.sync()
     }
 
     /// Can this console's view of the panels decide automatic gate items?
@@ -313,6 +316,17 @@ enum Wake {
     Panel(PanelStatus),
     Key(TermEvent),
     Tick,
+    /// A panel change held back by the pacer is due.
+    Frame,
+}
+
+/// Wait until `at`; forever when nothing is due (the branch is disabled
+/// then anyway).
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The loop, generic over the backend and the terminal's event stream so
@@ -340,6 +354,7 @@ where
     // A write to a vanished terminal fails (EIO): that operator is gone too.
     let mut frames = FrameStats::default();
     let mut lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
+    let mut pacer = FramePacer::new(tokio::time::Instant::now());
     let exit = loop {
         if lost {
             break Exit::TerminalLost;
@@ -351,6 +366,7 @@ where
             g = &mut gone => break Exit::Signal(g),
             Some(d) = done.recv() => Wake::Done(d),
             Some(ev) = followed.recv() => Wake::Followed(ev),
+            _ = sleep_until(pacer.due()), if pacer.due().is_some() => Wake::Frame,
             Some(st) = panels.recv() => Wake::Panel(st),
             input = keys.next() => match input {
                 Some(Ok(ev)) => Wake::Key(ev),
@@ -371,12 +387,16 @@ where
                 r
             }
             Wake::Panel(st) => {
-                let mut r = console.on_panel(st);
+                let mut changed = console.on_panel(st);
                 while let Ok(st) = panels.try_recv() {
-                    r |= console.on_panel(st);
+                    changed |= console.on_panel(st);
                 }
-                r
+                // What guards and gates decided is journaled: drawn at once.
+                let decided = console.judge_panels();
+                let now = tokio::time::Instant::now();
+                decided || (changed && pacer.panel_changed(now))
             }
+            Wake::Frame => true,
             Wake::Key(ev) => {
                 if console.on_terminal(ev) {
                     break Exit::Quit;
@@ -388,6 +408,7 @@ where
         if redraw {
             lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
             frames.record(woke.elapsed());
+            pacer.drawn(tokio::time::Instant::now());
         }
     };
     frames.write_if_asked();

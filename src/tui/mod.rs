@@ -7,6 +7,7 @@ pub mod completion;
 pub mod console;
 pub mod effects;
 pub mod format;
+pub mod frame_pacer;
 pub mod frame_stats;
 pub mod input;
 pub mod keymap;
