@@ -1,14 +1,16 @@
-//! The `:` line, whatever is typed or pasted: an answer, never a panic; a
-//! refusal says something; tab completion only extends the line.
+//! The `:` line, whatever is typed or pasted, against a shipped runbook.
+//! The property is shared with `tests/command_line_props.rs`:
+//! `tests/properties/command_line.rs`.
 #![no_main]
+
+#[path = "../../tests/properties/command_line.rs"]
+mod property;
 
 use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use warroom::runbook::{Runbook, load_str};
-use warroom::tui::command_line::parse;
-use warroom::tui::completion::complete;
 
 fn runbook() -> &'static Runbook {
     static RB: OnceLock<Runbook> = OnceLock::new();
@@ -26,15 +28,7 @@ fn runbook() -> &'static Runbook {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(line) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Err(e) = parse(line, runbook()) {
-        assert!(!e.trim().is_empty(), "an empty refusal");
+    if let Ok(line) = std::str::from_utf8(data) {
+        property::line_is_answered(line, runbook());
     }
-    let after = complete(line, runbook()).apply(line);
-    assert!(
-        after.starts_with(line),
-        "completion replaced what was typed"
-    );
 });
