@@ -4,8 +4,8 @@
 //! most once per message and once per second for the clock, so this bounds
 //! the CPU the console spends at steady state.
 //!
-//! The big case is the one from the issue: 200 panels (a third of them not
-//! OK, each with two minutes of history), 500 steps, 500 journal events, at
+//! The big case is the one from the issue: 200 panels (two thirds of them not
+//! OK: WARN, FAIL, ERROR, STALE; each with two minutes of history), 500 steps, 500 journal events, at
 //! 120x40 and 200x60: the screen shows what fits, and the frame must stay
 //! far below 16 ms however much does not.
 //!

@@ -222,7 +222,7 @@ fn quit(mut run: Run, stats: &Path) -> String {
             return std::fs::read_to_string(stats)
                 .unwrap_or_else(|e| format!("no frame stats: {e}"))
                 .trim()
-                .to_string();
+                .replace('\n', "; ");
         }
         let _ = run.chunks.recv_timeout(Duration::from_millis(50));
     }
@@ -360,7 +360,11 @@ fn main() {
     };
     if args.get(1).map(String::as_str) == Some("soak") {
         let bin = absolute(args.get(2).expect("usage: measure soak BINARY MINUTES"));
-        let minutes = args.get(3).and_then(|m| m.parse().ok()).unwrap_or(30);
+        let minutes = args
+            .get(3)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(30)
+            .max(1);
         soak(&bin, minutes);
         return;
     }

@@ -9,6 +9,10 @@ cd "$(dirname "$0")/../fuzz"
 secs=${1:-600}
 targets=(runbook_load exposition_parse command_line journal_decode)
 cargo +nightly fuzz build -O
+# Artifacts newer than this mark are this run's findings; older ones are
+# kept for reproduction but not counted.
+mark=$(mktemp)
+trap 'rm -f "$mark"' EXIT
 echo "machine: $(nproc) cores, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ), ${secs} s per target"
 run() {
   local t=$1 rc=0
@@ -20,14 +24,17 @@ run() {
 }
 status=0
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  run "${targets[i]}" & a=$!
-  run "${targets[i+1]}" & b=$!
-  wait $a || status=1
-  wait $b || status=1
+  pids=()
+  for t in "${targets[@]:i:2}"; do
+    run "$t" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || status=1; done
 done
 for t in "${targets[@]}"; do
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "work/$t.log" | grep -o '[0-9]*$' || echo "?")
-  crashes=$(ls artifacts/"$t" 2>/dev/null | grep -c '^crash-' || true)
-  echo "$t: ${execs} executions in ${secs} s, corpus $(ls "work/$t" | wc -l) inputs, ${crashes} crashes"
+  # crash-, timeout-, oom-, leak- and slow-unit- files: anything found.
+  found=$(find "artifacts/$t" -type f -newer "$mark" 2>/dev/null | wc -l)
+  echo "$t: ${execs} executions in ${secs} s, corpus $(ls "work/$t" | wc -l) inputs, ${found} findings (crashes, timeouts, OOMs, leaks)"
 done
 exit $status

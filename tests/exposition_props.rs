@@ -38,3 +38,18 @@ proptest! {
         page_is_answered(&sel, &page);
     }
 }
+
+/// The generator itself: if it stopped producing pages that parse, the
+/// properties above would only ever see the error path.
+#[test]
+fn near_valid_pages_often_parse() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let parsed = (0..1000)
+        .filter(|_| {
+            let page = near_valid_page().new_tree(&mut runner).unwrap().current();
+            warroom::health::exposition::parse(&page).is_ok()
+        })
+        .count();
+    assert!(parsed >= 250, "only {parsed} of 1000 generated pages parse");
+}

@@ -74,7 +74,9 @@ fn child_looper() {
     };
     use std::io::Write;
     let (mut j, _) = Journal::open(&path).unwrap();
-    let op = format!("w{}", std::process::id());
+    // Named by the tag the parent gave (COUNT), not the pid: a pid reused
+    // by a later writer would merge two writers' numbering.
+    let op = format!("w{}", std::env::var(COUNT).unwrap());
     let mut out = std::io::stdout().lock();
     for i in 0u64.. {
         let ev = j.append(&[note(&op, i.to_string())]).unwrap();
@@ -149,7 +151,7 @@ fn start_looper(
     tag: usize,
     lines: &std::sync::mpsc::Sender<(usize, String)>,
 ) -> Looper {
-    let mut child = spawn_child("child_looper", path, 0, Stdio::piped());
+    let mut child = spawn_child("child_looper", path, tag, Stdio::piped());
     let out = BufReader::new(child.stdout.take().unwrap());
     let tx = lines.clone();
     std::thread::spawn(move || {
@@ -186,7 +188,8 @@ fn crash_loop(rounds: usize) -> (usize, usize) {
     let mut tags = [0usize, 1, 2];
     // (seq, operator, i) as printed after the commit returned.
     let mut printed: Vec<(u64, String, u64)> = Vec::new();
-    let take = |l: &str, printed: &mut Vec<(u64, String, u64)>| {
+    // Record a committed append; false for the harness's own lines.
+    let take = |l: &str, printed: &mut Vec<(u64, String, u64)>| -> bool {
         let f: Vec<&str> = l.split(' ').collect();
         if f.len() == 4 && f[0] == "SEQ" {
             printed.push((
@@ -194,7 +197,9 @@ fn crash_loop(rounds: usize) -> (usize, usize) {
                 f[2].to_string(),
                 f[3].parse().unwrap(),
             ));
+            return true;
         }
+        false
     };
     for round in 0..rounds {
         // Every live writer commits at least once more, so the kill lands
@@ -206,8 +211,9 @@ fn crash_loop(rounds: usize) -> (usize, usize) {
             let (tag, l) = rx
                 .recv_timeout(left)
                 .unwrap_or_else(|_| panic!("round {round}: a writer stalled (seed {seed})"));
-            take(&l, &mut printed);
-            if let Some(k) = tags.iter().position(|t| *t == tag) {
+            if take(&l, &mut printed)
+                && let Some(k) = tags.iter().position(|t| *t == tag)
+            {
                 fresh[k] = true;
             }
         }
@@ -279,13 +285,11 @@ fn crash_loop_three_writers_sigkill_loses_nothing_committed() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(100);
+    // Each round waits for a fresh commit from all three writers, so at
+    // least 3 × rounds appends are checked by construction.
     let (appends, kills) = crash_loop(rounds);
     eprintln!(
         "crash loop: {rounds} rounds, {kills} SIGKILLs, {appends} committed appends checked, 0 lost"
-    );
-    assert!(
-        appends >= rounds * 3,
-        "too few appends to mean anything: {appends}"
     );
 }
 

@@ -285,3 +285,95 @@ async fn a_console_that_just_attached_does_not_reopen_a_gate_the_others_saw_go()
     assert_eq!(count(&ev, "gate_reopened"), 0, "{:?}", kinds(&path));
     assert_eq!(count(&ev, "gate_go"), 1);
 }
+
+/// A TestBackend whose screen, as of the last flush, can be read while
+/// the loop owns the terminal.
+struct Watched {
+    inner: TestBackend,
+    screen: Arc<std::sync::Mutex<String>>,
+}
+
+impl ratatui::backend::Backend for Watched {
+    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> std::io::Result<ratatui::layout::Position> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        p: P,
+    ) -> std::io::Result<()> {
+        self.inner.set_cursor_position(p)
+    }
+    fn clear(&mut self) -> std::io::Result<()> {
+        self.inner.clear()
+    }
+    fn size(&self) -> std::io::Result<ratatui::layout::Size> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> std::io::Result<ratatui::backend::WindowSize> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        *self.screen.lock().unwrap() = buffer_text(self.inner.buffer());
+        self.inner.flush()
+    }
+}
+
+/// The pacer wired into the loop: a panel change right after a frame is
+/// held (not drawn at 50 ms) and drawn when due (by 150 ms), with no key
+/// and long before the 1 s clock would redraw anyway. Tokio's clock is
+/// paused, so the times are exact.
+#[tokio::test(start_paused = true)]
+async fn a_held_panel_change_is_drawn_when_due_without_any_other_wake() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let session = open(runbook(), &path, "alice");
+    let mut console = Console::new(session, options("alice", Theme::no_color()), false, None);
+    let screen = Arc::new(std::sync::Mutex::new(String::new()));
+    let backend = Watched {
+        inner: TestBackend::new(120, 40),
+        screen: Arc::clone(&screen),
+    };
+    let (keys, key_rx) = fmpsc::unbounded();
+    let (panels, panel_rx) = mpsc::unbounded_channel();
+    // No follower: its thread runs on the real clock and would wake the loop.
+    let (_follow_tx, follow_rx) = mpsc::unbounded_channel::<Event>();
+    let task = tokio::spawn(async move {
+        let mut term = Terminal::new(backend).unwrap();
+        let gone = std::future::pending::<Gone>();
+        run_loop(&mut term, &mut console, key_rx, panel_rx, follow_rx, gone)
+            .await
+            .unwrap()
+    });
+    let shows = |text: &str| screen.lock().unwrap().contains(text);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert!(shows("Billing"), "{}", screen.lock().unwrap());
+
+    let mut invoices = healthy_panels().remove(2);
+    invoices.value = Some(4242.5);
+    panels.send(invoices).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!shows("4,243"), "drawn before it was due");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(shows("4,243"), "{}", screen.lock().unwrap());
+
+    for c in ['q', 'y'] {
+        keys.unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        ))))
+        .unwrap();
+    }
+    assert_eq!(task.await.unwrap(), Exit::Quit);
+}

@@ -2,7 +2,8 @@
 //! poller, the journal follower, finished actions, the clock and the
 //! signals. Each message is folded into the `App` (pure); session calls
 //! (SQLite, milliseconds) happen here between messages; actions run as
-//! tasks. The screen is drawn only when something visible changed.
+//! tasks. The screen is drawn only when something visible changed, and
+//! panel changes at most every 100 ms (`frame_pacer`).
 //!
 //! ```text
 //!  keys ────────────┐                ┌─> Session::submit ──────> journal (SQLite)
@@ -28,7 +29,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 use super::app::{App, AppOptions, Effect, Msg};
 use super::effects::{ActionDone, Effects};
 use super::frame_pacer::FramePacer;
-use super::frame_stats::FrameStats;
+use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
 use crate::guard::{self, GuardTracker};
@@ -154,25 +155,20 @@ impl Console {
         }
     }
 
-    /// A new panel status: show it. `judge_panels` follows once per batch.
+    /// A new panel status: show it and let guards decide (fired once
+    /// across consoles: decided again inside the write transaction). Per
+    /// status, so a breach that clears within one batch still fires a
+    /// guard with `for = 0`. Returns whether the screen changed.
     pub fn on_panel(&mut self, st: PanelStatus) -> bool {
         // Watched since the first status, or since the state it reports
         // began if earlier (a poller never reports a state older than itself).
         let now = Utc::now();
         let since = st.state_since.map_or(now, |s| s.min(now));
         self.first_seen.entry(st.id.clone()).or_insert(since);
-        self.app.update(Msg::Panel(st))
-    }
-
-    /// After a batch of panel statuses: let guards decide (fired once
-    /// across consoles: decided again inside the write transaction), and
-    /// journal automatic gate items that changed. Once per batch, not per
-    /// status: with 500 panels, statuses arrive by the hundred.
-    pub fn judge_panels(&mut self) -> bool {
+        let changed = self.app.update(Msg::Panel(st));
         if self.session.is_read_only() {
-            return false;
+            return changed;
         }
-        let now = Utc::now();
         let runbook = Arc::clone(self.session.runbook());
         self.tracker.observe(&runbook, &self.app.panels, now);
         let decisions = guard::decide(
@@ -194,6 +190,20 @@ impl Console {
                 Err(e) => self.error("guard", e),
             }
         }
+        changed
+    }
+
+    /// After a batch of panel statuses: journal automatic gate items that
+    /// changed, and hand the app what was journaled. Once per batch: with
+    /// 500 panels statuses arrive by the hundred, and a gate item reads a
+    /// panel's `state_since`, so a flicker inside a batch still restarts
+    /// its "OK for". Returns whether the journal changed the screen.
+    pub fn judge_panels(&mut self) -> bool {
+        if self.session.is_read_only() {
+            return false;
+        }
+        let now = Utc::now();
+        let runbook = Arc::clone(self.session.runbook());
         if self.may_judge_gates(&runbook, now)
             && let Err(e) = self.session.observe(&self.app.panels, now)
         {
@@ -322,7 +332,7 @@ enum Wake {
 
 /// Wait until `at`; forever when nothing is due (the branch is disabled
 /// then anyway).
-async fn sleep_until(at: Option<tokio::time::Instant>) {
+async fn sleep_until_due(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
@@ -352,7 +362,8 @@ where
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
     // A write to a vanished terminal fails (EIO): that operator is gone too.
-    let mut frames = FrameStats::default();
+    let mut frames = FrameStats::new("frames");
+    let mut wakes = FrameStats::new("wakes");
     let mut lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
     let mut pacer = FramePacer::new(tokio::time::Instant::now());
     let exit = loop {
@@ -366,7 +377,7 @@ where
             g = &mut gone => break Exit::Signal(g),
             Some(d) = done.recv() => Wake::Done(d),
             Some(ev) = followed.recv() => Wake::Followed(ev),
-            _ = sleep_until(pacer.due()), if pacer.due().is_some() => Wake::Frame,
+            _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
             Some(st) = panels.recv() => Wake::Panel(st),
             input = keys.next() => match input {
                 Some(Ok(ev)) => Wake::Key(ev),
@@ -410,8 +421,9 @@ where
             frames.record(woke.elapsed());
             pacer.drawn(tokio::time::Instant::now());
         }
+        wakes.record(woke.elapsed());
     };
-    frames.write_if_asked();
+    frame_stats::write_if_asked(&[&frames, &wakes]);
     finish_actions(terminal, console, &mut done).await;
     console.detach();
     Ok(exit)

@@ -1,6 +1,8 @@
-//! How long each frame took, from the message that woke the loop to the
-//! flushed screen. Kept as a fixed histogram so a week-long session costs
-//! the same 8 KiB as a minute. Written at exit only when
+//! How long the loop was busy: each frame, from the message that woke the
+//! loop to the flushed screen, and each wake, drawn or not (a batch of
+//! panel statuses held back by the pacer still runs guards, and keys wait
+//! behind it). Kept as fixed histograms so a week-long session costs the
+//! same 4 KiB each as a minute. Written at exit only when
 //! `WARROOM_FRAME_STATS` names a file: `scripts/measure.sh` reads it to
 //! check "no frame over 16 ms"; nobody else pays more than two clock reads.
 
@@ -15,24 +17,25 @@ const BUCKET_US: u64 = 50;
 const BUCKETS: usize = 1000;
 
 pub struct FrameStats {
+    /// What is counted: `frames` or `wakes`.
+    label: &'static str,
     buckets: Box<[u32; BUCKETS]>,
     count: u64,
     max: Duration,
     over_16ms: u64,
 }
 
-impl Default for FrameStats {
-    fn default() -> Self {
+impl FrameStats {
+    pub fn new(label: &'static str) -> FrameStats {
         FrameStats {
+            label,
             buckets: Box::new([0; BUCKETS]),
             count: 0,
             max: Duration::ZERO,
             over_16ms: 0,
         }
     }
-}
 
-impl FrameStats {
     pub fn record(&mut self, took: Duration) {
         let i = (took.as_micros() as u64 / BUCKET_US).min(BUCKETS as u64 - 1) as usize;
         self.buckets[i] = self.buckets[i].saturating_add(1);
@@ -43,13 +46,17 @@ impl FrameStats {
         }
     }
 
-    /// The upper edge of the bucket holding quantile `q` (0..=1).
+    /// The upper edge of the bucket holding quantile `q` (0..=1); in the
+    /// last bucket (50 ms and beyond) the longest seen, never less.
     pub fn quantile(&self, q: f64) -> Duration {
         let want = ((self.count as f64) * q).ceil().max(1.0) as u64;
         let mut seen = 0u64;
         for (i, n) in self.buckets.iter().enumerate() {
             seen += u64::from(*n);
             if seen >= want {
+                if i == BUCKETS - 1 {
+                    return self.max;
+                }
                 return Duration::from_micros((i as u64 + 1) * BUCKET_US).min(self.max);
             }
         }
@@ -60,7 +67,8 @@ impl FrameStats {
     pub fn summary(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         format!(
-            "frames {} p50 {:.2} ms p99 {:.2} ms max {:.2} ms over16ms {}",
+            "{} {} p50 {:.2} ms p99 {:.2} ms max {:.2} ms over16ms {}",
+            self.label,
             self.count,
             ms(self.quantile(0.5)),
             ms(self.quantile(0.99)),
@@ -68,12 +76,14 @@ impl FrameStats {
             self.over_16ms
         )
     }
+}
 
-    /// Write the summary where `WARROOM_FRAME_STATS` says, if it says.
-    pub fn write_if_asked(&self) {
-        if let Some(path) = std::env::var_os(ENV).map(PathBuf::from)
-            && let Err(e) = std::fs::write(&path, self.summary() + "\n")
-        {
+/// Write one summary line per histogram where `WARROOM_FRAME_STATS` says,
+/// if it says.
+pub fn write_if_asked(stats: &[&FrameStats]) {
+    if let Some(path) = std::env::var_os(ENV).map(PathBuf::from) {
+        let text: String = stats.iter().map(|s| s.summary() + "\n").collect();
+        if let Err(e) = std::fs::write(&path, text) {
             eprintln!("warroom: writing frame stats to {}: {e}", path.display());
         }
     }
@@ -86,7 +96,7 @@ mod tests {
 
     #[test]
     fn quantiles_come_from_the_recorded_frames() {
-        let mut s = FrameStats::default();
+        let mut s = FrameStats::new("frames");
         for _ in 0..98 {
             s.record(Duration::from_micros(120));
         }
@@ -95,6 +105,8 @@ mod tests {
         assert_eq!(s.quantile(0.5), Duration::from_micros(150));
         // 5 ms falls in the bucket [5.00, 5.05) ms: its upper edge is reported.
         assert_eq!(s.quantile(0.99), Duration::from_micros(5050));
+        // Beyond the last bucket's 50 ms: the longest seen, not 50 ms.
+        assert_eq!(s.quantile(1.0), Duration::from_millis(80));
         assert_eq!(
             s.summary(),
             "frames 100 p50 0.15 ms p99 5.05 ms max 80.00 ms over16ms 1"
@@ -104,8 +116,8 @@ mod tests {
     #[test]
     fn an_empty_session_reports_zero_frames() {
         assert_eq!(
-            FrameStats::default().summary(),
-            "frames 0 p50 0.00 ms p99 0.00 ms max 0.00 ms over16ms 0"
+            FrameStats::new("wakes").summary(),
+            "wakes 0 p50 0.00 ms p99 0.00 ms max 0.00 ms over16ms 0"
         );
     }
 }
