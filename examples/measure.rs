@@ -120,15 +120,24 @@ fn key_latency(run: &mut Run, n: usize) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    lat.sort();
-    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
     println!(
-        "key to screen over {} keys: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "key to screen over {} keys: {}",
         lat.len(),
-        p(0.5).as_secs_f64() * 1e3,
-        p(0.99).as_secs_f64() * 1e3,
-        lat.last().unwrap().as_secs_f64() * 1e3
+        percentiles(lat)
     );
+}
+
+/// `p50 X ms, p99 Y ms, max Z ms` of the samples.
+fn percentiles(mut lat: Vec<Duration>) -> String {
+    lat.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let p = |q: f64| ms(lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)]);
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        p(0.5),
+        p(0.99),
+        ms(lat[lat.len() - 1])
+    )
 }
 
 /// A loopback HTTP server answering every request with a one-series
@@ -273,14 +282,10 @@ fn pairing(bin: &str, rb: &str, journal: &str, n: usize) {
         lat.push(seen_at(&bob, &mut bob_screen, &mark).duration_since(t));
         while alice.chunks.try_recv().is_ok() {}
     }
-    lat.sort();
-    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
     println!(
-        "pairing, note in one console shown in another, {} notes: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "pairing, note in one console shown in another, {} notes: {}",
         lat.len(),
-        p(0.5).as_secs_f64() * 1e3,
-        p(0.99).as_secs_f64() * 1e3,
-        lat.last().unwrap().as_secs_f64() * 1e3
+        percentiles(lat)
     );
     let _ = alice.child.kill();
     let mut bob = bob;
