@@ -4,6 +4,9 @@
 //! again unchanged.
 
 use warroom::journal::decode::decode_body;
+
+/// serde_json's private marker for `RawValue` inside maps.
+pub const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 use warroom::session::event::EventBody;
 
 pub fn row_decodes_consistently(kind: &str, data: &str) {
@@ -22,6 +25,16 @@ pub fn row_decodes_consistently(kind: &str, data: &str) {
             "fast path disagrees"
         );
     }
-    let again = decode_body(&body.kind(), &body.fields().to_string());
+    let written = body.fields().to_string();
+    // serde_json (with `raw_value`, which axum switches on for the whole
+    // build) reads an object whose first key is this private token as a
+    // raw value. Written back, keys sort and the token can come first: the
+    // row then reads as "bad data", an error, never a wrong event. warroom
+    // writes only its own field names and validated ids, never this key.
+    // Found by the fuzzer; pinned in tests/journal_decode_props.rs.
+    if written.contains(RAW_VALUE_TOKEN) {
+        return;
+    }
+    let again = decode_body(&body.kind(), &written);
     assert_eq!(again.as_ref(), Ok(&body), "not read back as written");
 }
