@@ -13,6 +13,7 @@ pub mod health;
 pub mod journal;
 pub mod report;
 pub mod runbook;
+pub mod runtime;
 pub mod session;
 pub mod sim;
 pub mod tui;

@@ -9,12 +9,11 @@ mod pty;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pty::{Console, wait_until};
+use pty::{Console, journal_events as events, wait_until};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -158,19 +157,6 @@ for = "2s"
 then = "pause"
 "#
     )
-}
-
-fn events(journal: &Path) -> Vec<serde_json::Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(["report", "--format", "jsonl"])
-        .arg(journal)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn count(events: &[serde_json::Value], kind: &str) -> usize {

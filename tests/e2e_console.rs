@@ -7,32 +7,12 @@ mod pty;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use pty::{Console, wait_until};
+use pty::{Console, journal_events as events, wait_until};
 
 const T: Duration = Duration::from_secs(20);
-
-/// The journal as `warroom report --format jsonl` prints it.
-fn events(journal: &Path) -> Vec<serde_json::Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(["report", "--format", "jsonl"])
-        .arg(journal)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "report failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 fn has(events: &[serde_json::Value], pred: impl Fn(&serde_json::Value) -> bool) -> bool {
     events.iter().any(pred)

@@ -17,11 +17,7 @@ pub struct Request {
 }
 
 pub fn run(req: Request, out: Output) -> u8 {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match crate::runtime::start() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("warroom demo: cannot start the runtime: {e}");

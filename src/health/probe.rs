@@ -58,11 +58,7 @@ pub async fn probe(runbook: &Runbook) -> Vec<PanelStatus> {
 /// Probe and print a table. Exit code 0 when every panel returned a value
 /// (OK, WARN or FAIL), 1 when any is ERROR, STALE or UNKNOWN.
 pub fn run(runbook: &Runbook, color: bool) -> i32 {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match crate::runtime::start() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("warroom: cannot start the async runtime: {e}");

@@ -191,9 +191,6 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
 
 /// `run_console_async` on a runtime of its own, for callers outside tokio.
 pub fn run_console(opts: ConsoleOptions) -> anyhow::Result<i32> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let rt = crate::runtime::start().context("starting the async runtime")?;
     rt.block_on(run_console_async(opts))
 }

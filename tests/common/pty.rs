@@ -164,3 +164,23 @@ pub fn wait_until<T>(timeout: Duration, what: &str, mut cond: impl FnMut() -> Op
         std::thread::sleep(Duration::from_millis(25));
     }
 }
+
+/// The journal as `warroom report --format jsonl` prints it: what a user
+/// (or jq) would read.
+pub fn journal_events(journal: &Path) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["report", "--format", "jsonl"])
+        .arg(journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "report failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
