@@ -361,9 +361,9 @@ where
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
-    // A write to a vanished terminal fails (EIO): that operator is gone too.
     let mut frames = FrameStats::new("frames");
     let mut wakes = FrameStats::new("wakes");
+    // A write to a vanished terminal fails (EIO): that operator is gone too.
     let mut lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
     let mut pacer = FramePacer::new(tokio::time::Instant::now());
     let exit = loop {

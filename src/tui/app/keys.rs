@@ -166,12 +166,32 @@ impl App {
         }
     }
 
-    fn sign_toggle(&mut self) {
-        let Some((gi, ii)) = self
+    /// The selected gate item (gate, item index) when Gates has the
+    /// focus; otherwise says where to go and gives nothing.
+    fn focused_item(&mut self) -> Option<(usize, usize)> {
+        let item = self
             .selected_item()
-            .filter(|_| self.ui.focus == Pane::Gates)
-        else {
+            .filter(|_| self.ui.focus == Pane::Gates);
+        if item.is_none() {
             self.info("select a gate item first (tab to Gates)");
+        }
+        item
+    }
+
+    /// The selected step when Runbook has the focus; otherwise says where
+    /// to go and gives nothing.
+    fn focused_step(&mut self) -> Option<usize> {
+        let step = self
+            .selected_step()
+            .filter(|_| self.ui.focus == Pane::Runbook);
+        if step.is_none() {
+            self.info("select a step first (tab to Runbook)");
+        }
+        step
+    }
+
+    fn sign_toggle(&mut self) {
+        let Some((gi, ii)) = self.focused_item() else {
             return;
         };
         let g = &self.runbook.gates[gi];
@@ -196,11 +216,7 @@ impl App {
     }
 
     fn veto_lift(&mut self) {
-        let Some((gi, ii)) = self
-            .selected_item()
-            .filter(|_| self.ui.focus == Pane::Gates)
-        else {
-            self.info("select a gate item first (tab to Gates)");
+        let Some((gi, ii)) = self.focused_item() else {
             return;
         };
         let gate = self.runbook.gates[gi].id.clone();
@@ -219,11 +235,7 @@ impl App {
     }
 
     fn step_key(&mut self) {
-        let Some(i) = self
-            .selected_step()
-            .filter(|_| self.ui.focus == Pane::Runbook)
-        else {
-            self.info("select a step first (tab to Runbook)");
+        let Some(i) = self.focused_step() else {
             return;
         };
         let step = &self.runbook.steps[i];
