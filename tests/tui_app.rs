@@ -734,3 +734,15 @@ fn details_scroll_and_close() {
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.ui.mode, Mode::Normal);
 }
+
+#[test]
+fn gate_and_step_keys_in_the_wrong_pane_say_where_to_go() {
+    let mut app = running_app();
+    app.ui.focus = Pane::Health;
+    press(&mut app, KeyCode::Char(' '));
+    assert!(render(&app, 120, 40).contains("select a gate item first (tab to Gates)"));
+    press(&mut app, KeyCode::Char('x'));
+    assert!(render(&app, 120, 40).contains("select a gate item first (tab to Gates)"));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(render(&app, 120, 40).contains("select a step first (tab to Runbook)"));
+}
