@@ -53,6 +53,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Show every clock in this IANA zone (e.g. Europe/Berlin) instead of
+    /// the runbook's `timezone` (default UTC), for this console or report only.
+    #[arg(long, global = true, value_name = "ZONE", value_parser = crate::timefmt::Zone::parse)]
+    pub tz: Option<crate::timefmt::Zone>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -151,6 +156,8 @@ pub struct Output {
     pub color: bool,
     /// Colour allowed at all (no --no-color, no NO_COLOR): the console's theme.
     pub color_allowed: bool,
+    /// `--tz`: the zone this console or report shows, over the runbook's.
+    pub tz: Option<crate::timefmt::Zone>,
 }
 
 impl Cli {
@@ -161,6 +168,7 @@ impl Cli {
         Output {
             color: allowed && std::io::stderr().is_terminal(),
             color_allowed: allowed,
+            tz: self.tz,
         }
     }
 }

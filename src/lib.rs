@@ -16,4 +16,5 @@ pub mod runbook;
 pub mod runtime;
 pub mod session;
 pub mod sim;
+pub mod timefmt;
 pub mod tui;

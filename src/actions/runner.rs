@@ -217,7 +217,7 @@ pub async fn run_command(
                 None,
                 Some(format!(
                     "timed out after {}: process group stopped",
-                    humantime::format_duration(timeout)
+                    crate::timefmt::duration(timeout)
                 )),
             ),
             (_, Some(sig)) => (None, Some(format!("killed by signal {sig}"))),

@@ -22,6 +22,10 @@ pub struct Request<'a> {
 }
 
 pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
+    if let Some(why) = crate::tui::terminal::interactive_refusal() {
+        eprintln!("{why}");
+        return EXIT_INVALID;
+    }
     if mode == SessionMode::Live && req.operator.is_some() {
         // Four eyes that are really two: live identity is the OS account.
         eprintln!(
@@ -49,6 +53,7 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
     opts.read_only = req.read_only;
     opts.accept_runbook_change = req.accept_runbook_change;
     opts.no_color = !out.color_allowed;
+    opts.tz = out.tz;
     if mode == SessionMode::Rehearsal {
         opts.execute = req.execute;
     }

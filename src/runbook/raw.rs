@@ -53,6 +53,8 @@ pub struct RawCutover {
     pub summary: Option<String>,
     /// A duration string, an RFC 3339 string, or a TOML offset date-time.
     pub rollback_deadline: Option<S<toml::Value>>,
+    /// IANA zone name for every clock on screen and in the report.
+    pub timezone: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

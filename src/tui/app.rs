@@ -53,6 +53,8 @@ pub struct AppOptions {
     pub extra_keys: Vec<ExtraKey>,
     /// Each step's duration in the last rehearsal, shown beside the plan.
     pub rehearsal_durations: BTreeMap<String, Duration>,
+    /// `--tz`: clocks in this zone instead of the runbook's `timezone`.
+    pub tz: Option<crate::timefmt::Zone>,
 }
 
 /// Something the loop must do on the app's behalf.
@@ -169,6 +171,11 @@ impl App {
 
     pub fn theme(&self) -> Theme {
         self.opts.theme
+    }
+
+    /// The zone every clock on this console is shown in.
+    pub fn zone(&self) -> crate::timefmt::Zone {
+        self.opts.tz.unwrap_or(self.runbook.cutover.timezone)
     }
 
     /// What the loop must carry out, in order.

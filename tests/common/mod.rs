@@ -124,6 +124,7 @@ pub fn runbook() -> Arc<Runbook> {
             strategy: Strategy::Phased,
             summary: None,
             rollback_deadline: Some(Deadline::After(Duration::from_secs(4 * 3600))),
+            timezone: Default::default(),
         },
         roles: vec![
             Role {
@@ -433,6 +434,7 @@ pub fn options(operator: &str, theme: Theme) -> AppOptions {
         theme,
         extra_keys: vec![],
         rehearsal_durations: BTreeMap::new(),
+        tz: None,
     }
 }
 

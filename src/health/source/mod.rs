@@ -209,7 +209,7 @@ fn describe(e: &reqwest::Error, job: &Job) -> String {
     if e.is_timeout() {
         return format!(
             "timed out after {}",
-            humantime::format_duration(job.source.timeout)
+            crate::timefmt::duration(job.source.timeout)
         );
     }
     let mut innermost: &dyn std::error::Error = e;

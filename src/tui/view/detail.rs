@@ -34,7 +34,7 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         Span::styled(st.state.as_str(), t.panel(st.state)),
         Span::raw(
             st.state_since
-                .map(|s| format!(" since {} UTC", format::clock(s)))
+                .map(|s| format!(" since {}", app.zone().clock_abbrev(s)))
                 .unwrap_or_default(),
         ),
     ])];
@@ -86,14 +86,14 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         app,
         "polled",
         st.last_poll
-            .map(format::clock)
+            .map(|t| app.zone().clock(t))
             .unwrap_or_else(|| "never".into()),
     ));
     l.push(kv(
         app,
         "last good",
         st.last_good
-            .map(format::clock)
+            .map(|t| app.zone().clock(t))
             .unwrap_or_else(|| "never".into()),
     ));
     if let Some(e) = &st.error {
@@ -158,10 +158,10 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
                 .clone()
                 .map(|b| format!(" by {b}"))
                 .unwrap_or_default();
-            l.push(kv(app, "started", format!("{} UTC{by}", format::clock(a))));
+            l.push(kv(app, "started", format!("{}{by}", app.zone().clock_abbrev(a))));
         }
         if let Some(f) = st.finished_at {
-            l.push(kv(app, "finished", format!("{} UTC", format::clock(f))));
+            l.push(kv(app, "finished", app.zone().clock_abbrev(f)));
         }
     }
     if let Some(g) = &s.gate {
@@ -194,7 +194,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     if let Some(gs) = gs {
         let go = gs
             .went_go_at
-            .map(|a| format!(" (GO at {} UTC)", format::clock(a)))
+            .map(|a| format!(" (GO at {})", app.zone().clock_abbrev(a)))
             .unwrap_or_default();
         l.push(Line::from(vec![
             Span::styled(format!("{:<10}", "state"), t.dim()),
@@ -222,7 +222,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
             l.push(kv(
                 app,
                 "  signed",
-                format!("{} at {} UTC", s.operator, format::clock(s.at)),
+                format!("{} at {}", s.operator, app.zone().clock_abbrev(s.at)),
             ));
             let ev: Vec<String> = s
                 .evidence
@@ -237,9 +237,9 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
             l.push(Line::from(vec![
                 Span::styled(format!("{:<10}", "  VETO"), t.error()),
                 Span::raw(format!(
-                    "{} at {} UTC: {}",
+                    "{} at {}: {}",
                     v.operator,
-                    format::clock(v.at),
+                    app.zone().clock_abbrev(v.at),
                     v.reason
                 )),
             ]));
@@ -259,7 +259,7 @@ fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
         kv(
             app,
             "when",
-            format!("{} UTC", e.ts.format("%Y-%m-%d %H:%M:%S")),
+            format!("{} {}", app.zone().date_time(e.ts), app.zone().abbrev(e.ts)),
         ),
         kv(app, "operator", e.operator.clone()),
         kv(

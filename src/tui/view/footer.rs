@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
                 spans.push(Span::styled(m.text.clone(), style));
             }
             frame.render_widget(Paragraph::new(Line::from(spans)), msg);
-            let x = msg.x + 1 + app.ui.cmdline.cursor() as u16;
+            let x = msg.x + 1 + app.ui.cmdline.cursor_cells() as u16;
             frame.set_cursor_position((x.min(msg.right().saturating_sub(1)), msg.y));
         }
         (_, Some(m)) => {
@@ -115,7 +115,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
     }
 
     let all = keys(app);
-    let cost = |k: &FooterKey| k.key.chars().count() + 1 + k.label.chars().count() + 2;
+    let cost = |k: &FooterKey| crate::tui::format::cells(&k.key) + 1 + crate::tui::format::cells(&k.label) + 2;
     // Room left for optional keys once every essential one is placed.
     let mut room = (keys_row.width as usize)
         .saturating_sub(1 + all.iter().filter(|k| k.essential).map(cost).sum::<usize>());

@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let rb = &app.runbook;
     let st = &app.state;
-    let clock = format!("{} UTC", format::clock(app.now));
+    let clock = app.zone().clock_abbrev(app.now);
 
     let mut l1: Vec<Span> = vec![
         Span::styled(mode_word(app.opts.mode), t.mode(app.opts.mode)),
@@ -116,7 +116,7 @@ fn deadline_span(app: &App) -> Span<'static> {
     let left = d - app.now;
     if left <= TimeDelta::zero() {
         Span::styled(
-            format!("ROLLBACK DEADLINE PASSED ({} UTC)", format::hhmm(d)),
+            format!("ROLLBACK DEADLINE PASSED ({})", app.zone().hhmm_abbrev(d)),
             t.error(),
         )
     } else if left <= DEADLINE_WARN {
@@ -177,7 +177,8 @@ fn operators(app: &App, room: usize) -> String {
     let mut shown = out[0].clone();
     for (i, name) in out.iter().enumerate().skip(1) {
         let more = format!(" +{}", out.len() - i);
-        if shown.len() + 2 + name.len() + if i + 1 < out.len() { more.len() } else { 0 } > room {
+        if format::cells(&shown) + 2 + format::cells(name) + if i + 1 < out.len() { more.len() } else { 0 }
+            > room {
             shown.push_str(&more);
             break;
         }
@@ -210,7 +211,7 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
                 " {} asked by {} {}, {next}: {}",
                 p.action.as_str(),
                 p.requested_by,
-                format::hhmm(p.at),
+                app.zone().hhmm(p.at),
                 p.reason
             )),
         ]));

@@ -178,9 +178,9 @@ pub fn line<'a>(app: &App, e: &Event, w: usize) -> Line<'a> {
     let text = describe(&app.runbook, &e.body);
     // A narrow pane drops the seconds and shortens the operator column.
     let (time, op_w) = if w < 50 {
-        (format::hhmm(e.ts), OPERATOR_W_NARROW)
+        (app.zone().hhmm(e.ts), OPERATOR_W_NARROW)
     } else {
-        (format::clock(e.ts), OPERATOR_W)
+        (app.zone().clock(e.ts), OPERATOR_W)
     };
     let text_w = w.saturating_sub(time.len() + 1 + op_w + 1);
     Line::from(vec![

@@ -85,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
             if g.compact { &step.id } else { &step.title },
             room,
         );
-        let name_len = name.chars().count() + irr_tag.len();
+        let name_len = format::cells(&name) + irr_tag.len();
 
         let actual = st.and_then(|s| {
             let start = s.started_at?;

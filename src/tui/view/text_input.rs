@@ -62,6 +62,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, purpose: &TextPurpose) {
     let inner = block.inner(r);
     frame.render_widget(Paragraph::new(lines).block(block), r);
     let row = inner.y + prompt_row;
-    let x = inner.x + 2 + app.ui.text.cursor() as u16;
+    let x = inner.x + 2 + app.ui.text.cursor_cells() as u16;
     frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), row));
 }
