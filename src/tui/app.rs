@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+mod journal_nav;
 mod keys;
 
 use super::input::{History, LineEditor};
@@ -114,6 +115,14 @@ pub struct Ui {
     /// Lines scrolled down in the details overlay.
     pub detail_scroll: u16,
     pub message: Option<Message>,
+    /// The journal pane fills the body (`z`); long lines read whole.
+    pub zoom: bool,
+    /// The journal search kept after `/` ... enter (highlighted; n/N move).
+    pub search: Option<String>,
+    pub search_edit: LineEditor,
+    /// Text lines the journal pane showed at the last draw: a page for
+    /// PgUp/PgDn (the draw knows the height, `update` does not).
+    pub journal_page: std::cell::Cell<u16>,
     pub cmdline: LineEditor,
     pub history: History,
     pub text: LineEditor,
@@ -159,6 +168,10 @@ impl App {
                 journal_back: 0,
                 detail_scroll: 0,
                 message: None,
+                zoom: false,
+                search: None,
+                search_edit: LineEditor::new(),
+                journal_page: std::cell::Cell::new(10),
                 cmdline: LineEditor::new(),
                 history: History::default(),
                 text: LineEditor::new(),
@@ -289,7 +302,13 @@ impl App {
             }
             Msg::Journal { events, state } => {
                 let last = self.journal.back().map(|e| e.seq).unwrap_or(0);
+                let before = self.journal.len();
                 for e in events.into_iter().filter(|e| e.seq > last) {
+                    // Scrolled back (reading, or on a search match): the
+                    // line in view stays in view as new ones arrive.
+                    if self.ui.journal_back > 0 {
+                        self.ui.journal_back += 1;
+                    }
                     if matches!(e.body, EventBody::CutoverStarted {}) {
                         self.capture_start_values();
                     }
@@ -297,6 +316,16 @@ impl App {
                 }
                 while self.journal.len() > JOURNAL_KEEP {
                     self.journal.pop_front();
+                }
+                self.ui.journal_back = self
+                    .ui
+                    .journal_back
+                    .min(self.journal.len().saturating_sub(1));
+                // A newer event replaces the bottom line's message (a
+                // guard's pause replaces "demo: injected fault"), except
+                // while the operator is typing against it.
+                if self.journal.len() != before && self.ui.mode == super::mode::Mode::Normal {
+                    self.ui.message = None;
                 }
                 self.state = state;
                 true

@@ -197,7 +197,12 @@ mod tests {
         for line in wrap("請求 システム 移行 を 開始", 7) {
             assert!(cells(&line) <= 7, "{line}");
         }
-        assert_eq!(wrap("請求 システム 移行 を 開始", 7).concat().replace(' ', ""), "請求システム移行を開始");
+        assert_eq!(
+            wrap("請求 システム 移行 を 開始", 7)
+                .concat()
+                .replace(' ', ""),
+            "請求システム移行を開始"
+        );
     }
 
     #[test]

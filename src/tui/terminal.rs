@@ -171,7 +171,10 @@ mod refusal_tests {
                 None => assert_eq!(got, None, "{term:?} {i} {o}"),
                 Some(w) => {
                     let g = got.unwrap_or_default();
-                    assert!(g.starts_with("warroom needs an interactive terminal"), "{g}");
+                    assert!(
+                        g.starts_with("warroom needs an interactive terminal"),
+                        "{g}"
+                    );
                     assert!(g.contains(w), "{g}");
                     assert!(g.contains("warroom report"), "{g}");
                 }

@@ -158,7 +158,11 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
                 .clone()
                 .map(|b| format!(" by {b}"))
                 .unwrap_or_default();
-            l.push(kv(app, "started", format!("{}{by}", app.zone().clock_abbrev(a))));
+            l.push(kv(
+                app,
+                "started",
+                format!("{}{by}", app.zone().clock_abbrev(a)),
+            ));
         }
         if let Some(f) = st.finished_at {
             l.push(kv(app, "finished", app.zone().clock_abbrev(f)));
@@ -298,7 +302,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, target: &DetailTarget) {
         DetailTarget::Gate(i) => gate_lines(app, *i),
         DetailTarget::Event(seq) => event_lines(app, *seq),
     };
-    let width = (area.width * 4 / 5).max(76);
+    let width = super::util::dialog_width(area, 76);
     let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
     let r = modal(frame, area, width, height);
     let block = Block::bordered()

@@ -80,7 +80,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
     let mut l2 = vec![Span::raw(" ")];
     match st.started_at {
-        Some(s) => l2.push(Span::raw(format!("elapsed {}", format::hms(app.now - s)))),
+        Some(s) => {
+            // A final state stops the clock at its last event.
+            let end = match st.status {
+                Status::RolledBack | Status::Complete => st
+                    .completed_at
+                    .or(app.journal.back().map(|e| e.ts))
+                    .unwrap_or(app.now),
+                _ => app.now,
+            };
+            l2.push(Span::raw(format!("elapsed {}", format::hms(end - s))))
+        }
         None => l2.push(Span::styled("not started", t.dim())),
     }
     l2.push(Span::raw("  "));
@@ -105,6 +115,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
 fn deadline_span(app: &App) -> Span<'static> {
     let t = app.theme();
+    if matches!(app.state.status, Status::RolledBack | Status::Complete) {
+        return Span::styled("no rollback countdown (final)", t.dim());
+    }
     let Some(d) = app.state.rollback_deadline else {
         return match app.runbook.cutover.rollback_deadline {
             Some(crate::runbook::model::Deadline::After(dur)) => {
@@ -126,8 +139,24 @@ fn deadline_span(app: &App) -> Span<'static> {
     }
 }
 
-/// While the current stage bakes, how long until an expand is allowed by time.
+/// How long the header says `bake over: expand allowed` after the bake ends.
+pub const BAKE_OVER_CUE: TimeDelta = TimeDelta::minutes(10);
+
+/// While the current stage bakes, how long until an expand is allowed by
+/// time; then, for a while, that the bake is over.
 fn bake_span(app: &App, compact: bool) -> Option<Span<'static>> {
+    if let Some(end) = super::journal::bake_over(app) {
+        return (app.state.status == Status::Running && app.now - end < BAKE_OVER_CUE).then(|| {
+            Span::styled(
+                if compact {
+                    "bake over".to_string()
+                } else {
+                    super::journal::BAKE_OVER.to_string()
+                },
+                app.theme().bold(),
+            )
+        });
+    }
     let stage = app.runbook.stages.get(app.state.stage?)?;
     let entered = app.state.stage_entered_at?;
     let left = entered + TimeDelta::from_std(stage.bake).ok()? - app.now;
@@ -177,8 +206,12 @@ fn operators(app: &App, room: usize) -> String {
     let mut shown = out[0].clone();
     for (i, name) in out.iter().enumerate().skip(1) {
         let more = format!(" +{}", out.len() - i);
-        if format::cells(&shown) + 2 + format::cells(name) + if i + 1 < out.len() { more.len() } else { 0 }
-            > room {
+        if format::cells(&shown)
+            + 2
+            + format::cells(name)
+            + if i + 1 < out.len() { more.len() } else { 0 }
+            > room
+        {
             shown.push_str(&more);
             break;
         }

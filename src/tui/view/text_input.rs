@@ -50,7 +50,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, purpose: &TextPurpose) {
         Span::styled("esc", t.key()),
         Span::raw(" cancel"),
     ]));
-    let r = modal(frame, area, 66, lines.len() as u16 + 2);
+    let r = modal(
+        frame,
+        area,
+        super::util::dialog_width(area, 66),
+        lines.len() as u16 + 2,
+    );
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(if irreversible {
