@@ -137,11 +137,11 @@ mod tests {
             },
             55,
         );
-        assert_eq!(a.runbook.height, 4 + 2 + 1);
+        assert_eq!(a.runbook.height, 4 + 2);
         assert!(a.journal.height >= JOURNAL_MIN_TALL, "{a:?}");
         assert_eq!(a.journal.bottom(), 48);
         // A gate list of 8 rows does not take 20.
-        assert_eq!(a.gates.height, 8 + 2 - 1);
+        assert_eq!(a.gates.height, 8 + 2);
     }
 
     #[test]
