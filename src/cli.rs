@@ -194,6 +194,7 @@ pub fn run(cli: Cli) -> u8 {
                 ReportFormat::Markdown => Format::Markdown,
                 ReportFormat::Jsonl => Format::Jsonl,
             },
+            out.tz,
         ),
     }
 }

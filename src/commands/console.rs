@@ -22,10 +22,6 @@ pub struct Request<'a> {
 }
 
 pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
-    if let Some(why) = crate::tui::terminal::interactive_refusal() {
-        eprintln!("{why}");
-        return EXIT_INVALID;
-    }
     if mode == SessionMode::Live && req.operator.is_some() {
         // Four eyes that are really two: live identity is the OS account.
         eprintln!(
@@ -45,6 +41,12 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
             return EXIT_INVALID;
         }
     };
+    // Arguments and runbook first (their errors are more useful), then
+    // whether there is a screen to draw on, before anything is opened.
+    if let Some(why) = crate::tui::terminal::interactive_refusal() {
+        eprintln!("{why}");
+        return EXIT_INVALID;
+    }
     let operator = req
         .operator
         .clone()

@@ -13,6 +13,7 @@ use crate::runbook::model::Runbook;
 use crate::session::event::{Event, EventBody, StepOutcome};
 use crate::session::rules::format_duration;
 use crate::session::state::State;
+use crate::timefmt::Zone;
 
 /// Where the planned durations came from, for the record.
 pub enum Plan<'a> {
@@ -21,8 +22,14 @@ pub enum Plan<'a> {
     Unavailable(String),
 }
 
-fn time(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
+/// A time in the runbook's zone (UTC without a runbook), through the
+/// console's formatter: `2026-11-28 14:05:09`; the headings name the zone.
+fn time(zone: Zone, t: &DateTime<Utc>) -> String {
+    zone.date_time(*t)
+}
+
+fn zone_of(runbook: Option<&Runbook>) -> Zone {
+    runbook.map(|r| r.cutover.timezone).unwrap_or_default()
 }
 
 fn span(a: DateTime<Utc>, b: DateTime<Utc>) -> String {
@@ -62,6 +69,7 @@ pub fn write_with_rehearsal(
         Plan::Runbook(r) => Some(*r),
         Plan::Unavailable(_) => None,
     };
+    let zone = zone_of(runbook);
     let opened = events.iter().find_map(|e| match &e.body {
         EventBody::SessionOpened {
             runbook,
@@ -91,7 +99,7 @@ pub fn write_with_rehearsal(
                 out,
                 "| Runbook changed | `{runbook_sha256}` accepted by {} at {} |",
                 e.operator,
-                time(&e.ts)
+                time(zone, &e.ts)
             )?;
         }
     }
@@ -101,7 +109,7 @@ pub fn write_with_rehearsal(
         .find(|e| matches!(e.body, EventBody::CutoverStarted {}))
         .map(|e| e.ts);
     if let Some(s) = started {
-        writeln!(out, "| Started | {} UTC |", time(&s))?;
+        writeln!(out, "| Started | {} {} |", time(zone, &s), zone.abbrev(s))?;
     }
     if let Some(st) = &state {
         writeln!(out, "| Final status | {} |", st.status.as_str())?;
@@ -109,21 +117,22 @@ pub fn write_with_rehearsal(
     if let (Some(first), Some(last)) = (events.first(), events.last()) {
         writeln!(
             out,
-            "| Events | {} (seq {}–{}), {} to {} UTC |",
+            "| Events | {} (seq {}–{}), {} to {} {} |",
             events.len(),
             first.seq,
             last.seq,
-            time(&first.ts),
-            time(&last.ts)
+            time(zone, &first.ts),
+            time(zone, &last.ts),
+            zone.abbrev(last.ts)
         )?;
     }
     if let Plan::Unavailable(why) = plan {
         writeln!(out, "| Plan | {} |", cell(why))?;
     }
 
-    operators(out, events)?;
+    operators(out, events, zone)?;
 
-    writeln!(out, "\n## Timeline (UTC)\n")?;
+    writeln!(out, "\n## Timeline ({})\n", zone.name())?;
     writeln!(
         out,
         "| Seq | Time | Operator | What happened |\n|---:|---|---|---|"
@@ -133,7 +142,7 @@ pub fn write_with_rehearsal(
             out,
             "| {} | {} | {} | {} |",
             e.seq,
-            time(&e.ts),
+            time(zone, &e.ts),
             cell(&e.operator),
             cell(&describe(&e.body))
         )?;
@@ -159,7 +168,7 @@ pub fn write_with_rehearsal(
         writeln!(
             out,
             "- {} {} (seq {}): {}. Evidence: {}",
-            time(&e.ts),
+            time(zone, &e.ts),
             e.operator,
             e.seq,
             describe(&e.body),
@@ -191,7 +200,7 @@ pub fn write_with_rehearsal(
             writeln!(
                 out,
                 "- {} {} (seq {}): {}",
-                time(&e.ts),
+                time(zone, &e.ts),
                 e.operator,
                 e.seq,
                 describe(&e.body)
@@ -207,7 +216,7 @@ pub fn write_with_rehearsal(
     for e in events {
         if let EventBody::Note { text } = &e.body {
             any = true;
-            writeln!(out, "- {} {}: {}", time(&e.ts), e.operator, text)?;
+            writeln!(out, "- {} {}: {}", time(zone, &e.ts), e.operator, text)?;
         }
     }
     if !any {
@@ -227,7 +236,7 @@ fn cutover_id_from_journal(journal: &Path) -> Option<String> {
     }
 }
 
-fn operators(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
+fn operators(out: &mut dyn Write, events: &[Event], zone: Zone) -> std::io::Result<()> {
     writeln!(out, "\n## Operators\n")?;
     // operator → (hosts, read-only, first seen, actions)
     type Seen = (Vec<String>, bool, DateTime<Utc>, usize);
@@ -255,14 +264,15 @@ fn operators(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
     for (op, (hosts, ro, first, n)) in ops {
         writeln!(
             out,
-            "- **{op}**{}: from {}; first seen {} UTC; {n} event{}",
+            "- **{op}**{}: from {}; first seen {} {}; {n} event{}",
             if ro { " (read-only observer)" } else { "" },
             if hosts.is_empty() {
                 "local console".to_string()
             } else {
                 hosts.join(", ")
             },
-            time(&first),
+            time(zone, &first),
+            zone.abbrev(first),
             if n == 1 { "" } else { "s" }
         )?;
     }
@@ -270,6 +280,7 @@ fn operators(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
 }
 
 fn gates(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> std::io::Result<()> {
+    let zone = zone_of(runbook);
     writeln!(out, "\n## Gates\n")?;
     let mut order: Vec<String> = runbook
         .map(|r| r.gates.iter().map(|g| g.id.clone()).collect())
@@ -295,7 +306,7 @@ fn gates(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> st
             .map_or(String::new(), |it| format!(" (\"{}\")", it.text));
         let mut line = format!(
             "- {} {}: {}{text}",
-            time(&e.ts),
+            time(zone, &e.ts),
             e.operator,
             describe(&e.body)
         );
@@ -333,6 +344,7 @@ fn gates(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> st
 }
 
 fn stages(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> std::io::Result<()> {
+    let zone = zone_of(runbook);
     writeln!(out, "## Stages\n")?;
     // (stage, exposure, entered, left)
     type Visit = (String, f64, DateTime<Utc>, Option<DateTime<Utc>>);
@@ -375,8 +387,8 @@ fn stages(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> s
         writeln!(
             out,
             "| {name} | {exposure}% | {} | {} | {}{} | {bake} |",
-            time(&entered),
-            left.map_or("(still there)".to_string(), |l| time(&l)),
+            time(zone, &entered),
+            left.map_or("(still there)".to_string(), |l| time(zone, &l)),
             span(entered, until),
             if left.is_none() { "+" } else { "" }
         )?;
@@ -391,6 +403,7 @@ fn steps(
     plan: &Plan<'_>,
     rehearsed: Option<&Rehearsed>,
 ) -> std::io::Result<()> {
+    let zone = zone_of(runbook);
     writeln!(out, "\n## Steps\n")?;
     // step → (started, by, finished, outcome)
     type Row = (
@@ -471,8 +484,8 @@ fn steps(
             out,
             "| {name} | {} | {} | {} | {outcome} | {actual} | {planned} |{}",
             by.unwrap_or_else(|| "–".into()),
-            started.map_or("–".into(), |t| time(&t)),
-            finished.map_or("–".into(), |t| time(&t)),
+            started.map_or("–".into(), |t| time(zone, &t)),
+            finished.map_or("–".into(), |t| time(zone, &t)),
             last.unwrap_or_default(),
         )?;
     }
