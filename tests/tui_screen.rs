@@ -375,3 +375,12 @@ fn dialogs_grow_with_the_screen() {
     assert!(width > 110, "{width}: {top}");
     insta::assert_snapshot!("confirm_expand_200x60", text);
 }
+
+#[test]
+fn a_damaged_journal_shows_a_banner_line() {
+    let mut app = notes_app(3);
+    app.damaged_at = Some(2);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("JOURNAL DAMAGED  journal damaged at seq 2"), "{text}");
+    insta::assert_snapshot!("damaged_banner_80x24", text);
+}

@@ -141,6 +141,9 @@ pub struct App {
     /// Each panel's value when the cutover started (first good value after).
     pub start_values: BTreeMap<String, f64>,
     pub quit: bool,
+    /// A journal row that could not be read back (the hook for "journal
+    /// damaged at seq N"): shown as a banner under the header.
+    pub damaged_at: Option<u64>,
     effects: Vec<Effect>,
 }
 
@@ -178,6 +181,7 @@ impl App {
             },
             start_values: BTreeMap::new(),
             quit: false,
+            damaged_at: None,
             effects: Vec::new(),
         }
     }

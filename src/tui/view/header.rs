@@ -249,6 +249,14 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
             )),
         ]));
     }
+    if let Some(seq) = app.damaged_at {
+        out.push(Line::from(vec![
+            Span::styled(" JOURNAL DAMAGED ", t.error()),
+            Span::raw(format!(
+                " journal damaged at seq {seq}: later events may be missing; `warroom report` shows what was read"
+            )),
+        ]));
+    }
     if app.state.rollback_failed {
         out.push(Line::from(vec![
             Span::styled(" ROLLBACK FAILED ", t.error()),
