@@ -8,23 +8,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 use warroom::runbook::{self, model::Runbook};
 use warroom::session::event::{EventBody, Trigger};
 use warroom::session::state::Status;
 use warroom::timefmt::Zone;
 use warroom::tui::{App, Msg, Theme};
-
-fn press(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
 
 fn shipped_runbooks() -> Vec<Runbook> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -267,8 +257,8 @@ fn after_rollback_no_countdown_is_shown() {
     }
 }
 
-#[test]
-fn bake_over_shows_once_in_header_and_journal() {
+/// Running since t0, in the first stage (internal, bakes 10 minutes) since t0.
+fn running_in_first_stage() -> warroom::session::state::State {
     let rb = runbook();
     let mut s = ready_state(&rb);
     attach(&mut s, "alice", false);
@@ -276,6 +266,12 @@ fn bake_over_shows_once_in_header_and_journal() {
     s.started_at = Some(at(0, 0));
     s.stage = Some(0);
     s.stage_entered_at = Some(at(0, 0));
+    s
+}
+
+#[test]
+fn bake_over_shows_once_in_header_and_journal() {
+    let s = running_in_first_stage();
     // Internal bakes 10 minutes.
     let mut app = app(s, vec![], vec![], at(9, 0));
     assert!(render(&app, 120, 40).contains("bake 0:01:00 left"));
@@ -360,13 +356,7 @@ fn the_selection_shows_without_colour_and_j_visits_every_gate_item() {
 
 #[test]
 fn dialogs_grow_with_the_screen() {
-    let rb = runbook();
-    let mut s = ready_state(&rb);
-    attach(&mut s, "alice", false);
-    s.status = Status::Running;
-    s.started_at = Some(at(0, 0));
-    s.stage = Some(0);
-    s.stage_entered_at = Some(at(0, 0));
+    let s = running_in_first_stage();
     let mut app = app(s, vec![], vec![], at(5, 0));
     press(&mut app, KeyCode::Char('e'));
     let text = render(&app, 200, 60);
@@ -381,6 +371,9 @@ fn a_damaged_journal_shows_a_banner_line() {
     let mut app = notes_app(3);
     app.damaged_at = Some(2);
     let text = render(&app, 80, 24);
-    assert!(text.contains("JOURNAL DAMAGED  journal damaged at seq 2"), "{text}");
+    assert!(
+        text.contains("JOURNAL DAMAGED  journal damaged at seq 2"),
+        "{text}"
+    );
     insta::assert_snapshot!("damaged_banner_80x24", text);
 }

@@ -472,3 +472,18 @@ pub fn buffer_text(buf: &Buffer) -> String {
     }
     out
 }
+
+/// One key, as the terminal would send it.
+pub fn press(app: &mut App, code: crossterm::event::KeyCode) {
+    app.update(Msg::Key(crossterm::event::KeyEvent::new(
+        code,
+        crossterm::event::KeyModifiers::NONE,
+    )));
+}
+
+/// Type `text` key by key.
+pub fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, crossterm::event::KeyCode::Char(c));
+    }
+}
