@@ -264,12 +264,8 @@ fn no_terminal_no_screen_one_line_and_exit_2() {
         Path::new(env!("CARGO_MANIFEST_DIR")),
         &[("TERM", "dumb"), ("HOME", dir.path().to_str().unwrap())],
     );
+    let screen = c.wait_for("warroom needs an interactive terminal (TERM=dumb)", T);
     assert_eq!(c.wait_exit(T), 2);
-    let screen = c.screen();
-    assert!(
-        screen.contains("warroom needs an interactive terminal (TERM=dumb)"),
-        "{screen}"
-    );
     assert!(!screen.contains("Runbook"), "{screen}");
     assert!(!j.exists(), "nothing opened");
 }
