@@ -67,6 +67,8 @@ fn runbook(dir: &Path, actions: Actions, steps: Vec<Step>, secrets: Vec<String>)
         steps,
         actions,
         guards: vec![],
+        links: Default::default(),
+        notify: vec![],
         secrets,
     }
 }

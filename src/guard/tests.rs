@@ -70,6 +70,8 @@ fn runbook(guards: Vec<Guard>) -> Runbook {
             },
         },
         guards,
+        links: Default::default(),
+        notify: vec![],
         secrets: vec![],
     }
 }
@@ -92,6 +94,7 @@ fn state(status: Status) -> State {
         completed_at: None,
         rollback_failed: false,
         guard_last_fired: BTreeMap::new(),
+        notified: BTreeMap::new(),
     }
 }
 

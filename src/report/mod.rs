@@ -1,15 +1,16 @@
-//! `warroom report JOURNAL`: the change record (Markdown) or the events as
-//! JSON Lines. Opens the journal read-only, so it works while a live
+//! `warroom report JOURNAL`: the change record (Markdown or HTML) or the
+//! events as JSON Lines. Opens the journal read-only, so it works while a live
 //! session is still writing.
 
-pub mod describe;
+pub mod doc;
+pub mod html;
 pub mod jsonl;
 pub mod markdown;
+mod sections;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use describe::{describe, evidence_line};
 use markdown::Plan;
 
 use crate::journal::{Journal, JournalError};
@@ -20,6 +21,8 @@ use crate::session::event::{Event, EventBody};
 pub enum Format {
     Markdown,
     Jsonl,
+    /// One self-contained printable page.
+    Html,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,15 @@ pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), Re
             let rehearsed = latest_rehearsal_beside(journal);
             markdown::write_with_rehearsal(out, journal, &events, &plan, rehearsed.as_ref())?;
         }
+        Format::Html => {
+            let loaded = find_runbook(journal, &events);
+            let plan = match &loaded {
+                Ok(rb) => Plan::Runbook(rb),
+                Err(why) => Plan::Unavailable(why.clone()),
+            };
+            let rehearsed = latest_rehearsal_beside(journal);
+            html::write(out, journal, &events, &plan, rehearsed.as_ref())?;
+        }
     }
     Ok(())
 }
@@ -68,6 +80,13 @@ pub fn run_with(
                 None => Plan::Unavailable("no runbook given".into()),
             };
             markdown::write(out, journal, &events, &plan)?;
+        }
+        Format::Html => {
+            let plan = match runbook {
+                Some(r) => Plan::Runbook(r),
+                None => Plan::Unavailable("no runbook given".into()),
+            };
+            html::write(out, journal, &events, &plan, None)?;
         }
     }
     Ok(())

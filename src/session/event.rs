@@ -198,6 +198,14 @@ pub enum EventBody {
         text: String,
     },
     Completed {},
+    /// Second wave: a `[[notify]]` target was sent event `event_seq`
+    /// (`status`: `HTTP 200`, or why it failed after its retries).
+    Notified {
+        event_seq: u64,
+        /// `slack#1`: the format and position, never the url.
+        target: String,
+        status: String,
+    },
     /// A kind this build does not know (a newer warroom wrote it): shown, never a crash.
     #[serde(skip)]
     Unknown {

@@ -87,6 +87,7 @@ impl State {
             completed_at: None,
             rollback_failed: false,
             guard_last_fired: BTreeMap::new(),
+            notified: BTreeMap::new(),
         }
     }
 
@@ -308,6 +309,12 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.status = Status::Complete;
                 state.completed_at = Some(at);
             }
+        }
+        EventBody::Notified {
+            event_seq, target, ..
+        } => {
+            let c = state.notified.entry(target.clone()).or_default();
+            *c = (*c).max(*event_seq);
         }
         EventBody::Refused { .. }
         | EventBody::ExpandRefused { .. }

@@ -181,4 +181,8 @@ pub struct State {
     /// When each guard last fired, keyed by `guard_key` ("panel/when/then"):
     /// lets every console agree a breach has already been acted on.
     pub guard_last_fired: BTreeMap<String, DateTime<Utc>>,
+    /// Per notify target (`slack#1`), the highest event seq journaled as
+    /// `notified`: the notifier's cursor, so a takeover neither skips nor
+    /// repeats.
+    pub notified: BTreeMap<String, u64>,
 }
