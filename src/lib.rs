@@ -12,6 +12,7 @@ pub mod describe;
 pub mod guard;
 pub mod health;
 pub mod journal;
+pub mod notify;
 pub mod report;
 pub mod runbook;
 pub mod runtime;

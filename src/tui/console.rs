@@ -34,6 +34,7 @@ use super::terminal::Gone;
 use super::view;
 use crate::guard::{self, GuardTracker};
 use crate::health::{PanelState, PanelStatus};
+use crate::notify::{self, Notifier};
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::event::{Event, EventBody};
 use crate::session::state::StepStatus;
@@ -71,6 +72,9 @@ pub struct Console {
     /// Since when this console has watched each panel.
     first_seen: BTreeMap<String, DateTime<Utc>>,
     on_extra: Option<ExtraHandler>,
+    /// `[[notify]]` senders; they send only while `should_notify`.
+    notifier: Option<Notifier>,
+    notified_rx: Option<UnboundedReceiver<notify::Sent>>,
 }
 
 impl Console {
@@ -96,6 +100,14 @@ impl Console {
         for w in session.warnings() {
             app.update(Msg::Error(w.clone()));
         }
+        let (notifier, notified_rx) = if session.is_read_only() {
+            (None, None)
+        } else {
+            match Notifier::start(&runbook, session.journal_path(), notify::Policy::default()) {
+                Some((n, rx)) => (Some(n), Some(rx)),
+                None => (None, None),
+            }
+        };
         Console {
             app,
             tracker: GuardTracker::default(),
@@ -111,7 +123,86 @@ impl Console {
             in_flight: 0,
             first_seen: BTreeMap::new(),
             on_extra,
+            notifier,
+            notified_rx,
         }
+    }
+
+    /// Does this console send the session's notifications? Exactly one
+    /// console does. INTERIM rule (see `notify::claim`): it is not
+    /// read-only and holds the notify claim. When the conductor lease
+    /// lands, this becomes "not read-only and holds the lease".
+    pub fn should_notify(&self) -> bool {
+        !self.session.is_read_only() && self.notifier.as_ref().is_some_and(|n| n.claim.held())
+    }
+
+    /// Once a second: try to become the sender (a console that held the
+    /// claim may have died), then hand over what is due.
+    fn claim_notify(&mut self) {
+        if let Some(n) = self.notifier.as_mut()
+            && !self.session.is_read_only()
+        {
+            n.claim.try_take();
+        }
+        self.pump_notify();
+    }
+
+    /// Hand the notifier every event after its cursors; read the journal
+    /// when the session's tail does not reach back that far (a takeover in
+    /// a long session).
+    fn pump_notify(&mut self) {
+        if !self.should_notify() {
+            return;
+        }
+        let Some(n) = self.notifier.as_mut() else {
+            return;
+        };
+        let cursors = &self.session.state().notified;
+        let from = n.needs_from(cursors);
+        if from >= self.session.state().last_seq {
+            return;
+        }
+        let tail = self.session.events();
+        if tail.front().is_some_and(|e| e.seq <= from + 1) {
+            let events: Vec<Event> = tail
+                .range(tail.partition_point(|e| e.seq <= from)..)
+                .cloned()
+                .collect();
+            n.feed(&events, cursors);
+            return;
+        }
+        match crate::journal::Journal::open_read_only(self.session.journal_path())
+            .and_then(|j| j.read_since(from))
+        {
+            Ok(events) => n.feed(&events, cursors),
+            Err(e) => {
+                let msg = format!("notify: reading the journal: {e}");
+                self.app.update(Msg::Error(msg));
+            }
+        }
+    }
+
+    /// A delivery finished: journal it (the cursor a takeover resumes
+    /// from); a failure is shown too.
+    pub fn on_notified(&mut self, sent: notify::Sent) -> bool {
+        if !notify::deliver::delivered(&sent.status) {
+            let msg = format!(
+                "notify {} of #{}: {}",
+                sent.target, sent.event_seq, sent.status
+            );
+            self.app.update(Msg::Error(msg));
+        }
+        let operator = self.session.operator().to_string();
+        let body = EventBody::Notified {
+            event_seq: sent.event_seq,
+            target: sent.target,
+            status: sent.status,
+        };
+        if let Err(e) = self.session.transact(move |_, _| vec![body], &operator) {
+            self.error("journal", e);
+        }
+        self.sync();
+        true
     }
 
     /// Hand the app whatever the session folded in since it last looked.
@@ -125,6 +216,7 @@ impl Console {
         if events.is_empty() && self.app.state == *self.session.state() {
             return false;
         }
+        self.pump_notify();
         self.app.update(Msg::Journal {
             events,
             state: self.session.state().clone(),
@@ -322,12 +414,21 @@ impl Console {
 /// What woke the loop.
 enum Wake {
     Done(ActionDone),
+    Notified(notify::Sent),
     Followed(Event),
     Panel(PanelStatus),
     Key(TermEvent),
     Tick,
     /// A panel change held back by the pacer is due.
     Frame,
+}
+
+/// The next message of an optional channel; pending forever without one.
+async fn recv_some<T>(rx: &mut Option<UnboundedReceiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Wait until `at`; forever when nothing is due (the branch is disabled
@@ -358,6 +459,8 @@ where
         .done_rx
         .take()
         .context("the console loop runs once")?;
+    // Without targets the branch is disabled; a closed channel never wakes.
+    let mut notified = console.notified_rx.take();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
@@ -376,6 +479,7 @@ where
             biased;
             g = &mut gone => break Exit::Signal(g),
             Some(d) = done.recv() => Wake::Done(d),
+            Some(n) = recv_some(&mut notified) => Wake::Notified(n),
             Some(ev) = followed.recv() => Wake::Followed(ev),
             _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
             Some(st) = panels.recv() => Wake::Panel(st),
@@ -389,6 +493,7 @@ where
         let woke = Instant::now();
         let redraw = match wake {
             Wake::Done(d) => console.on_action_done(d),
+            Wake::Notified(n) => console.on_notified(n),
             Wake::Followed(ev) => {
                 let mut r = console.on_followed(&ev);
                 // Coalesce a burst (a replay after a gap) into one frame.
@@ -414,7 +519,10 @@ where
                 }
                 true
             }
-            Wake::Tick => console.app.update(Msg::Tick(Utc::now())),
+            Wake::Tick => {
+                console.claim_notify();
+                console.app.update(Msg::Tick(Utc::now()))
+            }
         };
         if redraw {
             lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();

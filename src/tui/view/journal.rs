@@ -48,7 +48,11 @@ fn style(t: Theme, body: &EventBody) -> Style {
         | EventBody::Expanded { .. }
         | EventBody::GateGo { .. }
         | EventBody::Completed {} => t.bold(),
-        EventBody::OperatorAttached { .. }
+        EventBody::Notified { status, .. } if !crate::notify::deliver::delivered(status) => {
+            t.error()
+        }
+        EventBody::Notified { .. }
+        | EventBody::OperatorAttached { .. }
         | EventBody::OperatorDetached { .. }
         | EventBody::SessionOpened { .. } => t.dim(),
         _ => t.plain(),
