@@ -99,7 +99,8 @@ fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' => {
+            // `_` stays: intraword it never emphasises, and ids use it.
+            '\\' | '`' | '*' | '[' | ']' | '|' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -248,11 +249,15 @@ pub fn html(doc: &Doc, title: &str) -> String {
                 out.push_str("</ul>\n");
             }
             Block::Table { head, rows } => {
-                out.push_str("<table>\n<tr>");
-                for h in head {
-                    out.push_str(&format!("<th>{}</th>", html_escape(h)));
+                out.push_str("<table>\n");
+                // Key/value tables have no header worth a row on paper.
+                if head.iter().any(|h| !h.is_empty()) {
+                    out.push_str("<tr>");
+                    for h in head {
+                        out.push_str(&format!("<th>{}</th>", html_escape(h)));
+                    }
+                    out.push_str("</tr>\n");
                 }
-                out.push_str("</tr>\n");
                 for r in rows {
                     out.push_str("<tr>");
                     for c in r {
