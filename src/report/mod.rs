@@ -33,38 +33,33 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
-/// Write the report of the journal at `journal`. Markdown looks for the
-/// runbook named in `session_opened` (as given, then beside the journal's
-/// `.warroom` folder) for titles and planned durations, and says so when
-/// it cannot load it.
+/// Write the report of the journal at `journal`. The change record looks
+/// for the runbook named in `session_opened` (as given, then beside the
+/// journal's `.warroom` folder) for titles, units, commands and planned
+/// durations, and says so when it cannot load it.
 pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
     let events = Journal::open_read_only(journal)?.read_since(0)?;
-    match format {
-        Format::Jsonl => jsonl::write(out, &events)?,
-        Format::Markdown => {
-            let loaded = find_runbook(journal, &events);
-            let plan = match &loaded {
-                Ok(rb) => Plan::Runbook(rb),
-                Err(why) => Plan::Unavailable(why.clone()),
-            };
-            let rehearsed = latest_rehearsal_beside(journal);
-            markdown::write_with_rehearsal(out, journal, &events, &plan, rehearsed.as_ref())?;
-        }
-        Format::Html => {
-            let loaded = find_runbook(journal, &events);
-            let plan = match &loaded {
-                Ok(rb) => Plan::Runbook(rb),
-                Err(why) => Plan::Unavailable(why.clone()),
-            };
-            let rehearsed = latest_rehearsal_beside(journal);
-            html::write(out, journal, &events, &plan, rehearsed.as_ref())?;
-        }
+    if format == Format::Jsonl {
+        return Ok(jsonl::write(out, &events)?);
     }
-    Ok(())
+    let loaded = find_runbook(journal, &events);
+    let plan = match &loaded {
+        Ok(rb) => Plan::Runbook(rb),
+        Err(why) => Plan::Unavailable(why.clone()),
+    };
+    let rehearsed = latest_rehearsal_beside(journal);
+    Ok(write(
+        out,
+        journal,
+        &events,
+        format,
+        &plan,
+        rehearsed.as_ref(),
+    )?)
 }
 
-/// Like `run`, with the runbook given (or none): for callers that already
-/// hold it, and for tests.
+/// Like `run`, with the runbook given (or none) and no rehearsal column:
+/// for callers that already hold the runbook, and for tests.
 pub fn run_with(
     journal: &Path,
     format: Format,
@@ -72,24 +67,26 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
     let events = Journal::open_read_only(journal)?.read_since(0)?;
+    let plan = match runbook {
+        Some(r) => Plan::Runbook(r),
+        None => Plan::Unavailable("no runbook given".into()),
+    };
+    Ok(write(out, journal, &events, format, &plan, None)?)
+}
+
+fn write(
+    out: &mut dyn Write,
+    journal: &Path,
+    events: &[Event],
+    format: Format,
+    plan: &Plan<'_>,
+    rehearsed: Option<&markdown::Rehearsed>,
+) -> std::io::Result<()> {
     match format {
-        Format::Jsonl => jsonl::write(out, &events)?,
-        Format::Markdown => {
-            let plan = match runbook {
-                Some(r) => Plan::Runbook(r),
-                None => Plan::Unavailable("no runbook given".into()),
-            };
-            markdown::write(out, journal, &events, &plan)?;
-        }
-        Format::Html => {
-            let plan = match runbook {
-                Some(r) => Plan::Runbook(r),
-                None => Plan::Unavailable("no runbook given".into()),
-            };
-            html::write(out, journal, &events, &plan, None)?;
-        }
+        Format::Jsonl => jsonl::write(out, events),
+        Format::Markdown => markdown::write_with_rehearsal(out, journal, events, plan, rehearsed),
+        Format::Html => html::write(out, journal, events, plan, rehearsed),
     }
-    Ok(())
 }
 
 fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
