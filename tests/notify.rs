@@ -66,6 +66,13 @@ async fn always_500() -> StatusCode {
     StatusCode::INTERNAL_SERVER_ERROR
 }
 
+/// Answers 200 after a moment: long enough for a console to be quitting.
+async fn slow(State(r): State<Received>, body: String) -> StatusCode {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    r.bodies.lock().unwrap().push(body);
+    StatusCode::OK
+}
+
 async fn hang() -> StatusCode {
     tokio::time::sleep(Duration::from_secs(30)).await;
     StatusCode::OK
@@ -78,6 +85,7 @@ async fn server() -> (String, Received) {
         .route("/flaky", post(flaky))
         .route("/500/{*secret}", post(always_500))
         .route("/hang", post(hang))
+        .route("/slow", post(slow))
         .route("/api/v1/query", axum::routing::get(prom).post(prom))
         .with_state(received.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -248,9 +256,13 @@ fn failing_errors() -> PanelStatus {
 }
 
 fn with_slack(url: &str) -> Arc<Runbook> {
+    with_target(&format!("{url}/ok"))
+}
+
+fn with_target(url: &str) -> Arc<Runbook> {
     let mut rb = (*runbook()).clone();
     rb.notify = vec![Notify {
-        url: format!("{url}/ok"),
+        url: url.to_string(),
         format: NotifyFormat::Slack,
         on: vec!["expanded".into(), "guard_fired".into(), "paused".into()],
     }];
@@ -453,4 +465,21 @@ fn check_probe_posts_nothing() {
         received.prom_calls.load(Ordering::SeqCst) >= 1,
         "the probe did poll"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_journals_a_notification_already_on_its_way() {
+    let (url, received) = server().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let a = start(with_target(&format!("{url}/slow")), &path, "alice");
+    key(&a, 'b');
+    key(&a, 'e');
+    key(&a, 'y');
+    wait_until("the expand", || count(&events(&path), "expanded") == 1).await;
+    // Quit while the slow target has not answered yet.
+    quit(a).await;
+    let ev = events(&path);
+    assert_eq!(count(&ev, "notified"), 1, "journaled before leaving");
+    assert_eq!(received.bodies.lock().unwrap().len(), 1);
 }

@@ -45,6 +45,8 @@ struct Target {
 pub struct Notifier {
     targets: Vec<Target>,
     pub claim: claim::Claim,
+    /// Events handed to the tasks whose result has not come back yet.
+    outstanding: usize,
 }
 
 impl Notifier {
@@ -89,6 +91,7 @@ impl Notifier {
             Notifier {
                 targets,
                 claim: claim::Claim::beside(journal),
+                outstanding: 0,
             },
             done_rx,
         ))
@@ -108,17 +111,31 @@ impl Notifier {
     /// target asks for. `events` is in seq order and must start at or
     /// before `needs_from(cursors) + 1`.
     pub fn feed(&mut self, events: &[Event], cursors: &BTreeMap<String, u64>) {
-        for t in &mut self.targets {
+        for t in self.targets.iter_mut() {
             let from = *t.handed.get_or_insert_with(|| cursor(cursors, &t.name));
             for e in events.iter().filter(|e| e.seq > from) {
                 if t.on.iter().any(|k| *k == e.body.kind()) {
                     // A closed channel means the task is gone: nothing to do
                     // but not crash; the next console resends from the journal.
-                    let _ = t.jobs.send(e.clone());
+                    if t.jobs.send(e.clone()).is_ok() {
+                        self.outstanding += 1;
+                    }
                 }
                 t.handed = Some(e.seq);
             }
         }
+    }
+}
+
+impl Notifier {
+    /// A result came back.
+    pub fn settled(&mut self) {
+        self.outstanding = self.outstanding.saturating_sub(1);
+    }
+
+    /// Deliveries not yet journaled (quitting waits for them, bounded).
+    pub fn outstanding(&self) -> usize {
+        self.outstanding
     }
 }
 

@@ -43,6 +43,9 @@ use crate::session::{self, Session};
 /// Beyond an action's own timeout, how long quitting waits for its result.
 const ACTION_GRACE: Duration = Duration::from_secs(10);
 
+/// How long quitting waits for notifications handed to the senders.
+const NOTIFY_GRACE: Duration = Duration::from_secs(10);
+
 /// What a demo key does: given the key's id, act (inject a fault) and
 /// return a line to show.
 pub type ExtraHandler = Box<dyn FnMut(&str) -> Option<String> + Send>;
@@ -185,6 +188,9 @@ impl Console {
     /// A delivery finished: journal it (the cursor a takeover resumes
     /// from); a failure is shown too.
     pub fn on_notified(&mut self, sent: notify::Sent) -> bool {
+        if let Some(n) = self.notifier.as_mut() {
+            n.settled();
+        }
         if !notify::deliver::delivered(&sent.status) {
             let msg = format!(
                 "notify {} of #{}: {}",
@@ -533,8 +539,30 @@ where
     };
     frame_stats::write_if_asked(&[&frames, &wakes]);
     finish_actions(terminal, console, &mut done).await;
+    finish_notify(console, &mut notified).await;
     console.detach();
     Ok(exit)
+}
+
+/// Before leaving, journal the notifications already handed to the
+/// senders (bounded): one sent but not journaled would be sent again by
+/// the next console. What is still pending after the bound is sent by the
+/// next console to open the session (the cursor is in the journal).
+async fn finish_notify(console: &mut Console, rx: &mut Option<UnboundedReceiver<notify::Sent>>) {
+    let Some(rx) = rx.as_mut() else { return };
+    let deadline = tokio::time::Instant::now() + NOTIFY_GRACE;
+    while console
+        .notifier
+        .as_ref()
+        .is_some_and(|n| n.outstanding() > 0)
+    {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(sent)) => {
+                console.on_notified(sent);
+            }
+            _ => break,
+        }
+    }
 }
 
 /// Before leaving, wait for running actions and journal their results: a
