@@ -608,6 +608,9 @@ fn enter_on_the_journal_shows_an_actions_whole_output() {
         at(29, 0),
         "alice",
         EventBody::ActionRan {
+            id: None,
+            outcome: None,
+            webhook_status: None,
             action: "pause".into(),
             executed: true,
             exit_code: Some(3),
