@@ -371,7 +371,9 @@ async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, st
         id: Some(job.id.clone()),
         stop,
     };
-    if has_work(rb, &job.kind) {
+    // A rehearsal without `--execute` starts nothing: only its
+    // "not executed" `action_ran` is journaled.
+    if exec.execute && has_work(rb, &job.kind) {
         let (action, id) = (job.action_name(), job.id.clone());
         let start = if job.retried {
             EventBody::ActionRetried { action, id }

@@ -133,7 +133,9 @@ async fn kill_tree(pgid: Pid, token: &str) {
         tree::signal_all(&live, Signal::SIGKILL);
         seen.extend(live.iter().copied());
         tree::reap(&mut seen, pgid.as_raw());
-        if (live.is_empty() && !group_alive(pgid)) || TokioInstant::now() >= end {
+        // `live` counts the shell too while it runs; its zombie (until
+        // tokio reaps it) and reaped children no longer count.
+        if live.is_empty() || TokioInstant::now() >= end {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -220,3 +220,251 @@ pub fn summary(t: &Takeover) -> Option<String> {
         parts.join("; ")
     ))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
+mod tests {
+    use super::*;
+    use crate::session::event::{Evidence, RollbackOutcome};
+    use crate::session::reduce::reduce;
+    use crate::session::testkit::sample_runbook;
+
+    fn started(action: &str, id: &str) -> EventBody {
+        EventBody::ActionStarted {
+            action: action.into(),
+            id: id.into(),
+        }
+    }
+
+    fn ran(action: &str, id: &str) -> EventBody {
+        EventBody::ActionRan {
+            action: action.into(),
+            id: Some(id.into()),
+            outcome: Some(ActionOutcome::Succeeded),
+            webhook_status: None,
+            executed: true,
+            exit_code: Some(0),
+            duration_ms: 1,
+            output_tail: String::new(),
+            webhook: None,
+        }
+    }
+
+    fn expanded() -> EventBody {
+        EventBody::Expanded {
+            from_stage: None,
+            to_stage: "internal".into(),
+            exposure: 1.0,
+            override_reason: None,
+            evidence: Evidence::new(),
+        }
+    }
+
+    fn rollback() -> EventBody {
+        EventBody::RollbackStarted {
+            trigger: Trigger::Guard,
+            reason: "errors FAIL".into(),
+            override_reason: None,
+            evidence: Evidence::new(),
+        }
+    }
+
+    fn paused() -> EventBody {
+        EventBody::Paused {
+            reason: "hold".into(),
+            trigger: Trigger::Operator,
+            evidence: Evidence::new(),
+        }
+    }
+
+    /// The journal `bodies` (seq from 1, by alice) and the state it folds to.
+    fn journal(bodies: Vec<EventBody>) -> (Vec<Event>, State) {
+        let rb = sample_runbook();
+        let mut state = State::new(&rb);
+        let t0 = chrono::Utc::now();
+        let mut events = Vec::new();
+        for (i, body) in bodies.into_iter().enumerate() {
+            let ev = Event {
+                seq: i as u64 + 1,
+                ts: t0,
+                operator: "alice".into(),
+                body,
+            };
+            reduce(&mut state, &rb, &ev);
+            events.push(ev);
+        }
+        (events, state)
+    }
+
+    /// (retried "kind/id", journaled kinds "kind:action")
+    fn outcome(t: &Takeover) -> (Vec<String>, Vec<String>) {
+        let retry = t
+            .retry
+            .iter()
+            .map(|r| format!("{}/{}", r.kind.as_str(), r.id))
+            .collect();
+        let journal = t
+            .journal
+            .iter()
+            .map(|e| match e {
+                EventBody::ActionRan {
+                    action, outcome, ..
+                } => format!("ran:{action}:{}", outcome.map_or("-", |o| o.as_str())),
+                other => other.kind(),
+            })
+            .collect();
+        (retry, journal)
+    }
+
+    #[test]
+    fn what_is_in_flight_and_what_a_takeover_does_with_it() {
+        let begin = || vec![EventBody::CutoverStarted {}];
+        let with = |more: Vec<EventBody>| {
+            let mut v = begin();
+            v.extend(more);
+            v
+        };
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let cases: Vec<(&str, Vec<EventBody>, Vec<String>, Vec<String>)> = vec![
+            ("nothing started", with(vec![]), s(&[]), s(&[])),
+            (
+                "an action that ended is not in flight",
+                with(vec![
+                    expanded(),
+                    started("expand", "2/expand"),
+                    ran("expand", "2/expand"),
+                ]),
+                s(&[]),
+                s(&[]),
+            ),
+            (
+                "an interrupted rollback is run again with its id",
+                with(vec![rollback(), started("rollback", "2/rollback")]),
+                s(&["rollback/2/rollback"]),
+                s(&[]),
+            ),
+            (
+                "a rollback whose console died before action_started is found by its state",
+                with(vec![expanded(), rollback()]),
+                s(&["rollback/3/rollback"]),
+                s(&[]),
+            ),
+            (
+                "a retried rollback that was interrupted again is retried again",
+                with(vec![
+                    rollback(),
+                    started("rollback", "2/rollback"),
+                    EventBody::ActionRetried {
+                        action: "rollback".into(),
+                        id: "2/rollback".into(),
+                    },
+                ]),
+                s(&["rollback/2/rollback"]),
+                s(&[]),
+            ),
+            (
+                "a rollback that finished is not rerun",
+                with(vec![
+                    rollback(),
+                    EventBody::RollbackFinished {
+                        trigger: Trigger::Guard,
+                        reason: "x".into(),
+                        outcome: RollbackOutcome::Done,
+                    },
+                ]),
+                s(&[]),
+                s(&[]),
+            ),
+            (
+                "an interrupted pause is run again",
+                with(vec![paused(), started("pause", "2/pause")]),
+                s(&["pause/2/pause"]),
+                s(&[]),
+            ),
+            (
+                "a pause no longer wanted (resumed since) is not paused again",
+                with(vec![
+                    paused(),
+                    started("pause", "2/pause"),
+                    EventBody::Resumed {
+                        reason: "ok".into(),
+                        trigger: Trigger::Operator,
+                    },
+                ]),
+                s(&[]),
+                s(&["ran:pause:interrupted"]),
+            ),
+            (
+                "an interrupted expand is not re-run: journaled interrupted",
+                with(vec![expanded(), started("expand", "2/expand")]),
+                s(&[]),
+                s(&["ran:expand:interrupted"]),
+            ),
+            (
+                "an interrupted step command fails its running step",
+                with(vec![
+                    EventBody::StepStarted {
+                        step: "freeze".into(),
+                    },
+                    started("step:freeze", "2/step:freeze"),
+                ]),
+                s(&[]),
+                s(&["ran:step:freeze:interrupted", "step_finished"]),
+            ),
+            (
+                "expand and rollback both in flight: the expand is closed, the rollback rerun",
+                with(vec![
+                    expanded(),
+                    started("expand", "2/expand"),
+                    rollback(),
+                    started("rollback", "4/rollback"),
+                ]),
+                s(&["rollback/4/rollback"]),
+                s(&["ran:expand:interrupted"]),
+            ),
+        ];
+        for (why, bodies, retry, journaled) in cases {
+            let (events, state) = journal(bodies);
+            let t = resolve(&events, &state);
+            assert_eq!(outcome(&t), (retry, journaled), "{why}");
+        }
+    }
+
+    #[test]
+    fn an_interrupted_expand_leaves_the_exposure_unknown_until_a_rollback() {
+        let (events, mut state) = journal(vec![
+            EventBody::CutoverStarted {},
+            expanded(),
+            started("expand", "2/expand"),
+        ]);
+        let t = resolve(&events, &state);
+        let rb = sample_runbook();
+        let mut seq = events.len() as u64;
+        let mut fold = |state: &mut State, body: EventBody| {
+            seq += 1;
+            let ev = Event {
+                seq,
+                ts: chrono::Utc::now(),
+                operator: "bob".into(),
+                body,
+            };
+            reduce(state, &rb, &ev);
+        };
+        for body in t.journal {
+            fold(&mut state, body);
+        }
+        assert!(state.expand_interrupted);
+        fold(&mut state, rollback());
+        assert!(state.expand_interrupted, "still unknown while rolling back");
+        fold(
+            &mut state,
+            EventBody::RollbackFinished {
+                trigger: Trigger::Guard,
+                reason: "x".into(),
+                outcome: RollbackOutcome::Done,
+            },
+        );
+        assert!(!state.expand_interrupted);
+        assert_eq!(state.stage, None);
+    }
+}
