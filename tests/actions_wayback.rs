@@ -385,3 +385,30 @@ async fn nothing_a_timed_out_command_started_outlives_it_by_2s() {
         started.elapsed().saturating_sub(timeout)
     );
 }
+
+/// Another console's rollback (followed, not run here) still stops this
+/// console's expand decided before it, and nothing decided after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_committed_elsewhere_stops_the_expand_running_here() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (q, mut rx) = queue(runbook(tmp.path(), 5.0));
+    q.on_events(&[ev(5, expanded())], None);
+    let log = tmp.path().join("flags.log");
+    wait_for_file(&log).await;
+    q.preempt(7);
+    let events = collect(&mut rx, 1).await;
+    assert_eq!(kinds(&events), ["started:expand", "ran:expand"]);
+    assert_eq!(
+        outcome(ran(&events, "expand")),
+        Some(ActionOutcome::Interrupted)
+    );
+    // A later decision is not touched by the same (echoed) rollback.
+    let (q, mut rx) = queue(runbook(tmp.path(), 0.2));
+    q.on_events(&[ev(9, expanded())], None);
+    q.preempt(7);
+    let events = collect(&mut rx, 1).await;
+    assert_eq!(
+        outcome(ran(&events, "expand")),
+        Some(ActionOutcome::Succeeded)
+    );
+}

@@ -24,6 +24,8 @@
 //!
 //! `on_events` is the one entry point: today it is fed the events this
 //! console committed; a conductor can feed it every event it follows.
+//! Until then a `rollback_started` another console committed still stops
+//! this console's forward work (`preempt`), without running the rollback.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -64,6 +66,9 @@ pub enum JobKind {
 pub struct Job {
     /// `<seq of the deciding event>/<action>`, e.g. `12/rollback`.
     pub id: String,
+    /// seq of the deciding event: a rollback at seq N stops the forward
+    /// jobs decided before N, never those decided after it.
+    pub seq: u64,
     pub kind: JobKind,
     pub ctx: ActionContext,
     /// For a rollback: what its `rollback_finished` repeats.
@@ -119,6 +124,7 @@ pub fn plan(
         };
         let job = |kind: JobKind, ctx: ActionContext| Job {
             id: job_id(ev.seq, &ctx.action),
+            seq: ev.seq,
             kind,
             ctx,
             rollback: None,
@@ -184,11 +190,19 @@ pub struct Executor {
     pub client: reqwest::Client,
 }
 
+/// What the dispatcher is told.
+enum Order {
+    Run(Box<Job>),
+    /// A rollback at this seq started elsewhere (another console ran it):
+    /// stop and drop the forward jobs decided before it.
+    Preempt(u64),
+}
+
 /// The console's handle on its queue.
 #[derive(Clone)]
 pub struct ActionQueue {
     exec: Arc<Executor>,
-    tx: UnboundedSender<Job>,
+    tx: UnboundedSender<Order>,
 }
 
 impl ActionQueue {
@@ -215,7 +229,14 @@ impl ActionQueue {
     /// Queue one job (a takeover's retry). Counts as one finished report.
     pub fn push(&self, job: Job) {
         // The dispatcher only ends when every handle is dropped.
-        let _ = self.tx.send(job);
+        let _ = self.tx.send(Order::Run(Box::new(job)));
+    }
+
+    /// A `rollback_started` at `seq` that this queue does not run (another
+    /// console committed it): the forward work decided before it stops
+    /// all the same, so no expand of ours lands after someone's rollback.
+    pub fn preempt(&self, seq: u64) {
+        let _ = self.tx.send(Order::Preempt(seq));
     }
 
     pub fn runbook(&self) -> &Arc<Runbook> {
@@ -231,6 +252,7 @@ struct Running {
     handle: JoinHandle<()>,
     stop: Option<Stop>,
     rollback: bool,
+    seq: u64,
 }
 
 /// Wait for a running job's task; forever when none runs.
@@ -244,7 +266,7 @@ async fn join(r: &mut Option<Running>) {
 }
 
 async fn dispatch(
-    mut rx: UnboundedReceiver<Job>,
+    mut rx: UnboundedReceiver<Order>,
     exec: Arc<Executor>,
     out: UnboundedSender<Report>,
 ) {
@@ -257,12 +279,13 @@ async fn dispatch(
         if bk.is_none()
             && let Some(job) = back.pop_front()
         {
-            let rollback = job.is_rollback();
+            let (rollback, seq) = (job.is_rollback(), job.seq);
             let task = run_job(job, Arc::clone(&exec), out.clone(), StopSignal::never());
             bk = Some(Running {
                 handle: tokio::spawn(task),
                 stop: None,
                 rollback,
+                seq,
             });
         }
         // Forward work waits while a rollback runs or is queued.
@@ -273,22 +296,26 @@ async fn dispatch(
             && let Some(job) = forward.pop_front()
         {
             let (stop, signal) = stop_pair();
+            let seq = job.seq;
             let task = run_job(job, Arc::clone(&exec), out.clone(), signal);
             fwd = Some(Running {
                 handle: tokio::spawn(task),
                 stop: Some(stop),
                 rollback: false,
+                seq,
             });
         }
         if !open && fwd.is_none() && bk.is_none() && forward.is_empty() && back.is_empty() {
             break;
         }
         tokio::select! {
-            job = rx.recv(), if open => match job {
+            order = rx.recv(), if open => match order {
                 None => open = false,
-                Some(job) => {
+                Some(Order::Preempt(seq)) => preempt(seq, &mut forward, &mut fwd, &out).await,
+                Some(Order::Run(job)) => {
+                    let job = *job;
                     if job.is_rollback() {
-                        preempt(&mut forward, &mut fwd, &out).await;
+                        preempt(job.seq, &mut forward, &mut fwd, &out).await;
                     }
                     if job.way_back() {
                         back.push_back(job);
@@ -303,18 +330,25 @@ async fn dispatch(
     }
 }
 
-/// A rollback arrived: drop the queued forward jobs (journaled as not run)
-/// and stop the running one, waiting until its tree is gone and its
-/// `action_ran … interrupted` is reported.
+/// A rollback at `seq` started: drop the queued forward jobs decided
+/// before it (journaled as not run) and stop the running one, waiting
+/// until its tree is gone and its `action_ran … interrupted` is reported.
+/// Forward jobs decided after the rollback are a later decision: kept.
 async fn preempt(
+    seq: u64,
     forward: &mut VecDeque<Job>,
     fwd: &mut Option<Running>,
     out: &UnboundedSender<Report>,
 ) {
-    for job in forward.drain(..) {
+    let (before, after): (VecDeque<Job>, VecDeque<Job>) =
+        forward.drain(..).partition(|j| j.seq < seq);
+    *forward = after;
+    for job in before {
         let _ = out.send(not_run(job));
     }
-    if let Some(r) = fwd.take() {
+    if fwd.as_ref().is_some_and(|r| r.seq < seq)
+        && let Some(r) = fwd.take()
+    {
         if let Some(stop) = &r.stop {
             stop.stop();
         }

@@ -67,6 +67,8 @@ pub struct Takeover {
 pub struct Retry {
     pub kind: ActionKind,
     pub id: String,
+    /// seq of the decision (`rollback_started`, `paused`) it carries out.
+    pub seq: u64,
     pub operator: String,
     pub reason: String,
     /// For a rollback: what its `rollback_finished` repeats.
@@ -135,9 +137,10 @@ pub fn resolve(events: &[Event], state: &State) -> Takeover {
             Some((ActionKind::Rollback, _)) if state.status != Status::RollingBack => {
                 t.journal.push(interrupted(f));
             }
-            Some((k, (_, operator, reason, trigger))) => t.retry.push(Retry {
+            Some((k, (seq, operator, reason, trigger))) => t.retry.push(Retry {
                 kind: k,
                 id: f.id.clone(),
+                seq,
                 operator,
                 reason,
                 trigger: (k == ActionKind::Rollback).then_some(trigger),
@@ -167,6 +170,7 @@ pub fn resolve(events: &[Event], state: &State) -> Takeover {
         t.retry.push(Retry {
             kind: ActionKind::Rollback,
             id: job_id(seq, "rollback"),
+            seq,
             operator,
             reason,
             trigger: Some(trigger),
@@ -193,6 +197,7 @@ pub fn retry_job(runbook: &Runbook, mode: SessionMode, state: &State, r: &Retry)
     );
     Job {
         id: r.id.clone(),
+        seq: r.seq,
         kind: JobKind::Action(r.kind),
         ctx,
         rollback: r.trigger.map(|t| (t, r.reason.clone())),

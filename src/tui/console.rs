@@ -237,6 +237,11 @@ impl Console {
 
     /// An event from the follower (another console's, or our own echo).
     pub fn on_followed(&mut self, ev: &Event) -> bool {
+        // Someone's rollback overrules our expand, whoever committed it
+        // (our own echo finds nothing left to stop).
+        if matches!(ev.body, EventBody::RollbackStarted { .. }) {
+            self.effects.preempt(ev.seq);
+        }
         self.session.apply_followed(ev);
         self.sync()
     }

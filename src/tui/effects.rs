@@ -56,6 +56,12 @@ impl Effects {
         self.queue.on_events(events, stage_before)
     }
 
+    /// Another console's `rollback_started` (seq): stop our forward work
+    /// decided before it.
+    pub fn preempt(&self, seq: u64) {
+        self.queue.preempt(seq);
+    }
+
     /// Queue the retries a takeover decided; returns how many.
     pub fn retry(&self, t: &Takeover, state: &State) -> usize {
         for r in &t.retry {
