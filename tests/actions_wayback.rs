@@ -337,6 +337,48 @@ fn alive(pid: i32) -> bool {
     }
 }
 
+fn proc_state(pid: i32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().next().map(String::from)
+}
+
+fn quiet_ctx() -> ActionContext {
+    ActionContext {
+        cutover: "c".into(),
+        action: "step:x".into(),
+        stage: None,
+        exposure: 0.0,
+        previous_exposure: 0.0,
+        operator: "alice".into(),
+        reason: String::new(),
+        mode: "rehearsal".into(),
+    }
+}
+
+/// Being a subreaper, warroom inherits what a command leaves running in
+/// the background; once that exits it is collected, not left a zombie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_child_left_by_a_command_is_reaped_when_it_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Duration::from_secs(10);
+    let cmd = "sleep 0.5 >/dev/null 2>&1 & echo $! > bg.pid";
+    let r = run_command(cmd, dir.path(), &quiet_ctx(), t, &[]).await;
+    assert_eq!(r.exit_code, Some(0), "{r:?}");
+    let pid = pid_in(dir.path(), "bg.pid").unwrap();
+    assert!(proc_state(pid).is_some(), "the background child runs on");
+    // It was re-parented to us and exits on its own (another test's run
+    // may collect it first: that is the point too).
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    while proc_state(pid).as_deref().is_some_and(|s| s != "Z") {
+        assert!(std::time::Instant::now() < end, "never exited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The next command collects it.
+    run_command("true", dir.path(), &quiet_ctx(), t, &[]).await;
+    assert_eq!(proc_state(pid), None, "still a zombie");
+}
+
 /// A command starts a child in a new session (`setsid`) that ignores
 /// SIGTERM, and one that also left through a double fork: no process it
 /// started is alive 2 s after its timeout.

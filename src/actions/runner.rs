@@ -208,7 +208,8 @@ pub async fn run_command_until(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = match command.spawn() {
+    tree::reap_orphans();
+    let mut child = match tree::spawn_shell(|| command.spawn(), |c| c.id()) {
         Ok(c) => c,
         Err(e) => {
             let msg = format!("cannot start `sh -c` in {}: {e}", dir.display());
@@ -316,6 +317,8 @@ pub async fn run_command_until(
         p.abort();
     }
     drop(group);
+    tree::shell_done(pid as i32);
+    tree::reap_orphans();
 
     let duration_ms = started.elapsed().as_millis() as u64;
     let (exit_code, error) = match status {

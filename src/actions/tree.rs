@@ -18,8 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, Once};
 
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, waitpid};
@@ -32,6 +32,9 @@ pub const TOKEN_VAR: &str = "_WARROOM_RUN";
 const ENVIRON_LIMIT: u64 = 1 << 20;
 
 static SUBREAPER: Once = Once::new();
+/// Pids of the shells `run_command` spawned whose status tokio has not
+/// collected yet: never reaped here.
+static SHELLS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 static RUNS: AtomicU64 = AtomicU64::new(0);
 
 /// Make this process a child subreaper (once; Linux only). Called before
@@ -44,6 +47,43 @@ pub fn become_subreaper() {
             let _ = nix::sys::prctl::set_child_subreaper(true);
         }
     });
+}
+
+/// Spawn a command's shell with `spawn` and register its pid as tokio's,
+/// under the same lock `reap_orphans` takes: an orphan reaper can never
+/// collect the status of a shell tokio is about to wait for.
+pub fn spawn_shell<T>(
+    spawn: impl FnOnce() -> std::io::Result<T>,
+    pid: impl Fn(&T) -> Option<u32>,
+) -> std::io::Result<T> {
+    let mut shells = SHELLS.lock().unwrap_or_else(|e| e.into_inner());
+    let child = spawn()?;
+    if let Some(p) = pid(&child) {
+        shells.insert(p as i32);
+    }
+    Ok(child)
+}
+
+/// tokio collected this shell's status.
+pub fn shell_done(pid: i32) {
+    SHELLS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&pid);
+}
+
+/// As a subreaper warroom inherits whatever a command left running in the
+/// background; when those exit they are our zombies. Collect every dead
+/// child of ours that is not a shell tokio waits for (warroom starts no
+/// other processes).
+pub fn reap_orphans() {
+    let shells = SHELLS.lock().unwrap_or_else(|e| e.into_inner());
+    let me = std::process::id() as i32;
+    for (pid, row) in table() {
+        if row.ppid == me && row.state == 'Z' && !shells.contains(&pid) {
+            let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
+        }
+    }
 }
 
 /// A token unique to one run of one command in this process.
