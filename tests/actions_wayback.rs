@@ -385,16 +385,7 @@ async fn a_background_child_left_by_a_command_is_reaped_when_it_exits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_a_timed_out_command_started_outlives_it_by_2s() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = ActionContext {
-        cutover: "c".into(),
-        action: "expand".into(),
-        stage: None,
-        exposure: 0.0,
-        previous_exposure: 0.0,
-        operator: "alice".into(),
-        reason: String::new(),
-        mode: "rehearsal".into(),
-    };
+    let ctx = quiet_ctx();
     let cmd = r#"
         echo $$ > shell.pid
         setsid sh -c 'trap "" TERM; sleep 60 & echo $! > setsid-child.pid; echo $$ > setsid.pid; wait' &

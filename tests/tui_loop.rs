@@ -426,13 +426,21 @@ fn journal_with_rollback_in_flight(rb: &Arc<Runbook>, path: &std::path::Path, de
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
+/// Bob's executing console opened on a journal with a rollback in flight.
+fn takeover_scene(
+    detached: bool,
+) -> (tempfile::TempDir, std::path::PathBuf, Arc<Runbook>, Running) {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("j.db");
     let rb = flag_runbook(tmp.path());
-    journal_with_rollback_in_flight(&rb, &path, true);
+    journal_with_rollback_in_flight(&rb, &path, detached);
     let r = start_with(Arc::clone(&rb), &path, "bob", true);
+    (tmp, path, rb, r)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
+    let (tmp, path, rb, r) = takeover_scene(true);
     wait_for(&path, "the rollback to finish", |ev| {
         count(ev, "rollback_finished") == 1
     })
@@ -470,11 +478,7 @@ async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
 /// taken over (the conductor lease will decide who does).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_console_that_is_not_alone_takes_nothing_over() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("j.db");
-    let rb = flag_runbook(tmp.path());
-    journal_with_rollback_in_flight(&rb, &path, false);
-    let r = start_with(Arc::clone(&rb), &path, "bob", true);
+    let (tmp, path, _rb, r) = takeover_scene(false);
     wait_for(&path, "bob attached", |ev| {
         count(ev, "operator_attached") == 2
     })
