@@ -309,7 +309,14 @@ pub async fn run_command_until(
 
     // Collect what is still in the pipes, bounded in time: a background
     // child holding a pipe open must not hold this run open.
-    let drain_end = TokioInstant::now() + DRAIN_AFTER_EXIT;
+    // A preempted run keeps only what is already there: the rollback
+    // waiting behind it must not wait on a pipe some survivor holds.
+    let drain_end = TokioInstant::now()
+        + if interrupted {
+            Duration::ZERO
+        } else {
+            DRAIN_AFTER_EXIT
+        };
     while let Ok(Some(c)) = tokio::time::timeout_at(drain_end, rx.recv()).await {
         tail.push(&c);
     }
