@@ -563,6 +563,20 @@ async fn a_failing_webhook_fails_the_action() {
         other => panic!("{other:?}"),
     }
     assert!(!succeeded(&ev));
+    // Recorded as it happened: the status as a number, the whole as failed,
+    // and the one wording says so (no "exit none (killed)").
+    assert!(matches!(
+        ev,
+        EventBody::ActionRan {
+            webhook_status: Some(500),
+            outcome: Some(warroom::session::event::ActionOutcome::Failed),
+            ..
+        }
+    ));
+    assert_eq!(
+        actions::outcome::describe(&ev).as_deref(),
+        Some("pause FAILED: webhook HTTP 500")
+    );
 }
 
 #[tokio::test]
