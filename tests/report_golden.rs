@@ -54,6 +54,9 @@ fn evidence(errors: f64) -> Evidence {
 fn ran(action: &str, exit_code: Option<i32>, tail: &str, webhook: Option<&str>) -> EventBody {
     EventBody::ActionRan {
         action: action.into(),
+        id: None,
+        outcome: None,
+        webhook_status: webhook.and_then(|w| w.get(5..8)?.parse().ok()),
         executed: true,
         exit_code,
         duration_ms: 840,
@@ -375,9 +378,7 @@ fn the_markdown_record_reads_as_the_screen_does() {
         "{md}"
     );
     assert!(
-        md.contains(
-            "webhook FAILED (HTTP 500 from POST https://chat.example:443/hooks/\\*\\*\\*: boom)"
-        ),
+        md.contains("expand FAILED in 840 ms: command exit 0, webhook HTTP 500"),
         "{md}"
     );
     assert!(md.contains("slack#1: 0 sent, 1 FAILED"), "{md}");

@@ -1,52 +1,26 @@
-//! What an action ran and what it answered.
-//!
-//! INTERIM: the 'wayback' branch writes the pure wording of an action's
-//! result (exit / signal / timeout, webhook status) in `src/actions/`.
-//! When it lands, `action_result` becomes a call to it; nothing else here
-//! words a result.
+//! What an action ran and what it answered. The wording of a result is
+//! the actions module's (`actions::outcome::describe`); this adds the
+//! duration and finds the command as the runbook writes it.
 
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::event::EventBody;
 
-/// `exit 0 in 12 ms, webhook HTTP 200`; `no exit code (timed out after
-/// 60s) in 60000 ms, webhook FAILED (HTTP 500 …)`; `not executed
-/// (rehearsal)`. `None` for any other event.
+/// `expand succeeded in 12 ms: command exit 0, webhook HTTP 200`;
+/// `pause TIMED OUT in 60000 ms: command timed out after 1m`. `None` for
+/// any other event.
 pub fn action_result(body: &EventBody) -> Option<String> {
-    let EventBody::ActionRan {
-        executed,
-        exit_code,
-        duration_ms,
-        output_tail,
-        webhook,
-        ..
-    } = body
-    else {
-        return None;
-    };
-    if !executed {
-        return Some("not executed (rehearsal)".into());
+    let words = crate::actions::outcome::describe(body)?;
+    match body {
+        EventBody::ActionRan {
+            executed: true,
+            duration_ms,
+            ..
+        } => Some(match words.split_once(": ") {
+            Some((verdict, parts)) => format!("{verdict} in {duration_ms} ms: {parts}"),
+            None => format!("{words} in {duration_ms} ms"),
+        }),
+        _ => Some(words),
     }
-    let command_ran = exit_code.is_some() || !output_tail.is_empty();
-    let code = match exit_code {
-        None if !command_ran => "sent".to_string(),
-        Some(0) => "exit 0".to_string(),
-        Some(c) => format!("FAILED: exit {c}"),
-        None => {
-            // The runner journals why there is no code as the tail's last line.
-            let why = output_tail
-                .lines()
-                .rev()
-                .find_map(|l| l.strip_prefix("[warroom] "))
-                .unwrap_or("killed");
-            format!("FAILED: no exit code ({why})")
-        }
-    };
-    let hook = match webhook.as_deref() {
-        None => String::new(),
-        Some(w) if w.starts_with("HTTP 2") && w.len() == 8 => format!(", webhook {w}"),
-        Some(w) => format!(", webhook FAILED ({w})"),
-    };
-    Some(format!("{code} in {duration_ms} ms{hook}"))
 }
 
 /// The command (and webhook method) the runbook says `action` runs,

@@ -286,21 +286,22 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             guard_condition(rb, panel, *when, *then),
             then_word(*then)
         ),
-        EventBody::ActionRan {
-            action,
-            output_tail,
-            ..
-        } => {
+        EventBody::ActionStarted { action, id } => format!("started {action} ({id})"),
+        EventBody::ActionRetried { action, id } => {
+            format!("RETRIED {action} ({id}): its console went away")
+        }
+        EventBody::ActionRan { output_tail, .. } => {
             // A failure says its last line of output: usually the why.
             let last = output_tail
                 .lines()
                 .last()
-                .filter(|l| !crate::actions::succeeded(body) && !l.starts_with("[warroom]"))
+                .filter(|l| {
+                    !crate::actions::succeeded(body)
+                        && !l.starts_with("[warroom]")
+                        && !l.starts_with('(')
+                })
                 .map_or(String::new(), |l| format!(": {l}"));
-            format!(
-                "ran {action}: {}{last}",
-                action_result(body).unwrap_or_default()
-            )
+            format!("{}{last}", action_result(body).unwrap_or_default())
         }
         EventBody::Note { text } => format!("note: {text}"),
         EventBody::Completed {} => "COMPLETED the cutover".into(),

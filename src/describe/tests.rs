@@ -84,34 +84,38 @@ fn a_guard_is_never_a_person_and_people_carry_their_role() {
 }
 
 #[test]
-fn action_results_by_table() {
-    let ran = |exit_code, tail: &str, webhook: Option<&str>| EventBody::ActionRan {
+fn action_results_are_the_actions_wording_with_the_duration_and_the_why() {
+    let ran = |exit_code, tail: &str, webhook: Option<(&str, u16)>| EventBody::ActionRan {
         action: "expand".into(),
+        id: None,
+        outcome: None,
+        webhook_status: webhook.map(|w| w.1),
         executed: true,
         exit_code,
         duration_ms: 12,
         output_tail: tail.into(),
-        webhook: webhook.map(str::to_string),
+        webhook: webhook.map(|w| w.0.to_string()),
     };
-    let table = [
-        (ran(Some(0), "ok", None), "exit 0 in 12 ms"),
-        (ran(Some(3), "", None), "FAILED: exit 3 in 12 ms"),
-        (
-            ran(None, "x\n[warroom] timed out after 60s", None),
-            "FAILED: no exit code (timed out after 60s) in 12 ms",
-        ),
-        (
-            ran(Some(0), "", Some("HTTP 200")),
-            "exit 0 in 12 ms, webhook HTTP 200",
-        ),
-        (
-            ran(Some(0), "", Some("HTTP 500 from POST http://h:1/x")),
-            "exit 0 in 12 ms, webhook FAILED (HTTP 500 from POST http://h:1/x)",
-        ),
-    ];
-    for (body, want) in table {
-        assert_eq!(action_result(&body).unwrap(), want);
+    for body in [
+        ran(Some(0), "ok", None),
+        ran(Some(3), "flagctl: giving up", None),
+        ran(Some(0), "", Some(("HTTP 500 from POST http://h:1/x", 500))),
+    ] {
+        let words = crate::actions::outcome::describe(&body).unwrap();
+        let (verdict, parts) = words.split_once(": ").unwrap();
+        assert_eq!(
+            action_result(&body).unwrap(),
+            format!("{verdict} in 12 ms: {parts}")
+        );
     }
+    // A failure carries its last line of output; a success does not.
+    let failed = event(None, &ran(Some(3), "flagctl: giving up", None));
+    assert!(
+        failed.ends_with("command exit 3: flagctl: giving up"),
+        "{failed}"
+    );
+    let ok = event(None, &ran(Some(0), "ok", None));
+    assert_eq!(ok, "expand succeeded in 12 ms: command exit 0");
 }
 
 #[test]

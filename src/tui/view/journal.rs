@@ -40,9 +40,8 @@ fn style(t: Theme, body: &EventBody) -> Style {
             outcome: StepOutcome::Failed,
             ..
         } => t.error(),
-        EventBody::ActionRan {
-            exit_code: Some(c), ..
-        } if *c != 0 => t.error(),
+        EventBody::ActionRan { .. } if !crate::actions::succeeded(body) => t.error(),
+        EventBody::ActionRetried { .. } => t.warning(),
         EventBody::Paused { .. } | EventBody::ActionRequested { .. } => t.warning(),
         EventBody::CutoverStarted {}
         | EventBody::Expanded { .. }
