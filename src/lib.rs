@@ -8,9 +8,11 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod describe;
 pub mod guard;
 pub mod health;
 pub mod journal;
+pub mod notify;
 pub mod report;
 pub mod runbook;
 pub mod runtime;

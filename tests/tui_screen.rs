@@ -252,7 +252,7 @@ fn after_rollback_no_countdown_is_shown() {
     for (w, h) in [(80, 24), (120, 40)] {
         let text = render(&app, w, h);
         assert!(!text.contains("rollback in"), "{text}");
-        assert!(text.contains("no rollback countdown"), "{text}");
+        assert!(text.contains("rollback deadline stopped"), "{text}");
         assert!(text.contains("elapsed 0:05:00"), "elapsed stops:\n{text}");
     }
 }

@@ -9,7 +9,7 @@
 //!  keys ────────────┐                ┌─> Session::submit ──────> journal (SQLite)
 //!  panels ──────────┤                ├─> guard::decide + transact (once across consoles)
 //!  journal follower ┼─> Console ─────┤
-//!  actions done ────┤   (App.update) └─> Effects::spawn_for ──> action tasks ─┐
+//!  actions done ────┤   (App.update) └─> Effects::spawn_for ──> action queue ─┐
 //!  clock, signals ──┘                                                          │
 //!         ▲──────────────────────── ActionDone ────────────────────────────────┘
 //! ```
@@ -32,8 +32,10 @@ use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
+use crate::actions::takeover;
 use crate::guard::{self, GuardTracker};
 use crate::health::{PanelState, PanelStatus};
+use crate::notify::{self, Notifier};
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::event::{Event, EventBody};
 use crate::session::state::StepStatus;
@@ -41,6 +43,9 @@ use crate::session::{self, Session};
 
 /// Beyond an action's own timeout, how long quitting waits for its result.
 const ACTION_GRACE: Duration = Duration::from_secs(10);
+
+/// How long quitting waits for notifications handed to the senders.
+const NOTIFY_GRACE: Duration = Duration::from_secs(10);
 
 /// What a demo key does: given the key's id, act (inject a fault) and
 /// return a line to show.
@@ -71,6 +76,9 @@ pub struct Console {
     /// Since when this console has watched each panel.
     first_seen: BTreeMap<String, DateTime<Utc>>,
     on_extra: Option<ExtraHandler>,
+    /// `[[notify]]` senders; they send only while `should_notify`.
+    notifier: Option<Notifier>,
+    notified_rx: Option<UnboundedReceiver<notify::Sent>>,
 }
 
 impl Console {
@@ -96,22 +104,106 @@ impl Console {
         for w in session.warnings() {
             app.update(Msg::Error(w.clone()));
         }
+        let (notifier, notified_rx) = if session.is_read_only() {
+            (None, None)
+        } else {
+            match Notifier::start(&runbook, session.journal_path(), notify::Policy::default()) {
+                Some((n, rx)) => (Some(n), Some(rx)),
+                None => (None, None),
+            }
+        };
         Console {
             app,
             tracker: GuardTracker::default(),
-            effects: Effects {
-                runbook,
-                mode: opts.mode,
-                execute,
-                client: reqwest::Client::new(),
-                done: done_tx,
-            },
+            effects: Effects::start(runbook, opts.mode, execute, done_tx),
             session,
             done_rx: Some(done_rx),
             in_flight: 0,
             first_seen: BTreeMap::new(),
             on_extra,
+            notifier,
+            notified_rx,
         }
+    }
+
+    /// Does this console send the session's notifications? Exactly one
+    /// console does. INTERIM rule (see `notify::claim`): it is not
+    /// read-only and holds the notify claim. When the conductor lease
+    /// lands, this becomes "not read-only and holds the lease".
+    pub fn should_notify(&self) -> bool {
+        !self.session.is_read_only() && self.notifier.as_ref().is_some_and(|n| n.claim.held())
+    }
+
+    /// Once a second: try to become the sender (a console that held the
+    /// claim may have died), then hand over what is due.
+    fn claim_notify(&mut self) {
+        if let Some(n) = self.notifier.as_mut()
+            && !self.session.is_read_only()
+        {
+            n.claim.try_take();
+        }
+        self.pump_notify();
+    }
+
+    /// Hand the notifier every event after its cursors; read the journal
+    /// when the session's tail does not reach back that far (a takeover in
+    /// a long session).
+    fn pump_notify(&mut self) {
+        if !self.should_notify() {
+            return;
+        }
+        let Some(n) = self.notifier.as_mut() else {
+            return;
+        };
+        let cursors = &self.session.state().notified;
+        let from = n.needs_from(cursors);
+        if from >= self.session.state().last_seq {
+            return;
+        }
+        let tail = self.session.events();
+        if tail.front().is_some_and(|e| e.seq <= from + 1) {
+            let events: Vec<Event> = tail
+                .range(tail.partition_point(|e| e.seq <= from)..)
+                .cloned()
+                .collect();
+            n.feed(&events, cursors);
+            return;
+        }
+        match crate::journal::Journal::open_read_only(self.session.journal_path())
+            .and_then(|j| j.read_since(from))
+        {
+            Ok(events) => n.feed(&events, cursors),
+            Err(e) => {
+                let msg = format!("notify: reading the journal: {e}");
+                self.app.update(Msg::Error(msg));
+            }
+        }
+    }
+
+    /// A delivery finished: journal it (the cursor a takeover resumes
+    /// from); a failure is shown too.
+    pub fn on_notified(&mut self, sent: notify::Sent) -> bool {
+        if let Some(n) = self.notifier.as_mut() {
+            n.settled();
+        }
+        if !notify::deliver::delivered(&sent.status) {
+            let msg = format!(
+                "notify {} of #{}: {}",
+                sent.target, sent.event_seq, sent.status
+            );
+            self.app.update(Msg::Error(msg));
+        }
+        let operator = self.session.operator().to_string();
+        let body = EventBody::Notified {
+            event_seq: sent.event_seq,
+            target: sent.target,
+            status: sent.status,
+        };
+        if let Err(e) = self.session.transact(move |_, _| vec![body], &operator) {
+            self.error("journal", e);
+        }
+        self.sync();
+        true
     }
 
     /// Hand the app whatever the session folded in since it last looked.
@@ -125,6 +217,7 @@ impl Console {
         if events.is_empty() && self.app.state == *self.session.state() {
             return false;
         }
+        self.pump_notify();
         self.app.update(Msg::Journal {
             events,
             state: self.session.state().clone(),
@@ -242,12 +335,60 @@ impl Console {
 
     /// An event from the follower (another console's, or our own echo).
     pub fn on_followed(&mut self, ev: &Event) -> bool {
+        // Someone's rollback overrules our expand, whoever committed it
+        // (our own echo finds nothing left to stop).
+        if matches!(ev.body, EventBody::RollbackStarted { .. }) {
+            self.effects.preempt(ev.seq);
+        }
         self.session.apply_followed(ev);
         self.sync()
     }
 
+    /// Resolve what a console that went away left in flight (see
+    /// `actions::takeover`): journal the interrupted forward actions, run
+    /// an interrupted rollback or pause again. Call it once, when this
+    /// console becomes the one that runs actions: today when it opens a
+    /// session nobody else is attached to (`is_alone`); with a lease, when
+    /// it gains the lease. Returns how many actions it queued again.
+    pub fn take_over_in_flight(&mut self) -> usize {
+        if self.session.is_read_only() {
+            return 0;
+        }
+        let events: Vec<Event> = self.session.events().iter().cloned().collect();
+        let plan = takeover::resolve(&events, self.session.state());
+        if !plan.journal.is_empty() {
+            let journal = plan.journal.clone();
+            let operator = self.session.operator().to_string();
+            if let Err(e) = self.session.transact(move |_, _| journal, &operator) {
+                self.error("journal", e);
+            }
+        }
+        let retried = self.effects.retry(&plan, self.session.state());
+        self.in_flight += retried;
+        if let Some(line) = takeover::summary(&plan) {
+            self.app.update(Msg::Info(line));
+        }
+        self.sync();
+        retried
+    }
+
+    /// Is this the only console attached (its own attach included)?
+    pub fn is_alone(&self) -> bool {
+        let consoles: u32 = self
+            .session
+            .state()
+            .attached
+            .values()
+            .filter(|a| !a.read_only)
+            .map(|a| a.consoles)
+            .sum();
+        consoles <= 1
+    }
+
     pub fn on_action_done(&mut self, done: ActionDone) -> bool {
-        self.in_flight = self.in_flight.saturating_sub(1);
+        if done.finished {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
         let operator = self.session.operator().to_string();
         let events = done.events;
         if !events.is_empty()
@@ -322,12 +463,21 @@ impl Console {
 /// What woke the loop.
 enum Wake {
     Done(ActionDone),
+    Notified(notify::Sent),
     Followed(Event),
     Panel(PanelStatus),
     Key(TermEvent),
     Tick,
     /// A panel change held back by the pacer is due.
     Frame,
+}
+
+/// The next message of an optional channel; pending forever without one.
+async fn recv_some<T>(rx: &mut Option<UnboundedReceiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Wait until `at`; forever when nothing is due (the branch is disabled
@@ -358,6 +508,13 @@ where
         .done_rx
         .take()
         .context("the console loop runs once")?;
+    // Without targets the branch is disabled; a closed channel never wakes.
+    let mut notified = console.notified_rx.take();
+    // Nobody else runs actions on this session: finish what a console that
+    // went away left in flight (a rollback must never stay ROLLING_BACK).
+    if console.is_alone() {
+        console.take_over_in_flight();
+    }
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
@@ -376,6 +533,7 @@ where
             biased;
             g = &mut gone => break Exit::Signal(g),
             Some(d) = done.recv() => Wake::Done(d),
+            Some(n) = recv_some(&mut notified) => Wake::Notified(n),
             Some(ev) = followed.recv() => Wake::Followed(ev),
             _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
             Some(st) = panels.recv() => Wake::Panel(st),
@@ -389,6 +547,7 @@ where
         let woke = Instant::now();
         let redraw = match wake {
             Wake::Done(d) => console.on_action_done(d),
+            Wake::Notified(n) => console.on_notified(n),
             Wake::Followed(ev) => {
                 let mut r = console.on_followed(&ev);
                 // Coalesce a burst (a replay after a gap) into one frame.
@@ -414,7 +573,10 @@ where
                 }
                 true
             }
-            Wake::Tick => console.app.update(Msg::Tick(Utc::now())),
+            Wake::Tick => {
+                console.claim_notify();
+                console.app.update(Msg::Tick(Utc::now()))
+            }
         };
         if redraw {
             lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
@@ -425,8 +587,30 @@ where
     };
     frame_stats::write_if_asked(&[&frames, &wakes]);
     finish_actions(terminal, console, &mut done).await;
+    finish_notify(console, &mut notified).await;
     console.detach();
     Ok(exit)
+}
+
+/// Before leaving, journal the notifications already handed to the
+/// senders (bounded): one sent but not journaled would be sent again by
+/// the next console. What is still pending after the bound is sent by the
+/// next console to open the session (the cursor is in the journal).
+async fn finish_notify(console: &mut Console, rx: &mut Option<UnboundedReceiver<notify::Sent>>) {
+    let Some(rx) = rx.as_mut() else { return };
+    let deadline = tokio::time::Instant::now() + NOTIFY_GRACE;
+    while console
+        .notifier
+        .as_ref()
+        .is_some_and(|n| n.outstanding() > 0)
+    {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(sent)) => {
+                console.on_notified(sent);
+            }
+            _ => break,
+        }
+    }
 }
 
 /// Before leaving, wait for running actions and journal their results: a

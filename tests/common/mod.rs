@@ -277,6 +277,8 @@ pub fn runbook() -> Arc<Runbook> {
                 then: GuardThen::Rollback,
             },
         ],
+        links: Default::default(),
+        notify: vec![],
         secrets: vec!["SECRET123".into()],
     })
 }
