@@ -11,7 +11,7 @@ use crate::report::doc::{Doc, Runs, strong, text};
 use crate::session::event::EventBody;
 
 pub fn timeline(cx: &Ctx, doc: &mut Doc) {
-    doc.h(2, &format!("Timeline ({})", cx.zone.name()));
+    doc.h(2, format!("Timeline ({})", cx.zone.name()));
     let rows = cx
         .events
         .iter()
