@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use toml_edit::{ImDocument, Item, Table, Value};
+use toml_edit::{Document, Item, Table, Value};
 
 use super::diag::Diagnostic;
 
@@ -45,7 +45,7 @@ pub struct Entry {
 
 /// Find the entry whose key starts at `key_start`.
 pub fn locate(text: &str, key_start: usize) -> Option<Entry> {
-    let doc = ImDocument::parse(text).ok()?;
+    let doc = Document::parse(text).ok()?;
     let mut entry = find_in_table(doc.as_table(), "", false, key_start)?;
     if entry.inline && text.get(entry.extent.clone()).is_some() {
         entry.extent = with_separator(text, entry.extent);

@@ -75,7 +75,7 @@ impl<'a> Ctx<'a> {
     /// Where table `path` is declared: its header, or its first key when
     /// it has no header of its own. Used only when reporting a problem.
     pub fn table_span(&self, path: &[&str]) -> Option<Range<usize>> {
-        let doc = toml_edit::ImDocument::parse(self.text).ok()?;
+        let doc = toml_edit::Document::parse(self.text).ok()?;
         let mut table = doc.as_table();
         let mut key_span = None;
         for name in path {
