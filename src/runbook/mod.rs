@@ -9,6 +9,7 @@ pub mod expand;
 mod load;
 pub mod model;
 mod raw;
+mod required;
 pub mod threshold;
 mod unknown;
 mod validate;

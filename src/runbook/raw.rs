@@ -17,6 +17,24 @@ use toml::Spanned;
 
 pub type S<T> = Spanned<T>;
 
+/// Where a required key that the runbook does not give "is": nowhere. The
+/// missing-key pass (`required.rs`) reports it once with the table's place;
+/// validation skips values with this span so one mistake is one error.
+pub const MISSING: std::ops::Range<usize> = usize::MAX..usize::MAX;
+
+/// True for a required value the runbook does not give.
+pub fn is_missing<T>(v: &S<T>) -> bool {
+    v.span() == MISSING
+}
+
+fn missing_str() -> S<String> {
+    Spanned::new(MISSING, String::new())
+}
+
+fn missing_f64() -> S<f64> {
+    Spanned::new(MISSING, f64::NAN)
+}
+
 /// Durations and thresholds: any TOML value, so `every = 5` (a number
 /// where a string with a unit is needed) is reported with a hint and does
 /// not stop the whole parse the way a serde type error would.
@@ -25,6 +43,7 @@ pub type Value = toml::Value;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRunbook {
+    #[serde(default)]
     pub cutover: RawCutover,
     #[serde(default)]
     pub roles: OrderedMap<S<String>>,
@@ -47,19 +66,37 @@ pub struct RawRunbook {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCutover {
+    #[serde(default = "missing_str")]
     pub id: S<String>,
+    #[serde(default = "missing_str")]
     pub title: S<String>,
+    #[serde(default = "missing_str")]
     pub strategy: S<String>,
     pub summary: Option<String>,
     /// A duration string, an RFC 3339 string, or a TOML offset date-time.
     pub rollback_deadline: Option<S<toml::Value>>,
 }
 
+/// A runbook without `[cutover]`: every required key missing, reported once.
+impl Default for RawCutover {
+    fn default() -> Self {
+        RawCutover {
+            id: missing_str(),
+            title: missing_str(),
+            strategy: missing_str(),
+            summary: None,
+            rollback_deadline: None,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
+    #[serde(default = "missing_str")]
     #[serde(rename = "type")]
     pub kind: S<String>,
+    #[serde(default = "missing_str")]
     pub url: S<String>,
     pub timeout: Option<S<Value>>,
     #[serde(default)]
@@ -69,8 +106,11 @@ pub struct RawSource {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPanel {
+    #[serde(default = "missing_str")]
     pub id: S<String>,
-    pub title: S<String>,
+    /// Defaults to the id.
+    pub title: Option<S<String>>,
+    #[serde(default = "missing_str")]
     pub source: S<String>,
     pub query: Option<S<String>>,
     pub metric: Option<S<String>>,
@@ -88,7 +128,9 @@ pub struct RawPanel {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
+    #[serde(default = "missing_str")]
     pub name: S<String>,
+    #[serde(default = "missing_f64")]
     pub exposure: S<f64>,
     pub bake: Option<S<Value>>,
     pub gate: Option<S<String>>,
@@ -97,7 +139,9 @@ pub struct RawStage {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGate {
+    #[serde(default = "missing_str")]
     pub id: S<String>,
+    #[serde(default = "missing_str")]
     pub title: S<String>,
     #[serde(default)]
     pub two_person: bool,
@@ -108,6 +152,7 @@ pub struct RawGate {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGateItem {
+    #[serde(default = "missing_str")]
     pub text: S<String>,
     pub role: Option<S<String>>,
     pub panel: Option<S<String>>,
@@ -118,7 +163,9 @@ pub struct RawGateItem {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
+    #[serde(default = "missing_str")]
     pub id: S<String>,
+    #[serde(default = "missing_str")]
     pub title: S<String>,
     pub owner: Option<S<String>>,
     pub expect: Option<S<Value>>,
@@ -154,6 +201,7 @@ pub struct RawAction {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWebhook {
+    #[serde(default = "missing_str")]
     pub url: S<String>,
     pub method: Option<S<String>>,
     #[serde(default)]
@@ -163,10 +211,13 @@ pub struct RawWebhook {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGuard {
+    #[serde(default = "missing_str")]
     pub panel: S<String>,
+    #[serde(default = "missing_str")]
     pub when: S<String>,
     #[serde(rename = "for")]
     pub for_: Option<S<Value>>,
+    #[serde(default = "missing_str")]
     pub then: S<String>,
 }
 

@@ -64,7 +64,9 @@ pub fn panels(
     for p in raw {
         cx.id(&p.id, "panel id", IdRule::Name);
         cx.unique(&mut seen, &p.id, "panel");
-        cx.non_empty(&p.title, "panel title");
+        if let Some(t) = &p.title {
+            cx.non_empty(t, "panel title");
+        }
         let source = cx
             .reference(&p.source, &known, "source")
             .then(|| sources.iter().find(|s| &s.id == p.source.get_ref()))
@@ -125,7 +127,10 @@ pub fn panels(
         }
         out.push(Panel {
             id: p.id.get_ref().clone(),
-            title: p.title.get_ref().clone(),
+            title: p
+                .title
+                .as_ref()
+                .map_or_else(|| p.id.get_ref().clone(), |t| t.get_ref().clone()),
             source: p.source.get_ref().clone(),
             query,
             baseline: p.baseline.as_ref().map(|b| b.get_ref().clone()),

@@ -38,6 +38,7 @@ pub fn validate(
     let gates = plan::gates(&mut cx, &raw.gates, &names);
     let stages = plan::stages(&mut cx, &raw.stages, &names);
     let steps = plan::steps(&mut cx, &raw.steps, &names);
+    plan::unused_gates(&mut cx, &raw);
     let actions = actions::actions(&mut cx, raw.actions.as_ref());
     let guards = actions::guards(&mut cx, &raw.guards, &names);
     let (diags, secrets) = cx.finish();
@@ -98,7 +99,7 @@ fn deadline(cx: &mut Ctx, d: &toml::Spanned<toml::Value>) -> Option<Deadline> {
             cx.error(
                 d.span(),
                 format!(
-                    "invalid rollback_deadline: expected a duration such as \"4h\" or an RFC 3339 time such as 2026-11-28T06:00:00Z, found a {}",
+                    "invalid rollback_deadline: expected a duration such as \"4h\" or an RFC 3339 time such as 2026-11-28T06:00:00Z, found {} {other}",
                     other.type_str()
                 ),
             );
