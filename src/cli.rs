@@ -6,21 +6,14 @@
 //! runbook).
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
+pub use crate::commands::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, Output};
 use crate::report::Format;
-use crate::runbook::{self, Loaded, Runbook};
 use crate::session::event::SessionMode;
-
-/// Exit code: everything went fine.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: something failed at run time (I/O, a refused session...).
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit code: bad usage or an invalid runbook.
-pub const EXIT_INVALID: u8 = 2;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -144,15 +137,6 @@ pub struct ReportArgs {
     pub format: ReportFormat,
 }
 
-/// What every command needs to know about the output.
-#[derive(Debug, Clone, Copy)]
-pub struct Output {
-    /// Colour on stderr/stdout (a terminal, and allowed).
-    pub color: bool,
-    /// Colour allowed at all (no --no-color, no NO_COLOR): the console's theme.
-    pub color_allowed: bool,
-}
-
 impl Cli {
     /// Colour only on a terminal, and never with --no-color or NO_COLOR set.
     pub fn output(&self) -> Output {
@@ -169,8 +153,8 @@ impl Cli {
 pub fn run(cli: Cli) -> u8 {
     let out = cli.output();
     match cli.command {
-        Command::Check(args) if args.probe => probe(&args, out),
-        Command::Check(args) => check(&args, out),
+        Command::Check(args) if args.probe => commands::check::probe(&args.runbook, out),
+        Command::Check(args) => commands::check::check(&args.runbook, out),
         Command::Demo(a) => commands::demo::run(
             commands::demo::Request {
                 journal: a.journal,
@@ -202,89 +186,4 @@ impl SessionArgs {
             join: self.join,
         }
     }
-}
-
-/// `warroom check --probe`: validate, then poll every panel once.
-pub fn probe(args: &CheckArgs, out: Output) -> u8 {
-    match runbook::load(&args.runbook) {
-        Ok(loaded) => {
-            print!("{}", summary(&args.runbook, &loaded, out));
-            let code = crate::health::probe::run(&loaded.runbook, out.color);
-            u8::try_from(code).unwrap_or(EXIT_FAILURE)
-        }
-        Err(err) => {
-            eprint!("{}", err.render(out.color));
-            EXIT_INVALID
-        }
-    }
-}
-
-/// `warroom check`: load, validate, print the summary and warnings.
-pub fn check(args: &CheckArgs, out: Output) -> u8 {
-    match runbook::load(&args.runbook) {
-        Ok(loaded) => {
-            print!("{}", summary(&args.runbook, &loaded, out));
-            EXIT_OK
-        }
-        Err(err) => {
-            eprint!("{}", err.render(out.color));
-            EXIT_INVALID
-        }
-    }
-}
-
-/// The text `check` prints for a valid runbook.
-pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
-    let rb: &Runbook = &loaded.runbook;
-    let c = &rb.cutover;
-    let strategy = match c.strategy {
-        runbook::model::Strategy::Phased => "phased",
-        runbook::model::Strategy::BigBang => "big-bang",
-        runbook::model::Strategy::Canary => "canary",
-    };
-    let deadline = match c.rollback_deadline {
-        None => "none".to_string(),
-        Some(runbook::model::Deadline::After(d)) => {
-            format!("{} after start", runbook::duration::format_duration(d))
-        }
-        Some(runbook::model::Deadline::At(t)) => t.to_rfc3339(),
-    };
-    let irreversible = rb.steps.iter().filter(|s| s.irreversible).count();
-    let ladder: Vec<String> = rb
-        .stages
-        .iter()
-        .map(|s| format!("{} {}%", s.name, s.exposure))
-        .collect();
-    let mut s = String::new();
-    s.push_str(&format!("{}: ok\n", path.display()));
-    s.push_str(&format!("  {} ({})\n", c.title, c.id));
-    s.push_str(&format!("  strategy:          {strategy}\n"));
-    s.push_str(&format!(
-        "  stages:            {}{}\n",
-        rb.stages.len(),
-        if ladder.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", ladder.join(" -> "))
-        }
-    ));
-    s.push_str(&format!("  gates:             {}\n", rb.gates.len()));
-    s.push_str(&format!(
-        "  steps:             {} ({irreversible} irreversible)\n",
-        rb.steps.len()
-    ));
-    s.push_str(&format!("  panels:            {}\n", rb.panels.len()));
-    s.push_str(&format!("  guards:            {}\n", rb.guards.len()));
-    s.push_str(&format!("  rollback deadline: {deadline}\n"));
-    for w in &loaded.warnings {
-        s.push_str(&w.render(path, &read_or_empty(path), out.color));
-    }
-    if !loaded.warnings.is_empty() {
-        s.push_str(&format!("  {} warning(s)\n", loaded.warnings.len()));
-    }
-    rb.redact(&s)
-}
-
-fn read_or_empty(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
 }

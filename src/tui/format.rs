@@ -62,9 +62,7 @@ pub fn value(v: f64, unit: Unit) -> String {
 /// A threshold in its panel's unit: `> 2.00%`, `> 800 ms` (the runbook
 /// writes raw numbers; the screen shows what the tile shows).
 pub fn threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
-    let op = t.to_string();
-    let op = op.split_whitespace().next().unwrap_or("");
-    format!("{op} {}", value(t.value, unit))
+    crate::health::units::format_threshold(t, unit)
 }
 
 /// The change against the value at start, in the panel's unit (percent:

@@ -12,7 +12,7 @@ use toml::Spanned;
 use crate::runbook::diag::Diagnostic;
 use crate::runbook::duration::parse_duration;
 use crate::runbook::expand::expand;
-use crate::runbook::model::Threshold;
+use crate::runbook::model::{Threshold, Unit};
 use crate::runbook::raw::is_missing;
 use crate::runbook::threshold::parse_threshold;
 use crate::runbook::unknown::suggest;
@@ -235,10 +235,15 @@ impl<'a> Ctx<'a> {
         d
     }
 
-    pub fn threshold(&mut self, v: Option<&Spanned<toml::Value>>, key: &str) -> Option<Threshold> {
+    pub fn threshold(
+        &mut self,
+        v: Option<&Spanned<toml::Value>>,
+        key: &str,
+        unit: Unit,
+    ) -> Option<Threshold> {
         let v = v?;
         let text = self.text_of(v, key, "> 0.02")?;
-        match parse_threshold(text) {
+        match parse_threshold(text, unit) {
             Ok(t) => Some(t),
             Err(e) => {
                 self.error_labeled(v.span(), format!("{key}: {e}"), "not a threshold");

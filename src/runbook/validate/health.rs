@@ -101,8 +101,8 @@ pub fn panels(
         }
         let unit = unit(cx, p.unit.as_ref());
         let every = cx.positive_duration(p.every.as_ref(), "every", PANEL_EVERY);
-        let warn = cx.threshold(p.warn.as_ref(), "warn");
-        let fail = cx.threshold(p.fail.as_ref(), "fail");
+        let warn = cx.threshold(p.warn.as_ref(), "warn", unit);
+        let fail = cx.threshold(p.fail.as_ref(), "fail", unit);
         let stale_after = match &p.stale_after {
             None => STALE_AFTER,
             Some(n) => match u32::try_from(*n.get_ref()) {
