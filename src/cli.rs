@@ -8,11 +8,12 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::commands;
 pub use crate::commands::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, Output};
 use crate::report::Format;
+use crate::runbook::model::Strategy;
 use crate::session::event::SessionMode;
 
 const EXAMPLES: &str = "\
@@ -31,6 +32,8 @@ Examples:
       Validate a runbook: every problem, each with file:line:col.
   NO_COLOR=1 warroom check runbooks/api-canary.toml
       The same, without colours.
+  warroom init --strategy canary my-cutover.toml
+      Start a new runbook from a commented template.
 
 Exit codes: 0 fine, 1 runtime failure, 2 bad usage or invalid runbook.";
 
@@ -77,6 +80,54 @@ pub enum Command {
         after_help = "Example:\n  warroom report runbooks/.warroom/billing-v2/live.db\n  warroom report --format jsonl JOURNAL | jq .kind"
     )]
     Report(ReportArgs),
+    /// Write a commented runbook for a strategy that passes `check` as written.
+    #[command(
+        after_help = "Example:\n  warroom init --strategy canary runbooks/api-v3.toml\n  warroom init > draft.toml\n\nNever overwrites an existing file."
+    )]
+    Init(InitArgs),
+    /// Print the JSON Schema of the runbook format (for editors: taplo, Even Better TOML).
+    #[command(
+        after_help = "Example:\n  warroom schema > runbook.schema.json\n  then start the runbook with the line:  #:schema ./runbook.schema.json"
+    )]
+    Schema,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  warroom completions bash > ~/.local/share/bash-completion/completions/warroom\n  warroom completions zsh > ~/.zfunc/_warroom\n  warroom completions fish > ~/.config/fish/completions/warroom.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  warroom man > ~/.local/share/man/man1/warroom.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// How exposure grows: canary, phased or big-bang.
+    #[arg(long, value_enum, default_value = "phased")]
+    pub strategy: InitStrategy,
+    /// Where to write the runbook (default: print it).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitStrategy {
+    Canary,
+    Phased,
+    BigBang,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +215,24 @@ pub fn run(cli: Cli) -> u8 {
         ),
         Command::Run(a) => commands::console::run(a.request(), SessionMode::Live, out),
         Command::Rehearse(a) => commands::console::run(a.request(), SessionMode::Rehearsal, out),
+        Command::Init(a) => commands::init::run(
+            match a.strategy {
+                InitStrategy::Canary => Strategy::Canary,
+                InitStrategy::Phased => Strategy::Phased,
+                InitStrategy::BigBang => Strategy::BigBang,
+            },
+            a.path.as_deref(),
+        ),
+        Command::Schema => commands::docs::schema(),
+        Command::Completions(a) => commands::docs::completions(
+            match a.shell {
+                CompletionShell::Bash => clap_complete::Shell::Bash,
+                CompletionShell::Zsh => clap_complete::Shell::Zsh,
+                CompletionShell::Fish => clap_complete::Shell::Fish,
+            },
+            Cli::command(),
+        ),
+        Command::Man => commands::docs::man(Cli::command()),
         Command::Report(a) => commands::report::run(
             &a.journal,
             match a.format {

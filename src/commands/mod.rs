@@ -4,6 +4,8 @@
 pub mod check;
 pub mod console;
 pub mod demo;
+pub mod docs;
+pub mod init;
 pub mod output;
 pub mod report;
 

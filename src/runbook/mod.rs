@@ -10,6 +10,7 @@ mod load;
 pub mod model;
 mod raw;
 mod required;
+pub mod schema;
 pub mod threshold;
 mod unknown;
 mod validate;

@@ -11,6 +11,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use toml::Spanned;
@@ -40,13 +41,15 @@ fn missing_f64() -> S<f64> {
 /// not stop the whole parse the way a serde type error would.
 pub type Value = toml::Value;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRunbook {
     #[serde(default)]
     pub cutover: RawCutover,
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub roles: OrderedMap<S<String>>,
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<String>>>")]
     pub operators: Option<OrderedMap<Vec<S<String>>>>,
     #[serde(default)]
     pub sources: OrderedMap<RawSource>,
@@ -63,17 +66,21 @@ pub struct RawRunbook {
     pub guards: Vec<RawGuard>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCutover {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub title: S<String>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub strategy: S<String>,
     pub summary: Option<String>,
     /// A duration string, an RFC 3339 string, or a TOML offset date-time.
+    #[schemars(with = "Option<String>")]
     pub rollback_deadline: Option<S<toml::Value>>,
 }
 
@@ -90,58 +97,82 @@ impl Default for RawCutover {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
     #[serde(default = "missing_str")]
     #[serde(rename = "type")]
+    #[schemars(with = "String")]
     pub kind: S<String>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub url: S<String>,
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<S<Value>>,
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub headers: OrderedMap<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPanel {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
     /// Defaults to the id.
+    #[schemars(with = "Option<String>")]
     pub title: Option<S<String>>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub source: S<String>,
+    #[schemars(with = "Option<String>")]
     pub query: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub metric: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub pointer: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub baseline: Option<S<String>>,
+    #[schemars(with = "Option<f64>")]
     pub fail_ratio: Option<S<f64>>,
+    #[schemars(with = "Option<String>")]
     pub unit: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub every: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub warn: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub fail: Option<S<Value>>,
+    #[schemars(with = "Option<i64>")]
     pub stale_after: Option<S<i64>>,
+    #[schemars(with = "Option<bool>")]
     pub rate: Option<S<bool>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub name: S<String>,
     #[serde(default = "missing_f64")]
+    #[schemars(with = "f64")]
     pub exposure: S<f64>,
+    #[schemars(with = "Option<String>")]
     pub bake: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub gate: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGate {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub title: S<String>,
     #[serde(default)]
     pub two_person: bool,
@@ -149,37 +180,49 @@ pub struct RawGate {
     pub items: Vec<RawGateItem>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGateItem {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub text: S<String>,
+    #[schemars(with = "Option<String>")]
     pub role: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub panel: Option<S<String>>,
     #[serde(rename = "for")]
+    #[schemars(with = "Option<String>")]
     pub for_: Option<S<Value>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub title: S<String>,
+    #[schemars(with = "Option<String>")]
     pub owner: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub expect: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub gate: Option<S<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub after: Vec<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub run: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<S<Value>>,
     pub notes: Option<String>,
     #[serde(default)]
     pub irreversible: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActions {
     pub pause: Option<RawAction>,
@@ -188,36 +231,45 @@ pub struct RawActions {
     pub rollback: Option<RawAction>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
+    #[schemars(with = "Option<String>")]
     pub run: Option<S<String>>,
     pub webhook: Option<RawWebhook>,
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<S<Value>>,
     #[serde(default)]
     pub two_person: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWebhook {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub url: S<String>,
+    #[schemars(with = "Option<String>")]
     pub method: Option<S<String>>,
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub headers: OrderedMap<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGuard {
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub panel: S<String>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub when: S<String>,
     #[serde(rename = "for")]
+    #[schemars(with = "Option<String>")]
     pub for_: Option<S<Value>>,
     #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub then: S<String>,
 }
 
@@ -229,6 +281,16 @@ pub struct OrderedMap<V>(pub Vec<(S<String>, V)>);
 impl<V> Default for OrderedMap<V> {
     fn default() -> Self {
         OrderedMap(Vec::new())
+    }
+}
+
+/// In the schema a table of `V` keyed by any name.
+impl<V: JsonSchema> JsonSchema for OrderedMap<V> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Map_of_{}", V::schema_name()).into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<std::collections::BTreeMap<String, V>>()
     }
 }
 

@@ -24,6 +24,19 @@ const STEP: &[&str] = &["id", "title"];
 const WEBHOOK: &[&str] = &["url"];
 const GUARD: &[&str] = &["panel", "when", "then"];
 
+/// The same lists by the raw type that reads each table, for the schema.
+pub const REQUIRED: &[(&str, &[&str])] = &[
+    ("RawCutover", CUTOVER),
+    ("RawSource", SOURCE),
+    ("RawPanel", PANEL),
+    ("RawStage", STAGE),
+    ("RawGate", GATE),
+    ("RawGateItem", GATE_ITEM),
+    ("RawStep", STEP),
+    ("RawWebhook", WEBHOOK),
+    ("RawGuard", GUARD),
+];
+
 /// Every missing required key in `text` (which must parse as TOML).
 pub fn missing_keys(text: &str) -> Vec<Diagnostic> {
     let Ok(doc) = Document::parse(text) else {

@@ -1,0 +1,44 @@
+//! Text about warroom itself: the runbook's JSON Schema, shell completion
+//! scripts and the man page, all printed to stdout.
+
+use std::io::Write;
+
+use super::output::{EXIT_FAILURE, EXIT_OK};
+
+/// `warroom schema`: the JSON Schema of the runbook format.
+pub fn schema() -> u8 {
+    write_out(crate::runbook::schema::json_schema().as_bytes())
+}
+
+/// `warroom completions SHELL`: a completion script for `cmd`.
+pub fn completions(shell: clap_complete::Shell, mut cmd: clap::Command) -> u8 {
+    let mut buf = Vec::new();
+    let name = cmd.get_name().to_string();
+    clap_complete::generate(shell, &mut cmd, name, &mut buf);
+    write_out(&buf)
+}
+
+/// `warroom man`: the roff man page for `cmd`.
+pub fn man(cmd: clap::Command) -> u8 {
+    let mut buf = Vec::new();
+    match clap_mangen::Man::new(cmd).render(&mut buf) {
+        Ok(()) => write_out(&buf),
+        Err(e) => {
+            eprintln!("warroom: cannot render the man page: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// Print `bytes`; a closed pipe (`| head`) is not an error worth a message.
+fn write_out(bytes: &[u8]) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("warroom: cannot write to stdout: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
