@@ -164,3 +164,19 @@ fn a_panel_without_title_is_titled_by_its_id() {
     let loaded = runbook::load_str(&text, &path, &|_| None).unwrap();
     assert_eq!(loaded.runbook.panels[0].title, loaded.runbook.panels[0].id);
 }
+
+#[test]
+fn a_file_made_of_mistakes_is_cut_off_with_a_note() {
+    let mut text = "[cutover]\nid = \"x\"\ntitle = \"X\"\nstrategy = \"phased\"\n".to_string();
+    for i in 0..250 {
+        text.push_str(&format!("typo{i} = 1\n"));
+    }
+    let err = runbook::load_str(&text, &PathBuf::from("m.toml"), &|_| None).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 201);
+    let last = err.diagnostics.iter().find(|d| d.span.is_none()).unwrap();
+    assert!(
+        last.message.starts_with("more than 200"),
+        "{}",
+        last.message
+    );
+}

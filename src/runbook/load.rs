@@ -124,13 +124,24 @@ fn sort(d: &mut [Diagnostic]) {
     });
 }
 
+/// Each unknown key or wrong type costs one more parse of the whole file,
+/// so a file made of mistakes is cut off here rather than taking minutes.
+const SHAPE_ERRORS_PER_RUN: usize = 200;
+
 /// Deserialize, reporting unknown keys and values of the wrong type one by
 /// one until none is left (only a syntax error stops us), then every
 /// missing required key.
 fn deserialize(text: &str) -> (Option<RawRunbook>, Vec<Diagnostic>) {
     let mut diags = required::missing_keys(text);
     let mut work = text.to_string();
-    for _ in 0..1000 {
+    for round in 0..=SHAPE_ERRORS_PER_RUN {
+        if round == SHAPE_ERRORS_PER_RUN {
+            diags.push(Diagnostic::error(
+                format!("more than {SHAPE_ERRORS_PER_RUN} unknown keys and wrong types: these are the first; fix them and run check again"),
+                None,
+            ));
+            break;
+        }
         let err = match toml::from_str::<RawRunbook>(&work) {
             // Unknown keys found so far are blanked: validation still runs,
             // so their problems are reported alongside.

@@ -14,6 +14,7 @@ pub mod schema;
 pub mod threshold;
 mod unknown;
 mod validate;
+pub mod words;
 
 pub use diag::{Diagnostic, Severity};
 pub use load::{LoadError, Loaded, load, load_str};

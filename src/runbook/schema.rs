@@ -7,30 +7,15 @@ use serde_json::{Value, json};
 
 use super::raw::RawRunbook;
 use super::required::REQUIRED;
+use super::words;
 
 /// Words each enum-like key takes, by (definition, property).
 const WORDS: &[(&str, &str, &[&str])] = &[
-    ("RawCutover", "strategy", &["phased", "big-bang", "canary"]),
-    (
-        "RawSource",
-        "type",
-        &["prometheus", "scrape", "json", "http"],
-    ),
-    (
-        "RawPanel",
-        "unit",
-        &[
-            "percent",
-            "ratio",
-            "seconds",
-            "ms",
-            "count",
-            "per_second",
-            "bytes",
-        ],
-    ),
-    ("RawGuard", "when", &["fail", "warn", "stale"]),
-    ("RawGuard", "then", &["pause", "rollback"]),
+    ("RawCutover", "strategy", words::STRATEGIES),
+    ("RawSource", "type", words::SOURCE_TYPES),
+    ("RawPanel", "unit", words::UNITS),
+    ("RawGuard", "when", words::GUARD_WHEN),
+    ("RawGuard", "then", words::GUARD_THEN),
 ];
 
 /// The schema as pretty JSON, ending with a newline.

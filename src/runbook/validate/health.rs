@@ -7,6 +7,7 @@ use toml::Spanned;
 use super::ctx::{Ctx, IdRule, Seen};
 use crate::runbook::model::{Panel, Query, Source, SourceKind, Unit};
 use crate::runbook::raw::{OrderedMap, RawPanel, RawSource};
+use crate::runbook::words;
 
 const SOURCE_TIMEOUT: Duration = Duration::from_secs(2);
 const PANEL_EVERY: Duration = Duration::from_secs(5);
@@ -25,8 +26,7 @@ pub fn sources(cx: &mut Ctx, raw: &OrderedMap<RawSource>) -> (Vec<Source>, Vec<S
             "json" => SourceKind::Json,
             "http" => SourceKind::Http,
             other => {
-                let allowed = ["prometheus", "scrape", "json", "http"];
-                cx.one_of(&s.kind, "source type", other, &allowed);
+                cx.one_of(&s.kind, "source type", other, words::SOURCE_TYPES);
                 untyped.push(id.get_ref().clone());
                 // Keep the source so panels referring to it are not also flagged.
                 SourceKind::Http
@@ -241,16 +241,7 @@ fn unit(cx: &mut Ctx, v: Option<&Spanned<String>>) -> Unit {
         "per_second" => Unit::PerSecond,
         "bytes" => Unit::Bytes,
         other => {
-            let allowed = [
-                "percent",
-                "ratio",
-                "seconds",
-                "ms",
-                "count",
-                "per_second",
-                "bytes",
-            ];
-            cx.one_of(v, "unit", other, &allowed);
+            cx.one_of(v, "unit", other, words::UNITS);
             Unit::Count
         }
     }

@@ -11,6 +11,7 @@ use std::path::Path;
 use super::diag::Diagnostic;
 use super::model::{Cutover, Deadline, Operator, Role, Runbook, Strategy};
 use super::raw::{RawCutover, RawRunbook};
+use super::words;
 use ctx::{Ctx, IdRule};
 
 /// Validate `raw` (parsed from `text`, read from `path`). Returns the
@@ -72,12 +73,7 @@ fn cutover(cx: &mut Ctx, c: &RawCutover) -> Option<Cutover> {
         "big-bang" => Some(Strategy::BigBang),
         "canary" => Some(Strategy::Canary),
         other => {
-            cx.one_of(
-                &c.strategy,
-                "strategy",
-                other,
-                &["phased", "big-bang", "canary"],
-            );
+            cx.one_of(&c.strategy, "strategy", other, words::STRATEGIES);
             None
         }
     };
