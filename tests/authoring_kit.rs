@@ -225,3 +225,28 @@ fn init_without_a_path_prints_the_template() {
     assert!(init_text("canary").contains("strategy = \"canary\""));
     assert!(Path::new(&root().join("docs/RUNBOOK.md")).exists());
 }
+
+#[test]
+fn check_into_a_closed_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.toml");
+    let mut text = init_text("big-bang");
+    // Enough panels that the summary overflows any pipe buffer.
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "\n[[panels]]\nid = \"extra{i}\"\nsource = \"app\"\n"
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["check", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // `| head` that already left
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

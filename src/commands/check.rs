@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, Output};
+use super::output::{EXIT_FAILURE, EXIT_INVALID, Output, write_out};
 use crate::health::units::format_threshold;
 use crate::runbook::model::Threshold;
 use crate::runbook::{self, Loaded, Runbook, duration};
@@ -12,7 +12,7 @@ use crate::runbook::{self, Loaded, Runbook, duration};
 pub fn probe(path: &Path, out: Output) -> u8 {
     match runbook::load(path) {
         Ok(loaded) => {
-            print!("{}", summary(path, &loaded, out));
+            write_out(summary(path, &loaded, out).as_bytes());
             let code = crate::health::probe::run(&loaded.runbook, out.color);
             u8::try_from(code).unwrap_or(EXIT_FAILURE)
         }
@@ -26,10 +26,7 @@ pub fn probe(path: &Path, out: Output) -> u8 {
 /// `warroom check`: load, validate, print the summary and warnings.
 pub fn check(path: &Path, out: Output) -> u8 {
     match runbook::load(path) {
-        Ok(loaded) => {
-            print!("{}", summary(path, &loaded, out));
-            EXIT_OK
-        }
+        Ok(loaded) => write_out(summary(path, &loaded, out).as_bytes()),
         Err(err) => {
             eprint!("{}", err.render(out.color));
             EXIT_INVALID

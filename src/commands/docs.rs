@@ -1,9 +1,7 @@
 //! Text about warroom itself: the runbook's JSON Schema, shell completion
 //! scripts and the man page, all printed to stdout.
 
-use std::io::Write;
-
-use super::output::{EXIT_FAILURE, EXIT_OK};
+use super::output::{EXIT_FAILURE, write_out};
 
 /// `warroom schema`: the JSON Schema of the runbook format.
 pub fn schema() -> u8 {
@@ -25,19 +23,6 @@ pub fn man(cmd: clap::Command) -> u8 {
         Ok(()) => write_out(&buf),
         Err(e) => {
             eprintln!("warroom: cannot render the man page: {e}");
-            EXIT_FAILURE
-        }
-    }
-}
-
-/// Print `bytes`; a closed pipe (`| head`) is not an error worth a message.
-fn write_out(bytes: &[u8]) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => EXIT_OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(e) => {
-            eprintln!("warroom: cannot write to stdout: {e}");
             EXIT_FAILURE
         }
     }

@@ -15,3 +15,18 @@ pub struct Output {
     /// Colour allowed at all (no --no-color, no NO_COLOR): the console's theme.
     pub color_allowed: bool,
 }
+
+/// Print `bytes` to stdout: the exit code. A closed pipe (`| head`) is not
+/// an error worth a message, and never a panic the way `print!` makes it.
+pub fn write_out(bytes: &[u8]) -> u8 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("warroom: cannot write to stdout: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
