@@ -91,6 +91,7 @@ fn state(status: Status) -> State {
         last_seq: 0,
         completed_at: None,
         rollback_failed: false,
+        expand_interrupted: false,
         guard_last_fired: BTreeMap::new(),
     }
 }
