@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cli::{EXIT_FAILURE, EXIT_INVALID, Output};
+use super::output::{EXIT_FAILURE, EXIT_INVALID, Output};
 use crate::runbook;
 use crate::session::event::SessionMode;
 use crate::session::identity;

@@ -35,9 +35,7 @@ pub fn value(rb: Option<&Runbook>, panel: &str, v: f64) -> String {
 
 /// A threshold in its panel's unit: `> 2.00%`, `> 800 ms`.
 pub fn threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
-    let op = t.to_string();
-    let op = op.split_whitespace().next().unwrap_or("");
-    format!("{op} {}", format_value(t.value, unit))
+    crate::health::units::format_threshold(t, unit)
 }
 
 /// "errors OK 0.12%, mismatch FAIL 3, p99 ERROR –".

@@ -9,9 +9,12 @@ pub mod expand;
 mod load;
 pub mod model;
 mod raw;
+mod required;
+pub mod schema;
 pub mod threshold;
 mod unknown;
 mod validate;
+pub mod words;
 
 pub use diag::{Diagnostic, Severity};
 pub use load::{LoadError, Loaded, load, load_str};

@@ -159,7 +159,9 @@ pub fn decide(
             let Some(idx) = runbook.steps.iter().position(|s| &s.id == step) else {
                 return refuse(cmd, format!("no step {step}"));
             };
-            match rules::may_start(runbook, state, idx, panels, now) {
+            let allowed = rules::may_act_on_step(runbook, state, idx, operator)
+                .and_then(|()| rules::may_start(runbook, state, idx, panels, now));
+            match allowed {
                 Ok(()) => Decision::Apply(vec![EventBody::StepStarted { step: step.clone() }]),
                 Err(e) => refuse(cmd, e),
             }
@@ -168,6 +170,10 @@ pub fn decide(
             let Some(ss) = state.step(step) else {
                 return refuse(cmd, format!("no step {step}"));
             };
+            let idx = runbook.steps.iter().position(|s| &s.id == step);
+            if let Some(Err(e)) = idx.map(|i| rules::may_act_on_step(runbook, state, i, operator)) {
+                return refuse(cmd, e);
+            }
             let ok = match outcome {
                 // Skipping needs no start: a step judged unnecessary.
                 StepOutcome::Skipped => {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::event::SessionMode;
 use super::state::{GateStatus, State, Status, StepStatus};
 use crate::health::{PanelMap, PanelState};
 use crate::runbook::model::{Guard, GuardWhen, Runbook};
@@ -205,6 +206,34 @@ pub fn may_start(
         return Err(format!("waiting for step {}", waiting.join(", ")));
     }
     Ok(())
+}
+
+/// May `operator` start or finish step `step` (0-based)? In a live session
+/// a step with an `owner` is acted on only by a holder of that role or of
+/// the IC role (the IC answers for the whole cutover and must be able to
+/// unblock a step whose owner is gone). Rehearsals and demos let anyone act
+/// on any step: one person often rehearses every role alone.
+pub fn may_act_on_step(
+    runbook: &Runbook,
+    state: &State,
+    step: usize,
+    operator: &str,
+) -> Result<(), String> {
+    if state.mode != Some(SessionMode::Live) {
+        return Ok(());
+    }
+    let Some(owner) = runbook.steps.get(step).and_then(|s| s.owner.as_deref()) else {
+        return Ok(());
+    };
+    let ic = runbook.ic_role();
+    if runbook.holds_role(operator, owner) || ic.is_some_and(|ic| runbook.holds_role(operator, ic))
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "step {} is owned by role {owner}, not held by {operator} (the owner or the IC acts on it)",
+        runbook.steps[step].id
+    ))
 }
 
 /// Is a panel in this state inside a guard's `when` condition? `warn`

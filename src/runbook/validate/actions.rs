@@ -6,6 +6,7 @@ use super::ctx::Ctx;
 use super::plan::Names;
 use crate::runbook::model::{Action, Actions, Guard, GuardThen, GuardWhen, Webhook};
 use crate::runbook::raw::{RawAction, RawActions, RawGuard};
+use crate::runbook::words;
 
 const ACTION_TIMEOUT: Duration = Duration::from_secs(60);
 const METHODS: [&str; 5] = ["POST", "PUT", "PATCH", "GET", "DELETE"];
@@ -94,7 +95,7 @@ pub fn guards(cx: &mut Ctx, raw: &[RawGuard], names: &Names) -> Vec<Guard> {
             "warn" => Some(GuardWhen::Warn),
             "stale" => Some(GuardWhen::Stale),
             other => {
-                cx.one_of(&g.when, "guard `when`", other, &["fail", "warn", "stale"]);
+                cx.one_of(&g.when, "guard `when`", other, words::GUARD_WHEN);
                 None
             }
         };
@@ -102,7 +103,7 @@ pub fn guards(cx: &mut Ctx, raw: &[RawGuard], names: &Names) -> Vec<Guard> {
             "pause" => Some(GuardThen::Pause),
             "rollback" => Some(GuardThen::Rollback),
             other => {
-                cx.one_of(&g.then, "guard `then`", other, &["pause", "rollback"]);
+                cx.one_of(&g.then, "guard `then`", other, words::GUARD_THEN);
                 None
             }
         };
