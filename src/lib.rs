@@ -17,3 +17,4 @@ pub mod runtime;
 pub mod session;
 pub mod sim;
 pub mod tui;
+pub mod untrusted;

@@ -103,7 +103,9 @@ impl Console {
                 runbook,
                 mode: opts.mode,
                 execute,
-                client: reqwest::Client::new(),
+                // Building only fails when TLS cannot start, and then the default
+                // client cannot either.
+                client: crate::untrusted::redirect::client().unwrap_or_default(),
                 done: done_tx,
             },
             session,
