@@ -21,7 +21,7 @@ pub fn origin(u: &Url) -> String {
 
 /// The policy every client of ours is built with.
 pub fn same_origin() -> Policy {
-    Policy::custom(|attempt| decide(attempt))
+    Policy::custom(decide)
 }
 
 fn decide(attempt: Attempt<'_>) -> reqwest::redirect::Action {
