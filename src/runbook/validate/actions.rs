@@ -46,7 +46,7 @@ fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
         cx.script(run, &what);
     }
     let webhook = raw.webhook.as_ref().map(|w| {
-        let url = cx.expand(&w.url);
+        let url = cx.expand_url(&w.url);
         cx.url(&w.url, &url, &format!("{what} webhook"));
         let method = match &w.method {
             None => "POST".to_string(),

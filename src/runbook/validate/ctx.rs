@@ -234,10 +234,21 @@ impl<'a> Ctx<'a> {
     /// Expand `${NAME}` in a url / header / webhook value. Values from the
     /// environment become secrets; errors show the template, never a value.
     pub fn expand(&mut self, v: &Spanned<String>) -> String {
+        self.expand_as(v, false)
+    }
+
+    /// Expand a URL: only values past its host are secrets (see
+    /// `Expanded::url_secrets`); a header or webhook field is all secret.
+    pub fn expand_url(&mut self, v: &Spanned<String>) -> String {
+        self.expand_as(v, true)
+    }
+
+    fn expand_as(&mut self, v: &Spanned<String>, url: bool) -> String {
         match expand(v.get_ref(), self.env) {
             Ok(e) => {
+                let secrets = if url { e.url_secrets() } else { e.secrets };
                 self.secrets
-                    .extend(e.secrets.into_iter().filter(|s| !s.is_empty()));
+                    .extend(secrets.into_iter().filter(|s| !s.is_empty()));
                 e.value
             }
             Err(e) => {
