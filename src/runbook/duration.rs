@@ -2,6 +2,13 @@
 
 use std::time::Duration;
 
+/// The longest duration a runbook may write: a cutover is hours or days,
+/// and every time sum made from a runbook value stays far from overflow
+/// (`"1000000y"` once panicked the header and every replay).
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The longest timeout (sources, actions, steps).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 /// Parse a runbook duration; the error is a sentence for the user.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
@@ -9,6 +16,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     // a unit so "10" is never read as ten seconds when minutes were meant.
     let has_unit = t.chars().last().is_some_and(|c| c.is_ascii_alphabetic());
     match humantime::parse_duration(t) {
+        Ok(d) if has_unit && d > MAX_DURATION => Err(format!(
+            "duration \"{text}\" is longer than 30 days (\"720h\"): no cutover step waits that long"
+        )),
         Ok(d) if has_unit => Ok(d),
         _ => Err(format!(
             "invalid duration \"{text}\": expected a number and a unit such as \"500ms\", \"30s\", \"10m\" or \"1h30m\""
@@ -36,6 +46,24 @@ pub fn format_duration(d: Duration) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_more_than_thirty_days() {
+        assert_eq!(parse_duration("720h"), Ok(MAX_DURATION));
+        assert_eq!(parse_duration("30d"), Ok(MAX_DURATION));
+        for t in ["721h", "31d", "1000000y", "2000000000000000000s"] {
+            let e = parse_duration(t).unwrap_err();
+            assert!(
+                e.contains("longer than 30 days") || e.contains("invalid"),
+                "{t}: {e}"
+            );
+        }
+        assert!(
+            parse_duration("1000000y")
+                .unwrap_err()
+                .contains("longer than 30 days")
+        );
+    }
 
     #[test]
     fn accepts_the_documented_forms() {

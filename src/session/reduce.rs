@@ -159,7 +159,9 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.status = Status::Running;
                 state.started_at = Some(at);
                 state.rollback_deadline = match runbook.cutover.rollback_deadline {
-                    Some(Deadline::After(d)) => chrono::Duration::from_std(d).ok().map(|d| at + d),
+                    Some(Deadline::After(d)) => chrono::Duration::from_std(d)
+                        .ok()
+                        .and_then(|d| at.checked_add_signed(d)),
                     Some(Deadline::At(t)) => Some(t),
                     None => None,
                 };

@@ -290,7 +290,10 @@ pub fn expand_refusals(
         let bake = chrono::Duration::from_std(stage.bake).unwrap_or(chrono::Duration::MAX);
         let elapsed = now - entered;
         if elapsed < bake {
-            let left = (bake - elapsed).to_std().unwrap_or_default();
+            let left = bake
+                .checked_sub(&elapsed)
+                .and_then(|l| l.to_std().ok())
+                .unwrap_or_default();
             // Round up: "0s left" while still refused would read as a bug.
             let left = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
             out.push(Refusal::soft(format!(

@@ -80,7 +80,7 @@ fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
     Action {
         run: raw.run.as_ref().map(|r| r.get_ref().clone()),
         webhook,
-        timeout: cx.positive_duration(raw.timeout.as_ref(), "timeout", ACTION_TIMEOUT),
+        timeout: cx.timeout(raw.timeout.as_ref(), ACTION_TIMEOUT),
         two_person: raw.two_person,
     }
 }

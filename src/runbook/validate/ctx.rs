@@ -10,7 +10,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::runbook::diag::Diagnostic;
-use crate::runbook::duration::parse_duration;
+use crate::runbook::duration::{MAX_TIMEOUT, parse_duration};
 use crate::runbook::expand::expand;
 use crate::runbook::model::Threshold;
 use crate::runbook::threshold::parse_threshold;
@@ -214,6 +214,19 @@ impl<'a> Ctx<'a> {
         let d = self.duration(v, key, default);
         if let (Some(v), true) = (v, d.is_zero()) {
             self.error(v.span(), format!("{key} must be more than zero"));
+            return default;
+        }
+        d
+    }
+
+    /// A timeout: more than zero and at most a day.
+    pub fn timeout(&mut self, v: Option<&Spanned<toml::Value>>, default: Duration) -> Duration {
+        let d = self.positive_duration(v, "timeout", default);
+        if let (Some(v), true) = (v, d > MAX_TIMEOUT) {
+            self.error(
+                v.span(),
+                "timeout is longer than a day (\"24h\"): a hung call would hold the queue that long".to_string(),
+            );
             return default;
         }
         d

@@ -130,7 +130,7 @@ fn deadline_span(app: &App) -> Span<'static> {
 fn bake_span(app: &App, compact: bool) -> Option<Span<'static>> {
     let stage = app.runbook.stages.get(app.state.stage?)?;
     let entered = app.state.stage_entered_at?;
-    let left = entered + TimeDelta::from_std(stage.bake).ok()? - app.now;
+    let left = entered.checked_add_signed(TimeDelta::from_std(stage.bake).ok()?)? - app.now;
     if app.state.status != Status::Running || left <= TimeDelta::zero() {
         return None;
     }
