@@ -89,6 +89,8 @@ fn state(status: Status) -> State {
         pending: vec![],
         rollback_deadline: None,
         last_seq: 0,
+        damage: Vec::new(),
+        damage_acknowledged: None,
         completed_at: None,
         rollback_failed: false,
         guard_last_fired: BTreeMap::new(),

@@ -84,6 +84,8 @@ impl State {
                 _ => None,
             },
             last_seq: 0,
+            damage: Vec::new(),
+            damage_acknowledged: None,
             completed_at: None,
             rollback_failed: false,
             guard_last_fired: BTreeMap::new(),
@@ -310,6 +312,19 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.status = Status::Complete;
                 state.completed_at = Some(at);
             }
+        }
+        EventBody::Damaged { seq, what } => {
+            let d = super::state::Damage {
+                seq: *seq,
+                what: what.clone(),
+            };
+            // A re-read (refresh after a gap) meets the same damage again.
+            if !state.damage.contains(&d) {
+                state.damage.push(d);
+            }
+        }
+        EventBody::DamageAcknowledged { seq, .. } => {
+            state.damage_acknowledged = state.damage_acknowledged.max(Some(*seq));
         }
         EventBody::Refused { .. }
         | EventBody::ExpandRefused { .. }

@@ -276,6 +276,11 @@ pub fn expand_refusals(
         }
         Status::Running => {}
     }
+    if let Some(d) = state.unacknowledged_damage() {
+        out.push(Refusal::hard(format!(
+            "{d} (read it, then `acknowledge REASON`)"
+        )));
+    }
     for g in guards_holding(runbook, panels) {
         let st = panels.get(&g.panel).map_or("?", |p| p.state.as_str());
         out.push(Refusal::soft(format!(

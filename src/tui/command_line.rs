@@ -21,6 +21,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("expand", "expand [--override REASON]"),
     ("rollback", "rollback REASON"),
     ("note", "note TEXT"),
+    ("acknowledge", "acknowledge REASON"),
     ("as", "as NAME"),
     ("help", "help"),
     ("quit", "quit"),
@@ -211,6 +212,13 @@ pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
                 return Err(usage("note"));
             }
             Command::Note { text }
+        }
+        "acknowledge" | "ack" => {
+            let reason = rest_after(line, 1);
+            if reason.is_empty() {
+                return Err(usage("acknowledge"));
+            }
+            Command::Acknowledge { reason }
         }
         "as" => {
             return match (arg(1), arg(2)) {

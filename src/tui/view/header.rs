@@ -91,6 +91,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let used: usize = l2.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 5);
     l2.push(Span::raw(format!("ops: {}", operators(app, room))));
+    if let Some(d) = st.unacknowledged_damage() {
+        // Nobody may miss it: it takes the second line until acknowledged.
+        let room = (area.width as usize).saturating_sub(2);
+        l2 = vec![
+            Span::raw(" "),
+            Span::styled(format::fit(&d.to_string(), room), t.error()),
+        ];
+    }
 
     let block = if g.header > 2 {
         Block::new().borders(Borders::BOTTOM).border_style(t.dim())
