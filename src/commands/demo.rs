@@ -63,6 +63,14 @@ async fn demo(req: Request, out: Output) -> u8 {
             return EXIT_INVALID;
         }
     };
+    if let Some(msg) = req
+        .operator
+        .as_deref()
+        .and_then(super::console::name_refusal)
+    {
+        eprintln!("warroom demo: {msg}");
+        return EXIT_INVALID;
+    }
     let operator = req.operator.unwrap_or_else(identity::current_operator);
     let mut opts = ConsoleOptions::new(Arc::new(rb), journal.clone(), SessionMode::Demo, operator);
     opts.no_color = !out.color_allowed;

@@ -31,7 +31,30 @@ fn span(a: DateTime<Utc>, b: DateTime<Utc>) -> String {
 
 /// Table cells cannot hold `|` or newlines.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    md(s)
+}
+
+/// Free text (titles, names, notes, reasons, error texts) as inert
+/// Markdown: HTML is escaped, Markdown's punctuation is backslashed, a line
+/// break is a space, and controls are escaped, so a note can neither add a
+/// link, an image or a table row, nor run script in a rendered report.
+fn md(s: &str) -> String {
+    let s = crate::untrusted::sanitize_lines(s);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Step timings of the latest rehearsal, shown beside plan and actual.
@@ -75,7 +98,7 @@ pub fn write_with_rehearsal(
         .or_else(|| cutover_id_from_journal(journal))
         .unwrap_or_else(|| "unknown".into());
     match runbook {
-        Some(r) => writeln!(out, "# Cutover record: {} ({id})\n", r.cutover.title)?,
+        Some(r) => writeln!(out, "# Cutover record: {} ({id})\n", md(&r.cutover.title))?,
         None => writeln!(out, "# Cutover record: {id}\n")?,
     }
     writeln!(out, "| | |\n|---|---|")?;
@@ -90,7 +113,7 @@ pub fn write_with_rehearsal(
             writeln!(
                 out,
                 "| Runbook changed | `{runbook_sha256}` accepted by {} at {} |",
-                e.operator,
+                md(&e.operator),
                 time(&e.ts)
             )?;
         }
@@ -160,9 +183,9 @@ pub fn write_with_rehearsal(
             out,
             "- {} {} (seq {}): {}. Evidence: {}",
             time(&e.ts),
-            e.operator,
+            md(&e.operator),
             e.seq,
-            describe(&e.body),
+            md(&describe(&e.body)),
             evidence_line(ev)
         )?;
     }
@@ -192,9 +215,9 @@ pub fn write_with_rehearsal(
                 out,
                 "- {} {} (seq {}): {}",
                 time(&e.ts),
-                e.operator,
+                md(&e.operator),
                 e.seq,
-                describe(&e.body)
+                md(&describe(&e.body))
             )?;
         }
     }
@@ -207,7 +230,7 @@ pub fn write_with_rehearsal(
     for e in events {
         if let EventBody::Note { text } = &e.body {
             any = true;
-            writeln!(out, "- {} {}: {}", time(&e.ts), e.operator, text)?;
+            writeln!(out, "- {} {}: {}", time(&e.ts), md(&e.operator), md(text))?;
         }
     }
     if !any {
@@ -292,12 +315,12 @@ fn gates(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> st
                 let g = runbook?.gate(gate)?;
                 g.items.get((i as usize).checked_sub(1)?)
             })
-            .map_or(String::new(), |it| format!(" (\"{}\")", it.text));
+            .map_or(String::new(), |it| format!(" (\"{}\")", md(&it.text)));
         let mut line = format!(
             "- {} {}: {}{text}",
             time(&e.ts),
-            e.operator,
-            describe(&e.body)
+            md(&e.operator),
+            md(&describe(&e.body))
         );
         if let EventBody::Signed { evidence, .. } | EventBody::GateGo { evidence, .. } = &e.body {
             line.push_str(&format!(". Evidence: {}", evidence_line(evidence)));
@@ -311,7 +334,7 @@ fn gates(out: &mut dyn Write, events: &[Event], runbook: Option<&Runbook>) -> st
     for gate in order {
         let title = runbook
             .and_then(|r| r.gate(&gate))
-            .map_or(String::new(), |g| format!(": {}", g.title));
+            .map_or(String::new(), |g| format!(": {}", md(&g.title)));
         let status = state
             .as_ref()
             .and_then(|s| s.gate(&gate))

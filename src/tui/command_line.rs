@@ -115,6 +115,17 @@ fn rest_after(line: &str, n: usize) -> String {
 /// Parse one line (without the leading `:`).
 pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
     let line = line.trim().trim_start_matches(':').trim();
+    // A pasted escape sequence would be journaled and drawn on every
+    // console: refused here, where the operator can still fix the line.
+    if let Some((at, c)) = crate::untrusted::first_control(line)
+        .or_else(|| line.char_indices().find(|&(_, c)| c == '\n' || c == '\t'))
+    {
+        return Err(format!(
+            "control character {} at column {} refused: type plain text",
+            crate::untrusted::text::visible(c),
+            line[..at].chars().count() + 1
+        ));
+    }
     let words: Vec<&str> = line.split_whitespace().collect();
     let Some(&name) = words.first() else {
         return Err("type a command; `help` lists them".into());
