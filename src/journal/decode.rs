@@ -192,19 +192,20 @@ pub fn decode_body(kind: &str, data: &str) -> Result<EventBody, String> {
     // the only ways a control character gets into valid JSON: without
     // them, one parse.
     let plain = !data.contains('\\') && data.is_ascii() && !data.contains('\u{7f}');
-    if plain && kind.bytes().all(|b| b.is_ascii_graphic()) {
-        if let Some(rest) = data.trim_start().strip_prefix('{') {
-            let kind_json = serde_json::Value::from(kind).to_string();
-            let sep = if rest.trim_start().starts_with('}') {
-                ""
-            } else {
-                ","
-            };
-            if let Ok(body) =
-                serde_json::from_str::<EventBody>(&format!("{{\"kind\":{kind_json}{sep}{rest}"))
-            {
-                return Ok(body);
-            }
+    if plain
+        && kind.bytes().all(|b| b.is_ascii_graphic())
+        && let Some(rest) = data.trim_start().strip_prefix('{')
+    {
+        let kind_json = serde_json::Value::from(kind).to_string();
+        let sep = if rest.trim_start().starts_with('}') {
+            ""
+        } else {
+            ","
+        };
+        if let Ok(body) =
+            serde_json::from_str::<EventBody>(&format!("{{\"kind\":{kind_json}{sep}{rest}"))
+        {
+            return Ok(body);
         }
     }
     let mut fields: serde_json::Value = serde_json::from_str(data)

@@ -166,7 +166,10 @@ pub fn describe(body: &EventBody) -> String {
         EventBody::Completed {} => "cutover COMPLETE".into(),
         EventBody::Unknown { kind, .. } => format!("{kind} (unknown to this warroom)"),
         EventBody::Damaged { seq, what } => format!("journal damaged at seq {seq}: {what}"),
-        EventBody::DamageAcknowledged { seq, reason } => {
+        EventBody::DamageAcknowledged {
+            through_seq: seq,
+            reason,
+        } => {
             format!("journal damage up to seq {seq} acknowledged: {reason}")
         }
     }

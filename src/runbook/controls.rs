@@ -41,7 +41,7 @@ pub fn diagnostics(text: &str) -> Vec<Diagnostic> {
             }
             In::Code if c == '\'' => state = In::Literal { multi: false },
             In::Comment if c == '\n' => state = In::Code,
-            In::Basic { multi } if c == '\\' => {
+            In::Basic { .. } if c == '\\' => {
                 let (len, decoded) = escape(&chars[i + 1..]);
                 if let Some(d) = decoded.filter(|&d| hostile(d) || d == '\r') {
                     let end = chars.get(i + 1 + len).map_or(text.len(), |&(p, _)| p);

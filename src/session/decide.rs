@@ -257,7 +257,7 @@ pub fn decide(
                 return refuse(cmd, "acknowledging damage needs a reason");
             }
             Decision::Apply(vec![EventBody::DamageAcknowledged {
-                seq: last.seq,
+                through_seq: last.seq,
                 reason: reason.clone(),
             }])
         }

@@ -201,7 +201,9 @@ pub enum EventBody {
     /// Extension: an operator read the "journal damaged" banner and lets
     /// expand go ahead again; acknowledges every damage up to `seq`.
     DamageAcknowledged {
-        seq: i64,
+        /// Damage at or below this seq is acknowledged (not `seq`: that
+        /// name is the envelope's).
+        through_seq: i64,
         reason: String,
     },
     /// A row the reader could not take as written (undecodable, a malformed
@@ -247,7 +249,7 @@ impl EventBody {
             return fields.clone();
         }
         if let EventBody::Damaged { seq, what } = self {
-            return serde_json::json!({ "seq": seq, "what": what });
+            return serde_json::json!({ "damaged_seq": seq, "what": what });
         }
         match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(mut m)) => {

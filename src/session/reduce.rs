@@ -323,8 +323,8 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.damage.push(d);
             }
         }
-        EventBody::DamageAcknowledged { seq, .. } => {
-            state.damage_acknowledged = state.damage_acknowledged.max(Some(*seq));
+        EventBody::DamageAcknowledged { through_seq, .. } => {
+            state.damage_acknowledged = state.damage_acknowledged.max(Some(*through_seq));
         }
         EventBody::Refused { .. }
         | EventBody::ExpandRefused { .. }

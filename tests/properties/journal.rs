@@ -7,7 +7,6 @@ use warroom::journal::decode::decode_body;
 
 /// serde_json's private marker for `RawValue` inside maps.
 pub const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
-use warroom::session::event::EventBody;
 
 /// No terminal-acting character in `text` (newlines only where allowed).
 pub fn assert_clean(text: &str, newlines: bool) {

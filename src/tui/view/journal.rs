@@ -141,7 +141,10 @@ pub fn describe(rb: &Runbook, body: &EventBody) -> String {
         EventBody::Completed {} => "COMPLETED the cutover".into(),
         EventBody::Unknown { kind, .. } => format!("({kind})"),
         EventBody::Damaged { seq, what } => format!("journal damaged at seq {seq}: {what}"),
-        EventBody::DamageAcknowledged { seq, reason } => {
+        EventBody::DamageAcknowledged {
+            through_seq: seq,
+            reason,
+        } => {
             format!("acknowledged the journal damage up to seq {seq}: {reason}")
         }
     }
