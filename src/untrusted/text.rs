@@ -1,5 +1,6 @@
 //! The one sanitizer for outside text (see `untrusted`).
 //!
+//! A tab becomes one space (a tab in a screen cell moves the cursor).
 //! The visible form: a control byte `0xNN` (C0 but tab, DEL, C1) becomes
 //! `\xNN` (ESC is `\x1b`), a bidi control becomes `\u{NNNN}` (RLO is
 //! `\u{202e}`). The result holds no character a terminal acts upon, and the
@@ -46,12 +47,19 @@ pub fn first_control(text: &str) -> Option<(usize, char)> {
 }
 
 fn clean(text: &str, keep_newline: bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_hostile(c, keep_newline)) {
+    if !text
+        .chars()
+        .any(|c| c == '\t' || is_hostile(c, keep_newline))
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if !is_hostile(c, keep_newline) {
+        if c == '\t' {
+            // Harmless, but a tab in a screen cell moves the cursor past
+            // the cells after it: one space keeps every pane aligned.
+            out.push(' ');
+        } else if !is_hostile(c, keep_newline) {
             out.push(c);
         } else {
             out.push_str(&visible(c));
@@ -88,7 +96,7 @@ mod tests {
     fn table_of_characters() {
         for (input, one_line, lines) in [
             ("plain é ✓", "plain é ✓", "plain é ✓"),
-            ("a\tb", "a\tb", "a\tb"),
+            ("a\tb", "a b", "a b"),
             ("a\nb", "a\\x0ab", "a\nb"),
             ("a\rb", "a\\x0db", "a\\x0db"),
             ("\u{7f}", "\\x7f", "\\x7f"),

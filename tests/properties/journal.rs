@@ -11,8 +11,7 @@ pub const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 /// No terminal-acting character in `text` (newlines only where allowed).
 pub fn assert_clean(text: &str, newlines: bool) {
     let bad = text.chars().find(|&c| {
-        (c.is_control() && c != '\t' && !(newlines && c == '\n'))
-            || warroom::untrusted::text::is_bidi(c)
+        (c.is_control() && !(newlines && c == '\n')) || warroom::untrusted::text::is_bidi(c)
     });
     assert!(bad.is_none(), "{bad:?} in {text:?}");
 }
