@@ -346,3 +346,121 @@ async fn a_cross_origin_redirect_is_an_error_and_the_other_host_gets_nothing() {
         "the other host was contacted"
     );
 }
+
+fn ctx() -> warroom::actions::ActionContext {
+    warroom::actions::ActionContext {
+        cutover: "c".into(),
+        action: "pause".into(),
+        stage: None,
+        exposure: 0.0,
+        previous_exposure: 0.0,
+        operator: "alice".into(),
+        reason: "drill".into(),
+        mode: "rehearsal".into(),
+    }
+}
+
+/// A webhook whose URL path holds a secret with a space and `<>`: the
+/// receiver answers 500 quoting it back in every encoding it can; the
+/// error text (status line, journal, report) holds none of them.
+#[tokio::test]
+async fn a_secret_in_a_webhook_path_leaks_in_no_encoding() {
+    use axum::http::Uri;
+    use axum::routing::post;
+    const SECRET: &str = "ab cd<ef>SECRET42";
+    let echo = axum::Router::new().fallback(post(|uri: Uri| async move {
+        let json = serde_json::Value::from(SECRET).to_string();
+        let form = "ab+cd%3Cef%3ESECRET42";
+        (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("no route {uri} (json {json}, form {form}, raw {SECRET})"),
+        )
+    }));
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, echo).await });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.toml");
+    let toml = MINIMAL.replace(
+        "run = \"echo rollback\"",
+        &format!("run = \"true\"\nwebhook = {{ url = \"http://{addr}/hooks/${{TOKEN}}\" }}"),
+    );
+    std::fs::write(&path, toml).unwrap();
+    let env = |n: &str| (n == "TOKEN").then(|| SECRET.to_string());
+    let rb = warroom::runbook::load_str(&std::fs::read_to_string(&path).unwrap(), &path, &env)
+        .unwrap()
+        .runbook;
+    let hook = rb.actions.rollback.webhook.clone().unwrap();
+    let client = warroom::untrusted::redirect::client().unwrap();
+    let err = warroom::actions::webhook::send(
+        &client,
+        &hook,
+        &ctx(),
+        std::time::Duration::from_secs(5),
+        &rb.secrets,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.starts_with("HTTP 500 from POST"), "{err}");
+    for form in ["SECRET42", "ab cd", "ab%20cd", "ab+cd", "%3Cef"] {
+        assert!(!err.contains(form), "{form} in {err}");
+    }
+}
+
+/// Sources: `check --probe` on a source that redirects to another origin
+/// shows ERROR naming both, and the other server is never contacted.
+#[tokio::test]
+async fn a_source_redirected_to_another_origin_is_an_error_in_probe() {
+    use axum::routing::get;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = Arc::clone(&hits);
+    let other = axum::Router::new().fallback(get(move || {
+        h.fetch_add(1, Ordering::SeqCst);
+        async { r#"{"errors": 0}"# }
+    }));
+    let other_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_addr = other_l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(other_l, other).await });
+    let to = format!("http://{other_addr}/state");
+    let home = axum::Router::new().fallback(get(move || {
+        let to = to.clone();
+        async move { axum::response::Redirect::to(&to) }
+    }));
+    let home_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let home_addr = home_l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(home_l, home).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.toml");
+    let toml = MINIMAL
+        .replace("type = \"prometheus\"", "type = \"json\"")
+        .replace(
+            "url = \"http://127.0.0.1:9090\"",
+            &format!("url = \"http://{home_addr}/state\"\nheaders = {{ x-api-key = \"k3y\" }}"),
+        )
+        .replace("query = \"up\"", "pointer = \"/errors\"");
+    std::fs::write(&p, toml).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Proc::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["check", "--probe", p.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("ERROR"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "redirect from http://{home_addr} to another origin http://{other_addr} refused"
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the other host was contacted"
+    );
+}
