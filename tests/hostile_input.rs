@@ -464,3 +464,96 @@ async fn a_source_redirected_to_another_origin_is_an_error_in_probe() {
         "the other host was contacted"
     );
 }
+
+/// The banner: header and journal pane name the damage until it is
+/// acknowledged; then the header is the header again.
+#[test]
+fn the_header_and_the_journal_pane_name_the_damage() {
+    use warroom::session::event::EventBody;
+    let rb = common::runbook();
+    let mut state = common::running_state(&rb);
+    let damaged = common::event(
+        7,
+        common::t0(),
+        "?",
+        EventBody::Damaged {
+            seq: 7,
+            what: "bad timestamp \"yesterday\"".into(),
+        },
+    );
+    warroom::session::reduce(&mut state, &rb, &damaged);
+    let app = common::app(state.clone(), vec![], vec![damaged.clone()], common::t0());
+    for (w, h) in [(80, 24), (160, 50)] {
+        let screen = common::render(&app, w, h);
+        let header: String = screen.lines().take(2).collect::<Vec<_>>().join("\n");
+        assert!(header.contains("journal damaged at seq 7"), "{screen}");
+        assert!(
+            screen
+                .lines()
+                .skip(2)
+                .any(|l| l.contains("journal damaged at seq 7")),
+            "journal pane: {screen}"
+        );
+    }
+    let ack = common::event(
+        8,
+        common::t0(),
+        "alice",
+        EventBody::DamageAcknowledged {
+            through_seq: 7,
+            reason: "checked".into(),
+        },
+    );
+    warroom::session::reduce(&mut state, &rb, &ack);
+    let app = common::app(state, vec![], vec![damaged, ack], common::t0());
+    let screen = common::render(&app, 160, 50);
+    let header: String = screen.lines().take(2).collect::<Vec<_>>().join("\n");
+    assert!(!header.contains("journal damaged"), "{screen}");
+    assert!(header.contains("ops:"), "{screen}");
+}
+
+/// Webhooks share the client: a cross-origin redirect is an error naming
+/// both origins, and the other host gets nothing (not even our headers).
+#[tokio::test]
+async fn a_webhook_redirected_to_another_origin_is_refused() {
+    use axum::routing::post;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = Arc::clone(&hits);
+    let other = axum::Router::new().fallback(move || {
+        h.fetch_add(1, Ordering::SeqCst);
+        async { "ok" }
+    });
+    let other_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_addr = other_l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(other_l, other).await });
+    let to = format!("http://{other_addr}/hook");
+    let home = axum::Router::new().fallback(post(move || {
+        let to = to.clone();
+        async move { axum::response::Redirect::temporary(&to) }
+    }));
+    let home_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let home_addr = home_l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(home_l, home).await });
+    let hook = warroom::runbook::model::Webhook {
+        url: format!("http://{home_addr}/hook"),
+        method: "POST".into(),
+        headers: vec![("authorization".into(), "Bearer k3y".into())],
+    };
+    let client = warroom::untrusted::redirect::client().unwrap();
+    let err = warroom::actions::webhook::send(
+        &client,
+        &hook,
+        &ctx(),
+        std::time::Duration::from_secs(5),
+        &[],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.contains(&format!(
+            "redirect from http://{home_addr} to another origin http://{other_addr} refused"
+        )),
+        "{err}"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+}
