@@ -3,6 +3,7 @@
 //! runbooks with absurd durations or control characters.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command as Proc;
 use std::sync::Arc;
@@ -263,6 +264,29 @@ fn check(toml: &str) -> (i32, String) {
     (o.status.code().unwrap_or(-1), all)
 }
 
+/// Two local servers: `home` answers every request with a 307 to the same
+/// path on `other`, which counts what reaches it.
+async fn two_origins(path: &str) -> (SocketAddr, SocketAddr, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = Arc::clone(&hits);
+    let other = axum::Router::new().fallback(move || {
+        h.fetch_add(1, Ordering::SeqCst);
+        async { r#"{"errors": 0}"# }
+    });
+    let other_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_addr = other_l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(other_l, other).await });
+    let to = format!("http://{other_addr}{path}");
+    let home = axum::Router::new().fallback(move || {
+        let to = to.clone();
+        async move { axum::response::Redirect::temporary(&to) }
+    });
+    let home_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let home_addr = home_l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(home_l, home).await });
+    (home_addr, other_addr, hits)
+}
+
 const MINIMAL: &str = include_str!("fixtures/minimal.toml");
 
 #[test]
@@ -310,25 +334,7 @@ fn as_with_a_control_character_is_refused_with_exit_2() {
 /// other server never hears from us.
 #[tokio::test]
 async fn a_cross_origin_redirect_is_an_error_and_the_other_host_gets_nothing() {
-    use axum::routing::get;
-    let hits = Arc::new(AtomicUsize::new(0));
-    let h = Arc::clone(&hits);
-    let other = axum::Router::new().fallback(get(move || {
-        h.fetch_add(1, Ordering::SeqCst);
-        async { "x 1\n" }
-    }));
-    let other_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let other_addr = other_l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(other_l, other).await });
-    let to = format!("http://{other_addr}/metrics");
-    let home = axum::Router::new().fallback(get(move || {
-        let to = to.clone();
-        async move { axum::response::Redirect::temporary(&to) }
-    }));
-    let home_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let home_addr = home_l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(home_l, home).await });
-
+    let (home_addr, other_addr, hits) = two_origins("/metrics").await;
     let client = warroom::untrusted::redirect::client().unwrap();
     let err = client
         .get(format!("http://{home_addr}/metrics"))
@@ -411,25 +417,7 @@ async fn a_secret_in_a_webhook_path_leaks_in_no_encoding() {
 /// shows ERROR naming both, and the other server is never contacted.
 #[tokio::test]
 async fn a_source_redirected_to_another_origin_is_an_error_in_probe() {
-    use axum::routing::get;
-    let hits = Arc::new(AtomicUsize::new(0));
-    let h = Arc::clone(&hits);
-    let other = axum::Router::new().fallback(get(move || {
-        h.fetch_add(1, Ordering::SeqCst);
-        async { r#"{"errors": 0}"# }
-    }));
-    let other_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let other_addr = other_l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(other_l, other).await });
-    let to = format!("http://{other_addr}/state");
-    let home = axum::Router::new().fallback(get(move || {
-        let to = to.clone();
-        async move { axum::response::Redirect::to(&to) }
-    }));
-    let home_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let home_addr = home_l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(home_l, home).await });
-
+    let (home_addr, other_addr, hits) = two_origins("/state").await;
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("r.toml");
     let toml = MINIMAL
@@ -516,24 +504,7 @@ fn the_header_and_the_journal_pane_name_the_damage() {
 /// both origins, and the other host gets nothing (not even our headers).
 #[tokio::test]
 async fn a_webhook_redirected_to_another_origin_is_refused() {
-    use axum::routing::post;
-    let hits = Arc::new(AtomicUsize::new(0));
-    let h = Arc::clone(&hits);
-    let other = axum::Router::new().fallback(move || {
-        h.fetch_add(1, Ordering::SeqCst);
-        async { "ok" }
-    });
-    let other_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let other_addr = other_l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(other_l, other).await });
-    let to = format!("http://{other_addr}/hook");
-    let home = axum::Router::new().fallback(post(move || {
-        let to = to.clone();
-        async move { axum::response::Redirect::temporary(&to) }
-    }));
-    let home_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let home_addr = home_l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(home_l, home).await });
+    let (home_addr, other_addr, hits) = two_origins("/hook").await;
     let hook = warroom::runbook::model::Webhook {
         url: format!("http://{home_addr}/hook"),
         method: "POST".into(),
