@@ -100,7 +100,7 @@ impl Journal {
                 path: path.to_path_buf(),
             });
         }
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
@@ -108,7 +108,7 @@ impl Journal {
             path: path.to_path_buf(),
             cause: e.to_string(),
         })?;
-        configure(&conn, path)?;
+        configure(&mut conn, path)?;
         verify(&conn, path)?;
         // Touch the WAL now so a read-only folder fails here, at open, with
         // the path, and not at the first sign-off.
@@ -293,7 +293,7 @@ fn busy_wait(count: i32) -> bool {
     true
 }
 
-pub(crate) fn configure(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+pub(crate) fn configure(conn: &mut Connection, path: &Path) -> Result<(), JournalError> {
     conn.busy_handler(Some(busy_wait))
         .map_err(|e| JournalError::sqlite(path, e))?;
     let mode: String = conn
@@ -366,7 +366,7 @@ fn open_ro_with(path: &Path, immutable: bool) -> Result<Connection, JournalError
     } else {
         Connection::open_with_flags(path, flags)
     };
-    let conn = opened.map_err(|e| JournalError::Open {
+    let mut conn = opened.map_err(|e| JournalError::Open {
         path: path.to_path_buf(),
         cause: e.to_string(),
     })?;
