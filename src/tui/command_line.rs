@@ -117,8 +117,9 @@ pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
     let line = line.trim().trim_start_matches(':').trim();
     // A pasted escape sequence would be journaled and drawn on every
     // console: refused here, where the operator can still fix the line.
+    // (A tab is spacing between words, as ever.)
     if let Some((at, c)) = crate::untrusted::first_control(line)
-        .or_else(|| line.char_indices().find(|&(_, c)| c == '\n' || c == '\t'))
+        .or_else(|| line.char_indices().find(|&(_, c)| c == '\n'))
     {
         return Err(format!(
             "control character {} at column {} refused: type plain text",
