@@ -7,7 +7,7 @@
 
 mod properties;
 
-use properties::journal::row_decodes_consistently;
+use properties::journal::{row_decodes_consistently, rows_read_as_events_or_damage};
 use proptest::prelude::*;
 use warroom::health::PanelState;
 use warroom::journal::decode::decode_body;
@@ -198,6 +198,23 @@ proptest! {
         .to_string();
         row_decodes_consistently(&kind, &data);
         row_decodes_consistently(&text, &data);
+    }
+
+    /// Rows in any order of seq, with gaps, negative seqs, missing columns
+    /// and bad timestamps: an event or damage for each, never a panic.
+    #[test]
+    fn any_rows_read_as_events_or_damage(
+        rows in proptest::collection::vec(
+            (
+                -3i64..12,
+                proptest::option::of("(2026-11-21T22:00:00Z|yesterday|\\PC{0,6})"),
+                proptest::option::of(kind()),
+                "(\\{\\}|\\{\"text\":\"[a-z\\\\u001b]{0,6}\"\\}|\\PC{0,12})",
+            ),
+            0..8,
+        ),
+    ) {
+        rows_read_as_events_or_damage(&rows);
     }
 
     /// Bytes that may not be JSON at all: an error that says so, never a panic.

@@ -55,3 +55,42 @@ pub fn row_decodes_consistently(kind: &str, data: &str) {
     let again = decode_body(&body.kind(), &written);
     assert_eq!(again.as_ref(), Ok(&body), "not read back as written");
 }
+
+/// Rows as another tool may leave them (any seq, any text in any column,
+/// or none): the reader yields an event for every row, damage where a row
+/// cannot be taken as written, never a panic; nothing it yields holds a
+/// control character; seqs never go back.
+pub fn rows_read_as_events_or_damage(rows: &[(i64, Option<String>, Option<String>, String)]) {
+    use warroom::journal::decode::{Row, RowReader};
+    use warroom::session::event::EventBody;
+    let mut reader = RowReader::new(0);
+    let mut out = Vec::new();
+    let mut sorted: Vec<_> = rows.to_vec();
+    sorted.sort_by_key(|r| r.0);
+    sorted.dedup_by_key(|r| r.0);
+    for (seq, ts, kind, data) in &sorted {
+        reader.push(
+            Row {
+                seq: *seq,
+                ts: ts.clone(),
+                operator: Some(data.clone()),
+                kind: kind.clone(),
+                data: Some(data.clone()),
+            },
+            &mut out,
+        );
+    }
+    assert!(out.len() >= sorted.len(), "a row was dropped");
+    assert!(
+        out.windows(2).all(|w| w[0].seq <= w[1].seq),
+        "seq went back"
+    );
+    for e in &out {
+        assert_clean(&e.operator, false);
+        assert_clean(&e.body.kind(), false);
+        assert_clean_json(&e.body.fields(), "");
+        if let EventBody::Damaged { what, .. } = &e.body {
+            assert!(!what.is_empty());
+        }
+    }
+}
