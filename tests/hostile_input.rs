@@ -528,3 +528,18 @@ async fn a_webhook_redirected_to_another_origin_is_refused() {
     );
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }
+
+/// `check`'s own error output quotes the runbook's line under the message:
+/// a raw bidi override or ESC in that line is shown as `?`, never raw.
+#[test]
+fn check_quotes_a_hostile_line_without_its_controls() {
+    let text = MINIMAL.replace(
+        "title = \"Fixture\"",
+        "title = \"Fixture\" # \u{202e}evil \u{1b}[2J",
+    );
+    let (code, out) = check(&text);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("control character \\u{202e}"), "{out}");
+    assert!(out.contains("\\x1b"), "{out}");
+    no_attack_in(&out);
+}

@@ -46,6 +46,26 @@ pub fn first_control(text: &str) -> Option<(usize, char)> {
     text.char_indices().find(|&(_, c)| is_hostile(c, true))
 }
 
+/// `text` with every hostile character (newlines and tabs kept) replaced
+/// by `?`s of the same byte length: for quoting a file's lines under a
+/// diagnostic whose byte offsets must still point at the same places.
+pub fn mask(text: &str) -> Cow<'_, str> {
+    if first_control(text).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let crlf = c == '\r' && chars.peek() == Some(&'\n');
+        if !crlf && is_hostile(c, true) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn clean(text: &str, keep_newline: bool) -> Cow<'_, str> {
     if !text
         .chars()
@@ -112,6 +132,14 @@ mod tests {
     #[test]
     fn clean_text_is_not_copied() {
         assert!(matches!(sanitize("fine"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn mask_keeps_every_byte_offset() {
+        let t = "a\u{202e}b\u{1b}c\r\nd\re";
+        let m = mask(t);
+        assert_eq!(m, "a???b?c\r\nd?e");
+        assert_eq!(m.len(), t.len());
     }
 
     #[test]
