@@ -59,6 +59,14 @@ fn describe(err: reqwest::Error, timeout: Duration) -> String {
     format!("{kind}: {cause}")
 }
 
+/// What a webhook call came to: the HTTP status when the server answered
+/// at all, and `send`'s result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub status: Option<u16>,
+    pub result: Result<u16, String>,
+}
+
 /// Send the webhook. `Ok(status)` only for a 2xx answer; any other status
 /// is `Err("HTTP 500 from POST http://host:port/path: <body start>")`.
 /// Every error text is redacted of `secrets`.
@@ -69,13 +77,46 @@ pub async fn send(
     timeout: Duration,
     secrets: &[String],
 ) -> Result<u16, String> {
+    send_full(client, hook, ctx, timeout, secrets).await.result
+}
+
+/// `send`, keeping the status of a non-2xx answer for the journal.
+pub async fn send_full(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    ctx: &ActionContext,
+    timeout: Duration,
+    secrets: &[String],
+) -> Sent {
+    match try_send(client, hook, ctx, timeout, secrets).await {
+        Ok(code) => Sent {
+            status: Some(code),
+            result: Ok(code),
+        },
+        Err((status, e)) => Sent {
+            status,
+            result: Err(e),
+        },
+    }
+}
+
+async fn try_send(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    ctx: &ActionContext,
+    timeout: Duration,
+    secrets: &[String],
+) -> Result<u16, (Option<u16>, String)> {
     let method_name = hook.method.to_ascii_uppercase();
     let place = format!("{method_name} {}", safe_url(&hook.url, secrets));
     let method = Method::from_bytes(method_name.as_bytes()).map_err(|_| {
-        scrub(
-            &format!("webhook method {:?} is not an HTTP method", hook.method),
-            secrets,
-            ERROR_CHARS,
+        (
+            None,
+            scrub(
+                &format!("webhook method {:?} is not an HTTP method", hook.method),
+                secrets,
+                ERROR_CHARS,
+            ),
         )
     })?;
     let mut req = client
@@ -86,10 +127,13 @@ pub async fn send(
         req = req.header(name, value);
     }
     let resp = req.send().await.map_err(|e| {
-        scrub(
-            &format!("{place}: {}", describe(e, timeout)),
-            secrets,
-            ERROR_CHARS,
+        (
+            None,
+            scrub(
+                &format!("{place}: {}", describe(e, timeout)),
+                secrets,
+                ERROR_CHARS,
+            ),
         )
     })?;
     let status = resp.status();
@@ -101,11 +145,14 @@ pub async fn send(
         return Ok(status.as_u16());
     }
     let body = body.map(|b| String::from_utf8_lossy(&b.bytes).into_owned());
-    Err(refusal(
-        status.as_u16(),
-        &place,
-        body.as_deref().unwrap_or(""),
-        secrets,
+    Err((
+        Some(status.as_u16()),
+        refusal(
+            status.as_u16(),
+            &place,
+            body.as_deref().unwrap_or(""),
+            secrets,
+        ),
     ))
 }
 

@@ -93,6 +93,7 @@ fn state(status: Status) -> State {
         damage_acknowledged: None,
         completed_at: None,
         rollback_failed: false,
+        expand_interrupted: false,
         guard_last_fired: BTreeMap::new(),
     }
 }

@@ -146,22 +146,14 @@ pub fn describe(body: &EventBody) -> String {
             crate::session::reduce::when_str(*when),
             crate::session::reduce::then_str(*then)
         ),
-        EventBody::ActionRan {
-            action,
-            executed,
-            exit_code,
-            duration_ms,
-            ..
-        } => {
-            if *executed {
-                format!(
-                    "action {action} ran: exit {} in {duration_ms} ms",
-                    exit_code.map_or("none (killed)".to_string(), |c| c.to_string())
-                )
-            } else {
-                format!("action {action} (rehearsal: not executed)")
-            }
+        EventBody::ActionStarted { action, id } => format!("action {action} started ({id})"),
+        EventBody::ActionRetried { action, id } => {
+            format!("action {action} run again ({id}): its console went away")
         }
+        EventBody::ActionRan { duration_ms, .. } => format!(
+            "action {} in {duration_ms} ms",
+            crate::actions::outcome::describe(body).unwrap_or_default()
+        ),
         EventBody::Note { text } => format!("note: {text}"),
         EventBody::Completed {} => "cutover COMPLETE".into(),
         EventBody::Unknown { kind, .. } => format!("{kind} (unknown to this warroom)"),

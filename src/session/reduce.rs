@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::event::{Event, EventBody, RollbackOutcome};
+use super::event::{ActionOutcome, Event, EventBody, RollbackOutcome};
 use super::state::{
     Attached, GateState, GateStatus, ItemState, PendingAction, Signature, StageVisit, State,
     Status, StepState, StepStatus, Veto,
@@ -88,6 +88,7 @@ impl State {
             damage_acknowledged: None,
             completed_at: None,
             rollback_failed: false,
+            expand_interrupted: false,
             guard_last_fired: BTreeMap::new(),
         }
     }
@@ -267,6 +268,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         EventBody::ActionWithdrawn { action } => clear_pending(state, *action),
         EventBody::Expanded { to_stage, .. } => {
             clear_pending(state, ActionKind::Expand);
+            state.expand_interrupted = false;
             if let Some(idx) = runbook.stages.iter().position(|s| &s.name == to_stage) {
                 if let Some(last) = state.stage_history.last_mut()
                     && last.left_at.is_none()
@@ -293,6 +295,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                     RollbackOutcome::Done => {
                         // Exposure is back to zero; the history keeps the visits.
                         state.status = Status::RolledBack;
+                        state.expand_interrupted = false;
                         close_stage(state, at);
                         state.stage = None;
                         state.stage_entered_at = None;
@@ -326,9 +329,17 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         EventBody::DamageAcknowledged { through_seq, .. } => {
             state.damage_acknowledged = state.damage_acknowledged.max(Some(*through_seq));
         }
+        EventBody::ActionRan {
+            action, outcome, ..
+        } => {
+            if action == "expand" && *outcome == Some(ActionOutcome::Interrupted) {
+                state.expand_interrupted = true;
+            }
+        }
         EventBody::Refused { .. }
         | EventBody::ExpandRefused { .. }
-        | EventBody::ActionRan { .. }
+        | EventBody::ActionStarted { .. }
+        | EventBody::ActionRetried { .. }
         | EventBody::Note { .. }
         | EventBody::Unknown { .. } => {}
     }

@@ -9,7 +9,7 @@
 //!  keys ────────────┐                ┌─> Session::submit ──────> journal (SQLite)
 //!  panels ──────────┤                ├─> guard::decide + transact (once across consoles)
 //!  journal follower ┼─> Console ─────┤
-//!  actions done ────┤   (App.update) └─> Effects::spawn_for ──> action tasks ─┐
+//!  actions done ────┤   (App.update) └─> Effects::spawn_for ──> action queue ─┐
 //!  clock, signals ──┘                                                          │
 //!         ▲──────────────────────── ActionDone ────────────────────────────────┘
 //! ```
@@ -32,6 +32,7 @@ use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
+use crate::actions::takeover;
 use crate::guard::{self, GuardTracker};
 use crate::health::{PanelState, PanelStatus};
 use crate::runbook::model::{ActionKind, Runbook};
@@ -99,15 +100,7 @@ impl Console {
         Console {
             app,
             tracker: GuardTracker::default(),
-            effects: Effects {
-                runbook,
-                mode: opts.mode,
-                execute,
-                // Building only fails when TLS cannot start, and then the default
-                // client cannot either.
-                client: crate::untrusted::redirect::client().unwrap_or_default(),
-                done: done_tx,
-            },
+            effects: Effects::start(runbook, opts.mode, execute, done_tx),
             session,
             done_rx: Some(done_rx),
             in_flight: 0,
@@ -244,12 +237,60 @@ impl Console {
 
     /// An event from the follower (another console's, or our own echo).
     pub fn on_followed(&mut self, ev: &Event) -> bool {
+        // Someone's rollback overrules our expand, whoever committed it
+        // (our own echo finds nothing left to stop).
+        if matches!(ev.body, EventBody::RollbackStarted { .. }) {
+            self.effects.preempt(ev.seq);
+        }
         self.session.apply_followed(ev);
         self.sync()
     }
 
+    /// Resolve what a console that went away left in flight (see
+    /// `actions::takeover`): journal the interrupted forward actions, run
+    /// an interrupted rollback or pause again. Call it once, when this
+    /// console becomes the one that runs actions: today when it opens a
+    /// session nobody else is attached to (`is_alone`); with a lease, when
+    /// it gains the lease. Returns how many actions it queued again.
+    pub fn take_over_in_flight(&mut self) -> usize {
+        if self.session.is_read_only() {
+            return 0;
+        }
+        let events: Vec<Event> = self.session.events().iter().cloned().collect();
+        let plan = takeover::resolve(&events, self.session.state());
+        if !plan.journal.is_empty() {
+            let journal = plan.journal.clone();
+            let operator = self.session.operator().to_string();
+            if let Err(e) = self.session.transact(move |_, _| journal, &operator) {
+                self.error("journal", e);
+            }
+        }
+        let retried = self.effects.retry(&plan, self.session.state());
+        self.in_flight += retried;
+        if let Some(line) = takeover::summary(&plan) {
+            self.app.update(Msg::Info(line));
+        }
+        self.sync();
+        retried
+    }
+
+    /// Is this the only console attached (its own attach included)?
+    pub fn is_alone(&self) -> bool {
+        let consoles: u32 = self
+            .session
+            .state()
+            .attached
+            .values()
+            .filter(|a| !a.read_only)
+            .map(|a| a.consoles)
+            .sum();
+        consoles <= 1
+    }
+
     pub fn on_action_done(&mut self, done: ActionDone) -> bool {
-        self.in_flight = self.in_flight.saturating_sub(1);
+        if done.finished {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
         let operator = self.session.operator().to_string();
         let events = done.events;
         if !events.is_empty()
@@ -360,6 +401,11 @@ where
         .done_rx
         .take()
         .context("the console loop runs once")?;
+    // Nobody else runs actions on this session: finish what a console that
+    // went away left in flight (a rollback must never stay ROLLING_BACK).
+    if console.is_alone() {
+        console.take_over_in_flight();
+    }
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);

@@ -112,30 +112,23 @@ pub fn describe(rb: &Runbook, body: &EventBody) -> String {
             };
             format!("GUARD fired: {panel} {when} → {then}")
         }
+        EventBody::ActionStarted { action, id } => format!("started {action} ({id})"),
+        EventBody::ActionRetried { action, id } => {
+            format!("RETRIED {action} ({id}): its console went away")
+        }
         EventBody::ActionRan {
-            action,
-            executed,
-            exit_code,
             duration_ms,
             output_tail,
-            webhook,
+            ..
         } => {
-            if !executed {
-                return format!("{action}: (rehearsal: not executed)");
-            }
-            let code = exit_code
-                .map(|c| format!("exit {c}"))
-                .unwrap_or_else(|| "no exit code".into());
+            let words = crate::actions::outcome::describe(body).unwrap_or_default();
             let tail = output_tail
                 .lines()
                 .last()
+                .filter(|l| !l.starts_with("[warroom] ") && !l.starts_with('('))
                 .map(|l| format!(": {l}"))
                 .unwrap_or_default();
-            let hook = webhook
-                .as_ref()
-                .map(|w| format!(", webhook {w}"))
-                .unwrap_or_default();
-            format!("ran {action}: {code} in {duration_ms}ms{hook}{tail}")
+            format!("{words} in {duration_ms}ms{tail}")
         }
         EventBody::Note { text } => format!("note: {text}"),
         EventBody::Completed {} => "COMPLETED the cutover".into(),
@@ -165,9 +158,8 @@ fn style(t: Theme, body: &EventBody) -> Style {
             outcome: StepOutcome::Failed,
             ..
         } => t.error(),
-        EventBody::ActionRan {
-            exit_code: Some(c), ..
-        } if *c != 0 => t.error(),
+        EventBody::ActionRan { .. } if !crate::actions::succeeded(body) => t.error(),
+        EventBody::ActionRetried { .. } => t.warning(),
         EventBody::Paused { .. } | EventBody::ActionRequested { .. } => t.warning(),
         EventBody::CutoverStarted {}
         | EventBody::Expanded { .. }
