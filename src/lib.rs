@@ -19,3 +19,4 @@ pub mod runtime;
 pub mod session;
 pub mod sim;
 pub mod tui;
+pub mod untrusted;
