@@ -20,3 +20,4 @@ pub mod session;
 pub mod sim;
 pub mod timefmt;
 pub mod tui;
+pub mod untrusted;

@@ -309,6 +309,11 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             status,
         } => format!("notified {target} of #{event_seq}: {status}"),
         EventBody::Unknown { kind, .. } => format!("{kind} (unknown to this warroom)"),
+        EventBody::Damaged { seq, what } => format!("journal damaged at seq {seq}: {what}"),
+        EventBody::DamageAcknowledged {
+            through_seq: seq,
+            reason,
+        } => format!("acknowledged the journal damage up to seq {seq}: {reason}"),
     }
 }
 

@@ -8,6 +8,12 @@ use std::time::Duration;
 /// `"1h30m"`, `"0s"`. Anything else is refused rather than guessed at
 /// (`"1 min"`, `"1.5h"`, `"1d"`, `"10"`).
 const GRAMMAR: &str = "a whole number and a unit (h, m, s, ms), largest first, no spaces: \"500ms\", \"30s\", \"10m\", \"4h\", \"1h30m\"";
+/// The longest duration a runbook may write: a cutover is hours or days,
+/// and every time sum made from a runbook value stays far from overflow
+/// (`"1000000y"` once panicked the header and every replay).
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The longest timeout (sources, actions, steps).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 /// Parse a runbook duration; the error is a sentence for the user.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -45,7 +51,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .and_then(|ms| total_ms.checked_add(ms))
             .ok_or_else(bad)?;
     }
-    Ok(Duration::from_millis(total_ms))
+    let d = Duration::from_millis(total_ms);
+    if d > MAX_DURATION {
+        return Err(format!(
+            "duration \"{text}\" is longer than 30 days (\"720h\"): no cutover step waits that long"
+        ));
+    }
+    Ok(d)
 }
 
 /// The inverse, in the runbook's own units: the crate's one duration
@@ -56,6 +68,24 @@ pub use crate::timefmt::duration as format_duration;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_more_than_thirty_days() {
+        assert_eq!(parse_duration("720h"), Ok(MAX_DURATION));
+        for t in ["721h", "31d", "1000000y", "2000000000000000000s"] {
+            let e = parse_duration(t).unwrap_err();
+            assert!(
+                e.contains("longer than 30 days") || e.contains("invalid"),
+                "{t}: {e}"
+            );
+        }
+        assert!(
+            parse_duration("1000000h")
+                .unwrap_err()
+                .contains("longer than 30 days")
+        );
+        assert!(parse_duration("1000000y").unwrap_err().contains("invalid"));
+    }
 
     #[test]
     fn accepts_the_documented_forms() {

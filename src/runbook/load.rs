@@ -95,6 +95,7 @@ pub fn load_str(
         }
     };
     let (raw, mut diags) = deserialize(text);
+    diags.extend(super::controls::diagnostics(text));
     let Some(raw) = raw else {
         return Err(fail(diags));
     };

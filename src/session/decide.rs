@@ -252,6 +252,21 @@ pub fn decide(
                 evidence: evidence(panels),
             }])
         }
+        Command::Acknowledge { reason } => {
+            let Some(last) = state.damage.last() else {
+                return refuse(cmd, "the journal has no damage to acknowledge");
+            };
+            if state.unacknowledged_damage().is_none() {
+                return refuse(cmd, "the journal's damage is already acknowledged");
+            }
+            if reason.trim().is_empty() {
+                return refuse(cmd, "acknowledging damage needs a reason");
+            }
+            Decision::Apply(vec![EventBody::DamageAcknowledged {
+                through_seq: last.seq,
+                reason: reason.clone(),
+            }])
+        }
         Command::Note { text } => {
             if text.trim().is_empty() {
                 return refuse(cmd, "empty note");

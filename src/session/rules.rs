@@ -305,6 +305,11 @@ pub fn expand_refusals(
         }
         Status::Running => {}
     }
+    if let Some(d) = state.unacknowledged_damage() {
+        out.push(Refusal::hard(format!(
+            "{d} (read it, then `acknowledge REASON`)"
+        )));
+    }
     for g in guards_holding(runbook, panels) {
         let st = panels.get(&g.panel).map_or("?", |p| p.state.as_str());
         out.push(Refusal::soft(format!(
@@ -319,7 +324,10 @@ pub fn expand_refusals(
         let bake = chrono::Duration::from_std(stage.bake).unwrap_or(chrono::Duration::MAX);
         let elapsed = now - entered;
         if elapsed < bake {
-            let left = (bake - elapsed).to_std().unwrap_or_default();
+            let left = bake
+                .checked_sub(&elapsed)
+                .and_then(|l| l.to_std().ok())
+                .unwrap_or_default();
             // Round up: "0s left" while still refused would read as a bug.
             let left = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
             out.push(Refusal::soft(format!(

@@ -47,7 +47,7 @@ fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
         cx.script(run, &what);
     }
     let webhook = raw.webhook.as_ref().map(|w| {
-        let url = cx.expand(&w.url);
+        let url = cx.expand_url(&w.url);
         cx.url(&w.url, &url, &format!("{what} webhook"));
         let method = match &w.method {
             None => "POST".to_string(),
@@ -81,7 +81,7 @@ fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
     Action {
         run: raw.run.as_ref().map(|r| r.get_ref().clone()),
         webhook,
-        timeout: cx.positive_duration(raw.timeout.as_ref(), "timeout", ACTION_TIMEOUT),
+        timeout: cx.timeout(raw.timeout.as_ref(), ACTION_TIMEOUT),
         two_person: raw.two_person,
     }
 }

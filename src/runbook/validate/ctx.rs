@@ -10,7 +10,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::runbook::diag::Diagnostic;
-use crate::runbook::duration::parse_duration;
+use crate::runbook::duration::{MAX_TIMEOUT, parse_duration};
 use crate::runbook::expand::expand;
 use crate::runbook::model::{Threshold, Unit};
 use crate::runbook::raw::is_missing;
@@ -235,6 +235,19 @@ impl<'a> Ctx<'a> {
         d
     }
 
+    /// A timeout: more than zero and at most a day.
+    pub fn timeout(&mut self, v: Option<&Spanned<toml::Value>>, default: Duration) -> Duration {
+        let d = self.positive_duration(v, "timeout", default);
+        if let (Some(v), true) = (v, d > MAX_TIMEOUT) {
+            self.error(
+                v.span(),
+                "timeout is longer than a day (\"24h\"): a hung call would hold the queue that long".to_string(),
+            );
+            return default;
+        }
+        d
+    }
+
     pub fn threshold(
         &mut self,
         v: Option<&Spanned<toml::Value>>,
@@ -255,10 +268,21 @@ impl<'a> Ctx<'a> {
     /// Expand `${NAME}` in a url / header / webhook value. Values from the
     /// environment become secrets; errors show the template, never a value.
     pub fn expand(&mut self, v: &Spanned<String>) -> String {
+        self.expand_as(v, false)
+    }
+
+    /// Expand a URL: only values past its host are secrets (see
+    /// `Expanded::url_secrets`); a header or webhook field is all secret.
+    pub fn expand_url(&mut self, v: &Spanned<String>) -> String {
+        self.expand_as(v, true)
+    }
+
+    fn expand_as(&mut self, v: &Spanned<String>, url: bool) -> String {
         match expand(v.get_ref(), self.env) {
             Ok(e) => {
+                let secrets = if url { e.url_secrets() } else { e.secrets };
                 self.secrets
-                    .extend(e.secrets.into_iter().filter(|s| !s.is_empty()));
+                    .extend(secrets.into_iter().filter(|s| !s.is_empty()));
                 e.value
             }
             Err(e) => {

@@ -32,9 +32,9 @@ pub fn sources(cx: &mut Ctx, raw: &OrderedMap<RawSource>) -> (Vec<Source>, Vec<S
                 SourceKind::Http
             }
         };
-        let url = cx.expand(&s.url);
+        let url = cx.expand_url(&s.url);
         cx.url(&s.url, &url, &format!("source `{}`", id.get_ref()));
-        let timeout = cx.positive_duration(s.timeout.as_ref(), "timeout", SOURCE_TIMEOUT);
+        let timeout = cx.timeout(s.timeout.as_ref(), SOURCE_TIMEOUT);
         let headers = s
             .headers
             .0

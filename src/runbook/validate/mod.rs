@@ -118,8 +118,13 @@ fn deadline(cx: &mut Ctx, d: &toml::Spanned<toml::Value>) -> Option<Deadline> {
             return None;
         }
     };
-    if let Ok(dur) = super::duration::parse_duration(&text) {
-        return Some(Deadline::After(dur));
+    match super::duration::parse_duration(&text) {
+        Ok(dur) => return Some(Deadline::After(dur)),
+        Err(e) if e.contains("longer than") => {
+            cx.error(d.span(), format!("rollback_deadline: {e}"));
+            return None;
+        }
+        Err(_) => {}
     }
     match chrono::DateTime::parse_from_rfc3339(&text) {
         Ok(at) => Some(Deadline::At(at.with_timezone(&chrono::Utc))),

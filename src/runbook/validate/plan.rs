@@ -171,7 +171,7 @@ pub fn steps(cx: &mut Ctx, raw: &[RawStep], names: &Names) -> Vec<Step> {
             gate: s.gate.as_ref().map(|g| g.get_ref().clone()),
             after: s.after.iter().map(|a| a.get_ref().clone()).collect(),
             run: s.run.as_ref().map(|r| r.get_ref().clone()),
-            timeout: cx.positive_duration(s.timeout.as_ref(), "timeout", STEP_TIMEOUT),
+            timeout: cx.timeout(s.timeout.as_ref(), STEP_TIMEOUT),
             notes: s.notes.clone(),
             irreversible: s.irreversible,
         });

@@ -341,7 +341,8 @@ impl App {
     }
 
     fn text_done(&mut self, purpose: TextPurpose) {
-        let text = self.ui.text.text().trim().to_string();
+        // Typed text is journaled and drawn on every console: no controls.
+        let text = crate::untrusted::sanitize(self.ui.text.text().trim()).into_owned();
         if text.is_empty() {
             self.error("type something, or esc to cancel");
             return;
