@@ -376,4 +376,13 @@ fn a_damaged_journal_shows_a_banner_line() {
         "{text}"
     );
     insta::assert_snapshot!("damaged_banner_80x24", text);
+    // The reader's damage in the state shows the same way until acknowledged.
+    let mut app = notes_app(3);
+    app.state.damage.push(warroom::session::state::Damage {
+        seq: 7,
+        what: "unreadable row".into(),
+    });
+    assert!(render(&app, 120, 40).contains("journal damaged at seq 7: unreadable row"));
+    app.state.damage_acknowledged = Some(7);
+    assert!(!render(&app, 120, 40).contains("JOURNAL DAMAGED"));
 }

@@ -270,12 +270,18 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
             )),
         ]));
     }
-    if let Some(seq) = app.damaged_at {
+    // The reader's damage (until acknowledged), or the hook's.
+    let damage = app
+        .state
+        .unacknowledged_damage()
+        .map(|d| d.to_string())
+        .or(app
+            .damaged_at
+            .map(|seq| format!("journal damaged at seq {seq}: later events may be missing")));
+    if let Some(d) = damage {
         out.push(Line::from(vec![
             Span::styled(" JOURNAL DAMAGED ", t.error()),
-            Span::raw(format!(
-                " journal damaged at seq {seq}: later events may be missing; `warroom report` shows what was read"
-            )),
+            Span::raw(format!(" {d}; :acknowledge REASON once read")),
         ]));
     }
     if app.state.rollback_failed {
