@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
+use warroom::console_session::{OpenOptions, Session, SessionError};
 use warroom::health::{PanelMap, PanelState};
 use warroom::journal::Journal;
 use warroom::runbook::model::{ActionKind, GuardThen, GuardWhen, Runbook};
@@ -16,7 +17,7 @@ use warroom::session::command::{Command, Outcome};
 use warroom::session::event::{EventBody, SessionMode, StepOutcome, Trigger};
 use warroom::session::state::{State, Status};
 use warroom::session::testkit::{all_ok, panel_status, sample_runbook};
-use warroom::session::{OpenOptions, Session, SessionError, evidence, guard_key};
+use warroom::session::{evidence, guard_key};
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 22, 0, 0).unwrap() + chrono::Duration::seconds(secs)

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
+use warroom::console_session::{OpenOptions, Session};
 use warroom::health::{PanelMap, PanelState};
 use warroom::journal::Journal;
 use warroom::runbook::model::{ActionKind, Runbook};
@@ -18,7 +19,6 @@ use warroom::session::command::{Command, Outcome};
 use warroom::session::event::{SessionMode, StepOutcome};
 use warroom::session::state::State;
 use warroom::session::testkit::{panel_status, sample_runbook};
-use warroom::session::{OpenOptions, Session};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -32,12 +32,13 @@ use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
+use crate::console_session::Session;
 use crate::guard::{self, GuardTracker};
 use crate::health::{PanelState, PanelStatus};
 use crate::runbook::model::{ActionKind, Runbook};
+use crate::session;
 use crate::session::event::{Event, EventBody};
 use crate::session::state::StepStatus;
-use crate::session::{self, Session};
 
 /// Beyond an action's own timeout, how long quitting waits for its result.
 const ACTION_GRACE: Duration = Duration::from_secs(10);

@@ -13,11 +13,11 @@ use super::console::{Console, Exit, ExtraHandler, run_loop};
 use super::keymap::ExtraKey;
 use super::terminal::{self, TerminalGuard};
 use super::theme::Theme;
+use crate::console_session::{self, OpenOptions, Session};
 use crate::health;
 use crate::journal;
 use crate::runbook::model::Runbook;
 use crate::session::event::SessionMode;
-use crate::session::{self, OpenOptions, Session};
 
 /// Everything `warroom run`, `rehearse` and `demo` decide before the console starts.
 pub struct ConsoleOptions {
@@ -25,10 +25,10 @@ pub struct ConsoleOptions {
     /// The session's journal (`journal::paths` gives the defaults).
     pub journal: PathBuf,
     pub mode: SessionMode,
-    /// Live: the Unix account (`session::identity::current_operator`);
+    /// Live: the Unix account (`console_session::identity::current_operator`);
     /// rehearse and demo: `--as NAME` or the account.
     pub operator: String,
-    /// `session::identity::ssh_host()`.
+    /// `console_session::identity::ssh_host()`.
     pub host: Option<String>,
     pub read_only: bool,
     pub accept_runbook_change: bool,
@@ -58,7 +58,7 @@ impl ConsoleOptions {
             journal,
             mode,
             operator,
-            host: session::identity::ssh_host(),
+            host: console_session::identity::ssh_host(),
             read_only: false,
             accept_runbook_change: false,
             execute: mode != SessionMode::Rehearsal,

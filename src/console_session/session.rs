@@ -13,14 +13,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::command::{Command, Outcome};
-use super::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
-use super::event::{Event, EventBody, SessionMode};
-use super::reduce::reduce;
-use super::state::State;
 use crate::health::PanelMap;
 use crate::journal::{Journal, JournalError, NewEvent};
 use crate::runbook::model::Runbook;
+use crate::session::command::{Command, Outcome};
+use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
+use crate::session::event::{Event, EventBody, SessionMode};
+use crate::session::reduce::reduce;
+use crate::session::state::State;
 
 /// How many recent events a session keeps for the journal pane.
 pub const EVENT_TAIL: usize = 1000;
