@@ -6,5 +6,6 @@
 //! - `identity`: who is at this console (Unix account, SSH host).
 pub mod identity;
 pub mod session;
+pub mod writer;
 
 pub use session::{OpenOptions, Session, SessionError};

@@ -2,6 +2,7 @@
 //!
 //! `store` appends and reads (SQLite, WAL, one file per session), `follow`
 //! delivers other consoles' appends, `paths` knows the default locations.
+pub mod conduct;
 mod create;
 pub mod decode;
 mod error;
@@ -10,5 +11,5 @@ pub mod paths;
 pub mod store;
 
 pub use create::{ensure_shared_dir, network_fs_warning};
-pub use follow::{FollowerHandle, follow};
+pub use follow::{Followed, FollowerHandle, follow};
 pub use store::{Journal, JournalError, NewEvent, WriteTx};

@@ -29,7 +29,8 @@ pub use super::error::JournalError;
 use crate::session::event::{Event, EventBody};
 
 /// Schema version stored in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+/// 1: events only; 2: the conductor's lease, presence and readings.
+pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id`: "WRRM", so `file(1)`-like tools can tell.
 pub const APPLICATION_ID: i64 = 0x5752_524d;
 /// The `meta` row that marks a warroom journal.
@@ -110,6 +111,8 @@ impl Journal {
         })?;
         configure(&conn, path)?;
         verify(&conn, path)?;
+        let mut conn = conn;
+        super::conduct::migrate(&mut conn, path)?;
         // Touch the WAL now so a read-only folder fails here, at open, with
         // the path, and not at the first sign-off.
         conn.query_row("SELECT COUNT(*) FROM events WHERE seq = 0", [], |_| Ok(()))
@@ -175,6 +178,17 @@ impl Journal {
             .map_err(|e| JournalError::sqlite(&self.path, e))
     }
 
+    /// Readings with `id > after` (none in a version-1 journal).
+    pub fn readings_since(
+        &self,
+        after: i64,
+    ) -> Result<Vec<crate::health::reading::Reading>, JournalError> {
+        if !super::conduct::has_conduct_tables(&self.conn, &self.path)? {
+            return Ok(Vec::new());
+        }
+        super::conduct::readings_since(&self.conn, &self.path, after)
+    }
+
     /// `PRAGMA data_version`: changes when another connection commits.
     pub fn data_version(&self) -> Result<i64, JournalError> {
         self.conn
@@ -227,6 +241,13 @@ pub struct WriteTx<'a> {
 }
 
 impl WriteTx<'_> {
+    pub(super) fn conn(&self) -> &Connection {
+        &self.tx
+    }
+    pub(super) fn path(&self) -> &Path {
+        self.path
+    }
+
     /// Events committed by others with `seq > after`.
     pub fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
         read_since(&self.tx, self.path, after)

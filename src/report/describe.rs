@@ -58,11 +58,15 @@ pub fn describe(body: &EventBody) -> String {
                 .map_or(String::new(), |h| format!(" from {h}")),
             if *read_only { " (read-only)" } else { "" }
         ),
-        EventBody::OperatorDetached { host } => format!(
-            "detached{}",
+        EventBody::OperatorDetached { host, reason } => format!(
+            "detached{}{}",
             host.as_deref()
-                .map_or(String::new(), |h| format!(" from {h}"))
+                .map_or(String::new(), |h| format!(" from {h}")),
+            reason.map_or(String::new(), |r| format!(" ({})", r.as_str()))
         ),
+        EventBody::ConductorChanged { reason, .. } => {
+            format!("now conducts the session ({})", reason.as_str())
+        }
         EventBody::CutoverStarted {} => "began the cutover".into(),
         EventBody::Signed { gate, item, .. } => format!("signed {gate} item {item}"),
         EventBody::Withdrawn { gate, item } => format!("withdrew sign-off on {gate} item {item}"),

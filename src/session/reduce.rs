@@ -84,6 +84,7 @@ impl State {
                 })
                 .collect(),
             attached: BTreeMap::new(),
+            conductor: None,
             pending: Vec::new(),
             rollback_deadline: match runbook.cutover.rollback_deadline {
                 Some(Deadline::At(t)) => Some(t),
@@ -157,8 +158,14 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 a.consoles = a.consoles.saturating_sub(1);
                 if a.consoles == 0 {
                     state.attached.remove(op);
+                    if state.conductor.as_deref() == Some(op) {
+                        state.conductor = None;
+                    }
                 }
             }
+        }
+        EventBody::ConductorChanged { .. } => {
+            state.conductor = Some(op.to_string());
         }
         EventBody::CutoverStarted {} => {
             if state.status == Status::Ready {
@@ -380,13 +387,25 @@ mod tests {
             ("alice", attach(false)),
             ("alice", attach(false)),
             ("dave", attach(true)),
-            ("alice", EventBody::OperatorDetached { host: None }),
+            (
+                "alice",
+                EventBody::OperatorDetached {
+                    host: None,
+                    reason: None,
+                },
+            ),
         ]);
         assert_eq!(s.attached["alice"].consoles, 1);
         assert!(s.attached["dave"].read_only);
         let s = fold(vec![
             ("dave", attach(true)),
-            ("dave", EventBody::OperatorDetached { host: None }),
+            (
+                "dave",
+                EventBody::OperatorDetached {
+                    host: None,
+                    reason: None,
+                },
+            ),
         ]);
         assert!(s.attached.is_empty(), "the last console gone: not attached");
     }

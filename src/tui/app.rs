@@ -84,6 +84,15 @@ pub enum Msg {
     Info(String),
     /// The operator is now this name (after `:as`).
     Operator(String),
+    /// A command handed to the journal writer, not answered yet.
+    Pending {
+        id: u64,
+        what: String,
+    },
+    /// The writer answered command `id` (its outcome comes as its own message).
+    Settled {
+        id: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +139,8 @@ pub struct App {
     /// Each panel's value when the cutover started (first good value after).
     pub start_values: BTreeMap<String, f64>,
     pub quit: bool,
+    /// Commands handed to the journal writer and not answered yet, by id.
+    pub pending: BTreeMap<u64, String>,
     effects: Vec<Effect>,
 }
 
@@ -163,6 +174,7 @@ impl App {
             },
             start_values: BTreeMap::new(),
             quit: false,
+            pending: BTreeMap::new(),
             effects: Vec::new(),
         }
     }
@@ -306,6 +318,11 @@ impl App {
                 self.info(i);
                 true
             }
+            Msg::Pending { id, what } => {
+                self.pending.insert(id, what);
+                true
+            }
+            Msg::Settled { id } => self.pending.remove(&id).is_some(),
             Msg::Operator(name) => {
                 self.info(format!("acting as {name}"));
                 self.operator = name;

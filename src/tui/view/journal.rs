@@ -45,7 +45,13 @@ pub fn describe(rb: &Runbook, body: &EventBody) -> String {
                 "attached".into()
             }
         }
-        EventBody::OperatorDetached { .. } => "detached".into(),
+        EventBody::OperatorDetached { reason, .. } => match reason {
+            Some(r) => format!("detached ({})", r.as_str()),
+            None => "detached".into(),
+        },
+        EventBody::ConductorChanged { reason, .. } => {
+            format!("conducts now ({})", reason.as_str())
+        }
         EventBody::CutoverStarted {} => "STARTED the cutover".into(),
         EventBody::Signed { gate, item, .. } => {
             format!("signed {gate} #{item}{}", item_text(rb, gate, *item))
@@ -168,6 +174,7 @@ fn style(t: Theme, body: &EventBody) -> Style {
         | EventBody::Completed {} => t.bold(),
         EventBody::OperatorAttached { .. }
         | EventBody::OperatorDetached { .. }
+        | EventBody::ConductorChanged { .. }
         | EventBody::SessionOpened { .. } => t.dim(),
         _ => t.plain(),
     }
