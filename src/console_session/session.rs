@@ -231,6 +231,26 @@ impl Session {
         panels: &PanelMap,
         now: DateTime<Utc>,
     ) -> Result<Outcome, SessionError> {
+        self.submit_on(cmd, Some(panels), now)
+    }
+
+    /// `submit` decided on the canonical readings, read inside the write
+    /// transaction: a sign-off's evidence is never older than a reading a
+    /// guard already acted on.
+    pub fn submit_canonical(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, SessionError> {
+        self.submit_on(cmd, None, now)
+    }
+
+    fn submit_on(
+        &mut self,
+        cmd: &Command,
+        given: Option<&PanelMap>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, SessionError> {
         if self.read_only {
             return Ok(Outcome::Refused {
                 reason: "read-only: observers cannot act".into(),
@@ -245,6 +265,21 @@ impl Session {
             reduce(&mut self.state, &runbook, &ev);
             push_tail(&mut self.events, ev);
         }
+        let mut fresh = None;
+        if given.is_none() {
+            let mut panels = self.panels.clone();
+            let mut last = self.last_reading;
+            for r in tx.readings_since(last)? {
+                last = r.id;
+                reading::apply(&mut panels, &r);
+            }
+            fresh = Some((panels, last));
+        }
+        let panels = match (given, &fresh) {
+            (Some(p), _) => p,
+            (None, Some((p, _))) => p,
+            (None, None) => &self.panels,
+        };
         let decision = decide(&runbook, &self.state, cmd, &operator, panels, now, seen);
         let (bodies, refusal) = match decision {
             Decision::Apply(mut bodies) => {
@@ -264,6 +299,10 @@ impl Session {
             })?);
         }
         tx.commit()?;
+        if let Some((panels, last)) = fresh {
+            self.panels = panels;
+            self.last_reading = last;
+        }
         for ev in &appended {
             self.fold(ev.clone());
         }
@@ -523,29 +562,6 @@ impl Session {
             self.fold(ev.clone());
         }
         Ok(Some(appended))
-    }
-
-    /// `submit` decided on the canonical readings, read inside the write
-    /// transaction: a sign-off's evidence is never older than a reading a
-    /// guard already acted on.
-    pub fn submit_canonical(
-        &mut self,
-        cmd: &Command,
-        now: DateTime<Utc>,
-    ) -> Result<Outcome, SessionError> {
-        let mut panels = std::mem::take(&mut self.panels);
-        let res = (|| {
-            // A read, not the lock: the lock is taken by `submit`, and a
-            // reading stored between the two can only be newer than a
-            // guard's (readings come from the one conductor, in order).
-            for r in self.journal.readings_since(self.last_reading)? {
-                self.last_reading = r.id;
-                reading::apply(&mut panels, &r);
-            }
-            self.submit(cmd, &panels, now)
-        })();
-        self.panels = panels;
-        res
     }
 
     /// The canonical readings folded in so far (every panel of the runbook).

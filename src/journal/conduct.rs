@@ -344,3 +344,35 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), JournalE
         .map_err(err(path))?;
     tx.commit().map_err(err(path))
 }
+
+/// Who holds the lease now (an unexpired, unreleased row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub console: String,
+    pub operator: String,
+    pub pid: u32,
+    pub host: Option<String>,
+}
+
+pub(crate) fn holder(conn: &Connection, path: &Path) -> Result<Option<Holder>, JournalError> {
+    if !has_conduct_tables(conn, path)? {
+        return Ok(None);
+    }
+    conn.query_row(
+        &format!(
+            "SELECT console, operator, pid, host FROM lease
+             WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
+        ),
+        [],
+        |r| {
+            Ok(Holder {
+                console: r.get(0)?,
+                operator: r.get(1)?,
+                pid: r.get(2)?,
+                host: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(err(path))
+}

@@ -189,6 +189,11 @@ impl Journal {
         super::conduct::readings_since(&self.conn, &self.path, after)
     }
 
+    /// The console holding the conductor's lease now, if any.
+    pub fn lease_holder(&self) -> Result<Option<super::conduct::Holder>, JournalError> {
+        super::conduct::holder(&self.conn, &self.path)
+    }
+
     /// `PRAGMA data_version`: changes when another connection commits.
     pub fn data_version(&self) -> Result<i64, JournalError> {
         self.conn
