@@ -322,9 +322,9 @@ fn kill_9_of_the_conductor_hands_over_within_5s_and_the_dead_leave_within_10s() 
                 .filter(|s| s.attached.contains_key(&who))
         });
     }
-    let mut next = 3;
     let (mut takeovers, mut leaves) = (Vec::new(), Vec::new());
     for round in 0..20 {
+        let next = round + 3;
         let (holder, _) = wait_until("a conductor", DEADLINE, || {
             Journal::open_read_only(&path)
                 .unwrap()
@@ -378,7 +378,6 @@ fn kill_9_of_the_conductor_hands_over_within_5s_and_the_dead_leave_within_10s() 
         takeovers.push(took);
         leaves.push(left);
         let who = format!("op{next}");
-        next += 1;
         children.push((who.clone(), spawn_child(&path, &who)));
     }
     for (_, mut c) in children {
