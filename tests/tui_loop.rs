@@ -333,9 +333,37 @@ impl ratatui::backend::Backend for Watched {
 async fn a_reading_is_drawn_without_any_other_wake() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("j.db");
-    let session = open(runbook(), &path, "alice");
-    let mut console =
-        Console::new(session, options("alice", Theme::no_color()), false, None).unwrap();
+    let r = start_screened(runbook(), &path, "alice");
+    let shows = |text: &str| r.screen.lock().unwrap().contains(text);
+    let mut invoices = healthy_panels().remove(2);
+    invoices.value = Some(4242.5);
+    r.panels.send(invoices).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !shows("4,243") {
+        assert!(Instant::now() < deadline, "{}", r.screen.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for c in ['q', 'y'] {
+        r.keys
+            .unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            ))))
+            .unwrap();
+    }
+    assert_eq!(r.task.await.unwrap(), Exit::Quit);
+}
+
+struct Screened {
+    keys: Keys,
+    panels: mpsc::UnboundedSender<PanelStatus>,
+    screen: Arc<std::sync::Mutex<String>>,
+    task: tokio::task::JoinHandle<Exit>,
+}
+
+fn start_screened(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Screened {
+    let session = open(rb, path, who);
+    let mut console = Console::new(session, options(who, Theme::no_color()), false, None).unwrap();
     let screen = Arc::new(std::sync::Mutex::new(String::new()));
     let backend = Watched {
         inner: TestBackend::new(120, 40),
@@ -350,21 +378,78 @@ async fn a_reading_is_drawn_without_any_other_wake() {
             .await
             .unwrap()
     });
-    let shows = |text: &str| screen.lock().unwrap().contains(text);
-    let mut invoices = healthy_panels().remove(2);
-    invoices.value = Some(4242.5);
-    panels.send(invoices).unwrap();
+    Screened {
+        keys,
+        panels,
+        screen,
+        task,
+    }
+}
+
+/// The screen line holding `needle`.
+fn line_with(screen: &str, needle: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .map(str::to_string)
+}
+
+/// Only the conductor's polls are stored; every console shows the stored
+/// readings. bob's console "polls" other numbers (as a second poller would
+/// see a counter that moves every poll): they never reach a screen, and
+/// both screens, captured at the same moment, show alice's last value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_consoles_captured_at_the_same_moment_show_the_same_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let rb = runbook();
+    let a = start_screened(Arc::clone(&rb), &path, "alice");
+    wait_for(&path, "alice to conduct", |ev| {
+        count(ev, "conductor_changed") == 1
+    })
+    .await;
+    let b = start_screened(Arc::clone(&rb), &path, "bob");
+    let base = healthy_panels().remove(2);
+    for k in 0..20 {
+        let now = Utc::now();
+        let mut mine = base.clone();
+        mine.value = Some(1000.0 + k as f64);
+        mine.last_poll = Some(now);
+        mine.last_good = Some(now);
+        a.panels.send(mine).unwrap();
+        let mut theirs = base.clone();
+        theirs.value = Some(7000.0 + k as f64);
+        b.panels.send(theirs).unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !shows("4,243") {
-        assert!(Instant::now() < deadline, "{}", screen.lock().unwrap());
+    loop {
+        let (sa, sb) = (
+            a.screen.lock().unwrap().clone(),
+            b.screen.lock().unwrap().clone(),
+        );
+        if sa.contains("1,019") && sb.contains("1,019") {
+            assert!(
+                !sa.contains("7,0") && !sb.contains("7,0"),
+                "bob's polls shown"
+            );
+            // The same tile line, value and age, on both screens.
+            assert_eq!(line_with(&sa, "1,019"), line_with(&sb, "1,019"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "alice:\n{sa}\nbob:\n{sb}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    for c in ['q', 'y'] {
-        keys.unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        ))))
-        .unwrap();
+    for r in [&a, &b] {
+        for c in ['q', 'y'] {
+            r.keys
+                .unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                ))))
+                .unwrap();
+        }
     }
-    assert_eq!(task.await.unwrap(), Exit::Quit);
+    assert_eq!(a.task.await.unwrap(), Exit::Quit);
+    assert_eq!(b.task.await.unwrap(), Exit::Quit);
 }
