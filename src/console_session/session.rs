@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
 use crate::journal::conduct::{Lost, Seat, Takeover};
-use crate::journal::{Journal, JournalError, NewEvent};
+use crate::journal::{Followed, FollowerHandle, Journal, JournalError, NewEvent, Store};
 use crate::runbook::model::Runbook;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
@@ -79,7 +79,7 @@ pub struct Beat {
 
 pub struct Session {
     runbook: Arc<Runbook>,
-    journal: Journal,
+    journal: Box<dyn Store>,
     seat: Seat,
     /// The canonical readings folded in (what the conductor stored).
     panels: PanelMap,
@@ -95,7 +95,7 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("journal", &self.journal.path())
+            .field("journal", &self.journal.location())
             .field("operator", &self.operator)
             .field("last_seq", &self.state.last_seq)
             .finish()
@@ -209,7 +209,7 @@ impl Session {
         }
         Ok(Session {
             runbook,
-            journal,
+            journal: Box::new(journal),
             seat,
             panels,
             last_reading,
@@ -564,6 +564,16 @@ impl Session {
         Ok(Some(appended))
     }
 
+    /// Follow the store from where this session has read: every new event
+    /// and reading goes to `tx`.
+    pub fn follow(
+        &self,
+        tx: tokio::sync::mpsc::UnboundedSender<Followed>,
+    ) -> Result<FollowerHandle, JournalError> {
+        self.journal
+            .follow(self.state.last_seq, self.last_reading, tx)
+    }
+
     /// The canonical readings folded in so far (every panel of the runbook).
     pub fn panels(&self) -> &PanelMap {
         &self.panels
@@ -600,7 +610,7 @@ impl Session {
         self.read_only
     }
     pub fn journal_path(&self) -> &Path {
-        self.journal.path()
+        self.journal.location()
     }
     /// Warnings from opening (e.g. the journal is on a network filesystem).
     pub fn warnings(&self) -> &[String] {

@@ -43,7 +43,7 @@ use crate::console_session::Session;
 use crate::console_session::writer::{Reply, Request, Writer};
 use crate::health::reading::{self, Reading};
 use crate::health::{self, PanelMap, PanelStatus};
-use crate::journal::{self, Followed, FollowerHandle};
+use crate::journal::{Followed, FollowerHandle};
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::command::{Command, Outcome};
 use crate::session::event::{DetachReason, Event};
@@ -139,13 +139,7 @@ impl Console {
             app.update(Msg::Error(w.clone()));
         }
         let (follow_tx, follow_rx) = mpsc::unbounded_channel();
-        let follower = journal::follow(
-            session.journal_path(),
-            session.state().last_seq,
-            session.last_reading(),
-            follow_tx,
-        )
-        .context("following the journal")?;
+        let follower = session.follow(follow_tx).context("following the journal")?;
         let state = session.state().clone();
         let readings = session.panels().clone();
         let read_only = session.is_read_only();
