@@ -470,14 +470,13 @@ fn write_lock(bin: &str, dir: &Path) {
             while let Ok((_, _, b)) = run.chunks.try_recv() {
                 screen.process(&b);
             }
-            let first = screen
-                .screen()
-                .contents()
-                .lines()
-                .next()
+            // The header's clock: the first HH:MM:SS on the screen.
+            let text = screen.screen().contents();
+            let clock = text
+                .split_whitespace()
+                .find(|w| w.len() == 8 && w.as_bytes()[2] == b':' && w.as_bytes()[5] == b':')
                 .unwrap_or("")
                 .to_string();
-            let clock = first.split_whitespace().last().unwrap_or("").to_string();
             if clock != last_clock {
                 ticks += 1;
                 last_clock = clock;
@@ -496,15 +495,38 @@ fn write_lock(bin: &str, dir: &Path) {
         while held.elapsed() < Duration::from_secs(4) {
             std::thread::sleep(Duration::from_millis(5));
         }
+        while let Ok((_, _, b)) = run.chunks.try_recv() {
+            screen.process(&b);
+        }
+        let still_pending = screen.screen().contents().contains("pending:");
         conn.execute_batch("COMMIT").unwrap();
         let released = Instant::now();
-        let landed = seen_at(&run, &mut screen, &format!("note: {mark}"));
+        // Landed: in the journal pane, no longer pending.
+        let landed = loop {
+            let (at, _, b) = run
+                .chunks
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the note did not land within 5 s of the release");
+            screen.process(&b);
+            let text = screen.screen().contents();
+            if text.contains(&mark) && !text.contains("pending:") {
+                break at;
+            }
+        };
         println!(
-            "write lock held 4 s (round {round}): \"pending\" shown {pending}, clock changed {ticks} times, \
-             note landed {:.0} ms after release",
+            "write lock held 4 s (round {round}): \"pending\" shown {pending} (still at release: {still_pending}), clock changed {ticks} times, \
+             note landed {:.1} ms after release",
             landed.duration_since(released).as_secs_f64() * 1e3
         );
     }
+    // The notes typed under the lock, as journaled.
+    let conn = rusqlite::Connection::open(&journal).unwrap();
+    let notes: i64 = conn
+        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'note'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    println!("notes typed under the lock: 5, journaled: {notes}");
     println!(
         "keys while another process holds the write lock, {} keys: {}",
         lat.len(),

@@ -466,3 +466,42 @@ fn an_observer_never_conducts_and_its_polls_are_never_stored() {
             .any(|e| e.body.kind() == "conductor_changed")
     );
 }
+
+/// Another process holds the write lock: a command waits (pending) and is
+/// journaled once the lock is released, round after round.
+#[test]
+fn a_command_submitted_under_a_held_lock_is_journaled_after_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("live.db");
+    let rb = runbook();
+    let mut a = Seat::start(&rb, &path, "alice");
+    a.wait("alice to conduct", |s| s.conductor);
+    for round in 0..3u64 {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let now = Utc::now();
+        assert!(a.writer.send(Request::Statuses(vec![errors_ok(now)])));
+        a.submit(
+            round,
+            Command::Note {
+                text: format!("held-{round}"),
+            },
+        );
+        // The poller goes on meanwhile: 4 s of statuses at 10 a second.
+        for _ in 0..40 {
+            let now = Utc::now();
+            assert!(a.writer.send(Request::Statuses(vec![errors_ok(now)])));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        a.drain();
+        assert_eq!(a.answered as u64, round, "answered while the lock was held");
+        conn.execute_batch("COMMIT").unwrap();
+        a.wait("the note", |s| s.answered as u64 == round + 1);
+    }
+    drop(a);
+    let notes = events(&path)
+        .iter()
+        .filter(|e| e.body.kind() == "note")
+        .count();
+    assert_eq!(notes, 3);
+}

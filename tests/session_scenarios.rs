@@ -73,15 +73,7 @@ fn t(secs: i64) -> DateTime<Utc> {
 }
 
 fn parse_state(s: &str) -> PanelState {
-    match s {
-        "OK" => PanelState::Ok,
-        "WARN" => PanelState::Warn,
-        "FAIL" => PanelState::Fail,
-        "STALE" => PanelState::Stale,
-        "ERROR" => PanelState::Error,
-        "UNKNOWN" => PanelState::Unknown,
-        other => panic!("unknown panel state {other}"),
-    }
+    PanelState::parse(s).unwrap_or_else(|| panic!("unknown panel state {s}"))
 }
 
 /// The command line's grammar (PRODUCT.md), enough for scenarios.

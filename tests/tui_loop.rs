@@ -343,15 +343,7 @@ async fn a_reading_is_drawn_without_any_other_wake() {
         assert!(Instant::now() < deadline, "{}", r.screen.lock().unwrap());
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    for c in ['q', 'y'] {
-        r.keys
-            .unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::NONE,
-            ))))
-            .unwrap();
-    }
-    assert_eq!(r.task.await.unwrap(), Exit::Quit);
+    assert_eq!(r.quit().await, Exit::Quit);
 }
 
 struct Screened {
@@ -383,6 +375,21 @@ fn start_screened(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Screen
         panels,
         screen,
         task,
+    }
+}
+
+impl Screened {
+    /// `q`, `y`; how the loop ended.
+    async fn quit(self) -> Exit {
+        for c in ['q', 'y'] {
+            self.keys
+                .unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                ))))
+                .unwrap();
+        }
+        self.task.await.unwrap()
     }
 }
 
@@ -440,16 +447,6 @@ async fn two_consoles_captured_at_the_same_moment_show_the_same_reading() {
         assert!(Instant::now() < deadline, "alice:\n{sa}\nbob:\n{sb}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    for r in [&a, &b] {
-        for c in ['q', 'y'] {
-            r.keys
-                .unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
-                    KeyCode::Char(c),
-                    KeyModifiers::NONE,
-                ))))
-                .unwrap();
-        }
-    }
-    assert_eq!(a.task.await.unwrap(), Exit::Quit);
-    assert_eq!(b.task.await.unwrap(), Exit::Quit);
+    assert_eq!(a.quit().await, Exit::Quit);
+    assert_eq!(b.quit().await, Exit::Quit);
 }

@@ -48,15 +48,10 @@ impl Reading {
     }
 }
 
+/// A stored state name; a name this build does not know reads UNKNOWN
+/// (never green).
 pub fn parse_state(s: &str) -> PanelState {
-    match s {
-        "OK" => PanelState::Ok,
-        "WARN" => PanelState::Warn,
-        "FAIL" => PanelState::Fail,
-        "STALE" => PanelState::Stale,
-        "ERROR" => PanelState::Error,
-        _ => PanelState::Unknown,
-    }
+    PanelState::parse(s).unwrap_or(PanelState::Unknown)
 }
 
 /// Fold one reading into the panel map: the panel's status becomes the

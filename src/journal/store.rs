@@ -57,6 +57,8 @@ pub struct Journal {
     conn: Connection,
     path: PathBuf,
     read_only: bool,
+    /// The conductor's tables were seen (schema 2): no need to look again.
+    conduct_tables: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -123,6 +125,7 @@ impl Journal {
                 conn,
                 path: path.to_path_buf(),
                 read_only: false,
+                conduct_tables: std::cell::Cell::new(true),
             },
             warning,
         ))
@@ -156,6 +159,7 @@ impl Journal {
             conn,
             path: path.to_path_buf(),
             read_only: true,
+            conduct_tables: std::cell::Cell::new(false),
         })
     }
 
@@ -183,8 +187,13 @@ impl Journal {
         &self,
         after: i64,
     ) -> Result<Vec<crate::health::reading::Reading>, JournalError> {
-        if !super::conduct::has_conduct_tables(&self.conn, &self.path)? {
-            return Ok(Vec::new());
+        // A version-1 journal read by the report or a follower has none
+        // until a writing console migrates it.
+        if !self.conduct_tables.get() {
+            if !super::conduct::has_conduct_tables(&self.conn, &self.path)? {
+                return Ok(Vec::new());
+            }
+            self.conduct_tables.set(true);
         }
         super::conduct::readings_since(&self.conn, &self.path, after)
     }
