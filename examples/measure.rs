@@ -15,6 +15,10 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+/// The screen every vt100 parser here reads (the consoles run at 120x40).
+const ROWS: std::num::NonZeroU16 = std::num::NonZeroU16::new(40).unwrap();
+const COLS: std::num::NonZeroU16 = std::num::NonZeroU16::new(120).unwrap();
+
 struct Run {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
@@ -208,7 +212,7 @@ fn first_frame(bin: &str, rb: &str, journal: &str) {
         120,
         40,
     );
-    let mut parser = vt100::Parser::new(40, 120, 0);
+    let mut parser = vt100::Parser::new(ROWS, COLS, 0);
     loop {
         let (at, _, bytes) = run
             .chunks
@@ -269,10 +273,10 @@ fn seen_at(run: &Run, parser: &mut vt100::Parser, needle: &str) -> Instant {
 fn pairing(bin: &str, rb: &str, journal: &str, n: usize) {
     let args = |who: &'static str| ["rehearse", rb, "--journal", journal, "--as", who];
     let (mut alice, _) = spawn(bin, &args("alice"), &[], 120, 40);
-    let mut alice_screen = vt100::Parser::new(40, 120, 0);
+    let mut alice_screen = vt100::Parser::new(ROWS, COLS, 0);
     seen_at(&alice, &mut alice_screen, "REHEARSAL");
     let (bob, _) = spawn(bin, &args("bob"), &[], 120, 40);
-    let mut bob_screen = vt100::Parser::new(40, 120, 0);
+    let mut bob_screen = vt100::Parser::new(ROWS, COLS, 0);
     seen_at(&bob, &mut bob_screen, "alice");
     let mut lat = Vec::with_capacity(n);
     for i in 0..n {
@@ -439,7 +443,7 @@ fn write_lock(bin: &str, dir: &Path) {
         120,
         40,
     );
-    let mut screen = vt100::Parser::new(40, 120, 0);
+    let mut screen = vt100::Parser::new(ROWS, COLS, 0);
     seen_at(&run, &mut screen, "REHEARSAL");
     drain(&run, Duration::from_secs(3));
     let mut lat = Vec::new();

@@ -33,7 +33,7 @@ Examples:
   warroom check --probe runbooks/api-canary.toml
       Validate, then poll every panel once: Friday's pre-flight.
   warroom report runbooks/.warroom/billing-v2/live.db
-      The change record in Markdown (--format jsonl for scripts).
+      The change record in Markdown (--format html to print, jsonl for scripts).
   warroom check runbooks/billing-phased.toml
       Validate a runbook: every problem, each with file:line:col.
   NO_COLOR=1 warroom check runbooks/api-canary.toml
@@ -79,9 +79,9 @@ pub enum Command {
         after_help = "Example:\n  warroom check runbooks/billing-phased.toml\n  warroom check --probe runbooks/billing-phased.toml"
     )]
     Check(CheckArgs),
-    /// The record of a session: Markdown for the change record, or JSON Lines.
+    /// The record of a session: Markdown or HTML for the change record, or JSON Lines.
     #[command(
-        after_help = "Example:\n  warroom report runbooks/.warroom/billing-v2/live.db\n  warroom report --format jsonl JOURNAL | jq .kind"
+        after_help = "Example:\n  warroom report runbooks/.warroom/billing-v2/live.db\n  warroom report --format html JOURNAL > record.html\n  warroom report --format jsonl JOURNAL | jq .kind"
     )]
     Report(ReportArgs),
 }
@@ -134,6 +134,8 @@ pub struct DemoArgs {
 pub enum ReportFormat {
     Markdown,
     Jsonl,
+    /// One self-contained printable page.
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +187,7 @@ pub fn run(cli: Cli) -> u8 {
             match a.format {
                 ReportFormat::Markdown => Format::Markdown,
                 ReportFormat::Jsonl => Format::Jsonl,
+                ReportFormat::Html => Format::Html,
             },
         ),
     }

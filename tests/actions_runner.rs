@@ -67,6 +67,8 @@ fn runbook(dir: &Path, actions: Actions, steps: Vec<Step>, secrets: Vec<String>)
         steps,
         actions,
         guards: vec![],
+        links: Default::default(),
+        notify: vec![],
         secrets,
     }
 }
@@ -493,9 +495,16 @@ async fn execute_runs_command_then_webhook_and_reports_both() {
         vec![],
     );
     let client = reqwest::Client::new();
-    let ev = actions::execute(&rb, ActionKind::Pause, ctx("errors up"), true, &client)
-        .await
-        .unwrap();
+    let ev = actions::execute(
+        &rb,
+        ActionKind::Pause,
+        ctx("errors up"),
+        true,
+        &client,
+        actions::RunId::untracked(),
+    )
+    .await
+    .unwrap();
     match &ev {
         EventBody::ActionRan {
             action,
@@ -533,9 +542,16 @@ async fn a_failing_webhook_fails_the_action() {
         vec![],
     );
     let client = reqwest::Client::new();
-    let ev = actions::execute(&rb, ActionKind::Pause, ctx(""), true, &client)
-        .await
-        .unwrap();
+    let ev = actions::execute(
+        &rb,
+        ActionKind::Pause,
+        ctx(""),
+        true,
+        &client,
+        actions::RunId::untracked(),
+    )
+    .await
+    .unwrap();
     match &ev {
         EventBody::ActionRan {
             exit_code, webhook, ..
@@ -549,6 +565,20 @@ async fn a_failing_webhook_fails_the_action() {
         other => panic!("{other:?}"),
     }
     assert!(!succeeded(&ev));
+    // Recorded as it happened: the status as a number, the whole as failed,
+    // and the one wording says so (no "exit none (killed)").
+    assert!(matches!(
+        ev,
+        EventBody::ActionRan {
+            webhook_status: Some(500),
+            outcome: Some(warroom::session::event::ActionOutcome::Failed),
+            ..
+        }
+    ));
+    assert_eq!(
+        actions::outcome::describe(&ev).as_deref(),
+        Some("pause FAILED: webhook HTTP 500")
+    );
 }
 
 #[tokio::test]
@@ -577,12 +607,22 @@ async fn rehearsal_executes_nothing() {
         vec![],
     );
     let client = reqwest::Client::new();
-    let ev = actions::execute(&rb, ActionKind::Pause, ctx(""), false, &client)
-        .await
-        .unwrap();
+    let ev = actions::execute(
+        &rb,
+        ActionKind::Pause,
+        ctx(""),
+        false,
+        &client,
+        actions::RunId::untracked(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         ev,
         EventBody::ActionRan {
+            id: None,
+            outcome: None,
+            webhook_status: None,
             action: "pause".into(),
             executed: false,
             exit_code: None,
@@ -592,9 +632,15 @@ async fn rehearsal_executes_nothing() {
         }
     );
     assert!(succeeded(&ev));
-    let ev = actions::execute_step(&rb, &rb.steps[0], ctx(""), false)
-        .await
-        .unwrap();
+    let ev = actions::execute_step(
+        &rb,
+        &rb.steps[0],
+        ctx(""),
+        false,
+        actions::RunId::untracked(),
+    )
+    .await
+    .unwrap();
     assert!(
         matches!(&ev, EventBody::ActionRan { action, executed: false, .. } if action == "step:freeze")
     );
@@ -604,9 +650,16 @@ async fn rehearsal_executes_nothing() {
 
     // Unconfigured actions have nothing to run or journal.
     assert!(
-        actions::execute(&rb, ActionKind::Expand, ctx(""), true, &client)
-            .await
-            .is_none()
+        actions::execute(
+            &rb,
+            ActionKind::Expand,
+            ctx(""),
+            true,
+            &client,
+            actions::RunId::untracked()
+        )
+        .await
+        .is_none()
     );
 }
 
@@ -631,9 +684,15 @@ async fn step_commands_use_the_step_timeout_and_report_it() {
         vec![step],
         vec![],
     );
-    let ev = actions::execute_step(&rb, &rb.steps[0], ctx(""), true)
-        .await
-        .unwrap();
+    let ev = actions::execute_step(
+        &rb,
+        &rb.steps[0],
+        ctx(""),
+        true,
+        actions::RunId::untracked(),
+    )
+    .await
+    .unwrap();
     match &ev {
         EventBody::ActionRan {
             action,

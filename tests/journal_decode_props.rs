@@ -119,12 +119,26 @@ fn body() -> impl Strategy<Value = EventBody> {
             proptest::option::of(any::<i32>()),
             any::<u64>(),
             text(),
-            proptest::option::of(text())
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+            proptest::option::of(any::<u16>()),
         )
             .prop_map(
-                |(action, executed, exit_code, duration_ms, output_tail, webhook)| {
+                |(
+                    action,
+                    executed,
+                    exit_code,
+                    duration_ms,
+                    output_tail,
+                    webhook,
+                    id,
+                    webhook_status,
+                )| {
                     EventBody::ActionRan {
                         action,
+                        id,
+                        outcome: None,
+                        webhook_status,
                         executed,
                         exit_code,
                         duration_ms,

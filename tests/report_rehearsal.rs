@@ -62,9 +62,11 @@ fn the_live_report_shows_the_latest_rehearsal_beside_plan_and_actual() {
         "not the latest rehearsal:\n{md}"
     );
     let row = md.lines().find(|l| l.starts_with("| freeze ")).unwrap();
+    // Planned | Last rehearsal | Actual: the latest rehearsal (7m), then 9m.
     let seven = format_duration(Duration::from_secs(7 * 60));
+    let nine = format_duration(Duration::from_secs(9 * 60));
     assert!(
-        row.trim_end().ends_with(&format!("| {seven} |")),
+        row.trim_end().ends_with(&format!("| {seven} | {nine} |")),
         "row: {row}"
     );
     assert!(

@@ -365,7 +365,7 @@ fn report_says_when_the_runbook_is_gone() {
         "{text}"
     );
     assert!(text.contains("| Mode | rehearsal |"));
-    assert!(text.contains("requested rollback (needs a second operator): confirmed"));
+    assert!(text.contains("requested rollback (confirmed): needs a second operator"));
 }
 
 #[test]
@@ -379,7 +379,7 @@ fn report_finds_the_runbook_and_shows_the_plan() {
         "{text}"
     );
     assert!(
-        text.contains("| enable-dual-write | bob | 2026-11-21 22:01:00 | 2026-11-21 22:13:00 | done | 12m | 15m |"),
+        text.contains("| enable-dual-write | bob (db) | 2026-11-21 22:01:00 | done | 15m | 12m |"),
         "{text}"
     );
     assert!(

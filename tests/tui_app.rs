@@ -599,6 +599,35 @@ fn the_rollback_deadline_turns_red_in_its_last_half_hour_and_says_when_it_passed
     assert!(red_at(&app, "ROLLBACK DEADLINE PASSED (06:00 UTC)"));
 }
 
+/// The countdown stops once the cutover is over, either way.
+#[test]
+fn the_rollback_deadline_stops_once_rolled_back_or_complete() {
+    let rb = runbook();
+    for status in [Status::RolledBack, Status::Complete] {
+        let mut state = running_state(&rb);
+        state.status = status;
+        for now in [at(179, 0), at(241, 0)] {
+            let text = render(&app(state.clone(), vec![], vec![], now), 120, 40);
+            assert!(text.contains("rollback deadline stopped"), "{text}");
+            assert!(!text.contains("rollback in"), "{text}");
+            assert!(!text.contains("DEADLINE PASSED"), "{text}");
+        }
+    }
+}
+
+/// An interrupted expand leaves the exposure unknown on screen, at 80
+/// columns too, instead of the stage it was moving to.
+#[test]
+fn an_interrupted_expand_shows_the_exposure_as_unknown() {
+    let rb = runbook();
+    let mut state = running_state(&rb);
+    state.expand_interrupted = true;
+    for (w, h) in [(80, 24), (160, 50)] {
+        let text = render(&app(state.clone(), vec![], vec![], at(10, 0)), w, h);
+        assert!(text.contains("unknown (expand interrupted)"), "{text}");
+    }
+}
+
 #[test]
 fn enter_on_the_journal_shows_an_actions_whole_output() {
     let mut app = running_app();
@@ -608,6 +637,9 @@ fn enter_on_the_journal_shows_an_actions_whole_output() {
         at(29, 0),
         "alice",
         EventBody::ActionRan {
+            id: None,
+            outcome: None,
+            webhook_status: None,
             action: "pause".into(),
             executed: true,
             exit_code: Some(3),

@@ -48,8 +48,14 @@ fn open(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Session {
 }
 
 fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
+    start_with(rb, path, who, false)
+}
+
+/// `start`, with the runbook's commands executed when `execute`.
+fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool) -> Running {
     let session = open(rb, path, who);
-    let mut console = Console::new(session, options(who, Theme::no_color()), false, None).unwrap();
+    let mut console =
+        Console::new(session, options(who, Theme::no_color()), execute, None).unwrap();
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
     let (gone_tx, gone_rx) = tokio::sync::oneshot::channel();
@@ -290,37 +296,41 @@ struct Watched {
 }
 
 impl ratatui::backend::Backend for Watched {
-    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    type Error = std::convert::Infallible;
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
     where
         I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
     {
         self.inner.draw(content)
     }
-    fn hide_cursor(&mut self) -> std::io::Result<()> {
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
         self.inner.hide_cursor()
     }
-    fn show_cursor(&mut self) -> std::io::Result<()> {
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
         self.inner.show_cursor()
     }
-    fn get_cursor_position(&mut self) -> std::io::Result<ratatui::layout::Position> {
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
         self.inner.get_cursor_position()
     }
     fn set_cursor_position<P: Into<ratatui::layout::Position>>(
         &mut self,
         p: P,
-    ) -> std::io::Result<()> {
+    ) -> Result<(), Self::Error> {
         self.inner.set_cursor_position(p)
     }
-    fn clear(&mut self) -> std::io::Result<()> {
+    fn clear(&mut self) -> Result<(), Self::Error> {
         self.inner.clear()
     }
-    fn size(&self) -> std::io::Result<ratatui::layout::Size> {
+    fn clear_region(&mut self, region: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(region)
+    }
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
         self.inner.size()
     }
-    fn window_size(&mut self) -> std::io::Result<ratatui::backend::WindowSize> {
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
         self.inner.window_size()
     }
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn flush(&mut self) -> Result<(), Self::Error> {
         *self.screen.lock().unwrap() = buffer_text(self.inner.buffer());
         self.inner.flush()
     }
@@ -449,4 +459,111 @@ async fn two_consoles_captured_at_the_same_moment_show_the_same_reading() {
     }
     assert_eq!(a.quit().await, Exit::Quit);
     assert_eq!(b.quit().await, Exit::Quit);
+}
+
+/// A runbook whose rollback appends to `flags.log` in `dir` (no webhook).
+fn flag_runbook(dir: &std::path::Path) -> Arc<Runbook> {
+    let mut rb = (*runbook()).clone();
+    rb.dir = dir.to_path_buf();
+    rb.actions.rollback.run = Some("echo rollback >> flags.log".into());
+    rb.actions.rollback.webhook = None;
+    rb.actions.rollback.two_person = false;
+    Arc::new(rb)
+}
+
+/// A journal whose rollback was left in flight: alice began, a guard
+/// started a rollback, its action started, and alice's console went away
+/// without its result (it quit while the command still ran). When
+/// `detached` is false, alice's console still looks attached.
+fn journal_with_rollback_in_flight(rb: &Arc<Runbook>, path: &std::path::Path, detached: bool) {
+    use warroom::session::command::Command;
+    use warroom::session::event::{Evidence, Trigger};
+    let mut s = open(Arc::clone(rb), path, "alice");
+    s.submit(&Command::Begin, &Default::default(), Utc::now())
+        .unwrap();
+    s.transact(
+        |_, _| {
+            vec![
+                EventBody::RollbackStarted {
+                    trigger: Trigger::Guard,
+                    reason: "errors FAIL for 30s".into(),
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                },
+                EventBody::ActionStarted {
+                    action: "rollback".into(),
+                    id: "3/rollback".into(),
+                },
+            ]
+        },
+        "alice",
+    )
+    .unwrap();
+    if detached {
+        s.detach().unwrap();
+    }
+}
+
+/// Bob's executing console opened on a journal with a rollback in flight.
+fn takeover_scene(
+    detached: bool,
+) -> (tempfile::TempDir, std::path::PathBuf, Arc<Runbook>, Running) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let rb = flag_runbook(tmp.path());
+    journal_with_rollback_in_flight(&rb, &path, detached);
+    let r = start_with(Arc::clone(&rb), &path, "bob", true);
+    (tmp, path, rb, r)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
+    let (tmp, path, rb, r) = takeover_scene(true);
+    wait_for(&path, "the rollback to finish", |ev| {
+        count(ev, "rollback_finished") == 1
+    })
+    .await;
+    let ev = events(&path);
+    let tail: Vec<String> = ev
+        .iter()
+        .skip_while(|e| e.body.kind() != "action_started")
+        .map(|e| e.body.kind())
+        .filter(|k| !k.starts_with("operator_"))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "action_started",
+            "action_retried",
+            "action_ran",
+            "rollback_finished"
+        ]
+    );
+    let retried = ev
+        .iter()
+        .find(|e| e.body.kind() == "action_retried")
+        .unwrap();
+    assert_eq!(retried.operator, "bob");
+    assert!(matches!(&retried.body, EventBody::ActionRetried { id, .. } if id == "3/rollback"));
+    let flags = std::fs::read_to_string(tmp.path().join("flags.log")).unwrap();
+    assert_eq!(flags, "rollback\n");
+    r.gone_and_wait(Gone::Terminate).await;
+    let s = open(rb, &path, "carol");
+    assert_eq!(s.state().status.as_str(), "ROLLED_BACK");
+}
+
+/// Another console still attached may be running the rollback: nothing is
+/// taken over (the conductor lease will decide who does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_that_is_not_alone_takes_nothing_over() {
+    let (tmp, path, _rb, r) = takeover_scene(false);
+    wait_for(&path, "bob attached", |ev| {
+        count(ev, "operator_attached") == 2
+    })
+    .await;
+    r.gone_and_wait(Gone::Terminate).await;
+    let ev = events(&path);
+    assert_eq!(count(&ev, "action_retried"), 0);
+    assert_eq!(count(&ev, "rollback_finished"), 0);
+    assert!(!tmp.path().join("flags.log").exists());
 }

@@ -11,30 +11,60 @@
 //! `timeout` applies to each of the two separately.
 
 pub mod context;
+pub mod outcome;
+pub mod queue;
 pub mod runner;
 pub mod tail;
+pub mod takeover;
+pub mod tree;
 pub mod webhook;
 
 use std::time::Instant;
 
 pub use context::{ActionContext, mode_str};
-pub use runner::{RunResult, run_command};
+pub use runner::{RunResult, Stop, StopSignal, run_command, run_command_until, stop_pair};
 
 use crate::runbook::model::{Action, ActionKind, Runbook, Step};
-use crate::session::event::EventBody;
+use crate::session::event::{ActionOutcome, EventBody};
 
 /// `output_tail` of an action that was not executed.
 pub const NOT_EXECUTED: &str = "(rehearsal: not executed)";
 
-fn not_executed(action: String) -> EventBody {
+/// Which run of an action this is: the id its `action_started` and
+/// `action_ran` share, and what stops it early.
+#[derive(Debug, Clone)]
+pub struct RunId {
+    pub id: Option<String>,
+    pub stop: StopSignal,
+}
+
+impl RunId {
+    /// A run nobody stops and no journal entry ties to (tests, tools).
+    pub fn untracked() -> RunId {
+        RunId {
+            id: None,
+            stop: StopSignal::never(),
+        }
+    }
+}
+
+fn not_executed(action: String, id: Option<String>) -> EventBody {
     EventBody::ActionRan {
         action,
+        id,
+        outcome: None,
+        webhook_status: None,
         executed: false,
         exit_code: None,
         duration_ms: 0,
         output_tail: NOT_EXECUTED.to_string(),
         webhook: None,
     }
+}
+
+/// Only this module's own runner text says a webhook timed out.
+fn webhook_timed_out(err: &str) -> bool {
+    err.contains("timed out after")
 }
 
 /// The `ActionRan.action` name of a step command.
@@ -54,6 +84,7 @@ pub async fn execute(
     mut ctx: ActionContext,
     execute: bool,
     client: &reqwest::Client,
+    run: RunId,
 ) -> Option<EventBody> {
     let action = runbook.actions.get(kind)?;
     if action.run.is_none() && action.webhook.is_none() {
@@ -61,9 +92,9 @@ pub async fn execute(
     }
     ctx.action = kind.as_str().to_string();
     if !execute {
-        return Some(not_executed(ctx.action));
+        return Some(not_executed(ctx.action, run.id));
     }
-    Some(run_action(runbook, action, ctx, client).await)
+    Some(run_action(runbook, action, ctx, client, run).await)
 }
 
 async fn run_action(
@@ -71,31 +102,84 @@ async fn run_action(
     action: &Action,
     ctx: ActionContext,
     client: &reqwest::Client,
+    run: RunId,
 ) -> EventBody {
     let started = Instant::now();
     let mut exit_code = None;
     let mut output_tail = String::new();
-    if let Some(cmd) = &action.run {
-        let r = run_command(cmd, &runbook.dir, &ctx, action.timeout, &runbook.secrets).await;
+    let mut timed_out = false;
+    let mut interrupted = run.stop.is_stopped();
+    if let Some(cmd) = &action.run
+        && !interrupted
+    {
+        let r = run_command_until(
+            cmd,
+            &runbook.dir,
+            &ctx,
+            action.timeout,
+            &runbook.secrets,
+            run.stop.clone(),
+        )
+        .await;
         exit_code = r.exit_code;
+        timed_out = r.timed_out;
+        interrupted = r.interrupted;
         output_tail = with_error(r.output_tail, r.error);
     }
-    let webhook = match &action.webhook {
-        Some(hook) => Some(
-            match webhook::send(client, hook, &ctx, action.timeout, &runbook.secrets).await {
-                Ok(code) => format!("HTTP {code}"),
-                Err(e) => e,
-            },
-        ),
-        None => None,
-    };
-    EventBody::ActionRan {
+    let mut webhook = None;
+    let mut webhook_status = None;
+    // An interrupted action sends nothing more: its webhook may be the very
+    // flag flip a rollback is overruling.
+    if let Some(hook) = &action.webhook
+        && !interrupted
+    {
+        let mut stop = run.stop.clone();
+        tokio::select! {
+            sent = webhook::send_full(client, hook, &ctx, action.timeout, &runbook.secrets) => {
+                webhook_status = sent.status;
+                webhook = Some(match sent.result {
+                    Ok(code) => format!("HTTP {code}"),
+                    Err(e) => {
+                        timed_out |= webhook_timed_out(&e);
+                        e
+                    }
+                });
+            }
+            _ = stop.stopped() => {
+                interrupted = true;
+                webhook = Some(format!("not sent: {}", runner::INTERRUPTED));
+            }
+        }
+    }
+    let mut body = EventBody::ActionRan {
         action: ctx.action,
+        id: run.id,
+        outcome: None,
+        webhook_status,
         executed: true,
         exit_code,
         duration_ms: started.elapsed().as_millis() as u64,
         output_tail,
         webhook,
+    };
+    set_outcome(&mut body, interrupted, timed_out);
+    body
+}
+
+/// Fill `action_ran.outcome`: interrupted, else timed out, else the
+/// success rule of `succeeded`.
+fn set_outcome(body: &mut EventBody, interrupted: bool, timed_out: bool) {
+    let verdict = if interrupted {
+        ActionOutcome::Interrupted
+    } else if timed_out {
+        ActionOutcome::TimedOut
+    } else if succeeded(body) {
+        ActionOutcome::Succeeded
+    } else {
+        ActionOutcome::Failed
+    };
+    if let EventBody::ActionRan { outcome, .. } = body {
+        *outcome = Some(verdict);
     }
 }
 
@@ -118,21 +202,35 @@ pub async fn execute_step(
     step: &Step,
     mut ctx: ActionContext,
     execute: bool,
+    run: RunId,
 ) -> Option<EventBody> {
     let cmd = step.run.as_ref()?;
     ctx.action = step_action_name(&step.id);
     if !execute {
-        return Some(not_executed(ctx.action));
+        return Some(not_executed(ctx.action, run.id));
     }
-    let r = run_command(cmd, &runbook.dir, &ctx, step.timeout, &runbook.secrets).await;
-    Some(EventBody::ActionRan {
+    let r = run_command_until(
+        cmd,
+        &runbook.dir,
+        &ctx,
+        step.timeout,
+        &runbook.secrets,
+        run.stop,
+    )
+    .await;
+    let mut body = EventBody::ActionRan {
         action: ctx.action,
+        id: run.id,
+        outcome: None,
+        webhook_status: None,
         executed: true,
         exit_code: r.exit_code,
         duration_ms: r.duration_ms,
         output_tail: with_error(r.output_tail, r.error),
         webhook: None,
-    })
+    };
+    set_outcome(&mut body, r.interrupted, r.timed_out);
+    Some(body)
 }
 
 /// Did an `ActionRan` succeed? The one rule everyone uses:
@@ -143,6 +241,7 @@ pub async fn execute_step(
 /// - when a webhook was configured, it must have answered 2xx
 ///   (`webhook` starts with `"HTTP 2"`).
 ///
+/// An `outcome` journaled with the event decides on its own.
 /// Any other event is not an action outcome: `false`.
 pub fn succeeded(ev: &EventBody) -> bool {
     let EventBody::ActionRan {
@@ -150,11 +249,15 @@ pub fn succeeded(ev: &EventBody) -> bool {
         exit_code,
         output_tail,
         webhook,
+        outcome,
         ..
     } = ev
     else {
         return false;
     };
+    if let Some(o) = outcome {
+        return *o == ActionOutcome::Succeeded;
+    }
     if !executed {
         return true;
     }
@@ -173,6 +276,9 @@ mod tests {
     fn ran(exit_code: Option<i32>, tail: &str, webhook: Option<&str>) -> EventBody {
         EventBody::ActionRan {
             action: "pause".into(),
+            id: None,
+            outcome: None,
+            webhook_status: None,
             executed: true,
             exit_code,
             duration_ms: 5,
@@ -218,7 +324,7 @@ mod tests {
                 "command failed, webhook ok",
             ),
             (ran(None, "", None), false, "nothing ran at all"),
-            (not_executed("rollback".into()), true, "rehearsal"),
+            (not_executed("rollback".into(), None), true, "rehearsal"),
             (EventBody::Note { text: "x".into() }, false, "not an action"),
         ];
         for (ev, want, why) in cases {

@@ -6,6 +6,9 @@
 //! environment variables; the command text is passed to `sh` untouched.
 //! Nothing here blocks the caller's thread: the child is a `tokio::process`
 //! child and its pipes are read by tasks.
+//!
+//! Stopping a run (timeout, a rollback preempting it, a dropped future)
+//! stops its whole tree, not only its group: see `tree.rs`.
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -15,15 +18,21 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant as TokioInstant;
 
 use super::context::ActionContext;
 use super::tail::Tail;
+use super::tree;
 use crate::runbook::model::redact;
 
-/// After a timeout: time between SIGTERM to the group and SIGKILL.
-pub const KILL_GRACE: Duration = Duration::from_secs(2);
+/// After a timeout: time between SIGTERM to the tree and SIGKILL. Short:
+/// everything a timed-out command started must be gone within 2 s.
+pub const KILL_GRACE: Duration = Duration::from_secs(1);
+/// After SIGKILL: how long to wait for the tree to be gone (and reaped).
+const KILL_WAIT: Duration = Duration::from_millis(800);
+/// What `RunResult::error` says when a run was stopped by `Stop::stop`.
+pub const INTERRUPTED: &str = "interrupted: stopped by a rollback";
 /// After the shell exits, how long to keep reading output that its
 /// background children may still be writing to the inherited pipes. Those
 /// children are left running (a command may start something on purpose);
@@ -41,6 +50,8 @@ pub struct RunResult {
     /// Last lines of stdout and stderr interleaved, secrets redacted.
     pub output_tail: String,
     pub timed_out: bool,
+    /// Stopped on request (a rollback preempted it) before it ended.
+    pub interrupted: bool,
     /// Why there is no exit code, redacted; `None` when the command exited.
     pub error: Option<String>,
 }
@@ -51,10 +62,51 @@ impl RunResult {
     }
 }
 
-/// Kills the process group with SIGKILL when dropped while armed: a run
-/// that is cancelled (its future dropped) leaves nothing behind.
+/// Asks a running command to stop at once (its whole tree, SIGKILL).
+#[derive(Debug, Clone)]
+pub struct Stop(watch::Sender<bool>);
+
+/// The command's side of `Stop`.
+#[derive(Debug, Clone)]
+pub struct StopSignal(watch::Receiver<bool>);
+
+/// A linked pair: `Stop::stop` ends the run holding the `StopSignal`.
+pub fn stop_pair() -> (Stop, StopSignal) {
+    let (tx, rx) = watch::channel(false);
+    (Stop(tx), StopSignal(rx))
+}
+
+impl Stop {
+    pub fn stop(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl StopSignal {
+    /// Never fires.
+    pub fn never() -> StopSignal {
+        stop_pair().1
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once `stop` was called; pending forever if it never is
+    /// (also when the `Stop` was dropped without stopping).
+    pub async fn stopped(&mut self) {
+        if self.0.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Kills the process group and every tree member with SIGKILL when dropped
+/// while armed: a run that is cancelled (its future dropped) leaves nothing
+/// behind.
 struct GroupGuard {
     pgid: Pid,
+    token: String,
     armed: bool,
 }
 
@@ -62,7 +114,31 @@ impl Drop for GroupGuard {
     fn drop(&mut self) {
         if self.armed {
             let _ = killpg(self.pgid, Signal::SIGKILL);
+            tree::signal_all(
+                &tree::members(self.pgid.as_raw(), &self.token),
+                Signal::SIGKILL,
+            );
         }
+    }
+}
+
+/// SIGKILL the group and the tree until nothing of it is left (bounded by
+/// `KILL_WAIT`), reaping what was re-parented to us.
+async fn kill_tree(pgid: Pid, token: &str) {
+    let end = TokioInstant::now() + KILL_WAIT;
+    let mut seen = std::collections::BTreeSet::new();
+    loop {
+        let _ = killpg(pgid, Signal::SIGKILL);
+        let live = tree::members(pgid.as_raw(), token);
+        tree::signal_all(&live, Signal::SIGKILL);
+        seen.extend(live.iter().copied());
+        tree::reap(&mut seen, pgid.as_raw());
+        // `live` counts the shell too while it runs; its zombie (until
+        // tokio reaps it) and reaped children no longer count.
+        if live.is_empty() || TokioInstant::now() >= end {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -91,6 +167,7 @@ fn failed_to_start(message: String, started: Instant, secrets: &[String]) -> Run
         duration_ms: started.elapsed().as_millis() as u64,
         output_tail: String::new(),
         timed_out: false,
+        interrupted: false,
         error: Some(redact(&message, secrets)),
     }
 }
@@ -104,18 +181,35 @@ pub async fn run_command(
     timeout: Duration,
     secrets: &[String],
 ) -> RunResult {
+    run_command_until(cmd, dir, ctx, timeout, secrets, StopSignal::never()).await
+}
+
+/// `run_command` that also ends, at once and with its whole tree killed,
+/// when `stop` fires (a rollback preempting an expand): `interrupted`.
+pub async fn run_command_until(
+    cmd: &str,
+    dir: &Path,
+    ctx: &ActionContext,
+    timeout: Duration,
+    secrets: &[String],
+    mut stop: StopSignal,
+) -> RunResult {
     let started = Instant::now();
+    tree::become_subreaper();
+    let token = tree::new_token();
     let mut command = tokio::process::Command::new("sh");
     command
         .arg("-c")
         .arg(cmd)
         .current_dir(dir)
         .envs(ctx.env_vars())
+        .env(tree::TOKEN_VAR, &token)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = match command.spawn() {
+    tree::reap_orphans();
+    let mut child = match tree::spawn_shell(|| command.spawn(), |c| c.id()) {
         Ok(c) => c,
         Err(e) => {
             let msg = format!("cannot start `sh -c` in {}: {e}", dir.display());
@@ -132,6 +226,7 @@ pub async fn run_command(
     // process_group(0): the group id is the child's pid.
     let mut group = GroupGuard {
         pgid: Pid::from_raw(pid as i32),
+        token: token.clone(),
         armed: true,
     };
 
@@ -148,6 +243,7 @@ pub async fn run_command(
     let mut tail = Tail::default();
     let deadline = TokioInstant::now() + timeout;
     let mut timed_out = false;
+    let mut interrupted = false;
     let mut status: Option<std::io::Result<ExitStatus>> = None;
     {
         let wait = child.wait();
@@ -161,16 +257,31 @@ pub async fn run_command(
                 },
                 st = &mut wait => { status = Some(st); break; }
                 _ = tokio::time::sleep_until(deadline) => { timed_out = true; break; }
+                _ = stop.stopped() => { interrupted = true; break; }
             }
         }
 
+        if interrupted {
+            // Preempted by a rollback: no grace, the way back must not wait
+            // for a flag command that is being overruled.
+            kill_tree(group.pgid, &token).await;
+            if status.is_none() {
+                status = Some((&mut wait).await);
+            }
+            group.armed = false;
+        }
+
         if timed_out {
-            // Stop the whole group: SIGTERM, a grace period while output is
+            // Stop the whole tree: SIGTERM, a grace period while output is
             // still collected, then SIGKILL for anything left.
             let _ = killpg(group.pgid, Signal::SIGTERM);
+            tree::signal_all(&tree::members(pid as i32, &token), Signal::SIGTERM);
             let grace_end = TokioInstant::now() + KILL_GRACE;
             loop {
-                if status.is_some() && !group_alive(group.pgid) {
+                if status.is_some()
+                    && !group_alive(group.pgid)
+                    && tree::members(pid as i32, &token).is_empty()
+                {
                     break;
                 }
                 tokio::select! {
@@ -183,9 +294,7 @@ pub async fn run_command(
                     _ = tokio::time::sleep_until(grace_end) => break,
                 }
             }
-            if group_alive(group.pgid) {
-                let _ = killpg(group.pgid, Signal::SIGKILL);
-            }
+            kill_tree(group.pgid, &token).await;
             if status.is_none() {
                 status = Some(wait.await);
             }
@@ -200,7 +309,14 @@ pub async fn run_command(
 
     // Collect what is still in the pipes, bounded in time: a background
     // child holding a pipe open must not hold this run open.
-    let drain_end = TokioInstant::now() + DRAIN_AFTER_EXIT;
+    // A preempted run keeps only what is already there: the rollback
+    // waiting behind it must not wait on a pipe some survivor holds.
+    let drain_end = TokioInstant::now()
+        + if interrupted {
+            Duration::ZERO
+        } else {
+            DRAIN_AFTER_EXIT
+        };
     while let Ok(Some(c)) = tokio::time::timeout_at(drain_end, rx.recv()).await {
         tail.push(&c);
     }
@@ -208,15 +324,18 @@ pub async fn run_command(
         p.abort();
     }
     drop(group);
+    tree::shell_done(pid as i32);
+    tree::reap_orphans();
 
     let duration_ms = started.elapsed().as_millis() as u64;
     let (exit_code, error) = match status {
         Some(Ok(st)) => match (st.code(), st.signal()) {
+            _ if interrupted => (None, Some(INTERRUPTED.to_string())),
             (Some(code), _) if !timed_out => (Some(code), None),
             (_, _) if timed_out => (
                 None,
                 Some(format!(
-                    "timed out after {}: process group stopped",
+                    "timed out after {}: every process it started was stopped",
                     humantime::format_duration(timeout)
                 )),
             ),
@@ -231,6 +350,7 @@ pub async fn run_command(
         duration_ms,
         output_tail: tail.finish(secrets),
         timed_out,
+        interrupted,
         error: error.map(|e| redact(&e, secrets)),
     }
 }

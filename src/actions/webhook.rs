@@ -52,6 +52,14 @@ fn describe(err: reqwest::Error, timeout: Duration) -> String {
     format!("{kind}: {cause}")
 }
 
+/// What a webhook call came to: the HTTP status when the server answered
+/// at all, and `send`'s result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub status: Option<u16>,
+    pub result: Result<u16, String>,
+}
+
 /// Send the webhook. `Ok(status)` only for a 2xx answer; any other status
 /// is `Err("HTTP 500 from POST http://host:port/path: <body start>")`.
 /// Every error text is redacted of `secrets`.
@@ -62,12 +70,45 @@ pub async fn send(
     timeout: Duration,
     secrets: &[String],
 ) -> Result<u16, String> {
+    send_full(client, hook, ctx, timeout, secrets).await.result
+}
+
+/// `send`, keeping the status of a non-2xx answer for the journal.
+pub async fn send_full(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    ctx: &ActionContext,
+    timeout: Duration,
+    secrets: &[String],
+) -> Sent {
+    match try_send(client, hook, ctx, timeout, secrets).await {
+        Ok(code) => Sent {
+            status: Some(code),
+            result: Ok(code),
+        },
+        Err((status, e)) => Sent {
+            status,
+            result: Err(e),
+        },
+    }
+}
+
+async fn try_send(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    ctx: &ActionContext,
+    timeout: Duration,
+    secrets: &[String],
+) -> Result<u16, (Option<u16>, String)> {
     let method_name = hook.method.to_ascii_uppercase();
     let place = format!("{method_name} {}", safe_url(&hook.url, secrets));
     let method = Method::from_bytes(method_name.as_bytes()).map_err(|_| {
-        redact(
-            &format!("webhook method {:?} is not an HTTP method", hook.method),
-            secrets,
+        (
+            None,
+            redact(
+                &format!("webhook method {:?} is not an HTTP method", hook.method),
+                secrets,
+            ),
         )
     })?;
     let mut req = client
@@ -77,10 +118,12 @@ pub async fn send(
     for (name, value) in &hook.headers {
         req = req.header(name, value);
     }
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| redact(&format!("{place}: {}", describe(e, timeout)), secrets))?;
+    let resp = req.send().await.map_err(|e| {
+        (
+            None,
+            redact(&format!("{place}: {}", describe(e, timeout)), secrets),
+        )
+    })?;
     let status = resp.status();
     if status.is_success() {
         return Ok(status.as_u16());
@@ -92,7 +135,7 @@ pub async fn send(
     } else {
         format!("HTTP {} from {place}: {quote}", status.as_u16())
     };
-    Err(redact(&msg, secrets))
+    Err((Some(status.as_u16()), redact(&msg, secrets)))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `warroom report JOURNAL`: the change record, Markdown or JSON Lines.
+//! `warroom report JOURNAL`: the change record, Markdown, HTML or JSON Lines.
 
 use std::io::Write;
 use std::path::Path;

@@ -70,6 +70,8 @@ fn runbook(guards: Vec<Guard>) -> Runbook {
             },
         },
         guards,
+        links: Default::default(),
+        notify: vec![],
         secrets: vec![],
     }
 }
@@ -92,7 +94,9 @@ fn state(status: Status) -> State {
         last_seq: 0,
         completed_at: None,
         rollback_failed: false,
+        expand_interrupted: false,
         guard_last_fired: BTreeMap::new(),
+        notified: BTreeMap::new(),
     }
 }
 

@@ -50,7 +50,7 @@ pub(crate) fn create_journal(path: &Path) -> Result<(), JournalError> {
             .map_err(|e| create_err(e.to_string()))?;
         drop(f);
         let mut conn = Connection::open(&tmp).map_err(|e| create_err(e.to_string()))?;
-        configure(&conn, &tmp).map_err(|e| create_err(e.to_string()))?;
+        configure(&mut conn, &tmp).map_err(|e| create_err(e.to_string()))?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| create_err(e.to_string()))?;

@@ -103,7 +103,7 @@ impl Journal {
                 path: path.to_path_buf(),
             });
         }
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
@@ -111,7 +111,7 @@ impl Journal {
             path: path.to_path_buf(),
             cause: e.to_string(),
         })?;
-        configure(&conn, path)?;
+        configure(&mut conn, path)?;
         verify(&conn, path)?;
         let mut conn = conn;
         super::conduct::migrate(&mut conn, path)?;
@@ -334,7 +334,7 @@ fn busy_wait(count: i32) -> bool {
     true
 }
 
-pub(crate) fn configure(conn: &Connection, path: &Path) -> Result<(), JournalError> {
+pub(crate) fn configure(conn: &mut Connection, path: &Path) -> Result<(), JournalError> {
     conn.busy_handler(Some(busy_wait))
         .map_err(|e| JournalError::sqlite(path, e))?;
     let mode: String = conn
@@ -407,7 +407,7 @@ fn open_ro_with(path: &Path, immutable: bool) -> Result<Connection, JournalError
     } else {
         Connection::open_with_flags(path, flags)
     };
-    let conn = opened.map_err(|e| JournalError::Open {
+    let mut conn = opened.map_err(|e| JournalError::Open {
         path: path.to_path_buf(),
         cause: e.to_string(),
     })?;

@@ -1,15 +1,16 @@
-//! `warroom report JOURNAL`: the change record (Markdown) or the events as
-//! JSON Lines. Opens the journal read-only, so it works while a live
+//! `warroom report JOURNAL`: the change record (Markdown or HTML) or the
+//! events as JSON Lines. Opens the journal read-only, so it works while a live
 //! session is still writing.
 
-pub mod describe;
+pub mod doc;
+pub mod html;
 pub mod jsonl;
 pub mod markdown;
+mod sections;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use describe::{describe, evidence_line};
 use markdown::Plan;
 
 use crate::journal::{Journal, JournalError};
@@ -20,6 +21,8 @@ use crate::session::event::{Event, EventBody};
 pub enum Format {
     Markdown,
     Jsonl,
+    /// One self-contained printable page.
+    Html,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,29 +33,33 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
-/// Write the report of the journal at `journal`. Markdown looks for the
-/// runbook named in `session_opened` (as given, then beside the journal's
-/// `.warroom` folder) for titles and planned durations, and says so when
-/// it cannot load it.
+/// Write the report of the journal at `journal`. The change record looks
+/// for the runbook named in `session_opened` (as given, then beside the
+/// journal's `.warroom` folder) for titles, units, commands and planned
+/// durations, and says so when it cannot load it.
 pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
     let events = Journal::open_read_only(journal)?.read_since(0)?;
-    match format {
-        Format::Jsonl => jsonl::write(out, &events)?,
-        Format::Markdown => {
-            let loaded = find_runbook(journal, &events);
-            let plan = match &loaded {
-                Ok(rb) => Plan::Runbook(rb),
-                Err(why) => Plan::Unavailable(why.clone()),
-            };
-            let rehearsed = latest_rehearsal_beside(journal);
-            markdown::write_with_rehearsal(out, journal, &events, &plan, rehearsed.as_ref())?;
-        }
+    if format == Format::Jsonl {
+        return Ok(jsonl::write(out, &events)?);
     }
-    Ok(())
+    let loaded = find_runbook(journal, &events);
+    let plan = match &loaded {
+        Ok(rb) => Plan::Runbook(rb),
+        Err(why) => Plan::Unavailable(why.clone()),
+    };
+    let rehearsed = latest_rehearsal_beside(journal);
+    Ok(write(
+        out,
+        journal,
+        &events,
+        format,
+        &plan,
+        rehearsed.as_ref(),
+    )?)
 }
 
-/// Like `run`, with the runbook given (or none): for callers that already
-/// hold it, and for tests.
+/// Like `run`, with the runbook given (or none) and no rehearsal column:
+/// for callers that already hold the runbook, and for tests.
 pub fn run_with(
     journal: &Path,
     format: Format,
@@ -60,17 +67,26 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
     let events = Journal::open_read_only(journal)?.read_since(0)?;
+    let plan = match runbook {
+        Some(r) => Plan::Runbook(r),
+        None => Plan::Unavailable("no runbook given".into()),
+    };
+    Ok(write(out, journal, &events, format, &plan, None)?)
+}
+
+fn write(
+    out: &mut dyn Write,
+    journal: &Path,
+    events: &[Event],
+    format: Format,
+    plan: &Plan<'_>,
+    rehearsed: Option<&markdown::Rehearsed>,
+) -> std::io::Result<()> {
     match format {
-        Format::Jsonl => jsonl::write(out, &events)?,
-        Format::Markdown => {
-            let plan = match runbook {
-                Some(r) => Plan::Runbook(r),
-                None => Plan::Unavailable("no runbook given".into()),
-            };
-            markdown::write(out, journal, &events, &plan)?;
-        }
+        Format::Jsonl => jsonl::write(out, events),
+        Format::Markdown => markdown::write_with_rehearsal(out, journal, events, plan, rehearsed),
+        Format::Html => html::write(out, journal, events, plan, rehearsed),
     }
-    Ok(())
 }
 
 fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {

@@ -30,6 +30,10 @@ pub struct Runbook {
     pub steps: Vec<Step>,
     pub actions: Actions,
     pub guards: Vec<Guard>,
+    /// Panel dashboards and step links (second wave; http(s) only).
+    pub links: Links,
+    /// `[[notify]]`: chat targets for journaled events.
+    pub notify: Vec<Notify>,
     /// Every value that came from `${NAME}` expansion: redacted from any
     /// output, error text or journal entry.
     pub secrets: Vec<String>,
@@ -299,6 +303,50 @@ pub struct Guard {
     pub when: GuardWhen,
     pub for_: Duration,
     pub then: GuardThen,
+}
+
+/// Where to look: `dashboard` of each panel and `link` of each step, by
+/// id. Kept beside the panels and steps (not in them) so adding them left
+/// every `Panel`/`Step` literal untouched.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    pub dashboards: std::collections::BTreeMap<String, String>,
+    pub steps: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyFormat {
+    Slack,
+    Teams,
+    Json,
+}
+
+impl NotifyFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyFormat::Slack => "slack",
+            NotifyFormat::Teams => "teams",
+            NotifyFormat::Json => "json",
+        }
+    }
+}
+
+/// One `[[notify]]` target.
+#[derive(Debug, Clone)]
+pub struct Notify {
+    /// Expanded: a secret. Never shown; `target` names it instead.
+    pub url: String,
+    pub format: NotifyFormat,
+    /// Event kinds to send.
+    pub on: Vec<String>,
+}
+
+impl Notify {
+    /// How screens, reports and the journal name the target: `slack#1`
+    /// (its format and 1-based position), never its url.
+    pub fn target(&self, index: usize) -> String {
+        format!("{}#{}", self.format.as_str(), index + 1)
+    }
 }
 
 impl Runbook {

@@ -42,6 +42,17 @@ pub struct RawRunbook {
     pub actions: Option<RawActions>,
     #[serde(default)]
     pub guards: Vec<RawGuard>,
+    #[serde(default)]
+    pub notify: Vec<RawNotify>,
+}
+
+/// `[[notify]]`: a chat target (second wave).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub url: S<String>,
+    pub format: Option<S<String>>,
+    pub on: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +94,8 @@ pub struct RawPanel {
     pub fail: Option<S<Value>>,
     pub stale_after: Option<S<i64>>,
     pub rate: Option<S<bool>>,
+    /// Second wave: a dashboard url shown in details and the report.
+    pub dashboard: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +143,8 @@ pub struct RawStep {
     pub notes: Option<String>,
     #[serde(default)]
     pub irreversible: bool,
+    /// Second wave: a link (wiki, ticket) shown in details and the report.
+    pub link: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

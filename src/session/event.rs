@@ -61,6 +61,30 @@ pub enum StepOutcome {
     Skipped,
 }
 
+/// How an action ended as a whole (extension of `action_ran`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionOutcome {
+    Succeeded,
+    Failed,
+    /// Stopped before it ended: preempted by a rollback, or its console
+    /// went away while it ran (found by the next console).
+    Interrupted,
+    /// Its command or webhook ran past the action's timeout.
+    TimedOut,
+}
+
+impl ActionOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionOutcome::Succeeded => "succeeded",
+            ActionOutcome::Failed => "failed",
+            ActionOutcome::Interrupted => "interrupted",
+            ActionOutcome::TimedOut => "timed out",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RollbackOutcome {
@@ -197,9 +221,31 @@ pub enum EventBody {
         then: GuardThen,
         evidence: Evidence,
     },
+    /// Extension: an action began (journaled before its command runs); its
+    /// `action_ran` carries the same `id`. A start without an end is an
+    /// action that was in flight when its console went away.
+    ActionStarted {
+        action: String,
+        id: String,
+    },
+    /// Extension: a console took over an action another console left in
+    /// flight and runs it again (rollback and pause only); same `id`.
+    ActionRetried {
+        action: String,
+        id: String,
+    },
     ActionRan {
         /// `pause`, `resume`, `expand`, `rollback`, or `step:<id>` for a step command.
         action: String,
+        /// Extension: ties this end to its `action_started`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// Extension: how the action ended as a whole.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<ActionOutcome>,
+        /// Extension: the webhook's HTTP status when it answered at all.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        webhook_status: Option<u16>,
         executed: bool,
         exit_code: Option<i32>,
         duration_ms: u64,
@@ -212,6 +258,14 @@ pub enum EventBody {
         text: String,
     },
     Completed {},
+    /// Second wave: a `[[notify]]` target was sent event `event_seq`
+    /// (`status`: `HTTP 200`, or why it failed after its retries).
+    Notified {
+        event_seq: u64,
+        /// `slack#1`: the format and position, never the url.
+        target: String,
+        status: String,
+    },
     /// A kind this build does not know (a newer warroom wrote it): shown, never a crash.
     #[serde(skip)]
     Unknown {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::event::{Event, EventBody, RollbackOutcome};
+use super::event::{ActionOutcome, Event, EventBody, RollbackOutcome};
 use super::state::{
     Attached, GateState, GateStatus, ItemState, PendingAction, Signature, StageVisit, State,
     Status, StepState, StepStatus, Veto,
@@ -93,7 +93,9 @@ impl State {
             last_seq: 0,
             completed_at: None,
             rollback_failed: false,
+            expand_interrupted: false,
             guard_last_fired: BTreeMap::new(),
+            notified: BTreeMap::new(),
         }
     }
 
@@ -276,6 +278,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         EventBody::ActionWithdrawn { action } => clear_pending(state, *action),
         EventBody::Expanded { to_stage, .. } => {
             clear_pending(state, ActionKind::Expand);
+            state.expand_interrupted = false;
             if let Some(idx) = runbook.stages.iter().position(|s| &s.name == to_stage) {
                 if let Some(last) = state.stage_history.last_mut()
                     && last.left_at.is_none()
@@ -302,6 +305,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                     RollbackOutcome::Done => {
                         // Exposure is back to zero; the history keeps the visits.
                         state.status = Status::RolledBack;
+                        state.expand_interrupted = false;
                         close_stage(state, at);
                         state.stage = None;
                         state.stage_entered_at = None;
@@ -322,9 +326,23 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.completed_at = Some(at);
             }
         }
+        EventBody::Notified {
+            event_seq, target, ..
+        } => {
+            let c = state.notified.entry(target.clone()).or_default();
+            *c = (*c).max(*event_seq);
+        }
+        EventBody::ActionRan {
+            action, outcome, ..
+        } => {
+            if action == "expand" && *outcome == Some(ActionOutcome::Interrupted) {
+                state.expand_interrupted = true;
+            }
+        }
         EventBody::Refused { .. }
         | EventBody::ExpandRefused { .. }
-        | EventBody::ActionRan { .. }
+        | EventBody::ActionStarted { .. }
+        | EventBody::ActionRetried { .. }
         | EventBody::Note { .. }
         | EventBody::Unknown { .. } => {}
     }

@@ -21,6 +21,12 @@ pub enum Status {
 }
 
 impl Status {
+    /// ROLLED_BACK or COMPLETE: nothing more happens to the cutover, so no
+    /// deadline runs any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::RolledBack | Status::Complete)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ready => "READY",
@@ -30,6 +36,14 @@ impl Status {
             Status::RolledBack => "ROLLED_BACK",
             Status::Complete => "COMPLETE",
         }
+    }
+}
+
+impl State {
+    /// The rollback deadline while it still matters: `None` once the
+    /// cutover is ROLLED_BACK or COMPLETE (the countdown stops there).
+    pub fn live_rollback_deadline(&self) -> Option<DateTime<Utc>> {
+        self.rollback_deadline.filter(|_| !self.status.is_final())
     }
 }
 
@@ -181,7 +195,15 @@ pub struct State {
     pub completed_at: Option<DateTime<Utc>>,
     /// Last rollback outcome failed: the console shows how to retry.
     pub rollback_failed: bool,
+    /// An expand's action was interrupted (by a rollback, or its console
+    /// went away): the exposure is unknown until an operator rolls back
+    /// (successfully) or expands again.
+    pub expand_interrupted: bool,
     /// When each guard last fired, keyed by `guard_key` ("panel/when/then"):
     /// lets every console agree a breach has already been acted on.
     pub guard_last_fired: BTreeMap<String, DateTime<Utc>>,
+    /// Per notify target (`slack#1`), the highest event seq journaled as
+    /// `notified`: the notifier's cursor, so a takeover neither skips nor
+    /// repeats.
+    pub notified: BTreeMap<String, u64>,
 }

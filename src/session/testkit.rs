@@ -205,6 +205,8 @@ pub fn sample_runbook() -> Runbook {
                 then: GuardThen::Rollback,
             },
         ],
+        links: Default::default(),
+        notify: vec![],
         secrets: vec![],
     }
 }

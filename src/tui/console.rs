@@ -39,19 +39,23 @@ use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
+use crate::actions::takeover;
 use crate::console_session::Session;
 use crate::console_session::writer::{Reply, Request, Writer};
 use crate::health::reading::{self, Reading};
 use crate::health::{self, PanelMap, PanelStatus};
 use crate::journal::{Followed, FollowerHandle};
+use crate::notify::{self, Notifier};
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::command::{Command, Outcome};
-use crate::session::event::{DetachReason, Event};
+use crate::session::event::{DetachReason, Event, EventBody};
 use crate::session::reduce::reduce;
 use crate::session::state::State;
 
 /// Beyond an action's own timeout, how long quitting waits for its result.
 const ACTION_GRACE: Duration = Duration::from_secs(10);
+/// How long quitting waits for notifications handed to the senders.
+const NOTIFY_GRACE: Duration = Duration::from_secs(10);
 /// How long leaving waits for the writer to journal the departure.
 const DETACH_WAIT: Duration = Duration::from_secs(10);
 
@@ -108,6 +112,10 @@ pub struct Console {
     next_id: u64,
     read_only: bool,
     on_extra: Option<ExtraHandler>,
+    journal_path: std::path::PathBuf,
+    /// `[[notify]]` senders; they send only while `should_notify`.
+    notifier: Option<Notifier>,
+    notified_rx: Option<UnboundedReceiver<notify::Sent>>,
 }
 
 impl Console {
@@ -143,6 +151,15 @@ impl Console {
         let state = session.state().clone();
         let readings = session.panels().clone();
         let read_only = session.is_read_only();
+        let journal_path = session.journal_path().to_path_buf();
+        let (notifier, notified_rx) = if read_only {
+            (None, None)
+        } else {
+            match Notifier::start(&runbook, &journal_path, notify::Policy::default()) {
+                Some((n, rx)) => (Some(n), Some(rx)),
+                None => (None, None),
+            }
+        };
         let (reply_tx, reply_rx) = mpsc::unbounded_channel();
         let writer = Writer::spawn(session, reply_tx).context("starting the journal writer")?;
         Ok(Console {
@@ -153,13 +170,7 @@ impl Console {
             replies: Some(reply_rx),
             followed: Some(follow_rx),
             _follower: follower,
-            effects: Effects {
-                runbook: Arc::clone(&runbook),
-                mode: opts.mode,
-                execute,
-                client: reqwest::Client::new(),
-                done: done_tx,
-            },
+            effects: Effects::start(Arc::clone(&runbook), opts.mode, execute, done_tx),
             runbook,
             done_rx: Some(done_rx),
             in_flight: 0,
@@ -169,7 +180,124 @@ impl Console {
             next_id: 0,
             read_only,
             on_extra,
+            journal_path,
+            notifier,
+            notified_rx,
         })
+    }
+
+    /// Does this console send the session's notifications? Exactly one
+    /// console does. INTERIM rule (see `notify::claim`): it is not
+    /// read-only and holds the notify claim. The conductor is the natural
+    /// holder: `is_conductor()` and `Reply::Role` say when it is this one.
+    pub fn should_notify(&self) -> bool {
+        !self.read_only && self.notifier.as_ref().is_some_and(|n| n.claim.held())
+    }
+
+    /// Once a second: try to become the sender (a console that held the
+    /// claim may have died), then hand over what is due.
+    fn claim_notify(&mut self) {
+        if let Some(n) = self.notifier.as_mut()
+            && !self.read_only
+        {
+            n.claim.try_take();
+        }
+        self.pump_notify();
+    }
+
+    /// Hand the notifier every event after its cursors; read the journal
+    /// when the tail shown does not reach back that far (a takeover in a
+    /// long session).
+    fn pump_notify(&mut self) {
+        if !self.should_notify() {
+            return;
+        }
+        let Some(n) = self.notifier.as_mut() else {
+            return;
+        };
+        let cursors = &self.state.notified;
+        let from = n.needs_from(cursors);
+        if from >= self.state.last_seq {
+            return;
+        }
+        let tail = &self.app.journal;
+        if tail.front().is_some_and(|e| e.seq <= from + 1) {
+            let events: Vec<Event> = tail
+                .range(tail.partition_point(|e| e.seq <= from)..)
+                .cloned()
+                .collect();
+            n.feed(&events, cursors);
+            return;
+        }
+        match crate::journal::Journal::open_read_only(&self.journal_path)
+            .and_then(|j| j.read_since(from))
+        {
+            Ok(events) => n.feed(&events, cursors),
+            Err(e) => {
+                let msg = format!("notify: reading the journal: {e}");
+                self.app.update(Msg::Error(msg));
+            }
+        }
+    }
+
+    /// A delivery finished: journal it (the cursor a takeover resumes
+    /// from); a failure is shown too.
+    pub fn on_notified(&mut self, sent: notify::Sent) -> bool {
+        if let Some(n) = self.notifier.as_mut() {
+            n.settled();
+        }
+        if !notify::deliver::delivered(&sent.status) {
+            let msg = format!(
+                "notify {} of #{}: {}",
+                sent.target, sent.event_seq, sent.status
+            );
+            self.app.update(Msg::Error(msg));
+        }
+        let body = EventBody::Notified {
+            event_seq: sent.event_seq,
+            target: sent.target,
+            status: sent.status,
+        };
+        if !self.writer.send(Request::Record(vec![body])) {
+            self.error("journal", "the journal writer has stopped");
+        }
+        true
+    }
+
+    /// Resolve what a console that went away left in flight (see
+    /// `actions::takeover`): journal the interrupted forward actions, run
+    /// an interrupted rollback or pause again. Call it once, when this
+    /// console becomes the one that runs actions: today when it opens a
+    /// session nobody else is attached to (`is_alone`); with the action
+    /// queue on the conductor, when `Reply::Role` says it gained the lease.
+    /// Returns how many actions it queued again.
+    pub fn take_over_in_flight(&mut self) -> usize {
+        if self.read_only {
+            return 0;
+        }
+        let events: Vec<Event> = self.app.journal.iter().cloned().collect();
+        let plan = takeover::resolve(&events, &self.state);
+        if !plan.journal.is_empty() && !self.writer.send(Request::Record(plan.journal.clone())) {
+            self.error("journal", "the journal writer has stopped");
+        }
+        let retried = self.effects.retry(&plan, &self.state);
+        self.in_flight += retried;
+        if let Some(line) = takeover::summary(&plan) {
+            self.app.update(Msg::Info(line));
+        }
+        retried
+    }
+
+    /// Is this the only console attached (its own attach included)?
+    pub fn is_alone(&self) -> bool {
+        let consoles: u32 = self
+            .state
+            .attached
+            .values()
+            .filter(|a| !a.read_only)
+            .map(|a| a.consoles)
+            .sum();
+        consoles <= 1
     }
 
     /// While this console conducts, run a poller sending to `to` (the
@@ -207,10 +335,12 @@ impl Console {
         if new.is_empty() {
             return false;
         }
-        self.app.update(Msg::Journal {
+        let changed = self.app.update(Msg::Journal {
             events: new,
             state: self.state.clone(),
-        })
+        });
+        self.pump_notify();
+        changed
     }
 
     /// Journal `events`' consequences: run the actions they call for.
@@ -262,6 +392,11 @@ impl Console {
 
     /// An event from the follower (another console's, or our own echo).
     pub fn on_followed(&mut self, ev: &Event) -> bool {
+        // Someone's rollback overrules our expand, whoever committed it
+        // (our own echo finds nothing left to stop).
+        if matches!(ev.body, EventBody::RollbackStarted { .. }) {
+            self.effects.preempt(ev.seq);
+        }
         self.fold(std::slice::from_ref(ev))
     }
 
@@ -308,7 +443,9 @@ impl Console {
     }
 
     pub fn on_action_done(&mut self, done: ActionDone) -> bool {
-        self.in_flight = self.in_flight.saturating_sub(1);
+        if done.finished {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
         if !done.events.is_empty() && !self.writer.send(Request::Record(done.events)) {
             self.error("journal", "the journal writer has stopped");
         }
@@ -377,6 +514,7 @@ impl Console {
 /// What woke the loop.
 enum Wake {
     Done(ActionDone),
+    Notified(notify::Sent),
     Reply(Reply),
     Followed(Followed),
     Panel(PanelStatus),
@@ -384,6 +522,14 @@ enum Wake {
     Tick,
     /// A panel change held back by the pacer is due.
     Frame,
+}
+
+/// The next message of an optional channel; pending forever without one.
+async fn recv_some<T>(rx: &mut Option<UnboundedReceiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Wait until `at`; forever when nothing is due (the branch is disabled
@@ -423,6 +569,13 @@ where
         .followed
         .take()
         .context("the console loop runs once")?;
+    // Without targets the branch is disabled; a closed channel never wakes.
+    let mut notified = console.notified_rx.take();
+    // Nobody else runs actions on this session: finish what a console that
+    // went away left in flight (a rollback must never stay ROLLING_BACK).
+    if console.is_alone() {
+        console.take_over_in_flight();
+    }
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
@@ -441,6 +594,7 @@ where
             biased;
             g = &mut gone => break Exit::Signal(g),
             Some(d) = done.recv() => Wake::Done(d),
+            Some(n) = recv_some(&mut notified) => Wake::Notified(n),
             Some(r) = replies.recv() => Wake::Reply(r),
             Some(f) = followed.recv() => Wake::Followed(f),
             _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
@@ -455,6 +609,7 @@ where
         let woke = Instant::now();
         let redraw = match wake {
             Wake::Done(d) => console.on_action_done(d),
+            Wake::Notified(n) => console.on_notified(n),
             Wake::Reply(r) => console.on_reply(r),
             Wake::Followed(f) => {
                 // Coalesce a burst (a replay, a batch of readings) into one
@@ -486,7 +641,10 @@ where
                 }
                 true
             }
-            Wake::Tick => console.app.update(Msg::Tick(Utc::now())),
+            Wake::Tick => {
+                console.claim_notify();
+                console.app.update(Msg::Tick(Utc::now()))
+            }
         };
         if redraw {
             lost = terminal.draw(|f| view::draw(f, &console.app)).is_err();
@@ -497,9 +655,31 @@ where
     };
     frame_stats::write_if_asked(&[&frames, &wakes]);
     finish_actions(terminal, console, &mut done).await;
+    finish_notify(console, &mut notified).await;
     console.replies = Some(replies);
     console.detach(exit.reason()).await;
     Ok(exit)
+}
+
+/// Before leaving, journal the notifications already handed to the
+/// senders (bounded): one sent but not journaled would be sent again by
+/// the next console. What is still pending after the bound is sent by the
+/// next console to open the session (the cursor is in the journal).
+async fn finish_notify(console: &mut Console, rx: &mut Option<UnboundedReceiver<notify::Sent>>) {
+    let Some(rx) = rx.as_mut() else { return };
+    let deadline = tokio::time::Instant::now() + NOTIFY_GRACE;
+    while console
+        .notifier
+        .as_ref()
+        .is_some_and(|n| n.outstanding() > 0)
+    {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(sent)) => {
+                console.on_notified(sent);
+            }
+            _ => break,
+        }
+    }
 }
 
 /// Before leaving, wait for running actions and journal their results: a

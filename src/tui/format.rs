@@ -48,9 +48,7 @@ pub fn hhmm(t: DateTime<Utc>) -> String {
 
 /// A stage's exposure: `0.5%`, `5%`, `100%`.
 pub fn exposure(pct: f64) -> String {
-    let s = format!("{pct:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("{s}%")
+    crate::describe::exposure(pct)
 }
 
 /// A value in its panel's unit: the health module's formatting, so the
@@ -62,9 +60,7 @@ pub fn value(v: f64, unit: Unit) -> String {
 /// A threshold in its panel's unit: `> 2.00%`, `> 800 ms` (the runbook
 /// writes raw numbers; the screen shows what the tile shows).
 pub fn threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
-    let op = t.to_string();
-    let op = op.split_whitespace().next().unwrap_or("");
-    format!("{op} {}", value(t.value, unit))
+    crate::describe::threshold(t, unit)
 }
 
 /// The change against the value at start, in the panel's unit (percent:

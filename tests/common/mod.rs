@@ -276,6 +276,8 @@ pub fn runbook() -> Arc<Runbook> {
                 then: GuardThen::Rollback,
             },
         ],
+        links: Default::default(),
+        notify: vec![],
         secrets: vec!["SECRET123".into()],
     })
 }

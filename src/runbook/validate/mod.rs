@@ -4,6 +4,7 @@
 mod actions;
 mod ctx;
 mod health;
+mod notify;
 mod plan;
 
 use std::path::Path;
@@ -40,6 +41,8 @@ pub fn validate(
     let steps = plan::steps(&mut cx, &raw.steps, &names);
     let actions = actions::actions(&mut cx, raw.actions.as_ref());
     let guards = actions::guards(&mut cx, &raw.guards, &names);
+    let links = notify::links(&mut cx, &raw);
+    let notify = notify::targets(&mut cx, &raw.notify);
     let (diags, secrets) = cx.finish();
     let runbook = match (cutover, actions) {
         (Some(cutover), Some(actions)) => Some(Runbook {
@@ -56,6 +59,8 @@ pub fn validate(
             steps,
             actions,
             guards,
+            links,
+            notify,
             secrets,
         }),
         _ => None,

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use super::util::modal;
 use crate::health::PanelStatus;
 use crate::runbook::model::Query;
+use crate::session::event::EventBody;
 use crate::session::state::StepStatus;
 use crate::tui::app::{App, signers};
 use crate::tui::format;
@@ -82,6 +83,9 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     };
     l.push(kv(app, "source", p.source.clone()));
     l.push(kv(app, "query", app.runbook.redact(&q)));
+    if let Some(url) = app.runbook.links.dashboards.get(&p.id) {
+        l.push(kv(app, "dashboard", url.clone()));
+    }
     l.push(kv(
         app,
         "polled",
@@ -181,6 +185,9 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     if let Some(n) = &s.notes {
         l.push(kv(app, "notes", n.clone()));
     }
+    if let Some(url) = app.runbook.links.steps.get(&s.id) {
+        l.push(kv(app, "link", url.clone()));
+    }
     (format!("{} ({})", s.title, s.id), l)
 }
 
@@ -261,13 +268,18 @@ fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
             "when",
             format!("{} UTC", e.ts.format("%Y-%m-%d %H:%M:%S")),
         ),
-        kv(app, "operator", e.operator.clone()),
+        kv(app, "operator", crate::describe::actor(Some(rb), e)),
         kv(
             app,
             "what",
             rb.redact(&super::journal::describe(rb, &e.body)),
         ),
     ];
+    if let EventBody::ActionRan { action, .. } = &e.body
+        && let Some(cmd) = crate::describe::action_command(rb, action)
+    {
+        l.push(kv(app, "command", rb.redact(&cmd)));
+    }
     if let serde_json::Value::Object(fields) = e.body.fields() {
         for (k, v) in fields {
             match v {
@@ -278,9 +290,12 @@ fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
                     }
                 }
                 serde_json::Value::String(s) => l.push(kv(app, &k, rb.redact(&s))),
-                serde_json::Value::Object(m) if k == "evidence" => {
-                    for (panel, entry) in m {
-                        l.push(kv(app, "evidence", format!("{panel} {entry}")));
+                serde_json::Value::Object(_) if k == "evidence" => {
+                    // As the tiles show it; the raw value is in JSON Lines.
+                    if let Some(ev) = crate::describe::decision_evidence(&e.body) {
+                        for one in crate::describe::evidence(Some(rb), ev).split(", ") {
+                            l.push(kv(app, "evidence", one.to_string()));
+                        }
                     }
                 }
                 other => l.push(kv(app, &k, rb.redact(&other.to_string()))),

@@ -44,6 +44,18 @@ fn stage_text(app: &App, compact: bool) -> String {
     }
 }
 
+/// `stage_text`, unless an interrupted expand left the exposure unknown.
+fn exposure_text(app: &App, compact: bool) -> String {
+    if app.state.expand_interrupted {
+        return if compact {
+            "unknown (expand interrupted)".into()
+        } else {
+            "exposure unknown (expand interrupted)".into()
+        };
+    }
+    stage_text(app, compact)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let rb = &app.runbook;
@@ -61,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     l1.extend([
         Span::styled(st.status.as_str(), t.status(st.status)),
         Span::raw("  "),
-        Span::styled(stage_text(app, g.compact), t.bold()),
+        Span::styled(exposure_text(app, g.compact), t.bold()),
         Span::raw("  "),
     ]);
     if let Some(b) = bake_span(app, g.compact) {
@@ -109,7 +121,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
 fn deadline_span(app: &App) -> Span<'static> {
     let t = app.theme();
-    let Some(d) = app.state.rollback_deadline else {
+    if app.state.status.is_final() && app.state.rollback_deadline.is_some() {
+        // Nothing left to roll back against: the countdown stops.
+        return Span::styled("rollback deadline stopped", t.dim());
+    }
+    let Some(d) = app.state.live_rollback_deadline() else {
         return match app.runbook.cutover.rollback_deadline {
             Some(crate::runbook::model::Deadline::After(dur)) => {
                 Span::styled(format!("rollback window {}", format::short(dur)), t.dim())

@@ -1,0 +1,472 @@
+//! One action queue per console: committed events in, in journal order;
+//! actions out, one at a time per lane, each journaled when it starts
+//! (`action_started`) and when it ends (`action_ran`, same `id`).
+//!
+//! Two lanes, so the way back never waits behind the way forward:
+//! - **forward**: expand, resume and step commands, one at a time, in order;
+//! - **way back**: pause and rollback, one at a time, in order, never
+//!   queued behind a forward action.
+//!
+//! A `rollback_started` preempts: the running forward action is stopped at
+//! once (its whole process tree, SIGKILL) and journaled `interrupted`, and
+//! the forward actions still queued are journaled `interrupted` without
+//! running (`not run: a rollback started first`). Only then does the
+//! rollback's own command start, so the last flag command to run is the
+//! rollback's. Forward actions decided *after* the `rollback_started` (a
+//! later operator decision: the rules accept an expand only once an
+//! operator has brought the cutover back to RUNNING) wait until the
+//! rollback's action has ended, then run.
+//!
+//! A pause does not preempt: it runs at once beside a running expand. A
+//! pause holds the cutover where it is; killing the expand halfway would
+//! leave the exposure unknown, which is worse for the incident commander
+//! than a known stage on hold. Only a rollback overrules an expand.
+//!
+//! `on_events` is the one entry point: today it is fed the events this
+//! console committed; a conductor can feed it every event it follows.
+//! Until then a `rollback_started` another console committed still stops
+//! this console's forward work (`preempt`), without running the rollback.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+use super::outcome;
+use super::{ActionContext, RunId, Stop, StopSignal, execute, execute_step, stop_pair};
+use crate::runbook::model::{ActionKind, Runbook};
+use crate::session::event::{
+    ActionOutcome, Event, EventBody, RollbackOutcome, SessionMode, StepOutcome, Trigger,
+};
+
+/// What a job asks the loop to journal. Every job sends exactly one
+/// report with `finished: true`, and before it at most one with
+/// `finished: false` (its `action_started` or `action_retried`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// In order: `action_started`/`action_retried`; or `action_ran`, then
+    /// `rollback_finished` for a rollback or `step_finished` for a step.
+    pub events: Vec<EventBody>,
+    /// A line for the operator when something failed.
+    pub failure: Option<String>,
+    pub finished: bool,
+}
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobKind {
+    Action(ActionKind),
+    /// A step's `run` command, by step id.
+    Step(String),
+}
+
+/// One action to run, with the id its journal entries share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// `<seq of the deciding event>/<action>`, e.g. `12/rollback`.
+    pub id: String,
+    /// seq of the deciding event: a rollback at seq N stops the forward
+    /// jobs decided before N, never those decided after it.
+    pub seq: u64,
+    pub kind: JobKind,
+    pub ctx: ActionContext,
+    /// For a rollback: what its `rollback_finished` repeats.
+    pub rollback: Option<(Trigger, String)>,
+    /// Run again by a console that took over: journaled `action_retried`.
+    pub retried: bool,
+}
+
+impl Job {
+    pub fn action_name(&self) -> String {
+        match &self.kind {
+            JobKind::Action(k) => k.as_str().to_string(),
+            JobKind::Step(s) => super::step_action_name(s),
+        }
+    }
+
+    fn is_rollback(&self) -> bool {
+        self.kind == JobKind::Action(ActionKind::Rollback)
+    }
+
+    /// Pause and rollback: the way back.
+    fn way_back(&self) -> bool {
+        matches!(
+            self.kind,
+            JobKind::Action(ActionKind::Pause | ActionKind::Rollback)
+        )
+    }
+}
+
+/// The id of the action `action` called for by the event `seq`.
+pub fn job_id(seq: u64, action: &str) -> String {
+    format!("{seq}/{action}")
+}
+
+fn stage_index(rb: &Runbook, name: Option<&str>) -> Option<usize> {
+    name.and_then(|n| rb.stages.iter().position(|s| s.name == n))
+}
+
+/// The jobs `events` call for, in journal order. Pure. `stage_before` is
+/// the stage index before the first of them; an `expanded` among them
+/// moves it for the ones after.
+pub fn plan(
+    runbook: &Runbook,
+    mode: SessionMode,
+    events: &[Event],
+    stage_before: Option<usize>,
+) -> Vec<Job> {
+    let mut stage = stage_before;
+    let mut jobs = Vec::new();
+    for ev in events {
+        let ctx = |action: &str, from, to, reason: &str| {
+            ActionContext::for_transition(runbook, action, from, to, &ev.operator, reason, mode)
+        };
+        let job = |kind: JobKind, ctx: ActionContext| Job {
+            id: job_id(ev.seq, &ctx.action),
+            seq: ev.seq,
+            kind,
+            ctx,
+            rollback: None,
+            retried: false,
+        };
+        match &ev.body {
+            EventBody::Paused { reason, .. } => jobs.push(job(
+                JobKind::Action(ActionKind::Pause),
+                ctx("pause", stage, stage, reason),
+            )),
+            EventBody::Resumed { reason, .. } => jobs.push(job(
+                JobKind::Action(ActionKind::Resume),
+                ctx("resume", stage, stage, reason),
+            )),
+            EventBody::Expanded {
+                from_stage,
+                to_stage,
+                override_reason,
+                ..
+            } => {
+                let from = stage_index(runbook, from_stage.as_deref());
+                let to = stage_index(runbook, Some(to_stage));
+                let reason = override_reason.clone().unwrap_or_default();
+                jobs.push(job(
+                    JobKind::Action(ActionKind::Expand),
+                    ctx("expand", from, to, &reason),
+                ));
+                stage = to;
+            }
+            EventBody::RollbackStarted {
+                trigger, reason, ..
+            } => {
+                let mut j = job(
+                    JobKind::Action(ActionKind::Rollback),
+                    ctx("rollback", stage, None, reason),
+                );
+                j.rollback = Some((*trigger, reason.clone()));
+                jobs.push(j);
+            }
+            EventBody::StepStarted { step }
+                if runbook.step(step).is_some_and(|s| s.run.is_some()) =>
+            {
+                let mut c = ctx("step", stage, stage, "");
+                c.action = super::step_action_name(step);
+                jobs.push(job(JobKind::Step(step.clone()), c));
+            }
+            EventBody::RollbackFinished {
+                outcome: RollbackOutcome::Done,
+                ..
+            } => stage = None,
+            _ => {}
+        }
+    }
+    jobs
+}
+
+/// Everything a job needs to run.
+pub struct Executor {
+    pub runbook: Arc<Runbook>,
+    pub mode: SessionMode,
+    /// False in a rehearsal without `--execute`: journal "not executed".
+    pub execute: bool,
+    pub client: reqwest::Client,
+}
+
+/// What the dispatcher is told.
+enum Order {
+    Run(Box<Job>),
+    /// A rollback at this seq started elsewhere (another console ran it):
+    /// stop and drop the forward jobs decided before it.
+    Preempt(u64),
+}
+
+/// The console's handle on its queue.
+#[derive(Clone)]
+pub struct ActionQueue {
+    exec: Arc<Executor>,
+    tx: UnboundedSender<Order>,
+}
+
+impl ActionQueue {
+    /// Start the dispatcher; reports go to `reports`. Needs a tokio runtime.
+    pub fn start(exec: Executor, reports: UnboundedSender<Report>) -> ActionQueue {
+        let exec = Arc::new(exec);
+        let (tx, rx) = unbounded_channel();
+        tokio::spawn(dispatch(rx, Arc::clone(&exec), reports));
+        ActionQueue { exec, tx }
+    }
+
+    /// The one entry point: queue the actions `events` call for (committed,
+    /// in journal order). Returns how many jobs were queued: each sends
+    /// exactly one finished `Report`.
+    pub fn on_events(&self, events: &[Event], stage_before: Option<usize>) -> usize {
+        let jobs = plan(&self.exec.runbook, self.exec.mode, events, stage_before);
+        let n = jobs.len();
+        for j in jobs {
+            self.push(j);
+        }
+        n
+    }
+
+    /// Queue one job (a takeover's retry). Counts as one finished report.
+    pub fn push(&self, job: Job) {
+        // The dispatcher only ends when every handle is dropped.
+        let _ = self.tx.send(Order::Run(Box::new(job)));
+    }
+
+    /// A `rollback_started` at `seq` that this queue does not run (another
+    /// console committed it): the forward work decided before it stops
+    /// all the same, so no expand of ours lands after someone's rollback.
+    pub fn preempt(&self, seq: u64) {
+        let _ = self.tx.send(Order::Preempt(seq));
+    }
+
+    pub fn runbook(&self) -> &Arc<Runbook> {
+        &self.exec.runbook
+    }
+
+    pub fn mode(&self) -> SessionMode {
+        self.exec.mode
+    }
+}
+
+struct Running {
+    handle: JoinHandle<()>,
+    stop: Option<Stop>,
+    rollback: bool,
+    seq: u64,
+}
+
+/// Wait for a running job's task; forever when none runs.
+async fn join(r: &mut Option<Running>) {
+    match r {
+        Some(r) => {
+            let _ = (&mut r.handle).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn dispatch(
+    mut rx: UnboundedReceiver<Order>,
+    exec: Arc<Executor>,
+    out: UnboundedSender<Report>,
+) {
+    let mut forward: VecDeque<Job> = VecDeque::new();
+    let mut back: VecDeque<Job> = VecDeque::new();
+    let mut fwd: Option<Running> = None;
+    let mut bk: Option<Running> = None;
+    let mut open = true;
+    loop {
+        if bk.is_none()
+            && let Some(job) = back.pop_front()
+        {
+            let (rollback, seq) = (job.is_rollback(), job.seq);
+            let task = run_job(job, Arc::clone(&exec), out.clone(), StopSignal::never());
+            bk = Some(Running {
+                handle: tokio::spawn(task),
+                stop: None,
+                rollback,
+                seq,
+            });
+        }
+        // Forward work waits while a rollback runs or is queued.
+        let rollback_pending =
+            bk.as_ref().is_some_and(|r| r.rollback) || back.iter().any(Job::is_rollback);
+        if fwd.is_none()
+            && !rollback_pending
+            && let Some(job) = forward.pop_front()
+        {
+            let (stop, signal) = stop_pair();
+            let seq = job.seq;
+            let task = run_job(job, Arc::clone(&exec), out.clone(), signal);
+            fwd = Some(Running {
+                handle: tokio::spawn(task),
+                stop: Some(stop),
+                rollback: false,
+                seq,
+            });
+        }
+        if !open && fwd.is_none() && bk.is_none() && forward.is_empty() && back.is_empty() {
+            break;
+        }
+        tokio::select! {
+            order = rx.recv(), if open => match order {
+                None => open = false,
+                Some(Order::Preempt(seq)) => preempt(seq, &mut forward, &mut fwd, &out).await,
+                Some(Order::Run(job)) => {
+                    let job = *job;
+                    if job.is_rollback() {
+                        preempt(job.seq, &mut forward, &mut fwd, &out).await;
+                    }
+                    if job.way_back() {
+                        back.push_back(job);
+                    } else {
+                        forward.push_back(job);
+                    }
+                }
+            },
+            _ = join(&mut fwd) => fwd = None,
+            _ = join(&mut bk) => bk = None,
+        }
+    }
+}
+
+/// A rollback at `seq` started: drop the queued forward jobs decided
+/// before it (journaled as not run) and stop the running one, waiting
+/// until its tree is gone and its `action_ran … interrupted` is reported.
+/// Forward jobs decided after the rollback are a later decision: kept.
+async fn preempt(
+    seq: u64,
+    forward: &mut VecDeque<Job>,
+    fwd: &mut Option<Running>,
+    out: &UnboundedSender<Report>,
+) {
+    let (before, after): (VecDeque<Job>, VecDeque<Job>) =
+        forward.drain(..).partition(|j| j.seq < seq);
+    *forward = after;
+    for job in before {
+        let _ = out.send(not_run(job));
+    }
+    if fwd.as_ref().is_some_and(|r| r.seq < seq)
+        && let Some(r) = fwd.take()
+    {
+        if let Some(stop) = &r.stop {
+            stop.stop();
+        }
+        let _ = r.handle.await;
+    }
+}
+
+/// `[warroom] …` so the wording says why it did not run.
+const NOT_RUN: &str = "[warroom] not run: a rollback started first";
+
+fn not_run(job: Job) -> Report {
+    let action = job.action_name();
+    let ran = EventBody::ActionRan {
+        action,
+        id: Some(job.id),
+        outcome: Some(ActionOutcome::Interrupted),
+        webhook_status: None,
+        executed: false,
+        exit_code: None,
+        duration_ms: 0,
+        output_tail: NOT_RUN.into(),
+        webhook: None,
+    };
+    let mut events = vec![];
+    let failure = outcome::describe(&ran);
+    events.push(ran);
+    if let JobKind::Step(step) = job.kind {
+        events.push(EventBody::StepFinished {
+            step,
+            outcome: StepOutcome::Failed,
+        });
+    }
+    Report {
+        events,
+        failure,
+        finished: true,
+    }
+}
+
+/// Does the runbook give this job anything to run?
+fn has_work(rb: &Runbook, kind: &JobKind) -> bool {
+    match kind {
+        JobKind::Action(k) => rb
+            .actions
+            .get(*k)
+            .is_some_and(|a| a.run.is_some() || a.webhook.is_some()),
+        JobKind::Step(s) => rb.step(s).is_some_and(|s| s.run.is_some()),
+    }
+}
+
+async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, stop: StopSignal) {
+    let rb = &exec.runbook;
+    let run = RunId {
+        id: Some(job.id.clone()),
+        stop,
+    };
+    // A rehearsal without `--execute` starts nothing: only its
+    // "not executed" `action_ran` is journaled.
+    if exec.execute && has_work(rb, &job.kind) {
+        let (action, id) = (job.action_name(), job.id.clone());
+        let start = if job.retried {
+            EventBody::ActionRetried { action, id }
+        } else {
+            EventBody::ActionStarted { action, id }
+        };
+        let _ = out.send(Report {
+            events: vec![start],
+            failure: None,
+            finished: false,
+        });
+    }
+    let ran = match &job.kind {
+        JobKind::Action(k) => {
+            execute(rb, *k, job.ctx.clone(), exec.execute, &exec.client, run).await
+        }
+        JobKind::Step(s) => match rb.step(s) {
+            Some(step) => execute_step(rb, step, job.ctx.clone(), exec.execute, run).await,
+            None => None,
+        },
+    };
+    let mut done = Report {
+        events: vec![],
+        failure: None,
+        finished: true,
+    };
+    // Nothing to run counts as done (a rollback without an action).
+    let ok = ran.as_ref().is_none_or(super::succeeded);
+    let executed = matches!(ran, Some(EventBody::ActionRan { executed: true, .. }));
+    if let Some(body) = ran {
+        if !ok {
+            done.failure = outcome::describe(&body);
+        }
+        done.events.push(body);
+    }
+    if let Some((trigger, reason)) = job.rollback {
+        done.events.push(EventBody::RollbackFinished {
+            trigger,
+            reason,
+            outcome: if ok {
+                RollbackOutcome::Done
+            } else {
+                RollbackOutcome::Failed
+            },
+        });
+    }
+    // The command's result is the step's outcome; a command a rehearsal
+    // did not execute leaves the step to the people.
+    if let JobKind::Step(step) = job.kind
+        && executed
+    {
+        done.events.push(EventBody::StepFinished {
+            step,
+            outcome: if ok {
+                StepOutcome::Done
+            } else {
+                StepOutcome::Failed
+            },
+        });
+    }
+    let _ = out.send(done);
+}

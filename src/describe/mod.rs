@@ -1,0 +1,336 @@
+//! One describer of events: the journal pane, the details view, the
+//! Markdown and HTML reports and chat notifications all word an event
+//! here, so it reads the same everywhere. Values are shown in their
+//! panel's unit exactly as on screen (`health::units`); the raw numbers
+//! stay in JSON Lines.
+//!
+//! Everything takes the runbook as `Option`: the report of a journal whose
+//! runbook is gone still describes every event (values then in three
+//! significant digits, no titles).
+
+mod action;
+
+pub use action::{action_command, action_result};
+
+use crate::health::units::format_value;
+use crate::runbook::model::{GuardThen, GuardWhen, Runbook, Unit};
+use crate::session::event::{Event, EventBody, Evidence, RollbackOutcome, StepOutcome, Trigger};
+use crate::session::rules::format_duration;
+
+/// A stage's exposure: `0.5%`, `5%`, `100%`.
+pub fn exposure(pct: f64) -> String {
+    let s = format!("{pct:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// `v` (raw) as panel `panel` shows it; a panel the runbook does not know
+/// gets three significant digits.
+pub fn value(rb: Option<&Runbook>, panel: &str, v: f64) -> String {
+    let unit = rb
+        .and_then(|r| r.panel(panel))
+        .map_or(Unit::Ratio, |p| p.unit);
+    format_value(v, unit)
+}
+
+/// A threshold in its panel's unit: `> 2.00%`, `> 800 ms`.
+pub fn threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
+    let op = t.to_string();
+    let op = op.split_whitespace().next().unwrap_or("");
+    format!("{op} {}", format_value(t.value, unit))
+}
+
+/// "errors OK 0.12%, mismatch FAIL 3, p99 ERROR –".
+pub fn evidence(rb: Option<&Runbook>, ev: &Evidence) -> String {
+    if ev.is_empty() {
+        return "no panels".into();
+    }
+    ev.iter()
+        .map(|(id, e)| match e.value {
+            Some(v) => format!("{id} {} {}", e.state, value(rb, id, v)),
+            None => format!("{id} {} –", e.state),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn when_word(w: GuardWhen) -> &'static str {
+    match w {
+        GuardWhen::Fail => "FAIL",
+        GuardWhen::Warn => "WARN",
+        GuardWhen::Stale => "STALE",
+    }
+}
+
+pub fn then_word(t: GuardThen) -> &'static str {
+    match t {
+        GuardThen::Pause => "pause",
+        GuardThen::Rollback => "rollback",
+    }
+}
+
+/// `errors FAIL for 30s`: a guard's condition, with its `for` when the
+/// runbook still has that guard.
+pub fn guard_condition(
+    rb: Option<&Runbook>,
+    panel: &str,
+    when: GuardWhen,
+    then: GuardThen,
+) -> String {
+    let for_ = rb
+        .and_then(|r| {
+            r.guards
+                .iter()
+                .find(|g| g.panel == panel && g.when == when && g.then == then)
+        })
+        .map_or(String::new(), |g| {
+            format!(" for {}", format_duration(g.for_))
+        });
+    format!("{panel} {}{for_}", when_word(when))
+}
+
+/// Who caused the event, as people should read it: a guard is never a
+/// person (`guard (errors FAIL for 30s)`), a result an action or a
+/// notifier journaled belongs to the console that ran it, and a person
+/// carries the role they acted in (`bob (billing)`).
+pub fn actor(rb: Option<&Runbook>, e: &Event) -> String {
+    match &e.body {
+        EventBody::GuardFired {
+            panel, when, then, ..
+        } => format!("guard ({})", guard_condition(rb, panel, *when, *then)),
+        EventBody::Paused {
+            trigger: Trigger::Guard,
+            ..
+        }
+        | EventBody::Resumed {
+            trigger: Trigger::Guard,
+            ..
+        }
+        | EventBody::RollbackStarted {
+            trigger: Trigger::Guard,
+            ..
+        } => "guard".into(),
+        EventBody::ActionRan { .. }
+        | EventBody::Notified { .. }
+        | EventBody::RollbackFinished { .. } => format!("{}'s console", e.operator),
+        _ => match role(rb, e) {
+            Some(r) => format!("{} ({r})", e.operator),
+            None => e.operator.clone(),
+        },
+    }
+}
+
+/// The role an operator acted in: the item's role for a sign-off, else
+/// the roles `[operators]` gives them (none without `[operators]`:
+/// everyone holds every role, so naming one would be a guess).
+pub fn role(rb: Option<&Runbook>, e: &Event) -> Option<String> {
+    let rb = rb?;
+    if let EventBody::Signed { gate, item, .. }
+    | EventBody::Vetoed { gate, item, .. }
+    | EventBody::VetoLifted { gate, item, .. } = &e.body
+        && let Some(r) = rb
+            .gate(gate)
+            .and_then(|g| g.items.get((*item as usize).checked_sub(1)?))
+            .and_then(|i| i.role.clone())
+    {
+        return Some(r);
+    }
+    let held = &rb
+        .operators
+        .as_ref()?
+        .iter()
+        .find(|o| o.name == e.operator)?
+        .roles;
+    (!held.is_empty()).then(|| held.join("/"))
+}
+
+fn item_text(rb: Option<&Runbook>, gate: &str, item: u32) -> String {
+    rb.and_then(|r| r.gate(gate))
+        .and_then(|g| g.items.get(item.saturating_sub(1) as usize))
+        .map(|i| format!(" “{}”", i.text))
+        .unwrap_or_default()
+}
+
+fn by(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Operator => "",
+        Trigger::Guard => " by guard",
+    }
+}
+
+fn colon(reason: &str) -> String {
+    if reason.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {reason}")
+    }
+}
+
+fn outcome(o: StepOutcome) -> &'static str {
+    match o {
+        StepOutcome::Done => "done",
+        StepOutcome::Failed => "FAILED",
+        StepOutcome::Skipped => "skipped",
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// One event as one sentence, without time and operator.
+pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
+    match body {
+        EventBody::SessionOpened {
+            runbook_sha256,
+            mode,
+            ..
+        } => format!(
+            "session opened ({}), runbook sha256 {}",
+            mode.as_str(),
+            short(runbook_sha256)
+        ),
+        EventBody::RunbookChangeAccepted {
+            previous_sha256,
+            runbook_sha256,
+        } => format!(
+            "accepted a changed runbook: sha256 {} → {}",
+            short(previous_sha256),
+            short(runbook_sha256)
+        ),
+        EventBody::OperatorAttached { host, read_only } => format!(
+            "attached{}{}",
+            host.as_deref()
+                .map_or(String::new(), |h| format!(" from {h}")),
+            if *read_only { " (read-only)" } else { "" }
+        ),
+        EventBody::OperatorDetached { host, reason } => format!(
+            "detached{}{}",
+            host.as_deref()
+                .map_or(String::new(), |h| format!(" from {h}")),
+            reason.map_or(String::new(), |r| format!(" ({})", r.as_str()))
+        ),
+        EventBody::ConductorChanged { reason, .. } => {
+            format!("conducts the session now ({})", reason.as_str())
+        }
+        EventBody::CutoverStarted {} => "STARTED the cutover".into(),
+        EventBody::Signed { gate, item, .. } => {
+            format!("signed {gate} #{item}{}", item_text(rb, gate, *item))
+        }
+        EventBody::Withdrawn { gate, item } => format!("withdrew signature {gate} #{item}"),
+        EventBody::Vetoed { gate, item, reason } => {
+            format!("VETOED {gate} #{item}{}", colon(reason))
+        }
+        EventBody::VetoLifted { gate, item, reason } => {
+            format!("lifted veto {gate} #{item}{}", colon(reason))
+        }
+        EventBody::GateGo { gate, .. } => format!("gate {gate} is GO"),
+        EventBody::GateReopened { gate } => format!("gate {gate} reopened"),
+        EventBody::Refused { what, reason } => format!("refused `{what}`: {reason}"),
+        EventBody::StepStarted { step } => format!("started step {step}"),
+        EventBody::StepFinished { step, outcome: o } => {
+            format!("finished step {step}: {}", outcome(*o))
+        }
+        EventBody::Paused {
+            reason, trigger, ..
+        } => format!("PAUSED{}{}", by(*trigger), colon(reason)),
+        EventBody::Resumed { reason, trigger } => {
+            format!("resumed{}{}", by(*trigger), colon(reason))
+        }
+        EventBody::ActionRequested { action, reason } => format!(
+            "requested {}{}: needs a second operator",
+            action.as_str(),
+            if reason.trim().is_empty() {
+                String::new()
+            } else {
+                format!(" ({reason})")
+            }
+        ),
+        EventBody::ActionWithdrawn { action } => {
+            format!("withdrew the {} request", action.as_str())
+        }
+        EventBody::Expanded {
+            from_stage,
+            to_stage,
+            exposure: x,
+            override_reason,
+            ..
+        } => format!(
+            "EXPANDED to {to_stage} ({}){}{}",
+            exposure(*x),
+            from_stage
+                .as_deref()
+                .map_or(String::new(), |f| format!(" from {f}")),
+            override_reason
+                .as_deref()
+                .map_or(String::new(), |r| format!(", OVERRIDE: {r}"))
+        ),
+        EventBody::ExpandRefused { reason } => format!("expand refused: {reason}"),
+        EventBody::RollbackStarted {
+            trigger,
+            reason,
+            override_reason,
+            ..
+        } => format!(
+            "ROLLBACK started{}{}{}",
+            by(*trigger),
+            colon(reason),
+            override_reason
+                .as_deref()
+                .map_or(String::new(), |r| format!(", OVERRIDE: {r}"))
+        ),
+        EventBody::RollbackFinished { outcome: o, .. } => match o {
+            RollbackOutcome::Done => "rollback finished: done".into(),
+            RollbackOutcome::Failed => "ROLLBACK FAILED".into(),
+        },
+        EventBody::GuardFired {
+            panel, when, then, ..
+        } => format!(
+            "GUARD fired: {} → {}",
+            guard_condition(rb, panel, *when, *then),
+            then_word(*then)
+        ),
+        EventBody::ActionStarted { action, id } => format!("started {action} ({id})"),
+        EventBody::ActionRetried { action, id } => {
+            format!("RETRIED {action} ({id}): its console went away")
+        }
+        EventBody::ActionRan { output_tail, .. } => {
+            // A failure says its last line of output: usually the why.
+            let last = output_tail
+                .lines()
+                .last()
+                .filter(|l| {
+                    !crate::actions::succeeded(body)
+                        && !l.starts_with("[warroom]")
+                        && !l.starts_with('(')
+                })
+                .map_or(String::new(), |l| format!(": {l}"));
+            format!("{}{last}", action_result(body).unwrap_or_default())
+        }
+        EventBody::Note { text } => format!("note: {text}"),
+        EventBody::Completed {} => "COMPLETED the cutover".into(),
+        EventBody::Notified {
+            event_seq,
+            target,
+            status,
+        } => format!("notified {target} of #{event_seq}: {status}"),
+        EventBody::Unknown { kind, .. } => format!("{kind} (unknown to this warroom)"),
+    }
+}
+
+/// The evidence a decision carried, if it is a decision.
+pub fn decision_evidence(body: &EventBody) -> Option<&Evidence> {
+    match body {
+        EventBody::Signed { evidence, .. }
+        | EventBody::GateGo { evidence, .. }
+        | EventBody::Expanded { evidence, .. }
+        | EventBody::Paused { evidence, .. }
+        | EventBody::RollbackStarted { evidence, .. }
+        | EventBody::GuardFired { evidence, .. } => Some(evidence),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;

@@ -1,0 +1,99 @@
+//! The change record's sections, one function each, in the order people
+//! read them: the summary first, then the timeline, then the evidence.
+
+mod actions;
+mod gates;
+mod lists;
+mod plan;
+mod summary;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::doc::{Doc, Runs, text};
+use super::markdown::{Plan, Rehearsed};
+use crate::describe;
+use crate::runbook::model::Runbook;
+use crate::session::event::Event;
+use crate::session::rules::format_duration;
+use crate::session::state::State;
+
+/// What every section reads.
+pub struct Ctx<'a> {
+    pub journal: &'a Path,
+    pub events: &'a [Event],
+    pub runbook: Option<&'a Runbook>,
+    pub plan: &'a Plan<'a>,
+    pub rehearsed: Option<&'a Rehearsed>,
+    /// The replayed state, when the runbook is known.
+    pub state: Option<State>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        journal: &'a Path,
+        events: &'a [Event],
+        plan: &'a Plan<'a>,
+        rehearsed: Option<&'a Rehearsed>,
+    ) -> Ctx<'a> {
+        let runbook = match plan {
+            Plan::Runbook(r) => Some(*r),
+            Plan::Unavailable(_) => None,
+        };
+        Ctx {
+            journal,
+            events,
+            runbook,
+            plan,
+            rehearsed,
+            state: runbook.map(|r| State::replay(r, events)),
+        }
+    }
+
+    pub fn describe(&self, e: &Event) -> String {
+        describe::event(self.runbook, &e.body)
+    }
+
+    pub fn actor(&self, e: &Event) -> String {
+        describe::actor(self.runbook, e)
+    }
+
+    /// `09:03:10 alice (ic): signed …` as list-item runs.
+    pub fn event_item(&self, e: &Event) -> Runs {
+        vec![text(format!(
+            "{} {}: {}",
+            time(&e.ts),
+            self.actor(e),
+            self.describe(e)
+        ))]
+    }
+}
+
+pub fn time(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub fn span(a: DateTime<Utc>, b: DateTime<Utc>) -> String {
+    format_duration((b - a).to_std().unwrap_or_default())
+}
+
+/// The whole record.
+pub fn build(cx: &Ctx) -> Doc {
+    let mut doc = Doc::default();
+    summary::title(cx, &mut doc);
+    summary::summary(cx, &mut doc);
+    lists::timeline(cx, &mut doc);
+    gates::gates(cx, &mut doc);
+    plan::stages(cx, &mut doc);
+    plan::steps(cx, &mut doc);
+    actions::actions(cx, &mut doc);
+    actions::guards(cx, &mut doc);
+    plan::panels(cx, &mut doc);
+    lists::decisions(cx, &mut doc);
+    lists::refusals(cx, &mut doc);
+    actions::notifications(cx, &mut doc);
+    lists::notes(cx, &mut doc);
+    lists::operators(cx, &mut doc);
+    doc
+}
