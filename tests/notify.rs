@@ -327,7 +327,13 @@ async fn a_console_that_takes_over_neither_skips_nor_repeats() {
     .await;
     let b = start(Arc::clone(&rb), &path, "bob");
     quit(a).await;
-    // Alice is gone and holds nothing: bob sends what comes next.
+    // Alice is gone and holds nothing: bob takes the conductor's lease at
+    // his next heartbeat (only the conductor's polls are stored and
+    // judged), then sends what comes next.
+    wait_until("bob to conduct", || {
+        count(&events(&path), "conductor_changed") == 2
+    })
+    .await;
     b.panels.send(failing_errors()).unwrap();
     wait_until("bob's notifications", || {
         count(&events(&path), "notified") == 3
