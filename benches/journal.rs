@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use warroom::journal::{Journal, NewEvent};
-use warroom::session::event::{Event, EventBody, Evidence, EvidenceEntry};
+use warroom::session::event::{EventBody, Evidence, EvidenceEntry};
 use warroom::session::reduce::reduce;
 use warroom::session::state::State;
 use warroom::session::testkit::sample_runbook;
@@ -28,6 +28,7 @@ fn evidence() -> Evidence {
             EvidenceEntry {
                 state: warroom::health::PanelState::Ok,
                 value: Some(0.0123),
+                sampled_at: None,
             },
         );
     }
@@ -73,8 +74,8 @@ fn follower_latency() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.db");
     let (mut j, _) = Journal::open(&path).unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let _h = warroom::journal::follow(&path, 0, tx).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<warroom::journal::Followed>();
+    let _h = warroom::journal::follow(&path, 0, 0, tx).unwrap();
     let mut lat = Vec::new();
     for i in 0..100u64 {
         // Spread the appends over the follower's 50 ms tick.
@@ -83,7 +84,7 @@ fn follower_latency() {
         let seq = j.append(&[signed(i)]).unwrap()[0].seq;
         loop {
             match rx.try_recv() {
-                Ok(e) if e.seq == seq => break,
+                Ok(warroom::journal::Followed::Event(e)) if e.seq == seq => break,
                 Ok(_) => {}
                 Err(_) => std::thread::sleep(Duration::from_micros(200)),
             }

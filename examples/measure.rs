@@ -9,7 +9,8 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
@@ -147,14 +148,23 @@ fn percentiles(mut lat: Vec<Duration>) -> String {
 /// A loopback HTTP server answering every request with a one-series
 /// Prometheus instant-query result (also a 2xx for http panels).
 fn ok_server() -> u16 {
+    counting_server(Arc::new(AtomicUsize::new(0)))
+}
+
+/// `ok_server` that counts the requests it answers in `hits`.
+fn counting_server(hits: Arc<AtomicUsize>) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for s in l.incoming().flatten() {
+            let hits = Arc::clone(&hits);
             std::thread::spawn(move || {
                 let mut s = s;
                 let mut buf = [0u8; 4096];
                 while let Ok(n) = s.read(&mut buf) {
+                    if n > 0 {
+                        hits.fetch_add(1, Ordering::Relaxed);
+                    }
                     let body = br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"0.1"]}]}}"#;
                     let head = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -357,6 +367,180 @@ fn soak(bin: &str, minutes: u64) {
     println!("soak frames: {}", quit(run, &stats));
 }
 
+/// Only the conductor polls: the endpoint sees the same requests per
+/// second with 1, 3 and 10 consoles on one journal (5 panels @ 1 s), and
+/// the consoles together cost little CPU.
+fn fleet(bin: &str, dir: &Path) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let port = counting_server(Arc::clone(&hits));
+    let rb = big_runbook(dir, 10, 5, port);
+    for n in [1usize, 3, 10] {
+        let journal = dir.join(format!("fleet-{n}.db"));
+        let journal = journal.to_str().unwrap();
+        let mut runs = Vec::new();
+        for i in 0..n {
+            let who = format!("op{i}");
+            let (run, _) = spawn(
+                bin,
+                &["rehearse", &rb, "--journal", journal, "--as", &who],
+                &[],
+                120,
+                40,
+            );
+            runs.push(run);
+        }
+        // Warm-up: every console attached, the conductor polling.
+        let warm = Instant::now() + Duration::from_secs(6);
+        while Instant::now() < warm {
+            for r in &runs {
+                while r.chunks.try_recv().is_ok() {}
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let pids: Vec<u32> = runs.iter().map(|r| r.child.process_id().unwrap()).collect();
+        let cpu0: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum();
+        let hits0 = hits.load(Ordering::Relaxed);
+        let secs = 20;
+        let end = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < end {
+            for r in &runs {
+                while r.chunks.try_recv().is_ok() {}
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let req = (hits.load(Ordering::Relaxed) - hits0) as f64 / secs as f64;
+        let cpu: f64 = pids.iter().map(|p| cpu_seconds(*p)).sum::<f64>() - cpu0;
+        println!(
+            "{n:>2} console(s) on one journal, 5 panels @ 1 s: endpoint {req:.1} requests/s; \
+             all consoles together {:.2} % of one core over {secs} s",
+            cpu / secs as f64 * 100.0
+        );
+        for mut r in runs {
+            let _ = r.child.kill();
+            let _ = r.child.wait();
+        }
+    }
+}
+
+/// Another process holds the journal's write lock for 4 s: keys are still
+/// answered (p99), the clock keeps ticking, and a note typed during the
+/// lock shows "pending" and lands once the lock is released.
+fn write_lock(bin: &str, dir: &Path) {
+    let port = ok_server();
+    let rb = big_runbook(dir, 10, 5, port);
+    let journal = dir.join("lock.db");
+    let (mut run, _) = spawn(
+        bin,
+        &[
+            "rehearse",
+            &rb,
+            "--journal",
+            journal.to_str().unwrap(),
+            "--as",
+            "ic",
+        ],
+        &[],
+        120,
+        40,
+    );
+    let mut screen = vt100::Parser::new(ROWS, COLS, 0);
+    seen_at(&run, &mut screen, "REHEARSAL");
+    drain(&run, Duration::from_secs(3));
+    let mut lat = Vec::new();
+    // One connection for every round: closing a connection from another
+    // process can delete a live journal's WAL (see RELIABILITY.md), after
+    // which its locks no longer reach the console.
+    let conn = rusqlite::Connection::open(&journal).unwrap();
+    for round in 0..5 {
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let held = Instant::now();
+        let mark = format!("held-{round}");
+        run.writer
+            .write_all(format!(":note {mark}\r").as_bytes())
+            .unwrap();
+        run.writer.flush().unwrap();
+        let pending = {
+            let until = Instant::now() + Duration::from_secs(1);
+            let mut shown = false;
+            while Instant::now() < until && !shown {
+                if let Ok((_, _, b)) = run.chunks.recv_timeout(Duration::from_millis(50)) {
+                    screen.process(&b);
+                }
+                shown = screen.screen().contents().contains("pending:");
+            }
+            shown
+        };
+        let mut ticks = 0;
+        let mut last_clock = String::new();
+        let mut i = 0;
+        while held.elapsed() < Duration::from_millis(3800) {
+            while let Ok((_, _, b)) = run.chunks.try_recv() {
+                screen.process(&b);
+            }
+            // The header's clock: the first HH:MM:SS on the screen.
+            let text = screen.screen().contents();
+            let clock = text
+                .split_whitespace()
+                .find(|w| w.len() == 8 && w.as_bytes()[2] == b':' && w.as_bytes()[5] == b':')
+                .unwrap_or("")
+                .to_string();
+            if clock != last_clock {
+                ticks += 1;
+                last_clock = clock;
+            }
+            let key = if i % 2 == 0 { "j" } else { "k" };
+            i += 1;
+            let t = Instant::now();
+            run.writer.write_all(key.as_bytes()).unwrap();
+            run.writer.flush().unwrap();
+            if let Ok((at, _, b)) = run.chunks.recv_timeout(Duration::from_secs(1)) {
+                lat.push(at.duration_since(t));
+                screen.process(&b);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        while held.elapsed() < Duration::from_secs(4) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        while let Ok((_, _, b)) = run.chunks.try_recv() {
+            screen.process(&b);
+        }
+        let still_pending = screen.screen().contents().contains("pending:");
+        conn.execute_batch("COMMIT").unwrap();
+        let released = Instant::now();
+        // Landed: in the journal pane, no longer pending.
+        let landed = loop {
+            let (at, _, b) = run
+                .chunks
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the note did not land within 5 s of the release");
+            screen.process(&b);
+            let text = screen.screen().contents();
+            if text.contains(&mark) && !text.contains("pending:") {
+                break at;
+            }
+        };
+        println!(
+            "write lock held 4 s (round {round}): \"pending\" shown {pending} (still at release: {still_pending}), clock changed {ticks} times, \
+             note landed {:.1} ms after release",
+            landed.duration_since(released).as_secs_f64() * 1e3
+        );
+    }
+    // The notes typed under the lock, as journaled.
+    let notes: i64 = conn
+        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'note'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    println!("notes typed under the lock: 5, journaled: {notes}");
+    println!(
+        "keys while another process holds the write lock, {} keys: {}",
+        lat.len(),
+        percentiles(lat)
+    );
+    let _ = run.child.kill();
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let absolute = |p: &str| {
@@ -379,7 +563,7 @@ fn main() {
     }
     let bin = absolute(
         args.get(1)
-            .expect("usage: measure BINARY [demo|first|pairing|panels]"),
+            .expect("usage: measure BINARY [demo|first|pairing|panels|fleet|lock]"),
     );
     // One part only, when iterating on it.
     let only = args.get(2).cloned();
@@ -394,6 +578,12 @@ fn main() {
     if want("first") {
         let rb = big_runbook(dir.path(), 500, 200, port);
         first_frame(&bin, &rb, &j("first.db"));
+    }
+    if want("fleet") {
+        fleet(&bin, dir.path());
+    }
+    if want("lock") {
+        write_lock(&bin, dir.path());
     }
     if want("pairing") {
         let small = big_runbook(dir.path(), 10, 5, port);

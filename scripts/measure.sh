@@ -5,7 +5,7 @@
 # way. Numbers go to docs/PERFORMANCE.md. Needs: script, watch, curl, python3.
 #
 #   scripts/measure.sh              everything above (about 3 minutes)
-#   scripts/measure.sh PART         one of: demo first pairing panels
+#   scripts/measure.sh PART         one of: demo first pairing panels fleet lock
 #   scripts/measure.sh soak [MIN]   50 panels @ 1 s for MIN minutes (30): RSS trend
 set -euo pipefail
 cd "$(dirname "$0")/.."

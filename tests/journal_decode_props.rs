@@ -33,7 +33,16 @@ fn evidence() -> impl Strategy<Value = Evidence> {
     )
     .prop_map(|m| {
         m.into_iter()
-            .map(|(k, (state, value))| (k, EvidenceEntry { state, value }))
+            .map(|(k, (state, value))| {
+                (
+                    k,
+                    EvidenceEntry {
+                        state,
+                        value,
+                        sampled_at: None,
+                    },
+                )
+            })
             .collect()
     })
 }

@@ -300,13 +300,14 @@ fn follower_in_another_process_sees_appends_in_order() {
     let (mut j, _) = Journal::open(&path).unwrap();
     j.append(&[note("alice", "before".into())]).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let handle = warroom::journal::follow(&path, 1, tx).unwrap();
+    let handle = warroom::journal::follow(&path, 1, 0, tx).unwrap();
     let mut child = spawn_child("child_writer", &path, 50, Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut got = Vec::new();
     while got.len() < 50 {
         match rx.try_recv() {
-            Ok(ev) => got.push(ev),
+            Ok(warroom::journal::Followed::Event(ev)) => got.push(ev),
+            Ok(_) => {}
             Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => panic!("follower delivered {} of 50 events: {e}", got.len()),
         }

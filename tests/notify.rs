@@ -19,12 +19,12 @@ use futures::channel::mpsc as fmpsc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
+use warroom::console_session::{OpenOptions, Session};
 use warroom::health::{PanelState, PanelStatus};
-use warroom::journal::{self, Journal};
+use warroom::journal::Journal;
 use warroom::notify::deliver::{Policy, deliver};
 use warroom::runbook::model::{Notify, NotifyFormat, Runbook};
 use warroom::session::event::{Event, EventBody, SessionMode};
-use warroom::session::{OpenOptions, Session};
 use warroom::tui::console::{Console, run_loop};
 use warroom::tui::{Exit, Theme};
 
@@ -174,7 +174,6 @@ struct Running {
     keys: Keys,
     panels: mpsc::UnboundedSender<PanelStatus>,
     task: tokio::task::JoinHandle<Exit>,
-    _follower: journal::FollowerHandle,
 }
 
 fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
@@ -190,11 +189,9 @@ fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
         },
     )
     .unwrap();
-    let mut console = Console::new(session, options(who, Theme::no_color()), false, None);
+    let mut console = Console::new(session, options(who, Theme::no_color()), false, None).unwrap();
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
-    let (follow_tx, follow_rx) = mpsc::unbounded_channel();
-    let follower = journal::follow(path, console.session.state().last_seq, follow_tx).unwrap();
     let task = tokio::spawn(async move {
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
         run_loop(
@@ -202,18 +199,12 @@ fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
             &mut console,
             key_rx,
             panel_rx,
-            follow_rx,
             std::future::pending(),
         )
         .await
         .unwrap()
     });
-    Running {
-        keys,
-        panels,
-        task,
-        _follower: follower,
-    }
+    Running { keys, panels, task }
 }
 
 fn key(r: &Running, c: char) {
@@ -339,7 +330,13 @@ async fn a_console_that_takes_over_neither_skips_nor_repeats() {
     .await;
     let b = start(Arc::clone(&rb), &path, "bob");
     quit(a).await;
-    // Alice is gone and holds nothing: bob sends what comes next.
+    // Alice is gone and holds nothing: bob takes the conductor's lease at
+    // his next heartbeat (only the conductor's polls are stored and
+    // judged), then sends what comes next.
+    wait_until("bob to conduct", || {
+        count(&events(&path), "conductor_changed") == 2
+    })
+    .await;
     b.panels.send(failing_errors()).unwrap();
     wait_until("bob's notifications", || {
         count(&events(&path), "notified") == 3

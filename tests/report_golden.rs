@@ -47,7 +47,16 @@ fn evidence(errors: f64) -> Evidence {
         ("health", PanelState::Ok, Some(0.000197004)),
     ]
     .into_iter()
-    .map(|(id, state, value)| (id.to_string(), EvidenceEntry { state, value }))
+    .map(|(id, state, value)| {
+        (
+            id.to_string(),
+            EvidenceEntry {
+                state,
+                value,
+                sampled_at: None,
+            },
+        )
+    })
     .collect()
 }
 
@@ -293,7 +302,14 @@ fn scripted_session(path: &Path) {
                 outcome: RollbackOutcome::Done,
             },
         ),
-        (450, "alice", EventBody::OperatorDetached { host: None }),
+        (
+            450,
+            "alice",
+            EventBody::OperatorDetached {
+                host: None,
+                reason: None,
+            },
+        ),
     ];
     let new: Vec<NewEvent> = rows
         .into_iter()

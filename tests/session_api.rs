@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
+use warroom::console_session::{OpenOptions, Session, SessionError};
 use warroom::health::{PanelMap, PanelState};
 use warroom::journal::Journal;
 use warroom::runbook::model::{ActionKind, GuardThen, GuardWhen, Runbook};
@@ -16,7 +17,7 @@ use warroom::session::command::{Command, Outcome};
 use warroom::session::event::{EventBody, SessionMode, StepOutcome, Trigger};
 use warroom::session::state::{State, Status};
 use warroom::session::testkit::{all_ok, panel_status, sample_runbook};
-use warroom::session::{OpenOptions, Session, SessionError, evidence, guard_key};
+use warroom::session::{evidence, guard_key};
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 22, 0, 0).unwrap() + chrono::Duration::seconds(secs)
@@ -326,7 +327,8 @@ fn a_changed_runbook_is_refused_unless_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.db");
     let mut s = open(&rb, &path, "alice", t(0));
-    s.detach_at(t(1)).unwrap();
+    s.detach_at(t(1), warroom::session::event::DetachReason::Quit)
+        .unwrap();
     let mut changed = sample_runbook();
     changed.sha256 = "b".repeat(64);
     let changed = Arc::new(changed);
@@ -388,7 +390,7 @@ fn follower_feeds_another_console() {
     let mut alice = open(&rb, &path, "alice", t(0));
     let mut bob = open(&rb, &path, "bob", t(0));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _h = warroom::journal::follow(&path, bob.state().last_seq, tx).unwrap();
+    let _h = warroom::journal::follow(&path, bob.state().last_seq, 0, tx).unwrap();
     alice.submit(&Command::Begin, &panels, t(5)).unwrap();
     alice
         .submit(
@@ -402,9 +404,10 @@ fn follower_feeds_another_console() {
     let deadline = Instant::now() + Duration::from_secs(10);
     while bob.state().last_seq < alice.state().last_seq {
         match rx.try_recv() {
-            Ok(ev) => {
+            Ok(warroom::journal::Followed::Event(ev)) => {
                 bob.apply_followed(&ev);
             }
+            Ok(_) => {}
             Err(_) => {
                 assert!(Instant::now() < deadline, "bob never saw alice's events");
                 std::thread::sleep(Duration::from_millis(5));

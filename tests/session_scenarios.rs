@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
+use warroom::console_session::{OpenOptions, Session};
 use warroom::health::{PanelMap, PanelState};
 use warroom::journal::Journal;
 use warroom::runbook::model::{ActionKind, Runbook};
@@ -18,7 +19,6 @@ use warroom::session::command::{Command, Outcome};
 use warroom::session::event::{SessionMode, StepOutcome};
 use warroom::session::state::State;
 use warroom::session::testkit::{panel_status, sample_runbook};
-use warroom::session::{OpenOptions, Session};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,15 +73,7 @@ fn t(secs: i64) -> DateTime<Utc> {
 }
 
 fn parse_state(s: &str) -> PanelState {
-    match s {
-        "OK" => PanelState::Ok,
-        "WARN" => PanelState::Warn,
-        "FAIL" => PanelState::Fail,
-        "STALE" => PanelState::Stale,
-        "ERROR" => PanelState::Error,
-        "UNKNOWN" => PanelState::Unknown,
-        other => panic!("unknown panel state {other}"),
-    }
+    PanelState::parse(s).unwrap_or_else(|| panic!("unknown panel state {s}"))
 }
 
 /// The command line's grammar (PRODUCT.md), enough for scenarios.

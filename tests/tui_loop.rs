@@ -14,11 +14,11 @@ use futures::channel::mpsc as fmpsc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
+use warroom::console_session::{OpenOptions, Session};
 use warroom::health::{PanelState, PanelStatus};
-use warroom::journal::{self, Journal};
+use warroom::journal::Journal;
 use warroom::runbook::model::Runbook;
 use warroom::session::event::{Event, EventBody, SessionMode};
-use warroom::session::{OpenOptions, Session};
 use warroom::tui::console::{Console, run_loop};
 use warroom::tui::terminal::Gone;
 use warroom::tui::{Exit, Theme};
@@ -30,7 +30,6 @@ struct Running {
     panels: mpsc::UnboundedSender<PanelStatus>,
     gone: Option<tokio::sync::oneshot::Sender<Gone>>,
     task: tokio::task::JoinHandle<(Exit, Terminal<TestBackend>)>,
-    _follower: journal::FollowerHandle,
 }
 
 fn open(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Session {
@@ -55,16 +54,15 @@ fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
 /// `start`, with the runbook's commands executed when `execute`.
 fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool) -> Running {
     let session = open(rb, path, who);
-    let mut console = Console::new(session, options(who, Theme::no_color()), execute, None);
+    let mut console =
+        Console::new(session, options(who, Theme::no_color()), execute, None).unwrap();
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
-    let (follow_tx, follow_rx) = mpsc::unbounded_channel();
-    let follower = journal::follow(path, console.session.state().last_seq, follow_tx).unwrap();
     let (gone_tx, gone_rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(async move {
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let gone = async move { gone_rx.await.unwrap_or(Gone::Hangup) };
-        let exit = run_loop(&mut term, &mut console, key_rx, panel_rx, follow_rx, gone)
+        let exit = run_loop(&mut term, &mut console, key_rx, panel_rx, gone)
             .await
             .unwrap();
         (exit, term)
@@ -74,7 +72,6 @@ fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool
         panels,
         gone: Some(gone_tx),
         task,
-        _follower: follower,
     }
 }
 
@@ -339,16 +336,36 @@ impl ratatui::backend::Backend for Watched {
     }
 }
 
-/// The pacer wired into the loop: a panel change right after a frame is
-/// held (not drawn at 50 ms) and drawn when due (by 150 ms), with no key
-/// and long before the 1 s clock would redraw anyway. Tokio's clock is
-/// paused, so the times are exact.
-#[tokio::test(start_paused = true)]
-async fn a_held_panel_change_is_drawn_when_due_without_any_other_wake() {
+/// Readings reach the screen through the follower and the pacer with no
+/// key and no clock tick needed: a status from the conductor's poller is
+/// stored, followed back and drawn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reading_is_drawn_without_any_other_wake() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("j.db");
-    let session = open(runbook(), &path, "alice");
-    let mut console = Console::new(session, options("alice", Theme::no_color()), false, None);
+    let r = start_screened(runbook(), &path, "alice");
+    let shows = |text: &str| r.screen.lock().unwrap().contains(text);
+    let mut invoices = healthy_panels().remove(2);
+    invoices.value = Some(4242.5);
+    r.panels.send(invoices).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !shows("4,243") {
+        assert!(Instant::now() < deadline, "{}", r.screen.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(r.quit().await, Exit::Quit);
+}
+
+struct Screened {
+    keys: Keys,
+    panels: mpsc::UnboundedSender<PanelStatus>,
+    screen: Arc<std::sync::Mutex<String>>,
+    task: tokio::task::JoinHandle<Exit>,
+}
+
+fn start_screened(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Screened {
+    let session = open(rb, path, who);
+    let mut console = Console::new(session, options(who, Theme::no_color()), false, None).unwrap();
     let screen = Arc::new(std::sync::Mutex::new(String::new()));
     let backend = Watched {
         inner: TestBackend::new(120, 40),
@@ -356,35 +373,92 @@ async fn a_held_panel_change_is_drawn_when_due_without_any_other_wake() {
     };
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
-    // No follower: its thread runs on the real clock and would wake the loop.
-    let (_follow_tx, follow_rx) = mpsc::unbounded_channel::<Event>();
     let task = tokio::spawn(async move {
         let mut term = Terminal::new(backend).unwrap();
         let gone = std::future::pending::<Gone>();
-        run_loop(&mut term, &mut console, key_rx, panel_rx, follow_rx, gone)
+        run_loop(&mut term, &mut console, key_rx, panel_rx, gone)
             .await
             .unwrap()
     });
-    let shows = |text: &str| screen.lock().unwrap().contains(text);
-    tokio::time::sleep(Duration::from_millis(1)).await;
-    assert!(shows("Billing"), "{}", screen.lock().unwrap());
-
-    let mut invoices = healthy_panels().remove(2);
-    invoices.value = Some(4242.5);
-    panels.send(invoices).unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(!shows("4,243"), "drawn before it was due");
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(shows("4,243"), "{}", screen.lock().unwrap());
-
-    for c in ['q', 'y'] {
-        keys.unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        ))))
-        .unwrap();
+    Screened {
+        keys,
+        panels,
+        screen,
+        task,
     }
-    assert_eq!(task.await.unwrap(), Exit::Quit);
+}
+
+impl Screened {
+    /// `q`, `y`; how the loop ended.
+    async fn quit(self) -> Exit {
+        for c in ['q', 'y'] {
+            self.keys
+                .unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                ))))
+                .unwrap();
+        }
+        self.task.await.unwrap()
+    }
+}
+
+/// The screen line holding `needle`.
+fn line_with(screen: &str, needle: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .map(str::to_string)
+}
+
+/// Only the conductor's polls are stored; every console shows the stored
+/// readings. bob's console "polls" other numbers (as a second poller would
+/// see a counter that moves every poll): they never reach a screen, and
+/// both screens, captured at the same moment, show alice's last value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_consoles_captured_at_the_same_moment_show_the_same_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let rb = runbook();
+    let a = start_screened(Arc::clone(&rb), &path, "alice");
+    wait_for(&path, "alice to conduct", |ev| {
+        count(ev, "conductor_changed") == 1
+    })
+    .await;
+    let b = start_screened(Arc::clone(&rb), &path, "bob");
+    let base = healthy_panels().remove(2);
+    for k in 0..20 {
+        let now = Utc::now();
+        let mut mine = base.clone();
+        mine.value = Some(1000.0 + k as f64);
+        mine.last_poll = Some(now);
+        mine.last_good = Some(now);
+        a.panels.send(mine).unwrap();
+        let mut theirs = base.clone();
+        theirs.value = Some(7000.0 + k as f64);
+        b.panels.send(theirs).unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (sa, sb) = (
+            a.screen.lock().unwrap().clone(),
+            b.screen.lock().unwrap().clone(),
+        );
+        if sa.contains("1,019") && sb.contains("1,019") {
+            assert!(
+                !sa.contains("7,0") && !sb.contains("7,0"),
+                "bob's polls shown"
+            );
+            // The same tile line, value and age, on both screens.
+            assert_eq!(line_with(&sa, "1,019"), line_with(&sb, "1,019"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "alice:\n{sa}\nbob:\n{sb}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(a.quit().await, Exit::Quit);
+    assert_eq!(b.quit().await, Exit::Quit);
 }
 
 /// A runbook whose rollback appends to `flags.log` in `dir` (no webhook).
@@ -454,7 +528,8 @@ async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
         .iter()
         .skip_while(|e| e.body.kind() != "action_started")
         .map(|e| e.body.kind())
-        .filter(|k| !k.starts_with("operator_"))
+        // Presence and the lease are not the rollback's story.
+        .filter(|k| !k.starts_with("operator_") && k != "conductor_changed")
         .collect();
     assert_eq!(
         tail,

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::output::{EXIT_FAILURE, EXIT_INVALID, Output};
+use crate::console_session::identity;
 use crate::journal::paths;
 use crate::session::event::SessionMode;
-use crate::session::identity;
 use crate::tui::{ConsoleOptions, run_console};
 
 /// What both commands take.

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::output::{EXIT_FAILURE, EXIT_INVALID, Output};
+use crate::console_session::identity;
 use crate::runbook;
 use crate::session::event::SessionMode;
-use crate::session::identity;
 use crate::sim::{self, DEMO_RUNBOOK, DEMO_URL_VAR, Fault};
 use crate::tui::{ConsoleOptions, demo_keys, run_console_async};
 

@@ -202,11 +202,15 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
                 .map_or(String::new(), |h| format!(" from {h}")),
             if *read_only { " (read-only)" } else { "" }
         ),
-        EventBody::OperatorDetached { host } => format!(
-            "detached{}",
+        EventBody::OperatorDetached { host, reason } => format!(
+            "detached{}{}",
             host.as_deref()
-                .map_or(String::new(), |h| format!(" from {h}"))
+                .map_or(String::new(), |h| format!(" from {h}")),
+            reason.map_or(String::new(), |r| format!(" ({})", r.as_str()))
         ),
+        EventBody::ConductorChanged { reason, .. } => {
+            format!("conducts the session now ({})", reason.as_str())
+        }
         EventBody::CutoverStarted {} => "STARTED the cutover".into(),
         EventBody::Signed { gate, item, .. } => {
             format!("signed {gate} #{item}{}", item_text(rb, gate, *item))

@@ -24,6 +24,7 @@ fn evidence_of(entries: &[(&str, PanelState, Option<f64>)]) -> Evidence {
                 EvidenceEntry {
                     state: *state,
                     value: *value,
+                    sampled_at: None,
                 },
             )
         })

@@ -32,26 +32,7 @@ use crate::runbook::model::{Guard, GuardThen, GuardWhen, Runbook};
 use crate::session::event::{EventBody, Evidence, Trigger};
 use crate::session::state::{State, Status};
 
-pub fn when_str(w: GuardWhen) -> &'static str {
-    match w {
-        GuardWhen::Fail => "fail",
-        GuardWhen::Warn => "warn",
-        GuardWhen::Stale => "stale",
-    }
-}
-
-pub fn then_str(t: GuardThen) -> &'static str {
-    match t {
-        GuardThen::Pause => "pause",
-        GuardThen::Rollback => "rollback",
-    }
-}
-
-/// The key of `State::guard_last_fired`: `"panel/when/then"`, e.g.
-/// `"errors/fail/pause"`.
-pub fn guard_key(g: &Guard) -> String {
-    format!("{}/{}/{}", g.panel, when_str(g.when), then_str(g.then))
-}
+pub use crate::session::reduce::{guard_key, then_str, when_str};
 
 /// Is the guard's condition true for this panel status?
 /// - `fail`: the panel is FAIL;

@@ -89,6 +89,7 @@ fn state(status: Status) -> State {
         gates: vec![],
         steps: vec![],
         attached: BTreeMap::new(),
+        conductor: None,
         pending: vec![],
         rollback_deadline: None,
         last_seq: 0,
@@ -397,6 +398,7 @@ fn events_for_a_pause_guard() {
         crate::session::event::EvidenceEntry {
             state: PanelState::Fail,
             value: Some(0.07),
+            sampled_at: None,
         },
     );
     let evs = events_for(&d[0], &rb, &st, &ev);

@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod exposition;
 pub mod poller;
 pub mod probe;
+pub mod reading;
 pub mod source;
 pub mod state;
 pub mod status;

@@ -34,6 +34,22 @@ impl PanelState {
     }
 }
 
+impl PanelState {
+    /// The state named `s` as `as_str` writes it.
+    pub fn parse(s: &str) -> Option<PanelState> {
+        [
+            PanelState::Ok,
+            PanelState::Warn,
+            PanelState::Fail,
+            PanelState::Stale,
+            PanelState::Error,
+            PanelState::Unknown,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
 impl std::fmt::Display for PanelState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -56,6 +56,8 @@ pub(crate) fn create_journal(path: &Path) -> Result<(), JournalError> {
             .map_err(|e| create_err(e.to_string()))?;
         tx.execute_batch(SCHEMA)
             .map_err(|e| create_err(e.to_string()))?;
+        tx.execute_batch(super::conduct::CONDUCT_SCHEMA)
+            .map_err(|e| create_err(e.to_string()))?;
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('application', ?1), ('created_by', ?2)",
             params![META_APP, format!("warroom {}", env!("CARGO_PKG_VERSION"))],

@@ -1,5 +1,6 @@
 //! Following a journal: deliver every new event (this console's and every
-//! other console's) in seq order.
+//! other console's) in seq order, and every new reading the conductor
+//! stored, in id order.
 //!
 //! A dedicated read-only connection checks `PRAGMA data_version` every
 //! 50 ms; the number changes only when some connection commits, so an idle
@@ -15,7 +16,15 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::store::{Journal, JournalError};
+use crate::health::reading::Reading;
 use crate::session::event::Event;
+
+/// What the follower delivers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Followed {
+    Event(Event),
+    Reading(Reading),
+}
 
 /// How often the follower checks for other processes' commits.
 pub const POLL: Duration = Duration::from_millis(50);
@@ -51,13 +60,14 @@ impl Drop for FollowerHandle {
     }
 }
 
-/// Follow `path` from `after_seq` (exclusive), sending each new event to
-/// `tx`. Opens the journal read-only on the calling thread so a bad path is
-/// reported at once.
+/// Follow `path` from `after_seq` and `after_reading` (both exclusive),
+/// sending each new event and reading to `tx`. Opens the journal read-only
+/// on the calling thread so a bad path is reported at once.
 pub fn follow(
     path: &Path,
     after_seq: u64,
-    tx: UnboundedSender<Event>,
+    after_reading: i64,
+    tx: UnboundedSender<Followed>,
 ) -> Result<FollowerHandle, JournalError> {
     let journal = Journal::open_read_only(path)?;
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
@@ -66,7 +76,7 @@ pub fn follow(
     let path: PathBuf = path.to_path_buf();
     let thread = std::thread::Builder::new()
         .name("journal-follow".into())
-        .spawn(move || run(journal, after_seq, tx, stop_rx, err2))
+        .spawn(move || run(journal, (after_seq, after_reading), tx, stop_rx, err2))
         .map_err(|e| JournalError::Open {
             path,
             cause: format!("cannot start the follower thread: {e}"),
@@ -80,8 +90,8 @@ pub fn follow(
 
 fn run(
     journal: Journal,
-    mut last: u64,
-    tx: UnboundedSender<Event>,
+    (mut last, mut last_reading): (u64, i64),
+    tx: UnboundedSender<Followed>,
     stop: mpsc::Receiver<()>,
     error: Arc<Mutex<Option<String>>>,
 ) {
@@ -96,15 +106,24 @@ fn run(
             _ => true,
         };
         if changed {
-            match journal.read_since(last) {
-                Ok(events) => {
+            let read = journal
+                .read_since(last)
+                .and_then(|ev| Ok((ev, journal.readings_since(last_reading)?)));
+            match read {
+                Ok((events, readings)) => {
                     if let Ok(v) = version {
                         seen_version = Some(v);
                     }
                     set_error(&error, None);
                     for ev in events {
                         last = ev.seq;
-                        if tx.send(ev).is_err() {
+                        if tx.send(Followed::Event(ev)).is_err() {
+                            return;
+                        }
+                    }
+                    for r in readings {
+                        last_reading = r.id;
+                        if tx.send(Followed::Reading(r)).is_err() {
                             return;
                         }
                     }

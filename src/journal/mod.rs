@@ -2,6 +2,8 @@
 //!
 //! `store` appends and reads (SQLite, WAL, one file per session), `follow`
 //! delivers other consoles' appends, `paths` knows the default locations.
+pub mod backend;
+pub mod conduct;
 mod create;
 pub mod decode;
 mod error;
@@ -9,6 +11,7 @@ pub mod follow;
 pub mod paths;
 pub mod store;
 
+pub use backend::{Store, StoreTx};
 pub use create::{ensure_shared_dir, network_fs_warning};
-pub use follow::{FollowerHandle, follow};
+pub use follow::{Followed, FollowerHandle, follow};
 pub use store::{Journal, JournalError, NewEvent, WriteTx};

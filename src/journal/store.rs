@@ -29,7 +29,8 @@ pub use super::error::JournalError;
 use crate::session::event::{Event, EventBody};
 
 /// Schema version stored in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+/// 1: events only; 2: the conductor's lease, presence and readings.
+pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id`: "WRRM", so `file(1)`-like tools can tell.
 pub const APPLICATION_ID: i64 = 0x5752_524d;
 /// The `meta` row that marks a warroom journal.
@@ -56,6 +57,8 @@ pub struct Journal {
     conn: Connection,
     path: PathBuf,
     read_only: bool,
+    /// The conductor's tables were seen (schema 2): no need to look again.
+    conduct_tables: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -110,6 +113,8 @@ impl Journal {
         })?;
         configure(&mut conn, path)?;
         verify(&conn, path)?;
+        let mut conn = conn;
+        super::conduct::migrate(&mut conn, path)?;
         // Touch the WAL now so a read-only folder fails here, at open, with
         // the path, and not at the first sign-off.
         conn.query_row("SELECT COUNT(*) FROM events WHERE seq = 0", [], |_| Ok(()))
@@ -120,6 +125,7 @@ impl Journal {
                 conn,
                 path: path.to_path_buf(),
                 read_only: false,
+                conduct_tables: std::cell::Cell::new(true),
             },
             warning,
         ))
@@ -153,6 +159,7 @@ impl Journal {
             conn,
             path: path.to_path_buf(),
             read_only: true,
+            conduct_tables: std::cell::Cell::new(false),
         })
     }
 
@@ -173,6 +180,27 @@ impl Journal {
             })
             .map(|v| v as u64)
             .map_err(|e| JournalError::sqlite(&self.path, e))
+    }
+
+    /// Readings with `id > after` (none in a version-1 journal).
+    pub fn readings_since(
+        &self,
+        after: i64,
+    ) -> Result<Vec<crate::health::reading::Reading>, JournalError> {
+        // A version-1 journal read by the report or a follower has none
+        // until a writing console migrates it.
+        if !self.conduct_tables.get() {
+            if !super::conduct::has_conduct_tables(&self.conn, &self.path)? {
+                return Ok(Vec::new());
+            }
+            self.conduct_tables.set(true);
+        }
+        super::conduct::readings_since(&self.conn, &self.path, after)
+    }
+
+    /// The console holding the conductor's lease now, if any.
+    pub fn lease_holder(&self) -> Result<Option<super::conduct::Holder>, JournalError> {
+        super::conduct::holder(&self.conn, &self.path)
     }
 
     /// `PRAGMA data_version`: changes when another connection commits.
@@ -227,6 +255,13 @@ pub struct WriteTx<'a> {
 }
 
 impl WriteTx<'_> {
+    pub(super) fn conn(&self) -> &Connection {
+        &self.tx
+    }
+    pub(super) fn path(&self) -> &Path {
+        self.path
+    }
+
     /// Events committed by others with `seq > after`.
     pub fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
         read_since(&self.tx, self.path, after)

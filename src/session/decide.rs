@@ -458,5 +458,23 @@ pub fn follow_ups_after(
         };
         reduce(&mut scratch, runbook, &ev);
     }
-    follow_ups(runbook, &scratch, panels, now)
+    // Every gate transition is journaled once, whatever caused it: a veto
+    // on a GO gate makes it NO-GO in the fold, so say so in the journal.
+    let mut out: Vec<EventBody> = state
+        .gates
+        .iter()
+        .zip(&scratch.gates)
+        .filter(|(before, after)| {
+            before.status == GateStatus::Go
+                && after.status != GateStatus::Go
+                && !bodies
+                    .iter()
+                    .any(|b| matches!(b, EventBody::GateReopened { gate } if *gate == before.id))
+        })
+        .map(|(before, _)| EventBody::GateReopened {
+            gate: before.id.clone(),
+        })
+        .collect();
+    out.extend(follow_ups(runbook, &scratch, panels, now));
+    out
 }

@@ -19,6 +19,10 @@ pub struct EvidenceEntry {
     pub state: PanelState,
     /// Raw unit; `None` when there is no value.
     pub value: Option<f64>,
+    /// Extension: when the canonical reading was sampled (the conductor's
+    /// poll), so an auditor can order evidence against guard readings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Keyed by panel id.
@@ -122,6 +126,16 @@ pub enum EventBody {
     },
     OperatorDetached {
         host: Option<String>,
+        /// Extension: why (absent in older journals: a quit).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<DetachReason>,
+    },
+    /// Extension: another console holds the conductor's lease (it polls,
+    /// judges and acts). The event's operator is the new conductor.
+    ConductorChanged {
+        /// The console's id (`host:pid:start`).
+        console: String,
+        reason: ConductorReason,
     },
     CutoverStarted {},
     Signed {
@@ -276,6 +290,54 @@ pub enum EventBody {
         kind: String,
         fields: serde_json::Value,
     },
+}
+
+/// Why a console left the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetachReason {
+    /// The operator quit.
+    Quit,
+    /// SIGHUP, SIGTERM or SIGINT.
+    Signal,
+    /// The terminal's input ended (a vanished pane or SSH session).
+    TerminalLost,
+    /// Its heartbeat stopped (killed, frozen, host lost): journaled by the
+    /// conductor on its behalf.
+    Lost,
+}
+
+impl DetachReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DetachReason::Quit => "quit",
+            DetachReason::Signal => "signal",
+            DetachReason::TerminalLost => "terminal lost",
+            DetachReason::Lost => "lost",
+        }
+    }
+}
+
+/// Why the conductor changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConductorReason {
+    /// The first console of the session.
+    First,
+    /// The previous conductor detached (and released the lease).
+    Detached,
+    /// The previous conductor stopped renewing the lease.
+    Lost,
+}
+
+impl ConductorReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConductorReason::First => "first",
+            ConductorReason::Detached => "holder detached",
+            ConductorReason::Lost => "holder lost",
+        }
+    }
 }
 
 impl EventBody {

@@ -13,6 +13,7 @@ pub fn evidence(panels: &PanelMap) -> Evidence {
                 EvidenceEntry {
                     state: p.state,
                     value: p.value.filter(|v| v.is_finite()),
+                    sampled_at: p.last_poll,
                 },
             )
         })

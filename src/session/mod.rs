@@ -4,19 +4,19 @@
 //! - `reduce`: event → state (pure; replay = the same state).
 //! - `rules`: gate status, who may sign or lift, expand and rollback refusals.
 //! - `decide`: command → events against the current state (pure).
-//! - `api`: `Session`, which does the above inside one journal transaction.
-pub mod api;
+//!
+//! Pure: no SQLite, no environment, no clock. The I/O-bound session handle
+//! (`Session`, deciding inside the journal's write transaction) and the
+//! operator's identity live in `console_session`.
 pub mod command;
 pub mod decide;
 pub mod event;
 pub mod evidence;
-pub mod identity;
 pub mod reduce;
 pub mod rules;
 pub mod state;
 #[doc(hidden)]
 pub mod testkit;
 
-pub use api::{OpenOptions, Session, SessionError};
 pub use evidence::evidence;
 pub use reduce::{guard_key, reduce};

@@ -18,17 +18,23 @@ use super::state::{
 };
 use crate::runbook::model::{ActionKind, Deadline, Guard, Runbook};
 
-/// The key of a guard in `State::guard_last_fired`: `"panel/when/then"`.
+/// The key of a guard in `State::guard_last_fired`: `"panel/when/then"`,
+/// e.g. `"errors/fail/pause"`. Built only here (from the runbook's guard
+/// or from a journaled `guard_fired`): fire-once depends on both agreeing.
 pub fn guard_key(guard: &Guard) -> String {
-    format!(
-        "{}/{}/{}",
-        guard.panel,
-        when_str(guard.when),
-        then_str(guard.then)
-    )
+    guard_key_of(&guard.panel, guard.when, guard.then)
 }
 
-pub(crate) fn when_str(w: crate::runbook::model::GuardWhen) -> &'static str {
+/// `guard_key` from its parts (a journaled `guard_fired`).
+pub fn guard_key_of(
+    panel: &str,
+    when: crate::runbook::model::GuardWhen,
+    then: crate::runbook::model::GuardThen,
+) -> String {
+    format!("{panel}/{}/{}", when_str(when), then_str(then))
+}
+
+pub fn when_str(w: crate::runbook::model::GuardWhen) -> &'static str {
     use crate::runbook::model::GuardWhen;
     match w {
         GuardWhen::Fail => "fail",
@@ -37,7 +43,7 @@ pub(crate) fn when_str(w: crate::runbook::model::GuardWhen) -> &'static str {
     }
 }
 
-pub(crate) fn then_str(t: crate::runbook::model::GuardThen) -> &'static str {
+pub fn then_str(t: crate::runbook::model::GuardThen) -> &'static str {
     use crate::runbook::model::GuardThen;
     match t {
         GuardThen::Pause => "pause",
@@ -78,6 +84,7 @@ impl State {
                 })
                 .collect(),
             attached: BTreeMap::new(),
+            conductor: None,
             pending: Vec::new(),
             rollback_deadline: match runbook.cutover.rollback_deadline {
                 Some(Deadline::At(t)) => Some(t),
@@ -155,8 +162,14 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 a.consoles = a.consoles.saturating_sub(1);
                 if a.consoles == 0 {
                     state.attached.remove(op);
+                    if state.conductor.as_deref() == Some(op) {
+                        state.conductor = None;
+                    }
                 }
             }
+        }
+        EventBody::ConductorChanged { .. } => {
+            state.conductor = Some(op.to_string());
         }
         EventBody::CutoverStarted {} => {
             if state.status == Status::Ready {
@@ -308,7 +321,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         EventBody::GuardFired {
             panel, when, then, ..
         } => {
-            let key = format!("{panel}/{}/{}", when_str(*when), then_str(*then));
+            let key = guard_key_of(panel, *when, *then);
             state.guard_last_fired.insert(key, at);
         }
         EventBody::Completed {} => {
@@ -409,13 +422,25 @@ mod tests {
             ("alice", attach(false)),
             ("alice", attach(false)),
             ("dave", attach(true)),
-            ("alice", EventBody::OperatorDetached { host: None }),
+            (
+                "alice",
+                EventBody::OperatorDetached {
+                    host: None,
+                    reason: None,
+                },
+            ),
         ]);
         assert_eq!(s.attached["alice"].consoles, 1);
         assert!(s.attached["dave"].read_only);
         let s = fold(vec![
             ("dave", attach(true)),
-            ("dave", EventBody::OperatorDetached { host: None }),
+            (
+                "dave",
+                EventBody::OperatorDetached {
+                    host: None,
+                    reason: None,
+                },
+            ),
         ]);
         assert!(s.attached.is_empty(), "the last console gone: not attached");
     }

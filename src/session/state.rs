@@ -184,6 +184,9 @@ pub struct State {
     pub steps: Vec<StepState>,
     /// Keyed by operator name.
     pub attached: BTreeMap<String, Attached>,
+    /// The operator whose console conducts (holds the lease), from the
+    /// latest `conductor_changed`; cleared when their last console leaves.
+    pub conductor: Option<String>,
     pub pending: Vec<PendingAction>,
     /// Absolute deadline, fixed when the cutover starts (or by the runbook).
     pub rollback_deadline: Option<DateTime<Utc>>,

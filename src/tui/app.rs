@@ -87,6 +87,15 @@ pub enum Msg {
     Info(String),
     /// The operator is now this name (after `:as`).
     Operator(String),
+    /// A command handed to the journal writer, not answered yet.
+    Pending {
+        id: u64,
+        what: String,
+    },
+    /// The writer answered command `id` (its outcome comes as its own message).
+    Settled {
+        id: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +153,8 @@ pub struct App {
     /// A journal row that could not be read back (the hook for "journal
     /// damaged at seq N"): shown as a banner under the header.
     pub damaged_at: Option<u64>,
+    /// Commands handed to the journal writer and not answered yet, by id.
+    pub pending: BTreeMap<u64, String>,
     effects: Vec<Effect>,
 }
 
@@ -182,6 +193,7 @@ impl App {
             start_values: BTreeMap::new(),
             quit: false,
             damaged_at: None,
+            pending: BTreeMap::new(),
             effects: Vec::new(),
         }
     }
@@ -348,6 +360,11 @@ impl App {
                 self.info(i);
                 true
             }
+            Msg::Pending { id, what } => {
+                self.pending.insert(id, what);
+                true
+            }
+            Msg::Settled { id } => self.pending.remove(&id).is_some(),
             Msg::Operator(name) => {
                 self.info(format!("acting as {name}"));
                 self.operator = name;

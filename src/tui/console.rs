@@ -1,30 +1,37 @@
-//! The loop: one `tokio::select!` over the terminal's events, the health
-//! poller, the journal follower, finished actions, the clock and the
-//! signals. Each message is folded into the `App` (pure); session calls
-//! (SQLite, milliseconds) happen here between messages; actions run as
-//! tasks. The screen is drawn only when something visible changed, and
-//! panel changes at most every 100 ms (`frame_pacer`).
+//! The loop: one `tokio::select!` over the terminal's events, the journal
+//! writer's answers, the journal follower (events and readings), this
+//! console's poller, finished actions, the clock and the signals. Each
+//! message is folded into the `App` (pure). Nothing here blocks: journal
+//! writes go to the writer thread (`console_session::writer`) and come back
+//! as messages; actions run as tasks. The screen is drawn only when
+//! something visible changed, and panel changes at most every 100 ms
+//! (`frame_pacer`).
 //!
 //! ```text
-//!  keys ────────────┐                ┌─> Session::submit ──────> journal (SQLite)
-//!  panels ──────────┤                ├─> guard::decide + transact (once across consoles)
-//!  journal follower ┼─> Console ─────┤
-//!  actions done ────┤   (App.update) └─> Effects::spawn_for ──> action queue ─┐
-//!  clock, signals ──┘                                                          │
-//!         ▲──────────────────────── ActionDone ────────────────────────────────┘
+//!  keys ──────────────┐                 ┌─> Writer (thread: SQLite) ─ Reply ─┐
+//!  poller (conductor) ┤                 │   submit, heartbeat, conduct        │
+//!  follower ──────────┼─> Console ──────┤                                     │
+//!  writer replies ────┤   (App.update)  └─> Effects::spawn_for ─> actions ─┐  │
+//!  clock, signals ────┘                                                     │  │
+//!         ▲────────────────── ActionDone / Reply ───────────────────────────┴──┘
 //! ```
+//!
+//! The conductor: one console of the session holds the lease (see
+//! `console_session::session::Session::heartbeat`). Only it runs a poller;
+//! its statuses become readings in the journal's database, and every
+//! console (it too) shows the readings it follows. `Console::is_conductor`
+//! says which this is; `Reply::Role` arrives when it changes.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::app::{App, AppOptions, Effect, Msg};
 use super::effects::{ActionDone, Effects};
@@ -33,19 +40,24 @@ use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
 use crate::actions::takeover;
-use crate::guard::{self, GuardTracker};
-use crate::health::{PanelState, PanelStatus};
+use crate::console_session::Session;
+use crate::console_session::writer::{Reply, Request, Writer};
+use crate::health::reading::{self, Reading};
+use crate::health::{self, PanelMap, PanelStatus};
+use crate::journal::{Followed, FollowerHandle};
 use crate::notify::{self, Notifier};
 use crate::runbook::model::{ActionKind, Runbook};
-use crate::session::event::{Event, EventBody};
-use crate::session::state::StepStatus;
-use crate::session::{self, Session};
+use crate::session::command::{Command, Outcome};
+use crate::session::event::{DetachReason, Event, EventBody};
+use crate::session::reduce::reduce;
+use crate::session::state::State;
 
 /// Beyond an action's own timeout, how long quitting waits for its result.
 const ACTION_GRACE: Duration = Duration::from_secs(10);
-
 /// How long quitting waits for notifications handed to the senders.
 const NOTIFY_GRACE: Duration = Duration::from_secs(10);
+/// How long leaving waits for the writer to journal the departure.
+const DETACH_WAIT: Duration = Duration::from_secs(10);
 
 /// What a demo key does: given the key's id, act (inject a fault) and
 /// return a line to show.
@@ -63,31 +75,58 @@ pub enum Exit {
     TerminalLost,
 }
 
-/// The console's state between messages: the pure `App`, the session it
-/// writes through, and what guards and actions need.
+impl Exit {
+    /// How the departure is journaled.
+    pub fn reason(self) -> DetachReason {
+        match self {
+            Exit::Quit => DetachReason::Quit,
+            Exit::Signal(_) => DetachReason::Signal,
+            Exit::TerminalLost => DetachReason::TerminalLost,
+        }
+    }
+}
+
+/// The console's state between messages: the pure `App`, the journal as
+/// folded here, and the writer, follower and poller it talks to.
 pub struct Console {
     pub app: App,
-    pub session: Session,
-    tracker: GuardTracker,
+    runbook: Arc<Runbook>,
+    /// The journal folded from the follower (and our own commits).
+    state: State,
+    /// The canonical readings folded from the follower.
+    readings: PanelMap,
+    writer: Writer,
+    replies: Option<UnboundedReceiver<Reply>>,
+    followed: Option<UnboundedReceiver<Followed>>,
+    _follower: FollowerHandle,
     effects: Effects,
     done_rx: Option<UnboundedReceiver<ActionDone>>,
     /// Action tasks started whose result has not come back yet.
     in_flight: usize,
-    /// Since when this console has watched each panel.
-    first_seen: BTreeMap<String, DateTime<Utc>>,
+    /// This console holds the lease: it polls and judges.
+    conductor: bool,
+    /// Where this console's poller sends (the loop's `panels`); `None`:
+    /// statuses are fed from outside (tests).
+    poll_to: Option<UnboundedSender<PanelStatus>>,
+    poller: Option<health::poller::PollerHandle>,
+    next_id: u64,
+    read_only: bool,
     on_extra: Option<ExtraHandler>,
+    journal_path: std::path::PathBuf,
     /// `[[notify]]` senders; they send only while `should_notify`.
     notifier: Option<Notifier>,
     notified_rx: Option<UnboundedReceiver<notify::Sent>>,
 }
 
 impl Console {
+    /// Take over `session`: start its writer thread and follow its journal
+    /// from where the session has read.
     pub fn new(
         session: Session,
         opts: AppOptions,
         execute: bool,
         on_extra: Option<ExtraHandler>,
-    ) -> Console {
+    ) -> anyhow::Result<Console> {
         let runbook = Arc::clone(session.runbook());
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         let now = Utc::now();
@@ -101,44 +140,65 @@ impl Console {
             events: session.events().iter().cloned().collect(),
             state: session.state().clone(),
         });
+        for st in session.panels().values() {
+            app.update(Msg::Panel(st.clone()));
+        }
         for w in session.warnings() {
             app.update(Msg::Error(w.clone()));
         }
-        let (notifier, notified_rx) = if session.is_read_only() {
+        let (follow_tx, follow_rx) = mpsc::unbounded_channel();
+        let follower = session.follow(follow_tx).context("following the journal")?;
+        let state = session.state().clone();
+        let readings = session.panels().clone();
+        let read_only = session.is_read_only();
+        let journal_path = session.journal_path().to_path_buf();
+        let (notifier, notified_rx) = if read_only {
             (None, None)
         } else {
-            match Notifier::start(&runbook, session.journal_path(), notify::Policy::default()) {
+            match Notifier::start(&runbook, &journal_path, notify::Policy::default()) {
                 Some((n, rx)) => (Some(n), Some(rx)),
                 None => (None, None),
             }
         };
-        Console {
+        let (reply_tx, reply_rx) = mpsc::unbounded_channel();
+        let writer = Writer::spawn(session, reply_tx).context("starting the journal writer")?;
+        Ok(Console {
             app,
-            tracker: GuardTracker::default(),
-            effects: Effects::start(runbook, opts.mode, execute, done_tx),
-            session,
+            state,
+            readings,
+            writer,
+            replies: Some(reply_rx),
+            followed: Some(follow_rx),
+            _follower: follower,
+            effects: Effects::start(Arc::clone(&runbook), opts.mode, execute, done_tx),
+            runbook,
             done_rx: Some(done_rx),
             in_flight: 0,
-            first_seen: BTreeMap::new(),
+            conductor: false,
+            poll_to: None,
+            poller: None,
+            next_id: 0,
+            read_only,
             on_extra,
+            journal_path,
             notifier,
             notified_rx,
-        }
+        })
     }
 
     /// Does this console send the session's notifications? Exactly one
     /// console does. INTERIM rule (see `notify::claim`): it is not
-    /// read-only and holds the notify claim. When the conductor lease
-    /// lands, this becomes "not read-only and holds the lease".
+    /// read-only and holds the notify claim. The conductor is the natural
+    /// holder: `is_conductor()` and `Reply::Role` say when it is this one.
     pub fn should_notify(&self) -> bool {
-        !self.session.is_read_only() && self.notifier.as_ref().is_some_and(|n| n.claim.held())
+        !self.read_only && self.notifier.as_ref().is_some_and(|n| n.claim.held())
     }
 
     /// Once a second: try to become the sender (a console that held the
     /// claim may have died), then hand over what is due.
     fn claim_notify(&mut self) {
         if let Some(n) = self.notifier.as_mut()
-            && !self.session.is_read_only()
+            && !self.read_only
         {
             n.claim.try_take();
         }
@@ -146,8 +206,8 @@ impl Console {
     }
 
     /// Hand the notifier every event after its cursors; read the journal
-    /// when the session's tail does not reach back that far (a takeover in
-    /// a long session).
+    /// when the tail shown does not reach back that far (a takeover in a
+    /// long session).
     fn pump_notify(&mut self) {
         if !self.should_notify() {
             return;
@@ -155,12 +215,12 @@ impl Console {
         let Some(n) = self.notifier.as_mut() else {
             return;
         };
-        let cursors = &self.session.state().notified;
+        let cursors = &self.state.notified;
         let from = n.needs_from(cursors);
-        if from >= self.session.state().last_seq {
+        if from >= self.state.last_seq {
             return;
         }
-        let tail = self.session.events();
+        let tail = &self.app.journal;
         if tail.front().is_some_and(|e| e.seq <= from + 1) {
             let events: Vec<Event> = tail
                 .range(tail.partition_point(|e| e.seq <= from)..)
@@ -169,7 +229,7 @@ impl Console {
             n.feed(&events, cursors);
             return;
         }
-        match crate::journal::Journal::open_read_only(self.session.journal_path())
+        match crate::journal::Journal::open_read_only(&self.journal_path)
             .and_then(|j| j.read_since(from))
         {
             Ok(events) => n.feed(&events, cursors),
@@ -193,144 +253,141 @@ impl Console {
             );
             self.app.update(Msg::Error(msg));
         }
-        let operator = self.session.operator().to_string();
         let body = EventBody::Notified {
             event_seq: sent.event_seq,
             target: sent.target,
             status: sent.status,
         };
-        if let Err(e) = self.session.transact(move |_, _| vec![body], &operator) {
-            self.error("journal", e);
+        if !self.writer.send(Request::Record(vec![body])) {
+            self.error("journal", "the journal writer has stopped");
         }
-        self.sync();
         true
     }
 
-    /// Hand the app whatever the session folded in since it last looked.
-    fn sync(&mut self) -> bool {
-        let last = self.app.journal.back().map(|e| e.seq).unwrap_or(0);
-        let tail = self.session.events();
-        let events: Vec<Event> = tail
-            .range(tail.partition_point(|e| e.seq <= last)..)
-            .cloned()
-            .collect();
-        if events.is_empty() && self.app.state == *self.session.state() {
-            return false;
+    /// Resolve what a console that went away left in flight (see
+    /// `actions::takeover`): journal the interrupted forward actions, run
+    /// an interrupted rollback or pause again. Call it once, when this
+    /// console becomes the one that runs actions: today when it opens a
+    /// session nobody else is attached to (`is_alone`); with the action
+    /// queue on the conductor, when `Reply::Role` says it gained the lease.
+    /// Returns how many actions it queued again.
+    pub fn take_over_in_flight(&mut self) -> usize {
+        if self.read_only {
+            return 0;
         }
-        self.pump_notify();
-        self.app.update(Msg::Journal {
-            events,
-            state: self.session.state().clone(),
-        })
+        let events: Vec<Event> = self.app.journal.iter().cloned().collect();
+        let plan = takeover::resolve(&events, &self.state);
+        if !plan.journal.is_empty() && !self.writer.send(Request::Record(plan.journal.clone())) {
+            self.error("journal", "the journal writer has stopped");
+        }
+        let retried = self.effects.retry(&plan, &self.state);
+        self.in_flight += retried;
+        if let Some(line) = takeover::summary(&plan) {
+            self.app.update(Msg::Info(line));
+        }
+        retried
+    }
+
+    /// Is this the only console attached (its own attach included)?
+    pub fn is_alone(&self) -> bool {
+        let consoles: u32 = self
+            .state
+            .attached
+            .values()
+            .filter(|a| !a.read_only)
+            .map(|a| a.consoles)
+            .sum();
+        consoles <= 1
+    }
+
+    /// While this console conducts, run a poller sending to `to` (the
+    /// loop's `panels`).
+    pub fn poll_into(&mut self, to: UnboundedSender<PanelStatus>) {
+        self.poll_to = Some(to);
+    }
+
+    /// Does this console hold the conductor's lease (poll, judge, and the
+    /// place for work done once per session: an action queue, notifiers)?
+    pub fn is_conductor(&self) -> bool {
+        self.conductor
+    }
+
+    /// The journal as this console has folded it.
+    pub fn state(&self) -> &State {
+        &self.state
     }
 
     fn error(&mut self, what: &str, e: impl std::fmt::Display) {
         self.app.update(Msg::Error(format!("{what}: {e}")));
     }
 
-    /// Journal `events`' consequences: run the actions they call for.
-    fn committed(&mut self, events: &[Event], stage_before: Option<usize>) {
-        self.in_flight += self.effects.spawn_for(events, stage_before);
-    }
-
-    pub fn submit(&mut self, cmd: &session::command::Command) {
-        let stage_before = self.session.state().stage;
-        match self.session.submit(cmd, &self.app.panels, Utc::now()) {
-            Ok(session::command::Outcome::Applied(events)) => {
-                self.sync();
-                self.committed(&events, stage_before);
+    /// Fold events (followed, or our own commits) in seq order; an event
+    /// already folded is skipped, one past a gap waits for the follower.
+    fn fold(&mut self, events: &[Event]) -> bool {
+        let mut new = Vec::new();
+        for ev in events {
+            if ev.seq != self.state.last_seq + 1 {
+                continue;
             }
-            Ok(session::command::Outcome::Refused { reason, .. }) => {
-                self.sync();
-                self.app.update(Msg::Refused(reason));
-            }
-            Err(e) => self.error("journal", e),
+            reduce(&mut self.state, &self.runbook, ev);
+            new.push(ev.clone());
         }
-    }
-
-    /// A new panel status: show it and let guards decide (fired once
-    /// across consoles: decided again inside the write transaction). Per
-    /// status, so a breach that clears within one batch still fires a
-    /// guard with `for = 0`. Returns whether the screen changed.
-    pub fn on_panel(&mut self, st: PanelStatus) -> bool {
-        // Watched since the first status, or since the state it reports
-        // began if earlier (a poller never reports a state older than itself).
-        let now = Utc::now();
-        let since = st.state_since.map_or(now, |s| s.min(now));
-        self.first_seen.entry(st.id.clone()).or_insert(since);
-        let changed = self.app.update(Msg::Panel(st));
-        if self.session.is_read_only() {
-            return changed;
+        if new.is_empty() {
+            return false;
         }
-        let runbook = Arc::clone(self.session.runbook());
-        self.tracker.observe(&runbook, &self.app.panels, now);
-        let decisions = guard::decide(
-            &runbook,
-            self.session.state(),
-            &self.app.panels,
-            &self.tracker,
-            now,
-        );
-        let operator = self.session.operator().to_string();
-        for d in decisions {
-            let evidence = session::evidence(&self.app.panels);
-            let stage_before = self.session.state().stage;
-            match self.session.transact(
-                |state, rb| guard::events_for(&d, rb, state, &evidence),
-                &operator,
-            ) {
-                Ok(events) => self.committed(&events, stage_before),
-                Err(e) => self.error("guard", e),
-            }
-        }
+        let changed = self.app.update(Msg::Journal {
+            events: new,
+            state: self.state.clone(),
+        });
+        self.pump_notify();
         changed
     }
 
-    /// After a batch of panel statuses: journal automatic gate items that
-    /// changed, and hand the app what was journaled. Once per batch: with
-    /// 500 panels statuses arrive by the hundred, and a gate item reads a
-    /// panel's `state_since`, so a flicker inside a batch still restarts
-    /// its "OK for". Returns whether the journal changed the screen.
-    pub fn judge_panels(&mut self) -> bool {
-        if self.session.is_read_only() {
-            return false;
-        }
-        let now = Utc::now();
-        let runbook = Arc::clone(self.session.runbook());
-        if self.may_judge_gates(&runbook, now)
-            && let Err(e) = self.session.observe(&self.app.panels, now)
-        {
-            self.error("gates", e);
-        }
-        self.sync()
+    /// Journal `events`' consequences: run the actions they call for.
+    fn committed(&mut self, events: &[Event]) {
+        let stage_before = self.state.stage;
+        self.fold(events);
+        self.in_flight += self.effects.spawn_for(events, stage_before);
     }
 
-    /// Can this console's view of the panels decide automatic gate items?
-    /// Not while a panel it reads is OK but has been watched for less than
-    /// the item's `for`: "OK for 4s" here means "OK for at least 4s", and
-    /// a console that just attached would otherwise journal `gate_reopened`
-    /// against the older consoles' `gate_go`, flapping the gate. A panel in
-    /// a bad state is judged at once (that reopens the gate rightly).
-    fn may_judge_gates(&self, runbook: &Runbook, now: DateTime<Utc>) -> bool {
-        runbook
-            .gates
-            .iter()
-            .flat_map(|g| &g.items)
-            .filter_map(|i| Some((i.panel.as_ref()?, i.for_)))
-            .all(|(panel, for_)| {
-                let ok = self
-                    .app
-                    .panels
-                    .get(panel)
-                    .is_some_and(|p| p.state == PanelState::Ok);
-                let watched = self
-                    .first_seen
-                    .get(panel)
-                    .map(|t| now - *t)
-                    .unwrap_or_default();
-                !ok || watched
-                    >= chrono::TimeDelta::from_std(for_).unwrap_or(chrono::TimeDelta::MAX)
-            })
+    /// Hand `cmd` to the writer; shown as pending until it answers.
+    pub fn submit(&mut self, cmd: &Command) {
+        if self.read_only {
+            self.app
+                .update(Msg::Refused("read-only: observers cannot act".into()));
+            return;
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        self.app.update(Msg::Pending {
+            id,
+            what: cmd.describe(),
+        });
+        if !self.writer.send(Request::Submit {
+            id,
+            cmd: cmd.clone(),
+        }) {
+            self.app.update(Msg::Settled { id });
+            self.error("journal", "the journal writer has stopped");
+        }
+    }
+
+    /// Statuses from this console's poller: stored (and judged) by the
+    /// writer while this console conducts, dropped there otherwise (a
+    /// demoted conductor's last polls). Never shown directly: every console
+    /// shows the readings it follows.
+    pub fn on_panel(&mut self, statuses: Vec<PanelStatus>) {
+        if !statuses.is_empty() {
+            self.writer.send(Request::Statuses(statuses));
+        }
+    }
+
+    /// A reading from the follower: what every console shows.
+    pub fn on_reading(&mut self, r: &Reading) -> bool {
+        match reading::apply(&mut self.readings, r) {
+            Some(st) => self.app.update(Msg::Panel(st)),
+            None => false,
+        }
     }
 
     /// An event from the follower (another console's, or our own echo).
@@ -340,81 +397,61 @@ impl Console {
         if matches!(ev.body, EventBody::RollbackStarted { .. }) {
             self.effects.preempt(ev.seq);
         }
-        self.session.apply_followed(ev);
-        self.sync()
+        self.fold(std::slice::from_ref(ev))
     }
 
-    /// Resolve what a console that went away left in flight (see
-    /// `actions::takeover`): journal the interrupted forward actions, run
-    /// an interrupted rollback or pause again. Call it once, when this
-    /// console becomes the one that runs actions: today when it opens a
-    /// session nobody else is attached to (`is_alone`); with a lease, when
-    /// it gains the lease. Returns how many actions it queued again.
-    pub fn take_over_in_flight(&mut self) -> usize {
-        if self.session.is_read_only() {
-            return 0;
+    /// The writer's answer.
+    pub fn on_reply(&mut self, reply: Reply) -> bool {
+        match reply {
+            Reply::Submitted { id, result } => {
+                self.app.update(Msg::Settled { id });
+                match result {
+                    Ok(Outcome::Applied(events)) => self.committed(&events),
+                    Ok(Outcome::Refused { reason, events }) => {
+                        self.fold(&events);
+                        self.app.update(Msg::Refused(reason));
+                    }
+                    Err(e) => self.error("journal", e),
+                }
+            }
+            Reply::Conducted(events) => self.committed(&events),
+            Reply::Role { conductor } => self.set_role(conductor),
+            Reply::Error(e) => self.error("journal", e),
+            Reply::Detached(_) => {}
         }
-        let events: Vec<Event> = self.session.events().iter().cloned().collect();
-        let plan = takeover::resolve(&events, self.session.state());
-        if !plan.journal.is_empty() {
-            let journal = plan.journal.clone();
-            let operator = self.session.operator().to_string();
-            if let Err(e) = self.session.transact(move |_, _| journal, &operator) {
-                self.error("journal", e);
+        true
+    }
+
+    /// The lease was gained or lost: start or stop this console's poller.
+    fn set_role(&mut self, conductor: bool) {
+        self.conductor = conductor;
+        if conductor {
+            if let Some(to) = &self.poll_to {
+                self.poller = Some(health::poller::spawn(Arc::clone(&self.runbook), to.clone()));
+            }
+            self.app.update(Msg::Info(
+                "this console conducts the session: it polls and judges for every console".into(),
+            ));
+        } else {
+            self.poller = None;
+            if !self.read_only {
+                self.app.update(Msg::Info(
+                    "another console conducts now: this one shows its readings".into(),
+                ));
             }
         }
-        let retried = self.effects.retry(&plan, self.session.state());
-        self.in_flight += retried;
-        if let Some(line) = takeover::summary(&plan) {
-            self.app.update(Msg::Info(line));
-        }
-        self.sync();
-        retried
-    }
-
-    /// Is this the only console attached (its own attach included)?
-    pub fn is_alone(&self) -> bool {
-        let consoles: u32 = self
-            .session
-            .state()
-            .attached
-            .values()
-            .filter(|a| !a.read_only)
-            .map(|a| a.consoles)
-            .sum();
-        consoles <= 1
     }
 
     pub fn on_action_done(&mut self, done: ActionDone) -> bool {
         if done.finished {
             self.in_flight = self.in_flight.saturating_sub(1);
         }
-        let operator = self.session.operator().to_string();
-        let events = done.events;
-        if !events.is_empty()
-            && let Err(e) = self.session.transact(
-                // A step finished by hand while its command ran keeps the
-                // operator's outcome: decided against the journal as it is now.
-                move |state, _| {
-                    events
-                        .into_iter()
-                        .filter(|e| match e {
-                            EventBody::StepFinished { step, .. } => state
-                                .step(step)
-                                .is_some_and(|s| s.status == StepStatus::Running),
-                            _ => true,
-                        })
-                        .collect()
-                },
-                &operator,
-            )
-        {
-            self.error("journal", e);
+        if !done.events.is_empty() && !self.writer.send(Request::Record(done.events)) {
+            self.error("journal", "the journal writer has stopped");
         }
         if let Some(f) = done.failure {
             self.app.update(Msg::Error(f));
         }
-        self.sync();
         true
     }
 
@@ -434,7 +471,7 @@ impl Console {
             match effect {
                 Effect::Submit(cmd) => self.submit(&cmd),
                 Effect::SetOperator(name) => {
-                    self.session.set_operator(&name);
+                    self.writer.send(Request::SetOperator(name.clone()));
                     self.app.update(Msg::Operator(name));
                 }
                 Effect::Extra(id) => {
@@ -442,7 +479,7 @@ impl Console {
                     if let Some(line) = line {
                         // Journaled as a note so the report tells why the
                         // numbers moved.
-                        self.submit(&session::command::Command::Note { text: line.clone() });
+                        self.submit(&Command::Note { text: line.clone() });
                         self.app.update(Msg::Info(line));
                     }
                 }
@@ -452,10 +489,24 @@ impl Console {
         quit
     }
 
-    /// Journal `operator_detached` (quitting never changes the cutover).
-    pub fn detach(&mut self) {
-        if let Err(e) = self.session.detach() {
-            self.error("journal", e);
+    /// Journal `operator_detached` with `reason` (quitting never changes
+    /// the cutover) and release the lease; waits for the writer, bounded.
+    pub async fn detach(&mut self, reason: DetachReason) {
+        self.poller = None;
+        if !self.writer.send(Request::Detach(reason)) {
+            return;
+        }
+        let Some(replies) = self.replies.as_mut() else {
+            return;
+        };
+        let deadline = tokio::time::Instant::now() + DETACH_WAIT;
+        while let Ok(Some(r)) = tokio::time::timeout_at(deadline, replies.recv()).await {
+            if let Reply::Detached(res) = r {
+                if let Err(e) = res {
+                    eprintln!("warroom: journal: {e}");
+                }
+                return;
+            }
         }
     }
 }
@@ -464,7 +515,8 @@ impl Console {
 enum Wake {
     Done(ActionDone),
     Notified(notify::Sent),
-    Followed(Event),
+    Reply(Reply),
+    Followed(Followed),
     Panel(PanelStatus),
     Key(TermEvent),
     Tick,
@@ -490,14 +542,15 @@ async fn sleep_until_due(at: Option<tokio::time::Instant>) {
 }
 
 /// The loop, generic over the backend and the terminal's event stream so
-/// tests drive it headless. Returns how it ended; the caller restores the
+/// tests drive it headless. `panels` carries this console's poller output
+/// (`Console::poll_into` its sender; tests send statuses in). Returns how
+/// it ended, after journaling the departure; the caller restores the
 /// terminal.
 pub async fn run_loop<B, K>(
     terminal: &mut Terminal<B>,
     console: &mut Console,
     mut keys: K,
     mut panels: UnboundedReceiver<PanelStatus>,
-    mut followed: UnboundedReceiver<Event>,
     gone: impl Future<Output = Gone>,
 ) -> anyhow::Result<Exit>
 where
@@ -506,6 +559,14 @@ where
 {
     let mut done = console
         .done_rx
+        .take()
+        .context("the console loop runs once")?;
+    let mut replies = console
+        .replies
+        .take()
+        .context("the console loop runs once")?;
+    let mut followed = console
+        .followed
         .take()
         .context("the console loop runs once")?;
     // Without targets the branch is disabled; a closed channel never wakes.
@@ -534,7 +595,8 @@ where
             g = &mut gone => break Exit::Signal(g),
             Some(d) = done.recv() => Wake::Done(d),
             Some(n) = recv_some(&mut notified) => Wake::Notified(n),
-            Some(ev) = followed.recv() => Wake::Followed(ev),
+            Some(r) = replies.recv() => Wake::Reply(r),
+            Some(f) = followed.recv() => Wake::Followed(f),
             _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
             Some(st) = panels.recv() => Wake::Panel(st),
             input = keys.next() => match input {
@@ -548,23 +610,29 @@ where
         let redraw = match wake {
             Wake::Done(d) => console.on_action_done(d),
             Wake::Notified(n) => console.on_notified(n),
-            Wake::Followed(ev) => {
-                let mut r = console.on_followed(&ev);
-                // Coalesce a burst (a replay after a gap) into one frame.
-                while let Ok(ev) = followed.try_recv() {
-                    r |= console.on_followed(&ev);
+            Wake::Reply(r) => console.on_reply(r),
+            Wake::Followed(f) => {
+                // Coalesce a burst (a replay, a batch of readings) into one
+                // frame; journal events at once, readings through the pacer.
+                let (mut events, mut readings) = (false, false);
+                let mut next = Some(f);
+                while let Some(f) = next {
+                    match f {
+                        Followed::Event(ev) => events |= console.on_followed(&ev),
+                        Followed::Reading(r) => readings |= console.on_reading(&r),
+                    }
+                    next = followed.try_recv().ok();
                 }
-                r
+                let now = tokio::time::Instant::now();
+                events || (readings && pacer.panel_changed(now))
             }
             Wake::Panel(st) => {
-                let mut changed = console.on_panel(st);
+                let mut batch = vec![st];
                 while let Ok(st) = panels.try_recv() {
-                    changed |= console.on_panel(st);
+                    batch.push(st);
                 }
-                // What guards and gates decided is journaled: drawn at once.
-                let decided = console.judge_panels();
-                let now = tokio::time::Instant::now();
-                decided || (changed && pacer.panel_changed(now))
+                console.on_panel(batch);
+                false
             }
             Wake::Frame => true,
             Wake::Key(ev) => {
@@ -588,7 +656,8 @@ where
     frame_stats::write_if_asked(&[&frames, &wakes]);
     finish_actions(terminal, console, &mut done).await;
     finish_notify(console, &mut notified).await;
-    console.detach();
+    console.replies = Some(replies);
+    console.detach(exit.reason()).await;
     Ok(exit)
 }
 
@@ -629,7 +698,7 @@ async fn finish_actions<B: Backend>(
         console.in_flight
     )));
     let _ = terminal.draw(|f| view::draw(f, &console.app));
-    let rb = Arc::clone(console.session.runbook());
+    let rb = Arc::clone(&console.runbook);
     let longest = [
         ActionKind::Pause,
         ActionKind::Resume,

@@ -13,11 +13,10 @@ use super::console::{Console, Exit, ExtraHandler, run_loop};
 use super::keymap::ExtraKey;
 use super::terminal::{self, TerminalGuard};
 use super::theme::Theme;
-use crate::health;
+use crate::console_session::{self, OpenOptions, Session};
 use crate::journal;
 use crate::runbook::model::Runbook;
-use crate::session::event::SessionMode;
-use crate::session::{self, OpenOptions, Session};
+use crate::session::event::{DetachReason, SessionMode};
 
 /// Everything `warroom run`, `rehearse` and `demo` decide before the console starts.
 pub struct ConsoleOptions {
@@ -25,10 +24,10 @@ pub struct ConsoleOptions {
     /// The session's journal (`journal::paths` gives the defaults).
     pub journal: PathBuf,
     pub mode: SessionMode,
-    /// Live: the Unix account (`session::identity::current_operator`);
+    /// Live: the Unix account (`console_session::identity::current_operator`);
     /// rehearse and demo: `--as NAME` or the account.
     pub operator: String,
-    /// `session::identity::ssh_host()`.
+    /// `console_session::identity::ssh_host()`.
     pub host: Option<String>,
     pub read_only: bool,
     pub accept_runbook_change: bool,
@@ -60,7 +59,7 @@ impl ConsoleOptions {
             journal,
             mode,
             operator,
-            host: session::identity::ssh_host(),
+            host: console_session::identity::ssh_host(),
             read_only: false,
             accept_runbook_change: false,
             execute: mode != SessionMode::Rehearsal,
@@ -143,27 +142,21 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
             .and_then(|p| crate::report::rehearsal_timings(&p).ok())
             .unwrap_or_default(),
     };
-    let mut console = Console::new(session, app_opts, opts.execute, opts.on_extra);
-
     let (panel_tx, panel_rx) = mpsc::unbounded_channel();
-    let _poller = health::poller::spawn(Arc::clone(&runbook), panel_tx);
-    let (follow_tx, follow_rx) = mpsc::unbounded_channel();
+    let mut console = Console::new(session, app_opts, opts.execute, opts.on_extra)?;
+    // Only the conductor polls: the console starts its poller when the
+    // writer reports that it holds the lease.
+    console.poll_into(panel_tx);
     // Attached from here on: a failure before the loop still detaches.
     let setup = (|| {
-        let follower = journal::follow(
-            console.session.journal_path(),
-            console.session.state().last_seq,
-            follow_tx,
-        )
-        .context("following the journal")?;
         let gone = terminal::signals().context("listening for SIGHUP/SIGTERM/SIGINT")?;
         let (guard, term) = TerminalGuard::enter().context("preparing the terminal")?;
-        anyhow::Ok((follower, gone, guard, term))
+        anyhow::Ok((gone, guard, term))
     })();
-    let (_follower, gone, guard, mut term) = match setup {
+    let (gone, guard, mut term) = match setup {
         Ok(s) => s,
         Err(e) => {
-            console.detach();
+            console.detach(DetachReason::Quit).await;
             return Err(e);
         }
     };
@@ -172,7 +165,6 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         &mut console,
         crossterm::event::EventStream::new(),
         panel_rx,
-        follow_rx,
         gone,
     )
     .await;

@@ -171,6 +171,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let x = msg.x + 1 + app.ui.search_edit.cursor_cells() as u16;
             frame.set_cursor_position((x.min(msg.right().saturating_sub(1)), msg.y));
         }
+        // A command waiting for the journal (another process holds the
+        // write lock): say so until the writer answers.
+        (_, m) if !app.pending.is_empty() && m.as_ref().is_none_or(|m| m.level != Level::Error) => {
+            let what: Vec<&str> = app.pending.values().map(String::as_str).collect();
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    format!(" pending: {} (waiting for the journal)", what.join(", ")),
+                    t.info(),
+                )),
+                msg,
+            );
+        }
         (_, Some(m)) => {
             let style = if m.level == Level::Error {
                 t.error()

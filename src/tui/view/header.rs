@@ -110,6 +110,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     l2.push(Span::raw("  "));
     l2.push(guards_span(app));
     l2.push(Span::raw("  "));
+    // Who polls and judges for every console (the lease holder).
+    if let Some(c) = &app.state.conductor {
+        l2.push(Span::raw(format!("conductor: {c}  ")));
+    }
     let used: usize = l2.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 5);
     l2.push(Span::raw(format!("ops: {}", operators(app, room))));

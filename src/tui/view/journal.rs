@@ -53,6 +53,7 @@ fn style(t: Theme, body: &EventBody) -> Style {
         EventBody::Notified { .. }
         | EventBody::OperatorAttached { .. }
         | EventBody::OperatorDetached { .. }
+        | EventBody::ConductorChanged { .. }
         | EventBody::SessionOpened { .. } => t.dim(),
         _ => t.plain(),
     }

@@ -13,14 +13,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::command::{Command, Outcome};
-use super::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
-use super::event::{Event, EventBody, SessionMode};
-use super::reduce::reduce;
-use super::state::State;
-use crate::health::PanelMap;
-use crate::journal::{Journal, JournalError, NewEvent};
+use crate::health::reading::{self, Reading};
+use crate::health::{PanelMap, PanelStatus};
+use crate::journal::conduct::{Lost, Seat, Takeover};
+use crate::journal::{Followed, FollowerHandle, Journal, JournalError, NewEvent, Store};
 use crate::runbook::model::Runbook;
+use crate::session::command::{Command, Outcome};
+use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
+use crate::session::event::{ConductorReason, DetachReason};
+use crate::session::event::{Event, EventBody, SessionMode};
+use crate::session::reduce::reduce;
+use crate::session::state::State;
 
 /// How many recent events a session keeps for the journal pane.
 pub const EVENT_TAIL: usize = 1000;
@@ -57,9 +60,30 @@ pub enum SessionError {
     NoSession { path: PathBuf },
 }
 
+/// The lease lasts this long unrenewed (renewed every `BEAT`): a dead
+/// conductor is replaced within `LEASE_TTL + BEAT`.
+pub const LEASE_TTL_SECS: f64 = 3.0;
+/// A console whose heartbeat is older than this is journaled `lost`.
+pub const LOST_AFTER_SECS: f64 = 5.0;
+/// How often every console renews its presence (and the conductor its lease).
+pub const BEAT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What one heartbeat found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Beat {
+    /// This console holds the lease (it polls and judges).
+    pub conductor: bool,
+    /// What the heartbeat journaled (a takeover, lost consoles, a re-attach).
+    pub events: Vec<Event>,
+}
+
 pub struct Session {
     runbook: Arc<Runbook>,
-    journal: Journal,
+    journal: Box<dyn Store>,
+    seat: Seat,
+    /// The canonical readings folded in (what the conductor stored).
+    panels: PanelMap,
+    last_reading: i64,
     operator: String,
     host: Option<String>,
     read_only: bool,
@@ -71,7 +95,7 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("journal", &self.journal.path())
+            .field("journal", &self.journal.location())
             .field("operator", &self.operator)
             .field("last_seq", &self.state.last_seq)
             .finish()
@@ -156,6 +180,20 @@ impl Session {
             host: opts.host.clone(),
             read_only: opts.read_only,
         });
+        let seat = Seat {
+            console: console_id(opts.host.as_deref()),
+            operator: opts.operator.clone(),
+            host: opts.host.clone(),
+            pid: std::process::id(),
+            read_only: opts.read_only,
+        };
+        tx.beat_presence(&seat)?;
+        let mut panels = unknown_panels(&runbook);
+        let mut last_reading = 0;
+        for r in tx.readings_since(0)? {
+            last_reading = r.id;
+            reading::apply(&mut panels, &r);
+        }
         let mut appended = Vec::new();
         for body in bodies {
             appended.push(tx.append(&NewEvent {
@@ -171,7 +209,10 @@ impl Session {
         }
         Ok(Session {
             runbook,
-            journal,
+            journal: Box::new(journal),
+            seat,
+            panels,
+            last_reading,
             operator: opts.operator,
             host: opts.host,
             read_only: opts.read_only,
@@ -190,6 +231,26 @@ impl Session {
         panels: &PanelMap,
         now: DateTime<Utc>,
     ) -> Result<Outcome, SessionError> {
+        self.submit_on(cmd, Some(panels), now)
+    }
+
+    /// `submit` decided on the canonical readings, read inside the write
+    /// transaction: a sign-off's evidence is never older than a reading a
+    /// guard already acted on.
+    pub fn submit_canonical(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, SessionError> {
+        self.submit_on(cmd, None, now)
+    }
+
+    fn submit_on(
+        &mut self,
+        cmd: &Command,
+        given: Option<&PanelMap>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, SessionError> {
         if self.read_only {
             return Ok(Outcome::Refused {
                 reason: "read-only: observers cannot act".into(),
@@ -204,6 +265,21 @@ impl Session {
             reduce(&mut self.state, &runbook, &ev);
             push_tail(&mut self.events, ev);
         }
+        let mut fresh = None;
+        if given.is_none() {
+            let mut panels = self.panels.clone();
+            let mut last = self.last_reading;
+            for r in tx.readings_since(last)? {
+                last = r.id;
+                reading::apply(&mut panels, &r);
+            }
+            fresh = Some((panels, last));
+        }
+        let panels = match (given, &fresh) {
+            (Some(p), _) => p,
+            (None, Some((p, _))) => p,
+            (None, None) => &self.panels,
+        };
         let decision = decide(&runbook, &self.state, cmd, &operator, panels, now, seen);
         let (bodies, refusal) = match decision {
             Decision::Apply(mut bodies) => {
@@ -223,6 +299,10 @@ impl Session {
             })?);
         }
         tx.commit()?;
+        if let Some((panels, last)) = fresh {
+            self.panels = panels;
+            self.last_reading = last;
+        }
         for ev in &appended {
             self.fold(ev.clone());
         }
@@ -327,20 +407,184 @@ impl Session {
         true
     }
 
-    /// Journal this console's departure.
+    /// Journal this console's departure (a quit).
     pub fn detach(&mut self) -> Result<(), SessionError> {
-        self.detach_at(Utc::now())
+        self.detach_at(Utc::now(), DetachReason::Quit)
     }
 
-    pub fn detach_at(&mut self, now: DateTime<Utc>) -> Result<(), SessionError> {
-        let host = self.host.clone();
-        let operator = self.operator.clone();
-        self.transact_at(
-            move |_, _| vec![EventBody::OperatorDetached { host }],
-            &operator,
-            now,
-        )?;
+    /// Leave: presence removed, the lease released (another console takes
+    /// it at its next heartbeat) and `operator_detached` journaled, in one
+    /// transaction.
+    pub fn detach_at(
+        &mut self,
+        now: DateTime<Utc>,
+        reason: DetachReason,
+    ) -> Result<(), SessionError> {
+        let mut tx = self.journal.begin()?;
+        for ev in tx.read_since(self.state.last_seq)? {
+            reduce(&mut self.state, &self.runbook, &ev);
+            push_tail(&mut self.events, ev);
+        }
+        tx.drop_presence(&self.seat.console)?;
+        tx.release_lease(&self.seat.console)?;
+        let ev = tx.append(&NewEvent {
+            ts: now,
+            operator: self.operator.clone(),
+            body: EventBody::OperatorDetached {
+                host: self.host.clone(),
+                reason: Some(reason),
+            },
+        })?;
+        tx.commit()?;
+        self.fold(ev);
         Ok(())
+    }
+
+    /// The heartbeat, about once a second, in one short transaction: renew
+    /// presence (re-attaching when this console was dropped as lost while
+    /// frozen), renew or take the lease (never an observer), and, as the
+    /// conductor, journal consoles whose heartbeat stopped as `lost`.
+    pub fn heartbeat(&mut self, now: DateTime<Utc>) -> Result<Beat, SessionError> {
+        let mut tx = self.journal.begin()?;
+        for ev in tx.read_since(self.state.last_seq)? {
+            reduce(&mut self.state, &self.runbook, &ev);
+            push_tail(&mut self.events, ev);
+        }
+        let mut bodies: Vec<(String, EventBody)> = Vec::new();
+        if !tx.beat_presence(&self.seat)? {
+            bodies.push((
+                self.operator.clone(),
+                EventBody::OperatorAttached {
+                    host: self.host.clone(),
+                    read_only: self.read_only,
+                },
+            ));
+        }
+        let lease = tx.beat_lease(&self.seat, LEASE_TTL_SECS)?;
+        if let Some(took) = lease.took {
+            bodies.push((
+                self.operator.clone(),
+                EventBody::ConductorChanged {
+                    console: self.seat.console.clone(),
+                    reason: match took {
+                        Takeover::First => ConductorReason::First,
+                        Takeover::Detached => ConductorReason::Detached,
+                        Takeover::Lost => ConductorReason::Lost,
+                    },
+                },
+            ));
+        }
+        if lease.held {
+            for Lost { operator, host, .. } in tx.take_lost(&self.seat.console, LOST_AFTER_SECS)? {
+                bodies.push((
+                    operator,
+                    EventBody::OperatorDetached {
+                        host,
+                        reason: Some(DetachReason::Lost),
+                    },
+                ));
+            }
+        }
+        let mut appended = Vec::with_capacity(bodies.len());
+        for (operator, body) in bodies {
+            appended.push(tx.append(&NewEvent {
+                ts: now,
+                operator,
+                body,
+            })?);
+        }
+        tx.commit()?;
+        for ev in &appended {
+            self.fold(ev.clone());
+        }
+        Ok(Beat {
+            conductor: lease.held,
+            events: appended,
+        })
+    }
+
+    /// The conductor's write: store `statuses` as readings and judge them,
+    /// in one transaction. `judge` sees the state (with everything decided
+    /// so far in this transaction) and the canonical panels after each
+    /// reading in turn (so a breach that clears within one batch still
+    /// fires a guard with `for = 0`); its flag is true for the batch's last
+    /// reading, where automatic gate items are judged. Refused (nothing
+    /// written, `None`) when this console no longer holds the lease: a
+    /// process frozen past its lease must not act on what it saw before.
+    pub fn conduct(
+        &mut self,
+        statuses: &[PanelStatus],
+        now: DateTime<Utc>,
+        mut judge: impl FnMut(&State, &Runbook, &PanelMap, bool) -> Vec<EventBody>,
+    ) -> Result<Option<Vec<Event>>, SessionError> {
+        let runbook = Arc::clone(&self.runbook);
+        let mut tx = self.journal.begin()?;
+        if !tx.holds_lease(&self.seat.console)? {
+            return Ok(None);
+        }
+        let mut readings: Vec<Reading> = statuses.iter().map(Reading::of).collect();
+        tx.insert_readings(&mut readings)?;
+        for ev in tx.read_since(self.state.last_seq)? {
+            reduce(&mut self.state, &runbook, &ev);
+            push_tail(&mut self.events, ev);
+        }
+        let new = tx.readings_since(self.last_reading)?;
+        let mut scratch = self.state.clone();
+        let mut panels = self.panels.clone();
+        let mut appended = Vec::new();
+        let count = new.len().max(1);
+        for i in 0..count {
+            if let Some(r) = new.get(i) {
+                reading::apply(&mut panels, r);
+            }
+            let mut bodies = judge(&scratch, &runbook, &panels, i + 1 == count);
+            if bodies.is_empty() {
+                continue;
+            }
+            let more = follow_ups_after(&runbook, &scratch, &bodies, &self.operator, None, now);
+            bodies.extend(more);
+            for body in bodies {
+                let ev = tx.append(&NewEvent {
+                    ts: now,
+                    operator: self.operator.clone(),
+                    body,
+                })?;
+                reduce(&mut scratch, &runbook, &ev);
+                appended.push(ev);
+            }
+        }
+        tx.commit()?;
+        self.panels = panels;
+        if let Some(r) = new.last() {
+            self.last_reading = r.id;
+        }
+        for ev in &appended {
+            self.fold(ev.clone());
+        }
+        Ok(Some(appended))
+    }
+
+    /// Follow the store from where this session has read: every new event
+    /// and reading goes to `tx`.
+    pub fn follow(
+        &self,
+        tx: tokio::sync::mpsc::UnboundedSender<Followed>,
+    ) -> Result<FollowerHandle, JournalError> {
+        self.journal
+            .follow(self.state.last_seq, self.last_reading, tx)
+    }
+
+    /// The canonical readings folded in so far (every panel of the runbook).
+    pub fn panels(&self) -> &PanelMap {
+        &self.panels
+    }
+    /// The id of the last reading folded in (where a follower starts).
+    pub fn last_reading(&self) -> i64 {
+        self.last_reading
+    }
+    /// This console's id in the lease and presence rows.
+    pub fn console_id(&self) -> &str {
+        &self.seat.console
     }
 
     fn fold(&mut self, ev: Event) {
@@ -360,12 +604,13 @@ impl Session {
     /// Rehearsal and demo only (`as NAME`); the caller enforces that.
     pub fn set_operator(&mut self, name: &str) {
         self.operator = name.to_string();
+        self.seat.operator = name.to_string();
     }
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
     pub fn journal_path(&self) -> &Path {
-        self.journal.path()
+        self.journal.location()
     }
     /// Warnings from opening (e.g. the journal is on a network filesystem).
     pub fn warnings(&self) -> &[String] {
@@ -375,6 +620,24 @@ impl Session {
     pub fn events(&self) -> &VecDeque<Event> {
         &self.events
     }
+}
+
+/// Unique per console process: `host:pid:start-nanos`.
+fn console_id(host: Option<&str>) -> String {
+    let start = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!(
+        "{}:{}:{start:x}",
+        host.unwrap_or("local"),
+        std::process::id()
+    )
+}
+
+fn unknown_panels(runbook: &Runbook) -> PanelMap {
+    runbook
+        .panels
+        .iter()
+        .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
+        .collect()
 }
 
 fn push_tail(events: &mut VecDeque<Event>, ev: Event) {

@@ -1,0 +1,378 @@
+//! The conductor's tables, next to `events` in the journal's database
+//! (schema version 2): the lease, presence heartbeats and readings.
+//!
+//! Time: expiry and heartbeats are compared with `unixepoch('subsec')`, the
+//! clock of the one host that holds the SQLite file (every console of a
+//! session runs there: WAL needs it), never with a console's own clock
+//! computed elsewhere. A PostgreSQL store would use `now()` the same way.
+//!
+//! None of these rows is part of the record: the journal's `events` stays
+//! the truth (`conductor_changed`, `operator_detached` with `lost`); the
+//! lease and presence are bookkeeping, readings are pruned as they age.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::JournalError;
+use super::store::{WriteTx, format_ts};
+use crate::health::reading::{Reading, parse_state};
+
+/// Created by `create.rs` for a new journal and by the migration from
+/// version 1 (`IF NOT EXISTS`: two consoles may migrate at once).
+pub(crate) const CONDUCT_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS lease(
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    console TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS presence(
+    console TEXT PRIMARY KEY,
+    operator TEXT NOT NULL,
+    host TEXT,
+    pid INTEGER NOT NULL,
+    read_only INTEGER NOT NULL,
+    heartbeat_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS readings(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    panel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    value REAL,
+    baseline REAL,
+    error TEXT,
+    sampled_at TEXT,
+    state_since TEXT,
+    last_good TEXT,
+    recorded_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS readings_recorded ON readings(recorded_at);
+";
+
+/// How long readings are kept (about 15 minutes of sparkline per panel).
+pub const READINGS_KEEP_SECS: f64 = 15.0 * 60.0;
+
+/// This console, as the lease and presence rows name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seat {
+    /// Unique per console process: `host:pid:start`.
+    pub console: String,
+    pub operator: String,
+    pub host: Option<String>,
+    pub pid: u32,
+    pub read_only: bool,
+}
+
+/// Why a console now holds the lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takeover {
+    /// Nobody held it before.
+    First,
+    /// The holder released it when it detached.
+    Detached,
+    /// The holder stopped renewing it (killed, frozen, its host lost).
+    Lost,
+}
+
+/// What the lease looks like after this console's heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseBeat {
+    /// This console holds the lease now.
+    pub held: bool,
+    /// It took the lease in this heartbeat (and why).
+    pub took: Option<Takeover>,
+}
+
+/// A console whose heartbeat is too old.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lost {
+    pub console: String,
+    pub operator: String,
+    pub host: Option<String>,
+}
+
+const NOW: &str = "unixepoch('subsec')";
+
+fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
+    move |e| JournalError::sqlite(path, e)
+}
+
+impl WriteTx<'_> {
+    /// Renew this console's presence; false when its row was gone (never
+    /// there, or dropped as lost while the process was frozen).
+    pub fn beat_presence(&mut self, me: &Seat) -> Result<bool, JournalError> {
+        let path = self.path();
+        let n = self
+            .conn()
+            .execute(
+                &format!("UPDATE presence SET heartbeat_at = {NOW} WHERE console = ?1"),
+                [&me.console],
+            )
+            .map_err(err(path))?;
+        if n > 0 {
+            return Ok(true);
+        }
+        self.conn()
+            .execute(
+                &format!(
+                    "INSERT INTO presence(console, operator, host, pid, read_only, heartbeat_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, {NOW})"
+                ),
+                params![me.console, me.operator, me.host, me.pid, me.read_only],
+            )
+            .map_err(err(path))?;
+        Ok(false)
+    }
+
+    /// Remove this console's presence (it detached).
+    pub fn drop_presence(&mut self, console: &str) -> Result<(), JournalError> {
+        let path = self.path();
+        self.conn()
+            .execute("DELETE FROM presence WHERE console = ?1", [console])
+            .map_err(err(path))?;
+        Ok(())
+    }
+
+    /// Consoles whose heartbeat is older than `secs`, other than `me`;
+    /// their rows are removed (the caller journals them `lost`).
+    pub fn take_lost(&mut self, me: &str, secs: f64) -> Result<Vec<Lost>, JournalError> {
+        let path = self.path();
+        let lost: Vec<Lost> = {
+            let mut stmt = self
+                .conn()
+                .prepare_cached(&format!(
+                    "SELECT console, operator, host FROM presence
+                     WHERE console <> ?1 AND heartbeat_at < {NOW} - ?2 ORDER BY console"
+                ))
+                .map_err(err(path))?;
+            let rows = stmt
+                .query_map(params![me, secs], |r| {
+                    Ok(Lost {
+                        console: r.get(0)?,
+                        operator: r.get(1)?,
+                        host: r.get(2)?,
+                    })
+                })
+                .map_err(err(path))?;
+            rows.collect::<Result<_, _>>().map_err(err(path))?
+        };
+        for l in &lost {
+            self.drop_presence(&l.console)?;
+        }
+        Ok(lost)
+    }
+
+    /// Renew the lease when this console holds it, take it when it is free
+    /// or expired; observers only look. `ttl` is how long it lasts unrenewed.
+    pub fn beat_lease(&mut self, me: &Seat, ttl: f64) -> Result<LeaseBeat, JournalError> {
+        let path = self.path();
+        let row: Option<(String, bool)> = self
+            .conn()
+            .query_row(
+                &format!("SELECT console, expires_at < {NOW} FROM lease WHERE id = 1"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err(path))?;
+        let took = match &row {
+            Some((holder, _)) if *holder == me.console => None,
+            None => Some(Takeover::First),
+            Some((holder, _)) if holder.is_empty() => Some(Takeover::Detached),
+            Some((_, true)) => Some(Takeover::Lost),
+            Some((_, false)) => {
+                return Ok(LeaseBeat {
+                    held: false,
+                    took: None,
+                });
+            }
+        };
+        if me.read_only {
+            return Ok(LeaseBeat {
+                held: false,
+                took: None,
+            });
+        }
+        self.conn()
+            .execute(
+                &format!(
+                    "INSERT INTO lease(id, console, operator, pid, host, expires_at)
+                     VALUES (1, ?1, ?2, ?3, ?4, {NOW} + ?5)
+                     ON CONFLICT(id) DO UPDATE SET console = excluded.console,
+                       operator = excluded.operator, pid = excluded.pid,
+                       host = excluded.host, expires_at = excluded.expires_at"
+                ),
+                params![me.console, me.operator, me.pid, me.host, ttl],
+            )
+            .map_err(err(path))?;
+        Ok(LeaseBeat { held: true, took })
+    }
+
+    /// Does `console` hold an unexpired lease? (The fence before a
+    /// conductor writes readings or judges: a process frozen past its
+    /// lease must not act on what it saw before.)
+    pub fn holds_lease(&self, console: &str) -> Result<bool, JournalError> {
+        let path = self.path();
+        self.conn()
+            .query_row(
+                &format!("SELECT COUNT(*) FROM lease WHERE id = 1 AND console = ?1 AND expires_at >= {NOW}"),
+                [console],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(err(path))
+    }
+
+    /// Give the lease up (detaching): the next console takes it at once.
+    pub fn release_lease(&mut self, console: &str) -> Result<(), JournalError> {
+        let path = self.path();
+        self.conn()
+            .execute(
+                "UPDATE lease SET console = '', expires_at = 0 WHERE id = 1 AND console = ?1",
+                [console],
+            )
+            .map_err(err(path))?;
+        Ok(())
+    }
+
+    /// Store readings (their ids are assigned here) and prune old ones.
+    pub fn insert_readings(&mut self, readings: &mut [Reading]) -> Result<(), JournalError> {
+        let path = self.path();
+        {
+            let mut stmt = self
+                .conn()
+                .prepare_cached(&format!(
+                    "INSERT INTO readings(panel, state, value, baseline, error, sampled_at,
+                       state_since, last_good, recorded_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW})"
+                ))
+                .map_err(err(path))?;
+            for r in readings.iter_mut() {
+                stmt.execute(params![
+                    r.panel,
+                    r.state.as_str(),
+                    r.value,
+                    r.baseline,
+                    r.error,
+                    r.sampled_at.as_ref().map(format_ts),
+                    r.state_since.as_ref().map(format_ts),
+                    r.last_good.as_ref().map(format_ts),
+                ])
+                .map_err(err(path))?;
+                r.id = self.conn().last_insert_rowid();
+            }
+        }
+        self.conn()
+            .execute(
+                &format!("DELETE FROM readings WHERE recorded_at < {NOW} - ?1"),
+                [READINGS_KEEP_SECS],
+            )
+            .map_err(err(path))?;
+        Ok(())
+    }
+
+    /// Readings with `id > after`, oldest first.
+    pub fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError> {
+        readings_since(self.conn(), self.path(), after)
+    }
+}
+
+/// Has this database the conductor's tables (schema 2)? A version-1
+/// journal opened read-only has none: no readings, no lease.
+pub(crate) fn has_conduct_tables(conn: &Connection, path: &Path) -> Result<bool, JournalError> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'readings'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(err(path))
+}
+
+fn ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub(crate) fn readings_since(
+    conn: &Connection,
+    path: &Path,
+    after: i64,
+) -> Result<Vec<Reading>, JournalError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, panel, state, value, baseline, error, sampled_at, state_since, last_good
+             FROM readings WHERE id > ?1 ORDER BY id",
+        )
+        .map_err(err(path))?;
+    let rows = stmt
+        .query_map([after], |r| {
+            Ok(Reading {
+                id: r.get(0)?,
+                panel: r.get(1)?,
+                state: parse_state(&r.get::<_, String>(2)?),
+                value: r.get(3)?,
+                baseline: r.get(4)?,
+                error: r.get(5)?,
+                sampled_at: ts(r.get(6)?),
+                state_since: ts(r.get(7)?),
+                last_good: ts(r.get(8)?),
+            })
+        })
+        .map_err(err(path))?;
+    rows.collect::<Result<_, _>>().map_err(err(path))
+}
+
+/// Bring a version-1 journal to version 2 (adds the conductor's tables; the
+/// events are untouched). Idempotent, inside the write lock.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), JournalError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err(path))?;
+    if version >= 2 {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(err(path))?;
+    tx.execute_batch(CONDUCT_SCHEMA).map_err(err(path))?;
+    tx.execute_batch("PRAGMA user_version = 2;")
+        .map_err(err(path))?;
+    tx.commit().map_err(err(path))
+}
+
+/// Who holds the lease now (an unexpired, unreleased row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub console: String,
+    pub operator: String,
+    pub pid: u32,
+    pub host: Option<String>,
+}
+
+pub(crate) fn holder(conn: &Connection, path: &Path) -> Result<Option<Holder>, JournalError> {
+    if !has_conduct_tables(conn, path)? {
+        return Ok(None);
+    }
+    conn.query_row(
+        &format!(
+            "SELECT console, operator, pid, host FROM lease
+             WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
+        ),
+        [],
+        |r| {
+            Ok(Holder {
+                console: r.get(0)?,
+                operator: r.get(1)?,
+                pid: r.get(2)?,
+                host: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(err(path))
+}
