@@ -22,10 +22,12 @@
 //! leave the exposure unknown, which is worse for the incident commander
 //! than a known stage on hold. Only a rollback overrules an expand.
 //!
-//! `on_events` is the one entry point: today it is fed the events this
-//! console committed; a conductor can feed it every event it follows.
-//! Until then a `rollback_started` another console committed still stops
-//! this console's forward work (`preempt`), without running the rollback.
+//! `on_events` is the one entry point, and only the session's conductor
+//! feeds it: every event it folds (its own commits, other consoles'
+//! decisions, guards), in journal order. A console that is not the
+//! conductor never starts an action; one demoted while running lets the
+//! running job finish and journal, drops the queued ones (`stand_down`)
+//! and only stops forward work on a later `rollback_started` (`preempt`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -196,6 +198,9 @@ enum Order {
     /// A rollback at this seq started elsewhere (another console ran it):
     /// stop and drop the forward jobs decided before it.
     Preempt(u64),
+    /// This console lost the conductor's lease: drop every job not started
+    /// yet (the new conductor runs them); running ones finish and report.
+    StandDown,
 }
 
 /// The console's handle on its queue.
@@ -237,6 +242,12 @@ impl ActionQueue {
     /// all the same, so no expand of ours lands after someone's rollback.
     pub fn preempt(&self, seq: u64) {
         let _ = self.tx.send(Order::Preempt(seq));
+    }
+
+    /// This console is no longer the conductor: start nothing more (see
+    /// `Order::StandDown`).
+    pub fn stand_down(&self) {
+        let _ = self.tx.send(Order::StandDown);
     }
 
     pub fn runbook(&self) -> &Arc<Runbook> {
@@ -312,6 +323,12 @@ async fn dispatch(
             order = rx.recv(), if open => match order {
                 None => open = false,
                 Some(Order::Preempt(seq)) => preempt(seq, &mut forward, &mut fwd, &out).await,
+                Some(Order::StandDown) => {
+                    // Each dropped job still owes its one finished report.
+                    for _ in forward.drain(..).chain(back.drain(..)) {
+                        let _ = out.send(Report { events: vec![], failure: None, finished: true });
+                    }
+                }
                 Some(Order::Run(job)) => {
                     let job = *job;
                     if job.is_rollback() {
@@ -389,7 +406,7 @@ fn not_run(job: Job) -> Report {
 }
 
 /// Does the runbook give this job anything to run?
-fn has_work(rb: &Runbook, kind: &JobKind) -> bool {
+pub fn has_work(rb: &Runbook, kind: &JobKind) -> bool {
     match kind {
         JobKind::Action(k) => rb
             .actions

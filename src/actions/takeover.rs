@@ -179,6 +179,73 @@ pub fn resolve(events: &[Event], state: &State) -> Takeover {
     t
 }
 
+/// The lane a job runs in: true for the way back (pause, rollback).
+fn way_back(action: &str) -> bool {
+    matches!(action, "pause" | "rollback")
+}
+
+/// Decisions in `events` whose action the conductor that went away never
+/// started: no `action_started`, `action_retried` or `action_ran` carries
+/// their id, and they come after the last traced job of their lane (each
+/// lane starts its jobs in journal order, so a job after a traced one was
+/// still queued). The new conductor runs them, once, in journal order:
+/// an expand an operator committed while no console conducted is run.
+/// Left out: jobs with nothing to run, rollbacks (the ROLLING_BACK rule of
+/// `resolve` retries them), forward work decided before the last
+/// `rollback_started` (that rollback overruled it), a pause no longer
+/// wanted (the cutover is not PAUSED, or a later pause decided).
+pub fn unstarted(
+    runbook: &Runbook,
+    mode: SessionMode,
+    events: &[Event],
+    state: &State,
+) -> Vec<Job> {
+    let mut traced = std::collections::HashSet::new();
+    let (mut last_fwd, mut last_back, mut last_rollback) = (0u64, 0u64, 0u64);
+    for ev in events {
+        let (action, id) = match &ev.body {
+            EventBody::ActionStarted { action, id } | EventBody::ActionRetried { action, id } => {
+                (action, Some(id))
+            }
+            EventBody::ActionRan { action, id, .. } => (action, id.as_ref()),
+            EventBody::RollbackStarted { .. } => {
+                last_rollback = ev.seq;
+                continue;
+            }
+            _ => continue,
+        };
+        // A journal older than ids bounds the lane at the entry itself.
+        let decided = id
+            .and_then(|i| i.split('/').next()?.parse::<u64>().ok())
+            .unwrap_or(ev.seq);
+        let lane = if way_back(action) {
+            &mut last_back
+        } else {
+            &mut last_fwd
+        };
+        *lane = (*lane).max(decided);
+        if let Some(id) = id {
+            traced.insert(id.clone());
+        }
+    }
+    let last_pause = events
+        .iter()
+        .rev()
+        .find(|e| matches!(e.body, EventBody::Paused { .. }))
+        .map(|e| e.seq);
+    super::queue::plan(runbook, mode, events, None)
+        .into_iter()
+        .filter(|j| !traced.contains(&j.id) && super::queue::has_work(runbook, &j.kind))
+        .filter(|j| match &j.kind {
+            JobKind::Action(ActionKind::Rollback) => false,
+            JobKind::Action(ActionKind::Pause) => {
+                j.seq > last_back && state.status == Status::Paused && Some(j.seq) == last_pause
+            }
+            _ => j.seq > last_fwd && j.seq > last_rollback,
+        })
+        .collect()
+}
+
 /// The queue job that runs `r` again, in the state as it is now.
 pub fn retry_job(runbook: &Runbook, mode: SessionMode, state: &State, r: &Retry) -> Job {
     let action = r.kind.as_str();

@@ -11,7 +11,6 @@
 //! (`deliver::Policy`) and posts each result back to the loop, which
 //! journals it; nothing here blocks the loop.
 
-pub mod claim;
 pub mod deliver;
 pub mod payload;
 
@@ -41,10 +40,10 @@ struct Target {
 }
 
 /// The sending side of a console: its tasks and cursors. Built for every
-/// console that is not read-only; it sends only while `claim` is held.
+/// console that is not read-only; it sends only while that console holds
+/// the conductor's lease (`Console::should_notify`).
 pub struct Notifier {
     targets: Vec<Target>,
-    pub claim: claim::Claim,
     /// Events handed to the tasks whose result has not come back yet.
     outstanding: usize,
 }
@@ -54,7 +53,6 @@ impl Notifier {
     /// returned receiver. `None` when the runbook has no target.
     pub fn start(
         runbook: &Arc<Runbook>,
-        journal: &std::path::Path,
         policy: Policy,
     ) -> Option<(Notifier, UnboundedReceiver<Sent>)> {
         // Tasks need a runtime; a console built outside one (a test of the
@@ -90,7 +88,6 @@ impl Notifier {
         Some((
             Notifier {
                 targets,
-                claim: claim::Claim::beside(journal),
                 outstanding: 0,
             },
             done_rx,

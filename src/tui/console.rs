@@ -21,6 +21,17 @@
 //! its statuses become readings in the journal's database, and every
 //! console (it too) shows the readings it follows. `Console::is_conductor`
 //! says which this is; `Reply::Role` arrives when it changes.
+//!
+//! The conductor is also the one console that runs actions and sends
+//! notifications. From which seq it feeds its action queue: when
+//! `Reply::Role` says it gained the lease, it has folded the journal up to
+//! some seq S (`state.last_seq`). Everything up to S is settled by the
+//! takeover (`take_over_in_flight`: interrupted rollback and pause run
+//! again, other interrupted actions journaled as such, decisions whose
+//! action never started run now); every event after S is fed to the queue
+//! as it is folded (`fold`), its own commits and other consoles' alike.
+//! Nothing is fed twice (`fold` takes each seq once) and nothing is
+//! skipped (`fold` takes every seq in order).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,7 +166,7 @@ impl Console {
         let (notifier, notified_rx) = if read_only {
             (None, None)
         } else {
-            match Notifier::start(&runbook, &journal_path, notify::Policy::default()) {
+            match Notifier::start(&runbook, notify::Policy::default()) {
                 Some((n, rx)) => (Some(n), Some(rx)),
                 None => (None, None),
             }
@@ -187,22 +198,10 @@ impl Console {
     }
 
     /// Does this console send the session's notifications? Exactly one
-    /// console does. INTERIM rule (see `notify::claim`): it is not
-    /// read-only and holds the notify claim. The conductor is the natural
-    /// holder: `is_conductor()` and `Reply::Role` say when it is this one.
+    /// console does: the one holding the conductor's lease. A new
+    /// conductor resumes from the journaled cursors (`notified`).
     pub fn should_notify(&self) -> bool {
-        !self.read_only && self.notifier.as_ref().is_some_and(|n| n.claim.held())
-    }
-
-    /// Once a second: try to become the sender (a console that held the
-    /// claim may have died), then hand over what is due.
-    fn claim_notify(&mut self) {
-        if let Some(n) = self.notifier.as_mut()
-            && !self.read_only
-        {
-            n.claim.try_take();
-        }
-        self.pump_notify();
+        !self.read_only && self.conductor && self.notifier.is_some()
     }
 
     /// Hand the notifier every event after its cursors; read the journal
@@ -266,11 +265,11 @@ impl Console {
 
     /// Resolve what a console that went away left in flight (see
     /// `actions::takeover`): journal the interrupted forward actions, run
-    /// an interrupted rollback or pause again. Call it once, when this
-    /// console becomes the one that runs actions: today when it opens a
-    /// session nobody else is attached to (`is_alone`); with the action
-    /// queue on the conductor, when `Reply::Role` says it gained the lease.
-    /// Returns how many actions it queued again.
+    /// an interrupted rollback or pause again, run the decisions whose
+    /// action never started. Called when `Reply::Role` says this console
+    /// gained the lease (`set_role`): the events folded so far are settled
+    /// here, the ones folded after are fed by `fold`.
+    /// Returns how many actions it queued.
     pub fn take_over_in_flight(&mut self) -> usize {
         if self.read_only {
             return 0;
@@ -280,24 +279,12 @@ impl Console {
         if !plan.journal.is_empty() && !self.writer.send(Request::Record(plan.journal.clone())) {
             self.error("journal", "the journal writer has stopped");
         }
-        let retried = self.effects.retry(&plan, &self.state);
+        let retried = self.effects.take_over(&plan, &events, &self.state);
         self.in_flight += retried;
         if let Some(line) = takeover::summary(&plan) {
             self.app.update(Msg::Info(line));
         }
         retried
-    }
-
-    /// Is this the only console attached (its own attach included)?
-    pub fn is_alone(&self) -> bool {
-        let consoles: u32 = self
-            .state
-            .attached
-            .values()
-            .filter(|a| !a.read_only)
-            .map(|a| a.consoles)
-            .sum();
-        consoles <= 1
     }
 
     /// While this console conducts, run a poller sending to `to` (the
@@ -323,13 +310,19 @@ impl Console {
 
     /// Fold events (followed, or our own commits) in seq order; an event
     /// already folded is skipped, one past a gap waits for the follower.
+    /// The conductor queues the actions each new event calls for.
     fn fold(&mut self, events: &[Event]) -> bool {
         let mut new = Vec::new();
         for ev in events {
             if ev.seq != self.state.last_seq + 1 {
                 continue;
             }
+            let stage_before = self.state.stage;
             reduce(&mut self.state, &self.runbook, ev);
+            if self.conductor && !self.read_only {
+                let ev = std::slice::from_ref(ev);
+                self.in_flight += self.effects.spawn_for(ev, stage_before);
+            }
             new.push(ev.clone());
         }
         if new.is_empty() {
@@ -343,11 +336,10 @@ impl Console {
         changed
     }
 
-    /// Journal `events`' consequences: run the actions they call for.
+    /// Our own commits: folded at once (the follower's echo is skipped);
+    /// their actions run on the conductor, which may be this console.
     fn committed(&mut self, events: &[Event]) {
-        let stage_before = self.state.stage;
         self.fold(events);
-        self.in_flight += self.effects.spawn_for(events, stage_before);
     }
 
     /// Hand `cmd` to the writer; shown as pending until it answers.
@@ -392,9 +384,9 @@ impl Console {
 
     /// An event from the follower (another console's, or our own echo).
     pub fn on_followed(&mut self, ev: &Event) -> bool {
-        // Someone's rollback overrules our expand, whoever committed it
-        // (our own echo finds nothing left to stop).
-        if matches!(ev.body, EventBody::RollbackStarted { .. }) {
+        // A console demoted while running an expand: a later rollback
+        // still stops it (the conductor's queue preempts by itself).
+        if !self.conductor && matches!(ev.body, EventBody::RollbackStarted { .. }) {
             self.effects.preempt(ev.seq);
         }
         self.fold(std::slice::from_ref(ev))
@@ -422,10 +414,20 @@ impl Console {
         true
     }
 
-    /// The lease was gained or lost: start or stop this console's poller.
+    /// The lease was gained or lost: start or stop this console's poller,
+    /// action queue and notifications. Gaining it takes over what the
+    /// previous conductor left (see the module comment); losing it while
+    /// alive (a frozen process whose lease expired) starts nothing more:
+    /// what is running finishes and is journaled, the queued rest is left
+    /// to the new conductor.
     fn set_role(&mut self, conductor: bool) {
+        if conductor == self.conductor {
+            return;
+        }
         self.conductor = conductor;
         if conductor {
+            self.take_over_in_flight();
+            self.pump_notify();
             if let Some(to) = &self.poll_to {
                 self.poller = Some(health::poller::spawn(Arc::clone(&self.runbook), to.clone()));
             }
@@ -434,6 +436,7 @@ impl Console {
             ));
         } else {
             self.poller = None;
+            self.effects.stand_down();
             if !self.read_only {
                 self.app.update(Msg::Info(
                     "another console conducts now: this one shows its readings".into(),
@@ -571,11 +574,6 @@ where
         .context("the console loop runs once")?;
     // Without targets the branch is disabled; a closed channel never wakes.
     let mut notified = console.notified_rx.take();
-    // Nobody else runs actions on this session: finish what a console that
-    // went away left in flight (a rollback must never stay ROLLING_BACK).
-    if console.is_alone() {
-        console.take_over_in_flight();
-    }
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
@@ -642,7 +640,7 @@ where
                 true
             }
             Wake::Tick => {
-                console.claim_notify();
+                console.pump_notify();
                 console.app.update(Msg::Tick(Utc::now()))
             }
         };

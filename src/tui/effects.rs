@@ -4,10 +4,10 @@
 //! `action_ran` (and, for a rollback, `rollback_finished`) back to the
 //! loop, which journals them; nothing slow runs in `update`.
 //!
-//! Only the console that committed a decision runs its action: followed
-//! events from other consoles never start anything here, so an action runs
-//! once however many consoles are attached. (A conductor would feed its
-//! queue every event it follows instead: `ActionQueue::on_events`.)
+//! Only the session's conductor runs actions: it feeds its queue every
+//! event it folds, whoever committed it (`Console::fold`), so an action
+//! runs once however many consoles are attached. Other consoles only
+//! submit decisions.
 
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ impl Effects {
         }
     }
 
-    /// Queue the actions `events` (just committed by this console) call
+    /// Queue the actions `events` (just folded by the conductor) call
     /// for. `stage_before` is the stage index before these events. Returns
     /// how many jobs were queued: each sends exactly one finished report,
     /// so the loop can wait for every result to be journaled before it
@@ -64,12 +64,31 @@ impl Effects {
         self.queue.preempt(seq);
     }
 
-    /// Queue the retries a takeover decided; returns how many.
-    pub fn retry(&self, t: &Takeover, state: &State) -> usize {
-        for r in &t.retry {
-            let job = takeover::retry_job(self.queue.runbook(), self.queue.mode(), state, r);
-            self.queue.push(job);
+    /// Queue what a takeover runs, in journal order: the retries it
+    /// decided and the decisions `events` show never started
+    /// (`takeover::unstarted`). Returns how many.
+    pub fn take_over(&self, t: &Takeover, events: &[Event], state: &State) -> usize {
+        let (rb, mode) = (self.queue.runbook(), self.queue.mode());
+        let mut jobs: Vec<_> = t
+            .retry
+            .iter()
+            .map(|r| takeover::retry_job(rb, mode, state, r))
+            .collect();
+        for j in takeover::unstarted(rb, mode, events, state) {
+            if !jobs.iter().any(|k| k.id == j.id) {
+                jobs.push(j);
+            }
         }
-        t.retry.len()
+        jobs.sort_by_key(|j| j.seq);
+        let n = jobs.len();
+        for j in jobs {
+            self.queue.push(j);
+        }
+        n
+    }
+
+    /// This console lost the lease: start nothing more.
+    pub fn stand_down(&self) {
+        self.queue.stand_down();
     }
 }
