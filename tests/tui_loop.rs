@@ -553,18 +553,101 @@ async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
     assert_eq!(s.state().status.as_str(), "ROLLED_BACK");
 }
 
-/// Another console still attached may be running the rollback: nothing is
-/// taken over (the conductor lease will decide who does).
+/// Alice still looks attached, but no console holds the lease: looking
+/// attached no longer matters, the lease does. Bob takes it and only then
+/// finishes her rollback, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_console_that_is_not_alone_takes_nothing_over() {
+async fn a_console_finishes_an_unfinished_rollback_once_it_holds_the_lease() {
     let (tmp, path, _rb, r) = takeover_scene(false);
-    wait_for(&path, "bob attached", |ev| {
-        count(ev, "operator_attached") == 2
+    wait_for(&path, "the rollback to finish", |ev| {
+        count(ev, "rollback_finished") == 1
     })
     .await;
     r.gone_and_wait(Gone::Terminate).await;
     let ev = events(&path);
-    assert_eq!(count(&ev, "action_retried"), 0);
-    assert_eq!(count(&ev, "rollback_finished"), 0);
-    assert!(!tmp.path().join("flags.log").exists());
+    let order: Vec<String> = ev
+        .iter()
+        .map(|e| e.body.kind())
+        .filter(|k| k == "conductor_changed" || k == "action_retried")
+        .collect();
+    // Bob's takeover comes with his lease, never before it.
+    assert_eq!(order.last().map(String::as_str), Some("action_retried"));
+    assert!(order.iter().any(|k| k == "conductor_changed"), "{order:?}");
+    assert_eq!(count(&ev, "action_retried"), 1);
+    let flags = std::fs::read_to_string(tmp.path().join("flags.log")).unwrap();
+    assert_eq!(flags, "rollback\n");
+}
+
+/// The mismatch panel failing: its guard rolls back at once.
+fn failing_mismatch() -> PanelStatus {
+    let mut p = healthy_panels()
+        .into_iter()
+        .find(|p| p.id == "mismatch")
+        .unwrap();
+    p.state = PanelState::Fail;
+    p.value = Some(50.0);
+    p.state_since = Some(Utc::now() - chrono::TimeDelta::seconds(60));
+    p
+}
+
+fn started(ev: &[Event], action: &str) -> Vec<String> {
+    ev.iter()
+        .filter_map(|e| match &e.body {
+            EventBody::ActionStarted { action: a, .. } if a == action => Some(e.operator.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Only the conductor (alice, the first console) runs actions: bob's
+/// expand is run by alice's console, and the guard's rollback alice's
+/// console decided runs once though bob sees the same breach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conductor_runs_a_guard_rollback_once_and_another_consoles_expand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let mut rb = (*flag_runbook(tmp.path())).clone();
+    rb.actions.expand = Some(warroom::runbook::model::Action {
+        run: Some("echo expand >> flags.log".into()),
+        webhook: None,
+        timeout: Duration::from_secs(60),
+        two_person: false,
+    });
+    let rb = Arc::new(rb);
+    let a = start_with(Arc::clone(&rb), &path, "alice", true);
+    wait_for(&path, "alice to conduct", |ev| {
+        count(ev, "conductor_changed") == 1
+    })
+    .await;
+    let b = start_with(Arc::clone(&rb), &path, "bob", true);
+    wait_for(&path, "bob attached", |ev| {
+        count(ev, "operator_attached") == 2
+    })
+    .await;
+    key(&b, KeyCode::Char('b'));
+    wait_for(&path, "the start", |ev| count(ev, "cutover_started") == 1).await;
+    key(&b, KeyCode::Char('e'));
+    key(&b, KeyCode::Char('y'));
+    wait_for(&path, "the expand to run", |ev| {
+        count(ev, "action_ran") == 1
+    })
+    .await;
+    for _ in 0..2 {
+        a.panels.send(failing_mismatch()).unwrap();
+        b.panels.send(failing_mismatch()).unwrap();
+    }
+    wait_for(&path, "the rollback to finish", |ev| {
+        count(ev, "rollback_finished") == 1
+    })
+    .await;
+    a.gone_and_wait(Gone::Terminate).await;
+    b.gone_and_wait(Gone::Terminate).await;
+    let ev = events(&path);
+    let expanded = ev.iter().find(|e| e.body.kind() == "expanded").unwrap();
+    assert_eq!(expanded.operator, "bob");
+    assert_eq!(started(&ev, "expand"), ["alice"]);
+    assert_eq!(started(&ev, "rollback"), ["alice"]);
+    assert_eq!(count(&ev, "rollback_started"), 1);
+    let flags = std::fs::read_to_string(tmp.path().join("flags.log")).unwrap();
+    assert_eq!(flags, "expand\nrollback\n");
 }
