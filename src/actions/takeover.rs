@@ -539,4 +539,66 @@ mod tests {
         assert!(!state.expand_interrupted);
         assert_eq!(state.stage, None);
     }
+
+    #[test]
+    fn a_decision_whose_action_never_started_is_run_by_the_new_conductor_once() {
+        let legacy = EventBody::ActionRan {
+            action: "expand".into(),
+            id: None,
+            outcome: Some(ActionOutcome::Succeeded),
+            webhook_status: None,
+            executed: true,
+            exit_code: Some(0),
+            duration_ms: 1,
+            output_tail: String::new(),
+            webhook: None,
+        };
+        let table: Vec<(&str, Vec<EventBody>, Vec<&str>)> = vec![
+            ("never started: run", vec![expanded()], vec!["1/expand"]),
+            (
+                "started (in flight): resolve's business",
+                vec![expanded(), started("expand", "1/expand")],
+                vec![],
+            ),
+            (
+                "ran: done",
+                vec![expanded(), ran("expand", "1/expand")],
+                vec![],
+            ),
+            (
+                "behind a later traced job of its lane: dropped by design",
+                vec![expanded(), expanded(), started("expand", "2/expand")],
+                vec![],
+            ),
+            (
+                "overruled by a later rollback; the rollback is resolve's",
+                vec![expanded(), rollback()],
+                vec![],
+            ),
+            (
+                "a pause still wanted",
+                vec![EventBody::CutoverStarted {}, paused()],
+                vec!["2/pause"],
+            ),
+            (
+                "a pause no longer wanted",
+                vec![EventBody::CutoverStarted {}, paused(), rollback()],
+                vec![],
+            ),
+            (
+                "a journal older than ids bounds the lane",
+                vec![expanded(), legacy],
+                vec![],
+            ),
+        ];
+        let rb = sample_runbook();
+        for (what, bodies, want) in table {
+            let (events, state) = journal(bodies);
+            let got: Vec<String> = unstarted(&rb, SessionMode::Live, &events, &state)
+                .into_iter()
+                .map(|j| j.id)
+                .collect();
+            assert_eq!(got, want, "{what}");
+        }
+    }
 }
