@@ -84,6 +84,22 @@ pub enum Command {
         after_help = "Example:\n  warroom report runbooks/.warroom/billing-v2/live.db\n  warroom report --format html JOURNAL > record.html\n  warroom report --format jsonl JOURNAL | jq .kind"
     )]
     Report(ReportArgs),
+    /// The journal itself: `journal init URL` makes a PostgreSQL journal's tables.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Create the tables at a postgresql:// URL (for teams whose operators
+    /// may not create tables); does nothing when they are there.
+    #[command(
+        after_help = "Example:\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2'"
+    )]
+    Init {
+        /// postgresql://user@host/db (password from PGPASSWORD or ~/.pgpass).
+        url: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +198,7 @@ pub fn run(cli: Cli) -> u8 {
         ),
         Command::Run(a) => commands::console::run(a.request(), SessionMode::Live, out),
         Command::Rehearse(a) => commands::console::run(a.request(), SessionMode::Rehearsal, out),
+        Command::Journal(JournalCommand::Init { url }) => commands::journal::init(&url),
         Command::Report(a) => commands::report::run(
             &a.journal,
             match a.format {

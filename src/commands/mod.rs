@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod demo;
+pub mod journal;
 pub mod report;
 
 use std::path::Path;

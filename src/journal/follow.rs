@@ -37,6 +37,20 @@ pub struct FollowerHandle {
 }
 
 impl FollowerHandle {
+    /// A handle on a follower thread another store started: `stop` ends
+    /// it, `error` is where it reports a failing read.
+    pub(crate) fn new(
+        stop: mpsc::Sender<()>,
+        thread: JoinHandle<()>,
+        error: Arc<Mutex<Option<String>>>,
+    ) -> FollowerHandle {
+        FollowerHandle {
+            stop: Some(stop),
+            thread: Some(thread),
+            error,
+        }
+    }
+
     /// The last read error, if the follower is currently failing (it keeps
     /// retrying; the console can show this).
     pub fn error(&self) -> Option<String> {
@@ -138,7 +152,7 @@ fn run(
     }
 }
 
-fn set_error(slot: &Arc<Mutex<Option<String>>>, value: Option<String>) {
+pub(crate) fn set_error(slot: &Arc<Mutex<Option<String>>>, value: Option<String>) {
     if let Ok(mut g) = slot.lock() {
         *g = value;
     }

@@ -38,19 +38,26 @@ pub enum ReportError {
 /// journal's `.warroom` folder) for titles, units, commands and planned
 /// durations, and says so when it cannot load it.
 pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
-    let events = Journal::open_read_only(journal)?.read_since(0)?;
+    let events = crate::journal::open::read_all(journal)?;
     if format == Format::Jsonl {
         return Ok(jsonl::write(out, &events)?);
     }
-    let loaded = find_runbook(journal, &events);
+    let url = crate::journal::pg::is_url(journal);
+    // A URL is named without its password; rehearsals sit beside files only.
+    let shown = std::path::PathBuf::from(crate::journal::open::display(journal));
+    let loaded = find_runbook(&shown, &events);
     let plan = match &loaded {
         Ok(rb) => Plan::Runbook(rb),
         Err(why) => Plan::Unavailable(why.clone()),
     };
-    let rehearsed = latest_rehearsal_beside(journal);
+    let rehearsed = if url {
+        None
+    } else {
+        latest_rehearsal_beside(journal)
+    };
     Ok(write(
         out,
-        journal,
+        &shown,
         &events,
         format,
         &plan,
