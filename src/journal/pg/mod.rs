@@ -46,13 +46,18 @@ pub use url::{PgUrl, is_url};
 /// `now()`: `now()` is the transaction's start, before the lock wait.
 const NOW: &str = "(extract(epoch from clock_timestamp())::float8)";
 
+/// The server's own words (`Display` of a server error is "db error").
+pub(crate) fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
 pub(crate) fn pg_err(path: &Path) -> impl Fn(postgres::Error) -> JournalError + '_ {
     move |e| {
         let path = path.to_path_buf();
-        let cause = match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => e.to_string(),
-        };
+        let cause = describe(&e);
         match e.code() {
             Some(c) if *c == postgres::error::SqlState::LOCK_NOT_AVAILABLE => {
                 JournalError::Busy { path, cause }

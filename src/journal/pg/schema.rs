@@ -161,7 +161,8 @@ fn create_tables(client: &mut Client, path: &Path) -> Result<(), JournalError> {
     let cannot = |e: postgres::Error| JournalError::Create {
         path: path.to_path_buf(),
         cause: format!(
-            "{e} (an account allowed to create tables can run `warroom journal init URL` first)"
+            "{} (an account allowed to create tables can run `warroom journal init URL` first)",
+            super::describe(&e)
         ),
     };
     let mut tx = client.transaction().map_err(cannot)?;

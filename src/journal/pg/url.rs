@@ -62,10 +62,10 @@ impl PgUrl {
                     .into(),
             });
         }
-        if config.get_password().is_none() {
-            if let Some(pw) = password_from_env_or_pgpass(&config) {
-                config.password(pw);
-            }
+        if config.get_password().is_none()
+            && let Some(pw) = password_from_env_or_pgpass(&config)
+        {
+            config.password(pw);
         }
         Ok(PgUrl { config, display })
     }
@@ -73,7 +73,7 @@ impl PgUrl {
     pub fn connect(&self) -> Result<Client, JournalError> {
         self.config.connect(NoTls).map_err(|e| JournalError::Open {
             path: self.display.clone(),
-            cause: e.to_string(),
+            cause: super::describe(&e),
         })
     }
 }
