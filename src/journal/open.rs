@@ -31,10 +31,15 @@ pub fn open_store(
 /// Every event of the journal, read without taking any write lock (the
 /// report).
 pub fn read_all(location: &Path) -> Result<Vec<Event>, JournalError> {
+    read_since(location, 0)
+}
+
+/// The events after `after`, read without taking any write lock.
+pub fn read_since(location: &Path, after: u64) -> Result<Vec<Event>, JournalError> {
     if pg::is_url(location) {
-        return PgJournal::open(location, false)?.read_since(0);
+        return PgJournal::open(location, false)?.read_since(after);
     }
-    Journal::open_read_only(location)?.read_since(0)
+    Journal::open_read_only(location)?.read_since(after)
 }
 
 /// How to name the journal in messages: a URL loses its password.

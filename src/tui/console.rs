@@ -190,7 +190,12 @@ impl Console {
     /// console does. INTERIM rule (see `notify::claim`): it is not
     /// read-only and holds the notify claim. The conductor is the natural
     /// holder: `is_conductor()` and `Reply::Role` say when it is this one.
+    /// A journal on PostgreSQL has no local file to lock: there the
+    /// conductor sends, as the design wants.
     pub fn should_notify(&self) -> bool {
+        if crate::journal::pg::is_url(&self.journal_path) {
+            return !self.read_only && self.conductor && self.notifier.is_some();
+        }
         !self.read_only && self.notifier.as_ref().is_some_and(|n| n.claim.held())
     }
 
@@ -199,6 +204,7 @@ impl Console {
     fn claim_notify(&mut self) {
         if let Some(n) = self.notifier.as_mut()
             && !self.read_only
+            && !crate::journal::pg::is_url(&self.journal_path)
         {
             n.claim.try_take();
         }
@@ -229,9 +235,7 @@ impl Console {
             n.feed(&events, cursors);
             return;
         }
-        match crate::journal::Journal::open_read_only(&self.journal_path)
-            .and_then(|j| j.read_since(from))
-        {
+        match crate::journal::open::read_since(&self.journal_path, from) {
             Ok(events) => n.feed(&events, cursors),
             Err(e) => {
                 let msg = format!("notify: reading the journal: {e}");

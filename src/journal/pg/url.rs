@@ -37,7 +37,13 @@ impl std::fmt::Debug for PgUrl {
 
 impl PgUrl {
     pub fn parse(location: &Path) -> Result<PgUrl, JournalError> {
-        let raw = location.to_str().unwrap_or_default();
+        // A console names its journal by the display form; reopening by
+        // that name must reach the same schema with the same password.
+        let remembered = known().lock().ok().and_then(|m| m.get(location).cloned());
+        let raw = match &remembered {
+            Some(full) => full.as_str(),
+            None => location.to_str().unwrap_or_default(),
+        };
         // The parser's error could quote the URL: name none of it.
         let mut config = Config::from_str(raw).map_err(|e| JournalError::Open {
             path: PathBuf::from("postgresql://…"),
@@ -67,6 +73,9 @@ impl PgUrl {
         {
             config.password(pw);
         }
+        if let Ok(mut m) = known().lock() {
+            m.insert(display.clone(), raw.to_string());
+        }
         Ok(PgUrl { config, display })
     }
 
@@ -76,6 +85,14 @@ impl PgUrl {
             cause: super::describe(&e),
         })
     }
+}
+
+/// The URLs this process opened, by display form (in memory only).
+fn known() -> &'static std::sync::Mutex<std::collections::HashMap<PathBuf, String>> {
+    static KNOWN: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
+    > = std::sync::OnceLock::new();
+    KNOWN.get_or_init(Default::default)
 }
 
 /// Remove the raw URL (and so any password in it) from a message.
@@ -205,6 +222,15 @@ mod tests {
             sock.display,
             PathBuf::from("postgresql://ann@/cut?host=/tmp/pg&port=5444")
         );
+    }
+
+    #[test]
+    fn reopening_by_the_display_form_keeps_password_and_schema() {
+        let full = "postgresql://ann:pw9@db.example:6543/cut?options=-csearch_path%3Dbilling";
+        let u = PgUrl::parse(Path::new(full)).unwrap();
+        let again = PgUrl::parse(&u.display).unwrap();
+        assert_eq!(again.config.get_password(), Some(&b"pw9"[..]));
+        assert_eq!(again.config.get_options(), Some("-csearch_path=billing"));
     }
 
     #[test]
