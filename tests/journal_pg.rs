@@ -401,3 +401,17 @@ fn journal_init_creates_the_tables_and_a_reader_needs_them() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("created the journal's tables"));
     assert_eq!(all_events(&url), Vec::new());
 }
+
+/// The console opens its session inside its tokio runtime: the sync
+/// client must neither start nor drop its own runtime there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_opens_and_closes_inside_the_consoles_runtime() {
+    let Some(c) = pg::cluster() else { return };
+    let url = c.fresh("inruntime");
+    let s = open(&url, "alice");
+    let (tx, _rx) = unbounded_channel();
+    let follower = s.follow(tx).unwrap();
+    assert_eq!(s.state().last_seq, all_events(&url).len() as u64);
+    drop(follower);
+    drop(s);
+}

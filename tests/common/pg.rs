@@ -153,9 +153,17 @@ impl Cluster {
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         );
-        self.admin()
-            .batch_execute(&format!("CREATE DATABASE {db}"))
-            .unwrap();
+        // On a thread of its own: a test may be inside a tokio runtime,
+        // where the sync client cannot block.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                self.admin()
+                    .batch_execute(&format!("CREATE DATABASE {db}"))
+                    .unwrap()
+            })
+            .join()
+            .unwrap()
+        });
         self.url(&db)
     }
 

@@ -30,7 +30,7 @@ pub fn follow(
     tx: UnboundedSender<Followed>,
 ) -> Result<FollowerHandle, JournalError> {
     // Connect here, so a bad URL or password is reported at once.
-    let client = listen(&url)?;
+    let client = super::off_runtime(|| listen(&url))?;
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
     let error = Arc::new(Mutex::new(None));
     let err2 = Arc::clone(&error);

@@ -46,6 +46,32 @@ pub use url::{PgUrl, is_url};
 /// `now()`: `now()` is the transaction's start, before the lock wait.
 const NOW: &str = "(extract(epoch from clock_timestamp())::float8)";
 
+/// Run `f` where the sync client may block: on a scoped thread when the
+/// caller is inside the console's tokio runtime (the session is opened
+/// there; the sync client refuses to start its own runtime inside
+/// another), else right here (the writer and follower threads).
+pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// Drop a client off the runtime too (dropping its inner runtime inside
+/// another panics).
+pub(crate) fn drop_client(c: Client) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        let _ = std::thread::Builder::new()
+            .name("journal-pg-close".into())
+            .spawn(move || drop(c));
+    } else {
+        drop(c);
+    }
+}
+
 /// The server's own words (`Display` of a server error is "db error").
 pub(crate) fn describe(e: &postgres::Error) -> String {
     match e.as_db_error() {
@@ -90,8 +116,16 @@ impl PgJournal {
     /// has none (`warroom journal init`, a first console allowed to).
     pub fn open(location: &Path, create: bool) -> Result<PgJournal, JournalError> {
         let url = PgUrl::parse(location)?;
-        let mut client = url.connect()?;
-        schema::ensure(&mut client, &url.display, create)?;
+        let client = off_runtime(|| {
+            let mut client = url.connect()?;
+            match schema::ensure(&mut client, &url.display, create) {
+                Ok(()) => Ok(client),
+                Err(e) => {
+                    drop(client);
+                    Err(e)
+                }
+            }
+        })?;
         Ok(PgJournal {
             url,
             client: RefCell::new(Some(client)),
@@ -106,26 +140,30 @@ impl PgJournal {
     }
 
     /// The connection, reconnecting when it was lost.
-    fn with<T>(
+    fn with<T: Send>(
         &self,
-        f: impl FnOnce(&mut Client, &Path) -> Result<T, JournalError>,
+        f: impl FnOnce(&mut Client, &Path) -> Result<T, JournalError> + Send,
     ) -> Result<T, JournalError> {
         let mut slot = self.client.borrow_mut();
-        if slot.as_ref().is_none_or(|c| c.is_closed()) {
-            *slot = None;
-            *slot = Some(self.url.connect()?);
-        }
-        let Some(client) = slot.as_mut() else {
-            return Err(JournalError::Open {
-                path: self.path().to_path_buf(),
-                cause: "no connection".into(),
-            });
-        };
-        let r = f(client, &self.url.display);
-        if client.is_closed() {
-            *slot = None;
-        }
-        r
+        let slot: &mut Option<Client> = &mut slot;
+        let url = &self.url;
+        off_runtime(move || {
+            if slot.as_ref().is_none_or(|c| c.is_closed()) {
+                *slot = None;
+                *slot = Some(url.connect()?);
+            }
+            let Some(client) = slot.as_mut() else {
+                return Err(JournalError::Open {
+                    path: url.display.clone(),
+                    cause: "no connection".into(),
+                });
+            };
+            let r = f(client, &url.display);
+            if client.is_closed() {
+                *slot = None;
+            }
+            r
+        })
     }
 }
 
@@ -232,6 +270,14 @@ impl Store for PgJournal {
     }
 }
 
+impl Drop for PgJournal {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.get_mut().take() {
+            drop_client(c);
+        }
+    }
+}
+
 /// A transaction holding the session's lock row; dropped without `commit`,
 /// it rolls back.
 struct PgTx<'a> {
@@ -254,13 +300,14 @@ impl Drop for PgTx<'_> {
 impl PgTx<'_> {
     /// Run inside the open transaction: never reconnect here (a new
     /// connection would have no transaction and no lock).
-    fn tx<T>(
+    fn tx<T: Send>(
         &self,
-        f: impl FnOnce(&mut Client, &Path) -> Result<T, JournalError>,
+        f: impl FnOnce(&mut Client, &Path) -> Result<T, JournalError> + Send,
     ) -> Result<T, JournalError> {
         let mut slot = self.journal.client.borrow_mut();
+        let slot: &mut Option<Client> = &mut slot;
         let path = self.journal.path();
-        match slot.as_mut() {
+        off_runtime(move || match slot.as_mut() {
             Some(c) if !c.is_closed() => {
                 let r = f(c, path);
                 if c.is_closed() {
@@ -275,7 +322,7 @@ impl PgTx<'_> {
                     cause: "connection to PostgreSQL lost inside a transaction (nothing of it was kept; retrying)".into(),
                 })
             }
-        }
+        })
     }
 
     fn exec(
@@ -496,6 +543,10 @@ impl StoreTx for PgTx<'_> {
 /// operators may not); says what it did.
 pub fn init(location: &Path) -> Result<String, JournalError> {
     let url = PgUrl::parse(location)?;
+    off_runtime(|| init_with(&url))
+}
+
+fn init_with(url: &PgUrl) -> Result<String, JournalError> {
     let mut client = url.connect()?;
     let existed = match schema::ensure(&mut client, &url.display, false) {
         Ok(()) => true,
