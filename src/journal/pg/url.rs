@@ -104,14 +104,22 @@ fn scrub(msg: &str, raw: &str) -> String {
     }
 }
 
+/// The schema (one session each) is part of the name: `options` is shown.
 fn display(c: &Config) -> String {
     let user = c.get_user().unwrap_or_default();
     let port = c.get_ports().first().copied().unwrap_or(5432);
     let db = c.get_dbname().unwrap_or(user);
+    let opts = c
+        .get_options()
+        .map(|o| format!("options={}", o.replace(' ', "%20").replace('=', "%3D")));
     match c.get_hosts().first() {
-        Some(Host::Tcp(h)) => format!("postgresql://{user}@{h}:{port}/{db}"),
         Some(Host::Unix(p)) => {
-            format!("postgresql://{user}@/{db}?host={}&port={port}", p.display())
+            let s = format!("postgresql://{user}@/{db}?host={}&port={port}", p.display());
+            opts.map_or(s.clone(), |o| format!("{s}&{o}"))
+        }
+        Some(Host::Tcp(h)) => {
+            let s = format!("postgresql://{user}@{h}:{port}/{db}");
+            opts.map_or(s.clone(), |o| format!("{s}?{o}"))
         }
         None => format!("postgresql://{user}@/{db}"),
     }
@@ -228,6 +236,10 @@ mod tests {
     fn reopening_by_the_display_form_keeps_password_and_schema() {
         let full = "postgresql://ann:pw9@db.example:6543/cut?options=-csearch_path%3Dbilling";
         let u = PgUrl::parse(Path::new(full)).unwrap();
+        assert_eq!(
+            u.display,
+            PathBuf::from("postgresql://ann@db.example:6543/cut?options=-csearch_path%3Dbilling")
+        );
         let again = PgUrl::parse(&u.display).unwrap();
         assert_eq!(again.config.get_password(), Some(&b"pw9"[..]));
         assert_eq!(again.config.get_options(), Some("-csearch_path=billing"));
