@@ -19,4 +19,6 @@ pub mod runbook;
 pub mod runtime;
 pub mod session;
 pub mod sim;
+pub mod timefmt;
 pub mod tui;
+pub mod untrusted;

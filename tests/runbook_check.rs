@@ -286,7 +286,7 @@ fn a_typo_an_unknown_role_and_a_bad_duration_are_three_errors() {
             ),
             ("unknown role `dba`: did you mean `db`?".to_string(), Some((28, 9))),
             (
-                "expect: invalid duration \"15\": expected a number and a unit such as \"500ms\", \"30s\", \"10m\" or \"1h30m\"".to_string(),
+                "expect: invalid duration \"15\": expected a whole number and a unit (h, m, s, ms), largest first, no spaces: \"500ms\", \"30s\", \"10m\", \"4h\", \"1h30m\"".to_string(),
                 Some((29, 10))
             ),
         ]
@@ -431,4 +431,31 @@ fn relative_scripts_are_checked_against_the_runbook_folder() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(runbook::load(&path).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn timezone_is_an_iana_name_checked_with_its_place() {
+    let path = fixture("minimal.toml");
+    let base = std::fs::read_to_string(&path).unwrap();
+    let with = |tz: &str| {
+        base.replacen(
+            "strategy = \"phased\"\n",
+            &format!("strategy = \"phased\"\ntimezone = \"{tz}\"\n"),
+            1,
+        )
+    };
+    let rb = runbook::load_str(&with("America/New_York"), &path, &|_| None)
+        .unwrap()
+        .runbook;
+    assert_eq!(rb.cutover.timezone.name(), "America/New_York");
+    let rb = runbook::load_str(&base, &path, &|_| None).unwrap().runbook;
+    assert_eq!(rb.cutover.timezone.name(), "UTC", "default");
+
+    let err = runbook::load_str(&with("Europe/Berlinn"), &path, &|_| None).unwrap_err();
+    let text = err.render(false);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.ends_with(":6:12: error: invalid timezone: unknown time zone \"Europe/Berlinn\": expected an IANA name such as \"UTC\", \"Europe/Berlin\" or \"America/New_York\""),
+        "{text}"
+    );
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cli::{EXIT_FAILURE, EXIT_INVALID, Output};
+use super::output::{EXIT_FAILURE, EXIT_INVALID, Output};
 use crate::console_session::identity;
 use crate::runbook;
 use crate::session::event::SessionMode;
@@ -17,6 +17,10 @@ pub struct Request {
 }
 
 pub fn run(req: Request, out: Output) -> u8 {
+    if let Some(why) = crate::tui::terminal::interactive_refusal() {
+        eprintln!("{why}");
+        return EXIT_INVALID;
+    }
     let rt = match crate::runtime::start() {
         Ok(rt) => rt,
         Err(e) => {
@@ -56,18 +60,25 @@ async fn demo(req: Request, out: Output) -> u8 {
             std::env::var(name).ok()
         }
     };
-    let mut rb = match runbook::load_str(DEMO_RUNBOOK, &runbook_path, &env) {
+    let rb = match runbook::load_str(DEMO_RUNBOOK, &runbook_path, &env) {
         Ok(l) => l.runbook,
         Err(e) => {
             eprint!("{}", e.render(out.color));
             return EXIT_INVALID;
         }
     };
-    // The service's loopback address is no secret: keep it readable in errors.
-    rb.secrets.retain(|s| s != &sim.url);
+    if let Some(msg) = req
+        .operator
+        .as_deref()
+        .and_then(super::console::name_refusal)
+    {
+        eprintln!("warroom demo: {msg}");
+        return EXIT_INVALID;
+    }
     let operator = req.operator.unwrap_or_else(identity::current_operator);
     let mut opts = ConsoleOptions::new(Arc::new(rb), journal.clone(), SessionMode::Demo, operator);
     opts.no_color = !out.color_allowed;
+    opts.tz = out.tz;
     opts.extra_keys = demo_keys();
     let handle = sim.clone();
     opts.on_extra = Some(Box::new(move |id: &str| {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::cli::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
+use super::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
 use crate::journal::pg;
 
 pub fn init(url: &Path) -> u8 {

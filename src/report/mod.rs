@@ -38,6 +38,16 @@ pub enum ReportError {
 /// journal's `.warroom` folder) for titles, units, commands and planned
 /// durations, and says so when it cannot load it.
 pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
+    run_in(journal, format, None, out)
+}
+
+/// `run` with the times in `tz` (`--tz`) instead of the runbook's zone.
+pub fn run_in(
+    journal: &Path,
+    format: Format,
+    tz: Option<crate::timefmt::Zone>,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
     let events = crate::journal::open::read_all(journal)?;
     if format == Format::Jsonl {
         return Ok(jsonl::write(out, &events)?);
@@ -45,7 +55,10 @@ pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), Re
     let url = crate::journal::pg::is_url(journal);
     // A URL is named without its password; rehearsals sit beside files only.
     let shown = std::path::PathBuf::from(crate::journal::open::display(journal));
-    let loaded = find_runbook(&shown, &events);
+    let mut loaded = find_runbook(&shown, &events);
+    if let (Ok(rb), Some(z)) = (&mut loaded, tz) {
+        rb.cutover.timezone = z;
+    }
     let plan = match &loaded {
         Ok(rb) => Plan::Runbook(rb),
         Err(why) => Plan::Unavailable(why.clone()),

@@ -46,6 +46,8 @@ pub struct Cutover {
     pub strategy: Strategy,
     pub summary: Option<String>,
     pub rollback_deadline: Option<Deadline>,
+    /// The zone every clock is shown in (default UTC).
+    pub timezone: crate::timefmt::Zone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,11 +387,7 @@ impl Runbook {
     }
 }
 
-/// Replace every secret (non-empty) in `text` with `***`.
+/// Replace every secret (non-empty), in every encoding, with `***`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(s.as_str(), "***");
-    }
-    out
+    crate::untrusted::redact(text, secrets)
 }

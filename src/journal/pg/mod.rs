@@ -33,7 +33,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::backend::{Store, StoreTx};
 use super::conduct::{LeaseBeat, Lost, READINGS_KEEP_SECS, Seat, Takeover};
-use super::decode::decode;
+use super::decode::{Row, RowReader, decode};
 use super::error::JournalError;
 use super::follow::{Followed, FollowerHandle};
 use super::store::{NewEvent, format_ts};
@@ -73,11 +73,13 @@ pub(crate) fn drop_client(c: Client) {
 }
 
 /// The server's own words (`Display` of a server error is "db error").
+/// A server's words are outside text: sanitized like any other.
 pub(crate) fn describe(e: &postgres::Error) -> String {
-    match e.as_db_error() {
+    let said = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => e.to_string(),
-    }
+    };
+    crate::untrusted::sanitize(&said).into_owned()
 }
 
 pub(crate) fn pg_err(path: &Path) -> impl Fn(postgres::Error) -> JournalError + '_ {
@@ -167,6 +169,8 @@ impl PgJournal {
     }
 }
 
+/// Rows go through the same reader as SQLite's: every string sanitized,
+/// a row that cannot be taken as written (or a gap) becomes `damaged`.
 pub(crate) fn read_since(
     c: &mut Client,
     path: &Path,
@@ -179,18 +183,19 @@ pub(crate) fn read_since(
             &[&(after as i64)],
         )
         .map_err(pg_err(path))?;
-    rows.iter()
-        .map(|r| {
-            decode(
-                path,
-                r.get(0),
-                r.get::<_, &str>(1),
-                r.get(2),
-                r.get::<_, &str>(3),
-                r.get::<_, &str>(4),
-            )
-        })
-        .collect()
+    let mut reader = RowReader::new(after);
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let row = Row {
+            seq: r.get(0),
+            ts: r.get(1),
+            operator: r.get(2),
+            kind: r.get(3),
+            data: r.get(4),
+        };
+        reader.push(row, &mut out);
+    }
+    Ok(out)
 }
 
 fn ts(s: Option<String>) -> Option<DateTime<Utc>> {
