@@ -415,3 +415,43 @@ async fn a_session_opens_and_closes_inside_the_consoles_runtime() {
     drop(follower);
     drop(s);
 }
+
+/// A holder that stops renewing (killed, frozen, its host gone) loses the
+/// lease once the server's clock passes its expiry; another console takes
+/// it as `Lost`. Until then nobody else can.
+#[test]
+fn an_expired_lease_is_taken_over_by_the_servers_clock() {
+    use warroom::journal::conduct::{Seat, Takeover};
+    let Some(c) = pg::cluster() else { return };
+    let url = c.fresh("expiry");
+    let (mut s, _) = open_store(&url, true).unwrap();
+    let seat = |who: &str, host: &str| Seat {
+        console: format!("{host}:1:{who}"),
+        operator: who.into(),
+        host: Some(host.into()),
+        pid: 1,
+        read_only: false,
+    };
+    let (a, b) = (seat("alice", "bastion-eu"), seat("bob", "bastion-us"));
+    let beat = |s: &mut Box<dyn warroom::journal::Store>, who: &Seat, ttl: f64| {
+        let mut tx = s.begin().unwrap();
+        let r = tx.beat_lease(who, ttl).unwrap();
+        tx.commit().unwrap();
+        r
+    };
+    assert_eq!(beat(&mut s, &a, 0.5).took, Some(Takeover::First));
+    assert!(!beat(&mut s, &b, 3.0).held, "not while alice's lease runs");
+    let deadline = Instant::now() + DEADLINE;
+    let took = loop {
+        let r = beat(&mut s, &b, 3.0);
+        if r.held {
+            break r.took;
+        }
+        assert!(Instant::now() < deadline, "bob never took the lease");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(took, Some(Takeover::Lost));
+    let tx = s.begin().unwrap();
+    assert!(!tx.holds_lease(&a.console).unwrap());
+    assert!(tx.holds_lease(&b.console).unwrap());
+}
