@@ -281,6 +281,13 @@ fn run_scenario_at(
 
 #[test]
 fn scenarios() {
+    for f in scenario_files() {
+        run_scenario(&f);
+    }
+}
+
+/// Every scenario file, in name order.
+fn scenario_files() -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -293,9 +300,7 @@ fn scenarios() {
         "scenario files missing in {}",
         dir.display()
     );
-    for f in files {
-        run_scenario(&f);
-    }
+    files
 }
 
 /// The same scenario files with the journal on PostgreSQL (a throwaway
@@ -305,14 +310,7 @@ fn scenarios_on_postgres() {
     let Some(cluster) = pg::cluster() else {
         return;
     };
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    for f in files {
+    for f in scenario_files() {
         run_scenario_at(&f, Some(cluster.fresh("scenario")));
     }
 }

@@ -129,17 +129,8 @@ fn run(
                         seen_version = Some(v);
                     }
                     set_error(&error, None);
-                    for ev in events {
-                        last = ev.seq;
-                        if tx.send(Followed::Event(ev)).is_err() {
-                            return;
-                        }
-                    }
-                    for r in readings {
-                        last_reading = r.id;
-                        if tx.send(Followed::Reading(r)).is_err() {
-                            return;
-                        }
+                    if !deliver(events, readings, &tx, (&mut last, &mut last_reading)) {
+                        return;
                     }
                 }
                 Err(e) => set_error(&error, Some(e.to_string())),
@@ -150,6 +141,29 @@ fn run(
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
         }
     }
+}
+
+/// Send what was read, advancing the positions; false when the receiver
+/// is gone (the follower ends).
+pub(crate) fn deliver(
+    events: Vec<Event>,
+    readings: Vec<Reading>,
+    tx: &UnboundedSender<Followed>,
+    (last, last_reading): (&mut u64, &mut i64),
+) -> bool {
+    for ev in events {
+        *last = ev.seq;
+        if tx.send(Followed::Event(ev)).is_err() {
+            return false;
+        }
+    }
+    for r in readings {
+        *last_reading = r.id;
+        if tx.send(Followed::Reading(r)).is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 pub(crate) fn set_error(slot: &Arc<Mutex<Option<String>>>, value: Option<String>) {

@@ -13,7 +13,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::super::error::JournalError;
-use super::super::follow::{Followed, FollowerHandle, set_error};
+use super::super::follow::{Followed, FollowerHandle, deliver, set_error};
 use super::schema::CHANNEL;
 use super::url::PgUrl;
 use super::{pg_err, read_since, readings_since};
@@ -83,17 +83,8 @@ fn run(
             match read {
                 Ok((events, readings)) => {
                     set_error(&error, None);
-                    for ev in events {
-                        last = ev.seq;
-                        if tx.send(Followed::Event(ev)).is_err() {
-                            return;
-                        }
-                    }
-                    for r in readings {
-                        last_reading = r.id;
-                        if tx.send(Followed::Reading(r)).is_err() {
-                            return;
-                        }
+                    if !deliver(events, readings, &tx, (&mut last, &mut last_reading)) {
+                        return;
                     }
                 }
                 Err(e) => {
