@@ -110,6 +110,9 @@ pub struct Console {
     replies: Option<UnboundedReceiver<Reply>>,
     followed: Option<UnboundedReceiver<Followed>>,
     _follower: FollowerHandle,
+    /// The follower's last reported failure (a lost connection to a
+    /// journal server), shown once when it starts and when it clears.
+    follow_error: Option<String>,
     effects: Effects,
     done_rx: Option<UnboundedReceiver<ActionDone>>,
     /// Action tasks started whose result has not come back yet.
@@ -181,6 +184,7 @@ impl Console {
             replies: Some(reply_rx),
             followed: Some(follow_rx),
             _follower: follower,
+            follow_error: None,
             effects: Effects::start(Arc::clone(&runbook), opts.mode, execute, done_tx),
             runbook,
             done_rx: Some(done_rx),
@@ -198,10 +202,26 @@ impl Console {
     }
 
     /// Does this console send the session's notifications? Exactly one
-    /// console does: the one holding the conductor's lease. A new
-    /// conductor resumes from the journaled cursors (`notified`).
+    /// console does: the one holding the conductor's lease (SQLite and
+    /// PostgreSQL journals alike). A new conductor resumes from the
+    /// journaled cursors (`notified`).
     pub fn should_notify(&self) -> bool {
         !self.read_only && self.conductor && self.notifier.is_some()
+    }
+
+    /// Once a second: say when following the journal starts failing (it
+    /// retries by itself) and when it works again.
+    fn check_follower(&mut self) {
+        let now = self._follower.error();
+        if now == self.follow_error {
+            return;
+        }
+        let msg = match &now {
+            Some(e) => Msg::Error(format!("following the journal: {e}")),
+            None => Msg::Info("following the journal again".into()),
+        };
+        self.follow_error = now;
+        self.app.update(msg);
     }
 
     /// Hand the notifier every event after its cursors; read the journal
@@ -228,9 +248,7 @@ impl Console {
             n.feed(&events, cursors);
             return;
         }
-        match crate::journal::Journal::open_read_only(&self.journal_path)
-            .and_then(|j| j.read_since(from))
-        {
+        match crate::journal::open::read_since(&self.journal_path, from) {
             Ok(events) => n.feed(&events, cursors),
             Err(e) => {
                 let msg = format!("notify: reading the journal: {e}");
@@ -641,6 +659,7 @@ where
             }
             Wake::Tick => {
                 console.pump_notify();
+                console.check_follower();
                 console.app.update(Msg::Tick(Utc::now()))
             }
         };
