@@ -6,21 +6,15 @@
 //! runbook).
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::commands;
+pub use crate::commands::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, Output};
 use crate::report::Format;
-use crate::runbook::{self, Loaded, Runbook};
+use crate::runbook::model::Strategy;
 use crate::session::event::SessionMode;
-
-/// Exit code: everything went fine.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: something failed at run time (I/O, a refused session...).
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit code: bad usage or an invalid runbook.
-pub const EXIT_INVALID: u8 = 2;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -38,6 +32,8 @@ Examples:
       Validate a runbook: every problem, each with file:line:col.
   NO_COLOR=1 warroom check runbooks/api-canary.toml
       The same, without colours.
+  warroom init --strategy canary my-cutover.toml
+      Start a new runbook from a commented template.
 
 Exit codes: 0 fine, 1 runtime failure, 2 bad usage or invalid runbook.";
 
@@ -84,6 +80,54 @@ pub enum Command {
         after_help = "Example:\n  warroom report runbooks/.warroom/billing-v2/live.db\n  warroom report --format html JOURNAL > record.html\n  warroom report --format jsonl JOURNAL | jq .kind"
     )]
     Report(ReportArgs),
+    /// Write a commented runbook for a strategy that passes `check` as written.
+    #[command(
+        after_help = "Example:\n  warroom init --strategy canary runbooks/api-v3.toml\n  warroom init > draft.toml\n\nNever overwrites an existing file."
+    )]
+    Init(InitArgs),
+    /// Print the JSON Schema of the runbook format (for editors: taplo, Even Better TOML).
+    #[command(
+        after_help = "Example:\n  warroom schema > runbook.schema.json\n  then start the runbook with the line:  #:schema ./runbook.schema.json"
+    )]
+    Schema,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  warroom completions bash > ~/.local/share/bash-completion/completions/warroom\n  warroom completions zsh > ~/.zfunc/_warroom\n  warroom completions fish > ~/.config/fish/completions/warroom.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  warroom man > ~/.local/share/man/man1/warroom.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// How exposure grows: canary, phased or big-bang.
+    #[arg(long, value_enum, default_value = "phased")]
+    pub strategy: InitStrategy,
+    /// Where to write the runbook (default: print it).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitStrategy {
+    Canary,
+    Phased,
+    BigBang,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -146,15 +190,6 @@ pub struct ReportArgs {
     pub format: ReportFormat,
 }
 
-/// What every command needs to know about the output.
-#[derive(Debug, Clone, Copy)]
-pub struct Output {
-    /// Colour on stderr/stdout (a terminal, and allowed).
-    pub color: bool,
-    /// Colour allowed at all (no --no-color, no NO_COLOR): the console's theme.
-    pub color_allowed: bool,
-}
-
 impl Cli {
     /// Colour only on a terminal, and never with --no-color or NO_COLOR set.
     pub fn output(&self) -> Output {
@@ -171,8 +206,8 @@ impl Cli {
 pub fn run(cli: Cli) -> u8 {
     let out = cli.output();
     match cli.command {
-        Command::Check(args) if args.probe => probe(&args, out),
-        Command::Check(args) => check(&args, out),
+        Command::Check(args) if args.probe => commands::check::probe(&args.runbook, out),
+        Command::Check(args) => commands::check::check(&args.runbook, out),
         Command::Demo(a) => commands::demo::run(
             commands::demo::Request {
                 journal: a.journal,
@@ -182,6 +217,24 @@ pub fn run(cli: Cli) -> u8 {
         ),
         Command::Run(a) => commands::console::run(a.request(), SessionMode::Live, out),
         Command::Rehearse(a) => commands::console::run(a.request(), SessionMode::Rehearsal, out),
+        Command::Init(a) => commands::init::run(
+            match a.strategy {
+                InitStrategy::Canary => Strategy::Canary,
+                InitStrategy::Phased => Strategy::Phased,
+                InitStrategy::BigBang => Strategy::BigBang,
+            },
+            a.path.as_deref(),
+        ),
+        Command::Schema => commands::docs::schema(),
+        Command::Completions(a) => commands::docs::completions(
+            match a.shell {
+                CompletionShell::Bash => clap_complete::Shell::Bash,
+                CompletionShell::Zsh => clap_complete::Shell::Zsh,
+                CompletionShell::Fish => clap_complete::Shell::Fish,
+            },
+            Cli::command(),
+        ),
+        Command::Man => commands::docs::man(Cli::command()),
         Command::Report(a) => commands::report::run(
             &a.journal,
             match a.format {
@@ -205,89 +258,4 @@ impl SessionArgs {
             join: self.join,
         }
     }
-}
-
-/// `warroom check --probe`: validate, then poll every panel once.
-pub fn probe(args: &CheckArgs, out: Output) -> u8 {
-    match runbook::load(&args.runbook) {
-        Ok(loaded) => {
-            print!("{}", summary(&args.runbook, &loaded, out));
-            let code = crate::health::probe::run(&loaded.runbook, out.color);
-            u8::try_from(code).unwrap_or(EXIT_FAILURE)
-        }
-        Err(err) => {
-            eprint!("{}", err.render(out.color));
-            EXIT_INVALID
-        }
-    }
-}
-
-/// `warroom check`: load, validate, print the summary and warnings.
-pub fn check(args: &CheckArgs, out: Output) -> u8 {
-    match runbook::load(&args.runbook) {
-        Ok(loaded) => {
-            print!("{}", summary(&args.runbook, &loaded, out));
-            EXIT_OK
-        }
-        Err(err) => {
-            eprint!("{}", err.render(out.color));
-            EXIT_INVALID
-        }
-    }
-}
-
-/// The text `check` prints for a valid runbook.
-pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
-    let rb: &Runbook = &loaded.runbook;
-    let c = &rb.cutover;
-    let strategy = match c.strategy {
-        runbook::model::Strategy::Phased => "phased",
-        runbook::model::Strategy::BigBang => "big-bang",
-        runbook::model::Strategy::Canary => "canary",
-    };
-    let deadline = match c.rollback_deadline {
-        None => "none".to_string(),
-        Some(runbook::model::Deadline::After(d)) => {
-            format!("{} after start", runbook::duration::format_duration(d))
-        }
-        Some(runbook::model::Deadline::At(t)) => t.to_rfc3339(),
-    };
-    let irreversible = rb.steps.iter().filter(|s| s.irreversible).count();
-    let ladder: Vec<String> = rb
-        .stages
-        .iter()
-        .map(|s| format!("{} {}%", s.name, s.exposure))
-        .collect();
-    let mut s = String::new();
-    s.push_str(&format!("{}: ok\n", path.display()));
-    s.push_str(&format!("  {} ({})\n", c.title, c.id));
-    s.push_str(&format!("  strategy:          {strategy}\n"));
-    s.push_str(&format!(
-        "  stages:            {}{}\n",
-        rb.stages.len(),
-        if ladder.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", ladder.join(" -> "))
-        }
-    ));
-    s.push_str(&format!("  gates:             {}\n", rb.gates.len()));
-    s.push_str(&format!(
-        "  steps:             {} ({irreversible} irreversible)\n",
-        rb.steps.len()
-    ));
-    s.push_str(&format!("  panels:            {}\n", rb.panels.len()));
-    s.push_str(&format!("  guards:            {}\n", rb.guards.len()));
-    s.push_str(&format!("  rollback deadline: {deadline}\n"));
-    for w in &loaded.warnings {
-        s.push_str(&w.render(path, &read_or_empty(path), out.color));
-    }
-    if !loaded.warnings.is_empty() {
-        s.push_str(&format!("  {} warning(s)\n", loaded.warnings.len()));
-    }
-    rb.redact(&s)
-}
-
-fn read_or_empty(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
 }

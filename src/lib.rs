@@ -20,3 +20,4 @@ pub mod runtime;
 pub mod session;
 pub mod sim;
 pub mod tui;
+pub mod untrusted;

@@ -7,7 +7,7 @@
 
 mod properties;
 
-use properties::journal::row_decodes_consistently;
+use properties::journal::{row_decodes_consistently, rows_read_as_events_or_damage};
 use proptest::prelude::*;
 use warroom::health::PanelState;
 use warroom::journal::decode::decode_body;
@@ -206,6 +206,40 @@ proptest! {
         row_decodes_consistently(&kind, &data);
     }
 
+    /// Any text at all in a string field, escapes, controls and bidi
+    /// included: what comes out holds none of them.
+    #[test]
+    fn hostile_strings_come_out_sanitized(
+        kind in "(note|vetoed|action_ran|newer_kind)",
+        text in proptest::string::string_regex("([\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}]|\\PC){0,24}").unwrap(),
+    ) {
+        let data = serde_json::json!({
+            "text": text, "reason": text, "gate": text, "item": 1,
+            "action": text, "executed": true, "exit_code": null, "duration_ms": 1,
+            "output_tail": text, text.clone(): text,
+        })
+        .to_string();
+        row_decodes_consistently(&kind, &data);
+        row_decodes_consistently(&text, &data);
+    }
+
+    /// Rows in any order of seq, with gaps, negative seqs, missing columns
+    /// and bad timestamps: an event or damage for each, never a panic.
+    #[test]
+    fn any_rows_read_as_events_or_damage(
+        rows in proptest::collection::vec(
+            (
+                -3i64..12,
+                proptest::option::of("(2026-11-21T22:00:00Z|yesterday|\\PC{0,6})"),
+                proptest::option::of(kind()),
+                "(\\{\\}|\\{\"text\":\"[a-z\\\\u001b]{0,6}\"\\}|\\PC{0,12})",
+            ),
+            0..8,
+        ),
+    ) {
+        rows_read_as_events_or_damage(&rows);
+    }
+
     /// Bytes that may not be JSON at all: an error that says so, never a panic.
     #[test]
     fn garbage_data_is_an_error_naming_it(kind in kind(), data in "\\PC{0,40}") {
@@ -224,8 +258,30 @@ fn serde_json_private_raw_value_key_is_an_error_not_a_wrong_event() {
     let err = decode_body("signed", &first).unwrap_err();
     assert!(err.starts_with("bad data: "), "{err}");
     let later = format!(r#"{{"g":1,"{RAW_VALUE_TOKEN}":{{"a":1}}}}"#);
+    let err = decode_body("signed", &later).unwrap_err();
+    assert!(err.starts_with("malformed `signed`"), "{err}");
+    let later = format!(r#"{{"g":1,"{RAW_VALUE_TOKEN}":{{"a":1}}}}"#);
     assert!(matches!(
-        decode_body("signed", &later).unwrap(),
-        EventBody::Unknown { kind, .. } if kind == "signed"
+        decode_body("newer_kind", &later).unwrap(),
+        EventBody::Unknown { kind, .. } if kind == "newer_kind"
     ));
+}
+
+/// A known kind with malformed fields is damage, never a silent Unknown
+/// (a `signed` row with `{}` once showed as "(signed)" and was exported
+/// without gate or item).
+#[test]
+fn a_malformed_known_kind_is_damage() {
+    for (kind, data) in [
+        ("signed", "{}"),
+        ("signed", r#"{"gate":"g","item":"one","evidence":{}}"#),
+        ("expanded", r#"{"to_stage":1}"#),
+        ("note", "[]"),
+    ] {
+        let err = decode_body(kind, data).unwrap_err();
+        assert!(
+            err.contains(kind) || err.starts_with("bad data"),
+            "{kind}: {err}"
+        );
+    }
 }

@@ -33,6 +33,8 @@ struct Received {
     bodies: Arc<Mutex<Vec<String>>>,
     flaky_calls: Arc<AtomicUsize>,
     prom_calls: Arc<AtomicUsize>,
+    /// Requests the slow target has begun to answer.
+    slow_started: Arc<AtomicUsize>,
 }
 
 /// A Prometheus instant query answering `up` = 1.
@@ -68,6 +70,7 @@ async fn always_500() -> StatusCode {
 
 /// Answers 200 after a moment: long enough for a console to be quitting.
 async fn slow(State(r): State<Received>, body: String) -> StatusCode {
+    r.slow_started.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(400)).await;
     r.bodies.lock().unwrap().push(body);
     StatusCode::OK
@@ -468,7 +471,11 @@ async fn quitting_journals_a_notification_already_on_its_way() {
     key(&a, 'e');
     key(&a, 'y');
     wait_until("the expand", || count(&events(&path), "expanded") == 1).await;
-    // Quit while the slow target has not answered yet.
+    // Quit once the notification is on its way and not yet answered.
+    wait_until("the post reaching the target", || {
+        received.slow_started.load(Ordering::SeqCst) == 1
+    })
+    .await;
     quit(a).await;
     let ev = events(&path);
     assert_eq!(count(&ev, "notified"), 1, "journaled before leaving");

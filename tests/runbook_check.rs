@@ -286,7 +286,7 @@ fn a_typo_an_unknown_role_and_a_bad_duration_are_three_errors() {
             ),
             ("unknown role `dba`: did you mean `db`?".to_string(), Some((28, 9))),
             (
-                "expect: invalid duration \"15\": expected a number and a unit such as \"500ms\", \"30s\", \"10m\" or \"1h30m\"".to_string(),
+                "expect: invalid duration \"15\": expected a whole number and a unit (h, m, s, ms), largest first, no spaces: \"500ms\", \"30s\", \"10m\", \"4h\", \"1h30m\"".to_string(),
                 Some((29, 10))
             ),
         ]

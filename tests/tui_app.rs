@@ -778,3 +778,82 @@ fn gate_and_step_keys_in_the_wrong_pane_say_where_to_go() {
     press(&mut app, KeyCode::Char('s'));
     assert!(render(&app, 120, 40).contains("select a step first (tab to Runbook)"));
 }
+
+#[test]
+fn an_irreversible_step_asks_its_id_on_every_path_and_only_after_the_rules_say_yes() {
+    let rb = runbook();
+    // Allowed: freeze is done, backfill pending.
+    let mut s = running_state(&rb);
+    s.steps[1] = ready_state(&rb).steps[1].clone();
+    let mut first = app(s.clone(), vec![], vec![], at(30, 0));
+    let app_ = &mut first;
+    run_line(app_, "start backfill");
+    assert!(
+        render(app_, 80, 24).contains("IRREVERSIBLE: type `backfill`"),
+        "`:start` asks for the id like `s` does"
+    );
+    assert!(app_.take_effects().is_empty());
+    typ(app_, "backfill");
+    press(app_, KeyCode::Enter);
+    assert_eq!(
+        app_.take_effects(),
+        vec![Effect::Submit(Command::Start {
+            step: "backfill".into()
+        })]
+    );
+    // Refused (the cutover has not begun): submitted at once, so the
+    // refusal and its reason come before anything is asked, on both paths.
+    let _ = s;
+    let refused = ready_state(&rb);
+    for via_key in [false, true] {
+        let mut app = app(refused.clone(), vec![], vec![], at(30, 0));
+        if via_key {
+            press(&mut app, KeyCode::Char('j'));
+            press(&mut app, KeyCode::Char('s'));
+        } else {
+            run_line(&mut app, "start backfill");
+        }
+        assert!(
+            matches!(app.ui.mode, Mode::Normal),
+            "nothing asked (key: {via_key}): {:?}",
+            app.ui.mode
+        );
+        assert_eq!(
+            app.take_effects(),
+            vec![Effect::Submit(Command::Start {
+                step: "backfill".into()
+            })]
+        );
+    }
+}
+
+#[test]
+fn an_irreversible_step_with_a_command_asks_the_id_then_shows_the_command() {
+    let mut rb = (*runbook()).clone();
+    rb.steps[1].run = Some("./scripts/backfill.sh".into());
+    let mut s = running_state(&rb);
+    s.steps[1] = ready_state(&rb).steps[1].clone();
+    let mut app = warroom::tui::App::new(
+        std::sync::Arc::new(rb),
+        s.clone(),
+        options("alice", warroom::tui::Theme::color()),
+        at(30, 0),
+    );
+    app.update(Msg::Journal {
+        events: vec![],
+        state: s,
+    });
+    run_line(&mut app, "start backfill");
+    typ(&mut app, "backfill");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.ui.mode, Mode::Confirm(_)));
+    assert!(render(&app, 80, 24).contains("$ ./scripts/backfill.sh"));
+    assert!(app.take_effects().is_empty());
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Start {
+            step: "backfill".into()
+        })]
+    );
+}

@@ -39,14 +39,22 @@ impl Tail {
             let strip = secrets
                 .iter()
                 .filter(|s| !s.is_empty())
-                .flat_map(|s| (1..s.len()).filter_map(move |i| s.get(i..)))
-                .filter(|suffix| text.starts_with(suffix))
-                .map(str::len)
+                .flat_map(|s| crate::untrusted::redact::forms(s))
+                .filter_map(|f| {
+                    (1..f.len())
+                        .filter_map(|i| f.get(i..))
+                        .filter(|suffix| text.starts_with(suffix))
+                        .map(str::len)
+                        .max()
+                })
                 .max()
                 .unwrap_or(0);
             text.drain(..strip);
         }
-        let mut text = crate::runbook::model::redact(&text, secrets);
+        // Secrets out, then controls escaped (newlines kept: a tail is
+        // lines), then the cut: the journal and every screen get this text.
+        let text = crate::runbook::model::redact(&text, secrets);
+        let mut text = crate::untrusted::sanitize_lines(&text).into_owned();
         let trimmed_len = text.trim_end_matches(['\n', '\r']).len();
         text.truncate(trimmed_len);
 
@@ -76,6 +84,13 @@ impl Tail {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_sequences_in_output_are_escaped_and_lines_kept() {
+        let mut t = Tail::default();
+        t.push(b"ok\n\x1b]0;PWNED\x07\x1b[2J\rdone\n");
+        assert_eq!(t.finish(&[]), "ok\n\\x1b]0;PWNED\\x07\\x1b[2J\\x0ddone");
+    }
 
     #[test]
     fn short_output_is_kept_whole_without_trailing_newline() {

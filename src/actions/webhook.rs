@@ -11,9 +11,13 @@ use reqwest::{Method, Url};
 
 use super::context::ActionContext;
 use crate::runbook::model::{Webhook, redact};
+use crate::untrusted::{ERROR_CHARS, read_at_most, scrub};
 
 /// How much of a non-2xx response body is quoted in the error.
 const BODY_QUOTE: usize = 200;
+/// How much of a response body is read at all: a receiver that answers
+/// with an endless body costs this much memory, not gigabytes.
+pub const BODY_READ: usize = 4096;
 
 /// `scheme://host:port/path` with secrets redacted; no query, no user info.
 pub fn safe_url(url: &str, secrets: &[String]) -> String {
@@ -42,6 +46,9 @@ fn describe(err: reqwest::Error, timeout: Duration) -> String {
     } else {
         "request failed"
     };
+    if let Some(c) = crate::untrusted::redirect::cross_origin(&err) {
+        return c.to_string();
+    }
     let err = err.without_url();
     let mut cause = err.to_string();
     let mut source = std::error::Error::source(&err);
@@ -105,9 +112,10 @@ async fn try_send(
     let method = Method::from_bytes(method_name.as_bytes()).map_err(|_| {
         (
             None,
-            redact(
+            scrub(
                 &format!("webhook method {:?} is not an HTTP method", hook.method),
                 secrets,
+                ERROR_CHARS,
             ),
         )
     })?;
@@ -121,21 +129,47 @@ async fn try_send(
     let resp = req.send().await.map_err(|e| {
         (
             None,
-            redact(&format!("{place}: {}", describe(e, timeout)), secrets),
+            scrub(
+                &format!("{place}: {}", describe(e, timeout)),
+                secrets,
+                ERROR_CHARS,
+            ),
         )
     })?;
     let status = resp.status();
+    // Read (a bounded part of) the body even on success, so the connection
+    // is reused; an error or timeout while reading a body is no failure.
+    let mut resp = resp;
+    let body = read_at_most(&mut resp, BODY_READ).await.ok();
     if status.is_success() {
         return Ok(status.as_u16());
     }
-    let body = resp.text().await.unwrap_or_default();
-    let quote: String = body.trim().chars().take(BODY_QUOTE).collect();
-    let msg = if quote.is_empty() {
-        format!("HTTP {} from {place}", status.as_u16())
-    } else {
-        format!("HTTP {} from {place}: {quote}", status.as_u16())
+    let body = body.map(|b| String::from_utf8_lossy(&b.bytes).into_owned());
+    Err((
+        Some(status.as_u16()),
+        refusal(
+            status.as_u16(),
+            &place,
+            body.as_deref().unwrap_or(""),
+            secrets,
+        ),
+    ))
+}
+
+/// The error text for a non-2xx answer: the status, where, and the start of
+/// the body, redacted before it is cut so no cut splits a secret.
+fn refusal(status: u16, place: &str, body: &str, secrets: &[String]) -> String {
+    let quote = crate::untrusted::sanitize(redact(body, secrets).trim()).into_owned();
+    let quote: String = match quote.chars().count() > BODY_QUOTE {
+        true => quote.chars().take(BODY_QUOTE).chain(['…']).collect(),
+        false => quote,
     };
-    Err((Some(status.as_u16()), redact(&msg, secrets)))
+    let msg = if quote.is_empty() {
+        format!("HTTP {status} from {place}")
+    } else {
+        format!("HTTP {status} from {place}: {quote}")
+    };
+    scrub(&msg, secrets, ERROR_CHARS)
 }
 
 #[cfg(test)]
@@ -158,5 +192,25 @@ mod tests {
             safe_url("not a url T0KEN", &secrets),
             "(unparsable webhook url)"
         );
+    }
+
+    #[test]
+    fn a_refusal_quotes_the_body_sanitized_and_redacted_before_the_cut() {
+        let secrets = vec!["ab cd<ef>SECRET42".to_string()];
+        // The secret straddles the 200-character cut.
+        let body = format!(
+            "{}ab%20cd%3Cef%3ESECRET42 \u{1b}]0;PWNED\u{7}",
+            "x".repeat(190)
+        );
+        let text = refusal(500, "POST http://h:1/x", &body, &secrets);
+        assert!(!text.contains("ab%20cd"), "{text}");
+        assert!(!text.contains("SECRET42"), "{text}");
+        assert!(
+            text.starts_with("HTTP 500 from POST http://h:1/x: xxx"),
+            "{text}"
+        );
+        let text = refusal(500, "p", "\u{1b}[2J\u{1b}]52;c;aGVsbG8=\u{7}", &[]);
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("\\x1b[2J"), "{text}");
     }
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::{EXIT_FAILURE, EXIT_INVALID, Output};
+use super::output::{EXIT_FAILURE, EXIT_INVALID, Output};
 use crate::console_session::identity;
 use crate::journal::paths;
 use crate::session::event::SessionMode;
@@ -30,6 +30,10 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
         );
         return EXIT_INVALID;
     }
+    if let Some(msg) = req.operator.as_deref().and_then(name_refusal) {
+        eprintln!("warroom: {msg}");
+        return EXIT_INVALID;
+    }
     let runbook = match super::load_or_report(req.runbook, out) {
         Ok(rb) => rb,
         Err(code) => return code,
@@ -53,6 +57,21 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
         opts.execute = req.execute;
     }
     finish(run_console(opts), &journal)
+}
+
+/// Why an operator name (`--as`, `:as`) is refused: a control character
+/// would be journaled and drawn raw on every console.
+pub fn name_refusal(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("--as: the operator name is empty".into());
+    }
+    let (at, c) = crate::untrusted::first_control(name)
+        .or_else(|| name.char_indices().find(|&(_, c)| c == '\n' || c == '\t'))?;
+    Some(format!(
+        "--as: operator name holds control character {} at character {}: use letters, digits and punctuation",
+        crate::untrusted::text::visible(c),
+        name[..at].chars().count() + 1
+    ))
 }
 
 /// The journal a command opens: `--journal`, else the defaults of PRODUCT.md.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cli::{EXIT_FAILURE, EXIT_INVALID, Output};
+use super::output::{EXIT_FAILURE, EXIT_INVALID, Output};
 use crate::console_session::identity;
 use crate::runbook;
 use crate::session::event::SessionMode;
@@ -56,15 +56,21 @@ async fn demo(req: Request, out: Output) -> u8 {
             std::env::var(name).ok()
         }
     };
-    let mut rb = match runbook::load_str(DEMO_RUNBOOK, &runbook_path, &env) {
+    let rb = match runbook::load_str(DEMO_RUNBOOK, &runbook_path, &env) {
         Ok(l) => l.runbook,
         Err(e) => {
             eprint!("{}", e.render(out.color));
             return EXIT_INVALID;
         }
     };
-    // The service's loopback address is no secret: keep it readable in errors.
-    rb.secrets.retain(|s| s != &sim.url);
+    if let Some(msg) = req
+        .operator
+        .as_deref()
+        .and_then(super::console::name_refusal)
+    {
+        eprintln!("warroom demo: {msg}");
+        return EXIT_INVALID;
+    }
     let operator = req.operator.unwrap_or_else(identity::current_operator);
     let mut opts = ConsoleOptions::new(Arc::new(rb), journal.clone(), SessionMode::Demo, operator);
     opts.no_color = !out.color_allowed;

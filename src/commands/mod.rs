@@ -1,14 +1,18 @@
-//! The commands that open a console or read a journal; `cli.rs` parses,
-//! these decide paths, identity and options, then hand over.
+//! The commands; `cli.rs` parses, these decide paths, identity and
+//! options, then hand over. Nothing here imports `cli.rs`.
 
+pub mod check;
 pub mod console;
 pub mod demo;
+pub mod docs;
+pub mod init;
+pub mod output;
 pub mod report;
 
 use std::path::Path;
 
-use crate::cli::{EXIT_INVALID, Output};
 use crate::runbook::{self, Runbook};
+use output::{EXIT_INVALID, Output};
 
 /// Load and validate a runbook; on failure print every problem and give
 /// the exit code (2).

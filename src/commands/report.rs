@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use super::output::{EXIT_FAILURE, EXIT_OK};
 use crate::report::{self, Format};
 
 pub fn run(journal: &Path, format: Format) -> u8 {

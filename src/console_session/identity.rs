@@ -6,7 +6,8 @@
 pub fn current_operator() -> String {
     let uid = nix::unistd::getuid();
     match nix::unistd::User::from_uid(uid) {
-        Ok(Some(user)) => user.name,
+        // A passwd entry is outside text too.
+        Ok(Some(user)) => crate::untrusted::sanitize(&user.name).into_owned(),
         _ => format!("uid {uid}"),
     }
 }
@@ -22,7 +23,7 @@ pub fn host_from_ssh_connection(value: &str) -> Option<String> {
         .split_whitespace()
         .next()
         .filter(|h| !h.is_empty())
-        .map(str::to_string)
+        .map(|h| crate::untrusted::sanitize(h).into_owned())
 }
 
 #[cfg(test)]

@@ -35,9 +35,7 @@ pub fn value(rb: Option<&Runbook>, panel: &str, v: f64) -> String {
 
 /// A threshold in its panel's unit: `> 2.00%`, `> 800 ms`.
 pub fn threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
-    let op = t.to_string();
-    let op = op.split_whitespace().next().unwrap_or("");
-    format!("{op} {}", format_value(t.value, unit))
+    crate::health::units::format_threshold(t, unit)
 }
 
 /// "errors OK 0.12%, mismatch FAIL 3, p99 ERROR –".
@@ -315,6 +313,11 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             status,
         } => format!("notified {target} of #{event_seq}: {status}"),
         EventBody::Unknown { kind, .. } => format!("{kind} (unknown to this warroom)"),
+        EventBody::Damaged { seq, what } => format!("journal damaged at seq {seq}: {what}"),
+        EventBody::DamageAcknowledged {
+            through_seq: seq,
+            reason,
+        } => format!("acknowledged the journal damage up to seq {seq}: {reason}"),
     }
 }
 

@@ -92,6 +92,8 @@ fn state(status: Status) -> State {
         pending: vec![],
         rollback_deadline: None,
         last_seq: 0,
+        damage: Vec::new(),
+        damage_acknowledged: None,
         completed_at: None,
         rollback_failed: false,
         expand_interrupted: false,

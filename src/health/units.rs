@@ -27,6 +27,14 @@ pub fn format_value(v: f64, unit: Unit) -> String {
     format!("{sign}{body}")
 }
 
+/// A threshold in its panel's unit, as the tile, the detail view and
+/// `check` show it: `> 2.00%`, `> 800 ms`, `< 5/s`.
+pub fn format_threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
+    let op = t.to_string();
+    let op = op.split_whitespace().next().unwrap_or("");
+    format!("{op} {}", format_value(t.value, unit))
+}
+
 /// A change against the start value, always signed: `+0.50%`, `-12 ms`.
 /// Percent deltas are percentage points, shown with `%` like the value.
 pub fn format_delta(delta: f64, unit: Unit) -> String {

@@ -24,7 +24,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::create::{create_journal, network_fs_warning};
-use super::decode::decode;
+use super::decode::{Row, RowReader, decode};
 pub use super::error::JournalError;
 use crate::session::event::{Event, EventBody};
 
@@ -301,21 +301,15 @@ fn read_since(conn: &Connection, path: &Path, after: u64) -> Result<Vec<Event>, 
             "SELECT seq, ts, operator, kind, data FROM events WHERE seq > ?1 ORDER BY seq",
         )
         .map_err(|e| JournalError::sqlite(path, e))?;
+    // From the start, rows below seq 1 are read too: they are damage to show.
+    let from = if after == 0 { i64::MIN } else { after as i64 };
     let rows = stmt
-        .query_map([after as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })
+        .query_map([from], Row::from_sql)
         .map_err(|e| JournalError::sqlite(path, e))?;
+    let mut reader = RowReader::new(after);
     let mut out = Vec::new();
     for row in rows {
-        let (seq, ts, op, kind, data) = row.map_err(|e| JournalError::sqlite(path, e))?;
-        out.push(decode(path, seq, &ts, op, &kind, &data)?);
+        reader.push(row.map_err(|e| JournalError::sqlite(path, e))?, &mut out);
     }
     Ok(out)
 }

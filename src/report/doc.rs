@@ -96,6 +96,9 @@ impl Doc {
 /// Text that renders as itself: no emphasis, links, code, raw HTML or
 /// table breaks from anything an operator or an endpoint wrote.
 fn md_escape(s: &str) -> String {
+    // Controls first: an escape sequence in a note must not reach the
+    // terminal that `cat`s the report.
+    let s = crate::untrusted::sanitize(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -115,7 +118,9 @@ fn md_escape(s: &str) -> String {
 }
 
 fn md_code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let s = crate::untrusted::sanitize(s)
+        .replace(['\n', '\r'], " ")
+        .replace('|', "\\|");
     if s.contains('`') {
         format!("`` {s} ``")
     } else {
@@ -177,7 +182,7 @@ pub fn markdown(doc: &Doc) -> String {
                 out.push_str(&format!(
                     "{}\n\n{fence}text\n{}\n{fence}\n\n",
                     md_escape(caption),
-                    body.trim_end()
+                    crate::untrusted::sanitize_lines(body.trim_end())
                 ));
             }
         }
@@ -191,6 +196,7 @@ pub fn markdown(doc: &Doc) -> String {
 // ---- HTML ----
 
 pub fn html_escape(s: &str) -> String {
+    let s = crate::untrusted::sanitize_lines(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

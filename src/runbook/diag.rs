@@ -65,13 +65,25 @@ impl Diagnostic {
 
     /// `path:line:col: error: message`, then the source line with a caret.
     pub fn render(&self, path: &Path, source: &str, color: bool) -> String {
-        let sev = self.severity.as_str();
-        let Some(span) = self.span.clone() else {
-            return format!("{}: {sev}: {}\n", path.display(), self.message);
+        // The runbook is outside text too: its lines, quoted under the
+        // message, and a key or value quoted in the message itself.
+        let source = &crate::untrusted::text::mask(source);
+        let safe = Diagnostic {
+            message: crate::untrusted::sanitize(&self.message).into_owned(),
+            label: self
+                .label
+                .as_deref()
+                .map(|l| crate::untrusted::sanitize(l).into_owned()),
+            ..self.clone()
+        };
+        let this = &safe;
+        let sev = this.severity.as_str();
+        let Some(span) = this.span.clone() else {
+            return format!("{}: {sev}: {}\n", path.display(), this.message);
         };
         let (line, col) = line_col(source, span.start);
-        let mut out = format!("{}:{line}:{col}: {sev}: {}\n", path.display(), self.message);
-        out.push_str(&snippet(self, source, clamp(source, span), color));
+        let mut out = format!("{}:{line}:{col}: {sev}: {}\n", path.display(), this.message);
+        out.push_str(&snippet(this, source, clamp(source, span), color));
         out
     }
 }

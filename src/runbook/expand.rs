@@ -6,6 +6,59 @@ pub struct Expanded {
     pub value: String,
     /// Values that came from the environment (defaults are not secret).
     pub secrets: Vec<String>,
+    /// Where each of `secrets` sits in `value` (byte ranges, same order).
+    pub spans: Vec<std::ops::Range<usize>>,
+}
+
+impl Expanded {
+    /// The environment values that are secrets in a URL: those that reach
+    /// its user info, path, query or fragment. A value that only names the
+    /// scheme, host or port (`${HOST:-localhost}`, a service's base URL)
+    /// is shown as it is, so error texts still say where they went.
+    pub fn url_secrets(&self) -> Vec<String> {
+        let public = public_prefix(&self.value);
+        self.secrets
+            .iter()
+            .zip(&self.spans)
+            .filter(|(_, span)| !public.as_ref().is_some_and(|p| p.covers(span)))
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+}
+
+/// The parts of a URL that name where it goes and hold no credential:
+/// `scheme://` and `host:port`, with the user info between them left out.
+struct PublicPrefix {
+    /// End of `scheme://`, start of the authority.
+    authority: usize,
+    /// Start of `host:port` (after `user:pass@`, if any).
+    host: usize,
+    /// End of the authority (first `/`, `?` or `#` after it, else the end).
+    end: usize,
+}
+
+impl PublicPrefix {
+    fn covers(&self, span: &std::ops::Range<usize>) -> bool {
+        let in_scheme = span.end <= self.authority;
+        let in_host = span.start >= self.host && span.end <= self.end;
+        let scheme_and_host = span.end <= self.end && self.host == self.authority;
+        span.is_empty() || in_scheme || in_host || scheme_and_host
+    }
+}
+
+fn public_prefix(url: &str) -> Option<PublicPrefix> {
+    let authority = url.find("://")? + 3;
+    let end = url[authority..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| authority + i);
+    let host = url[authority..end]
+        .rfind('@')
+        .map_or(authority, |i| authority + i + 1);
+    Some(PublicPrefix {
+        authority,
+        host,
+        end,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +77,7 @@ pub fn expand(
 ) -> Result<Expanded, ExpandError> {
     let mut value = String::with_capacity(template.len());
     let mut secrets = Vec::new();
+    let mut spans = Vec::new();
     let mut rest = template;
     let mut base = 0;
     while let Some(i) = rest.find("${") {
@@ -53,6 +107,7 @@ pub fn expand(
         }
         match (env(name), default) {
             (Some(v), _) => {
+                spans.push(value.len()..value.len() + v.len());
                 value.push_str(&v);
                 secrets.push(v);
             }
@@ -71,7 +126,11 @@ pub fn expand(
         base += consumed;
     }
     value.push_str(rest);
-    Ok(Expanded { value, secrets })
+    Ok(Expanded {
+        value,
+        secrets,
+        spans,
+    })
 }
 
 #[cfg(test)]
@@ -105,6 +164,26 @@ mod tests {
             expand("no refs $HOME", &env).unwrap().value,
             "no refs $HOME"
         );
+    }
+
+    #[test]
+    fn in_a_url_only_values_past_the_host_are_secret() {
+        let env = |name: &str| match name {
+            "HOST" => Some("db.internal".to_string()),
+            "BASE" => Some("http://127.0.0.1:9999".to_string()),
+            "TOKEN" => Some("s3cr3t".to_string()),
+            "CRED" => Some("u:pw".to_string()),
+            "FULL" => Some("http://u:pw@h:1/p?k=v".to_string()),
+            _ => None,
+        };
+        let secrets = |t: &str| expand(t, &env).unwrap().url_secrets();
+        assert!(secrets("http://${HOST:-localhost}:80/x").is_empty());
+        assert!(secrets("${BASE}/metrics").is_empty(), "the demo's base URL");
+        assert_eq!(secrets("https://h/hooks/${TOKEN}"), vec!["s3cr3t"]);
+        assert_eq!(secrets("https://h/x?token=${TOKEN}"), vec!["s3cr3t"]);
+        assert_eq!(secrets("https://${CRED}@${HOST}/"), vec!["u:pw"]);
+        assert_eq!(secrets("${FULL}"), vec!["http://u:pw@h:1/p?k=v"]);
+        assert_eq!(secrets("no scheme ${HOST}"), vec!["db.internal"]);
     }
 
     #[test]

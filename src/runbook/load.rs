@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::diag::Diagnostic;
 use super::model::Runbook;
 use super::raw::RawRunbook;
-use super::{unknown, validate};
+use super::{required, unknown, validate};
 
 /// A runbook that passed validation, and the warnings `check` should show.
 #[derive(Debug, Clone)]
@@ -95,6 +95,7 @@ pub fn load_str(
         }
     };
     let (raw, mut diags) = deserialize(text);
+    diags.extend(super::controls::diagnostics(text));
     let Some(raw) = raw else {
         return Err(fail(diags));
     };
@@ -124,12 +125,24 @@ fn sort(d: &mut [Diagnostic]) {
     });
 }
 
-/// Deserialize, reporting unknown keys one by one until none is left (or
-/// another kind of error stops us).
+/// Each unknown key or wrong type costs one more parse of the whole file,
+/// so a file made of mistakes is cut off here rather than taking minutes.
+const SHAPE_ERRORS_PER_RUN: usize = 200;
+
+/// Deserialize, reporting unknown keys and values of the wrong type one by
+/// one until none is left (only a syntax error stops us), then every
+/// missing required key.
 fn deserialize(text: &str) -> (Option<RawRunbook>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+    let mut diags = required::missing_keys(text);
     let mut work = text.to_string();
-    for _ in 0..100 {
+    for round in 0..=SHAPE_ERRORS_PER_RUN {
+        if round == SHAPE_ERRORS_PER_RUN {
+            diags.push(Diagnostic::error(
+                format!("more than {SHAPE_ERRORS_PER_RUN} unknown keys and wrong types: these are the first; fix them and run check again"),
+                None,
+            ));
+            break;
+        }
         let err = match toml::from_str::<RawRunbook>(&work) {
             // Unknown keys found so far are blanked: validation still runs,
             // so their problems are reported alongside.
@@ -138,7 +151,9 @@ fn deserialize(text: &str) -> (Option<RawRunbook>, Vec<Diagnostic>) {
         };
         let message = err.message().to_string();
         let span = err.span();
-        match unknown::diagnostic(&work, &message, span.clone()) {
+        let found = unknown::diagnostic(&work, &message, span.clone())
+            .or_else(|| unknown::wrong_type(&work, &message, span.clone()));
+        match found {
             Some((d, Some(extent))) => {
                 diags.push(d);
                 let before = work.clone();

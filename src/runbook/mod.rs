@@ -3,15 +3,19 @@
 //! `load` is the one entry point: it returns a validated `Runbook` (see
 //! `model`) or every problem found, each with file:line:col.
 
+mod controls;
 pub mod diag;
 pub mod duration;
 pub mod expand;
 mod load;
 pub mod model;
 mod raw;
+mod required;
+pub mod schema;
 pub mod threshold;
 mod unknown;
 mod validate;
+pub mod words;
 
 pub use diag::{Diagnostic, Severity};
 pub use load::{LoadError, Loaded, load, load_str};

@@ -11,23 +11,45 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
 pub type S<T> = Spanned<T>;
 
+/// Where a required key that the runbook does not give "is": nowhere. The
+/// missing-key pass (`required.rs`) reports it once with the table's place;
+/// validation skips values with this span so one mistake is one error.
+pub const MISSING: std::ops::Range<usize> = usize::MAX..usize::MAX;
+
+/// True for a required value the runbook does not give.
+pub fn is_missing<T>(v: &S<T>) -> bool {
+    v.span() == MISSING
+}
+
+fn missing_str() -> S<String> {
+    Spanned::new(MISSING, String::new())
+}
+
+fn missing_f64() -> S<f64> {
+    Spanned::new(MISSING, f64::NAN)
+}
+
 /// Durations and thresholds: any TOML value, so `every = 5` (a number
 /// where a string with a unit is needed) is reported with a hint and does
 /// not stop the whole parse the way a serde type error would.
 pub type Value = toml::Value;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRunbook {
+    #[serde(default)]
     pub cutover: RawCutover,
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub roles: OrderedMap<S<String>>,
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<String>>>")]
     pub operators: Option<OrderedMap<Vec<S<String>>>>,
     #[serde(default)]
     pub sources: OrderedMap<RawSource>,
@@ -47,70 +69,128 @@ pub struct RawRunbook {
 }
 
 /// `[[notify]]`: a chat target (second wave).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNotify {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub url: S<String>,
+    #[schemars(with = "Option<String>")]
     pub format: Option<S<String>>,
+    #[schemars(with = "Option<Vec<String>>")]
     pub on: Option<S<Vec<S<String>>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCutover {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub title: S<String>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub strategy: S<String>,
     pub summary: Option<String>,
     /// A duration string, an RFC 3339 string, or a TOML offset date-time.
+    #[schemars(with = "Option<String>")]
     pub rollback_deadline: Option<S<toml::Value>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A runbook without `[cutover]`: every required key missing, reported once.
+impl Default for RawCutover {
+    fn default() -> Self {
+        RawCutover {
+            id: missing_str(),
+            title: missing_str(),
+            strategy: missing_str(),
+            summary: None,
+            rollback_deadline: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
+    #[serde(default = "missing_str")]
     #[serde(rename = "type")]
+    #[schemars(with = "String")]
     pub kind: S<String>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub url: S<String>,
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<S<Value>>,
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub headers: OrderedMap<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPanel {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
-    pub title: S<String>,
+    /// Defaults to the id.
+    #[schemars(with = "Option<String>")]
+    pub title: Option<S<String>>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub source: S<String>,
+    #[schemars(with = "Option<String>")]
     pub query: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub metric: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub pointer: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub baseline: Option<S<String>>,
+    #[schemars(with = "Option<f64>")]
     pub fail_ratio: Option<S<f64>>,
+    #[schemars(with = "Option<String>")]
     pub unit: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub every: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub warn: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub fail: Option<S<Value>>,
+    #[schemars(with = "Option<i64>")]
     pub stale_after: Option<S<i64>>,
+    #[schemars(with = "Option<bool>")]
     pub rate: Option<S<bool>>,
     /// Second wave: a dashboard url shown in details and the report.
+    #[schemars(with = "Option<String>")]
     pub dashboard: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub name: S<String>,
+    #[serde(default = "missing_f64")]
+    #[schemars(with = "f64")]
     pub exposure: S<f64>,
+    #[schemars(with = "Option<String>")]
     pub bake: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub gate: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGate {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub title: S<String>,
     #[serde(default)]
     pub two_person: bool,
@@ -118,36 +198,52 @@ pub struct RawGate {
     pub items: Vec<RawGateItem>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGateItem {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub text: S<String>,
+    #[schemars(with = "Option<String>")]
     pub role: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub panel: Option<S<String>>,
     #[serde(rename = "for")]
+    #[schemars(with = "Option<String>")]
     pub for_: Option<S<Value>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub id: S<String>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub title: S<String>,
+    #[schemars(with = "Option<String>")]
     pub owner: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub expect: Option<S<Value>>,
+    #[schemars(with = "Option<String>")]
     pub gate: Option<S<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub after: Vec<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub run: Option<S<String>>,
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<S<Value>>,
     pub notes: Option<String>,
     #[serde(default)]
     pub irreversible: bool,
     /// Second wave: a link (wiki, ticket) shown in details and the report.
+    #[schemars(with = "Option<String>")]
     pub link: Option<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActions {
     pub pause: Option<RawAction>,
@@ -156,32 +252,45 @@ pub struct RawActions {
     pub rollback: Option<RawAction>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
+    #[schemars(with = "Option<String>")]
     pub run: Option<S<String>>,
     pub webhook: Option<RawWebhook>,
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<S<Value>>,
     #[serde(default)]
     pub two_person: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWebhook {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub url: S<String>,
+    #[schemars(with = "Option<String>")]
     pub method: Option<S<String>>,
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub headers: OrderedMap<S<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGuard {
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub panel: S<String>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub when: S<String>,
     #[serde(rename = "for")]
+    #[schemars(with = "Option<String>")]
     pub for_: Option<S<Value>>,
+    #[serde(default = "missing_str")]
+    #[schemars(with = "String")]
     pub then: S<String>,
 }
 
@@ -193,6 +302,16 @@ pub struct OrderedMap<V>(pub Vec<(S<String>, V)>);
 impl<V> Default for OrderedMap<V> {
     fn default() -> Self {
         OrderedMap(Vec::new())
+    }
+}
+
+/// In the schema a table of `V` keyed by any name.
+impl<V: JsonSchema> JsonSchema for OrderedMap<V> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Map_of_{}", V::schema_name()).into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<std::collections::BTreeMap<String, V>>()
     }
 }
 

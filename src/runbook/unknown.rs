@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use toml_edit::{ImDocument, Item, Table, Value};
+use toml_edit::{Document, Item, Table, TableLike, Value};
 
 use super::diag::Diagnostic;
 
@@ -45,7 +45,7 @@ pub struct Entry {
 
 /// Find the entry whose key starts at `key_start`.
 pub fn locate(text: &str, key_start: usize) -> Option<Entry> {
-    let doc = ImDocument::parse(text).ok()?;
+    let doc = Document::parse(text).ok()?;
     let mut entry = find_in_table(doc.as_table(), "", false, key_start)?;
     if entry.inline && text.get(entry.extent.clone()).is_some() {
         entry.extent = with_separator(text, entry.extent);
@@ -224,6 +224,98 @@ pub fn diagnostic(
     Some((d, entry.map(|e| e.extent)))
 }
 
+/// Build the diagnostic for a value of the wrong type reported by serde at
+/// `span` ("invalid type: integer `5`, expected a string"), with the entry
+/// to blank so the next pass finds the next problem.
+pub fn wrong_type(
+    text: &str,
+    message: &str,
+    span: Option<Range<usize>>,
+) -> Option<(Diagnostic, Option<Range<usize>>)> {
+    let rest = message.strip_prefix("invalid type: ")?;
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let span = span?;
+    let doc = Document::parse(text).ok()?;
+    let (key, mut entry) = containing(doc.as_table(), "", false, false, span.start)?;
+    if entry.inline && text.get(entry.extent.clone()).is_some() {
+        entry.extent = with_separator(text, entry.extent);
+    }
+    let msg = format!(
+        "wrong type for `{key}` {}: expected {}, found {found}",
+        entry.table,
+        plain_type(expected)
+    );
+    let d =
+        Diagnostic::error(msg, Some(span)).with_label(format!("expected {}", plain_type(expected)));
+    Some((d, Some(entry.extent)))
+}
+
+/// serde's type names in the words of a TOML author.
+fn plain_type(expected: &str) -> String {
+    let t = expected.trim();
+    if t.starts_with("struct ") || t == "a map" || t == "a table" {
+        return "a table".to_string();
+    }
+    match t {
+        "f64" | "f32" => "a number".to_string(),
+        "i64" | "i32" | "u32" | "u64" | "usize" => "a whole number".to_string(),
+        "a sequence" => "an array".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The innermost key whose value holds byte `at`, and its entry.
+fn containing(
+    table: &dyn TableLike,
+    path: &str,
+    array: bool,
+    inline: bool,
+    at: usize,
+) -> Option<(String, Entry)> {
+    for (name, item) in table.iter() {
+        let Some((key, _)) = table.get_key_value(name) else {
+            continue;
+        };
+        let Some(ext) = extent(item) else { continue };
+        let start = key.span().map_or(ext.start, |k| k.start.min(ext.start));
+        if !(start..ext.end.max(start + 1)).contains(&at) {
+            continue;
+        }
+        let here = join(path, name);
+        let deeper = match item {
+            Item::Table(t) => containing(t, &here, false, false, at),
+            Item::ArrayOfTables(a) => a.iter().find_map(|t| containing(t, &here, true, false, at)),
+            Item::Value(v) => containing_value(v, &here, at),
+            Item::None => None,
+        };
+        if deeper.is_some() {
+            return deeper;
+        }
+        let table = if inline {
+            format!("in `{path}`")
+        } else {
+            describe(path, array)
+        };
+        return Some((
+            name.to_string(),
+            Entry {
+                table,
+                extent: start..ext.end,
+                inline,
+            },
+        ));
+    }
+    None
+}
+
+fn containing_value(v: &Value, path: &str, at: usize) -> Option<(String, Entry)> {
+    match v {
+        Value::InlineTable(t) => containing(t, path, false, true, at),
+        Value::Array(a) => a.iter().find_map(|v| containing_value(v, path, at)),
+        _ => None,
+    }
+}
+
 fn list(keys: &[String]) -> String {
     keys.iter()
         .map(|k| format!("`{k}`"))
@@ -295,6 +387,37 @@ mod tests {
         assert_eq!(e.table, "in `g.items`");
         let mut t = text.to_string();
         blank(&mut t, e.extent);
+        assert!(toml::from_str::<toml::Table>(&t).is_ok(), "{t:?}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_and_blank_its_entry() {
+        let text = "[[panels]]\nid = \"p\"\ntitle = 5\n[[gates]]\nitems = [{ text = true, role = \"ic\" }]\n";
+        let at = text.find("5").unwrap();
+        let (d, ext) = wrong_type(
+            text,
+            "invalid type: integer `5`, expected a string",
+            Some(at..at + 1),
+        )
+        .unwrap();
+        assert_eq!(
+            d.message,
+            "wrong type for `title` in [[panels]]: expected a string, found integer `5`"
+        );
+        assert_eq!(&text[ext.unwrap()], "title = 5");
+        let at = text.find("true").unwrap();
+        let (d, ext) = wrong_type(
+            text,
+            "invalid type: boolean `true`, expected a string",
+            Some(at..at + 4),
+        )
+        .unwrap();
+        assert_eq!(
+            d.message,
+            "wrong type for `text` in `gates.items`: expected a string, found boolean `true`"
+        );
+        let mut t = text.to_string();
+        blank(&mut t, ext.unwrap());
         assert!(toml::from_str::<toml::Table>(&t).is_ok(), "{t:?}");
     }
 

@@ -49,6 +49,10 @@ pub enum Command {
     Note {
         text: String,
     },
+    /// Accept the journal's damage (the banner) so expand may go ahead.
+    Acknowledge {
+        reason: String,
+    },
     /// The requester takes back a pending two-person request.
     WithdrawRequest {
         action: ActionKind,
@@ -76,6 +80,7 @@ impl Command {
             } => "expand --override".into(),
             Command::Rollback { .. } => "rollback".into(),
             Command::Note { .. } => "note".into(),
+            Command::Acknowledge { .. } => "acknowledge".into(),
             Command::WithdrawRequest { action } => format!("withdraw-request {}", action.as_str()),
         }
     }

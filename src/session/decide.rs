@@ -159,7 +159,9 @@ pub fn decide(
             let Some(idx) = runbook.steps.iter().position(|s| &s.id == step) else {
                 return refuse(cmd, format!("no step {step}"));
             };
-            match rules::may_start(runbook, state, idx, panels, now) {
+            let allowed = rules::may_act_on_step(runbook, state, idx, operator)
+                .and_then(|()| rules::may_start(runbook, state, idx, panels, now));
+            match allowed {
                 Ok(()) => Decision::Apply(vec![EventBody::StepStarted { step: step.clone() }]),
                 Err(e) => refuse(cmd, e),
             }
@@ -168,6 +170,10 @@ pub fn decide(
             let Some(ss) = state.step(step) else {
                 return refuse(cmd, format!("no step {step}"));
             };
+            let idx = runbook.steps.iter().position(|s| &s.id == step);
+            if let Some(Err(e)) = idx.map(|i| rules::may_act_on_step(runbook, state, i, operator)) {
+                return refuse(cmd, e);
+            }
             let ok = match outcome {
                 // Skipping needs no start: a step judged unnecessary.
                 StepOutcome::Skipped => {
@@ -244,6 +250,21 @@ pub fn decide(
                 reason: reason.clone(),
                 override_reason: ovr.map(str::to_string),
                 evidence: evidence(panels),
+            }])
+        }
+        Command::Acknowledge { reason } => {
+            let Some(last) = state.damage.last() else {
+                return refuse(cmd, "the journal has no damage to acknowledge");
+            };
+            if state.unacknowledged_damage().is_none() {
+                return refuse(cmd, "the journal's damage is already acknowledged");
+            }
+            if reason.trim().is_empty() {
+                return refuse(cmd, "acknowledging damage needs a reason");
+            }
+            Decision::Apply(vec![EventBody::DamageAcknowledged {
+                through_seq: last.seq,
+                reason: reason.clone(),
             }])
         }
         Command::Note { text } => {

@@ -266,6 +266,24 @@ pub enum EventBody {
         target: String,
         status: String,
     },
+    /// Extension: an operator read the "journal damaged" banner and lets
+    /// expand go ahead again; acknowledges every damage up to `seq`.
+    DamageAcknowledged {
+        /// Damage at or below this seq is acknowledged (not `seq`: that
+        /// name is the envelope's).
+        through_seq: i64,
+        reason: String,
+    },
+    /// A row the reader could not take as written (undecodable, a malformed
+    /// known kind, a gap before it, a negative seq). Never stored: the
+    /// reader makes it in the row's place so every screen names the damage.
+    #[serde(skip)]
+    Damaged {
+        /// The seq as stored (negative for a negative seq; the first
+        /// missing one for a gap).
+        seq: i64,
+        what: String,
+    },
     /// A kind this build does not know (a newer warroom wrote it): shown, never a crash.
     #[serde(skip)]
     Unknown {
@@ -328,6 +346,9 @@ impl EventBody {
         if let EventBody::Unknown { kind, .. } = self {
             return kind.clone();
         }
+        if let EventBody::Damaged { .. } = self {
+            return "damaged".to_string();
+        }
         match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(m)) => m
                 .get("kind")
@@ -342,6 +363,9 @@ impl EventBody {
     pub fn fields(&self) -> serde_json::Value {
         if let EventBody::Unknown { fields, .. } = self {
             return fields.clone();
+        }
+        if let EventBody::Damaged { seq, what } = self {
+            return serde_json::json!({ "damaged_seq": seq, "what": what });
         }
         match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(mut m)) => {

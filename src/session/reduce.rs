@@ -91,6 +91,8 @@ impl State {
                 _ => None,
             },
             last_seq: 0,
+            damage: Vec::new(),
+            damage_acknowledged: None,
             completed_at: None,
             rollback_failed: false,
             expand_interrupted: false,
@@ -174,7 +176,9 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.status = Status::Running;
                 state.started_at = Some(at);
                 state.rollback_deadline = match runbook.cutover.rollback_deadline {
-                    Some(Deadline::After(d)) => chrono::Duration::from_std(d).ok().map(|d| at + d),
+                    Some(Deadline::After(d)) => chrono::Duration::from_std(d)
+                        .ok()
+                        .and_then(|d| at.checked_add_signed(d)),
                     Some(Deadline::At(t)) => Some(t),
                     None => None,
                 };
@@ -331,6 +335,19 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         } => {
             let c = state.notified.entry(target.clone()).or_default();
             *c = (*c).max(*event_seq);
+        }
+        EventBody::Damaged { seq, what } => {
+            let d = super::state::Damage {
+                seq: *seq,
+                what: what.clone(),
+            };
+            // A re-read (refresh after a gap) meets the same damage again.
+            if !state.damage.contains(&d) {
+                state.damage.push(d);
+            }
+        }
+        EventBody::DamageAcknowledged { through_seq, .. } => {
+            state.damage_acknowledged = state.damage_acknowledged.max(Some(*through_seq));
         }
         EventBody::ActionRan {
             action, outcome, ..

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::event::SessionMode;
 use super::state::{GateStatus, State, Status, StepStatus};
 use crate::health::{PanelMap, PanelState};
 use crate::runbook::model::{Guard, GuardWhen, Runbook};
@@ -207,6 +208,34 @@ pub fn may_start(
     Ok(())
 }
 
+/// May `operator` start or finish step `step` (0-based)? In a live session
+/// a step with an `owner` is acted on only by a holder of that role or of
+/// the IC role (the IC answers for the whole cutover and must be able to
+/// unblock a step whose owner is gone). Rehearsals and demos let anyone act
+/// on any step: one person often rehearses every role alone.
+pub fn may_act_on_step(
+    runbook: &Runbook,
+    state: &State,
+    step: usize,
+    operator: &str,
+) -> Result<(), String> {
+    if state.mode != Some(SessionMode::Live) {
+        return Ok(());
+    }
+    let Some(owner) = runbook.steps.get(step).and_then(|s| s.owner.as_deref()) else {
+        return Ok(());
+    };
+    let ic = runbook.ic_role();
+    if runbook.holds_role(operator, owner) || ic.is_some_and(|ic| runbook.holds_role(operator, ic))
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "step {} is owned by role {owner}, not held by {operator} (the owner or the IC acts on it)",
+        runbook.steps[step].id
+    ))
+}
+
 /// Is a panel in this state inside a guard's `when` condition? `warn`
 /// includes FAIL (worse than a warning); `stale` is STALE only (an ERROR
 /// becomes STALE after `stale_after` polls).
@@ -276,6 +305,11 @@ pub fn expand_refusals(
         }
         Status::Running => {}
     }
+    if let Some(d) = state.unacknowledged_damage() {
+        out.push(Refusal::hard(format!(
+            "{d} (read it, then `acknowledge REASON`)"
+        )));
+    }
     for g in guards_holding(runbook, panels) {
         let st = panels.get(&g.panel).map_or("?", |p| p.state.as_str());
         out.push(Refusal::soft(format!(
@@ -290,7 +324,10 @@ pub fn expand_refusals(
         let bake = chrono::Duration::from_std(stage.bake).unwrap_or(chrono::Duration::MAX);
         let elapsed = now - entered;
         if elapsed < bake {
-            let left = (bake - elapsed).to_std().unwrap_or_default();
+            let left = bake
+                .checked_sub(&elapsed)
+                .and_then(|l| l.to_std().ok())
+                .unwrap_or_default();
             // Round up: "0s left" while still refused would read as a bug.
             let left = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
             out.push(Refusal::soft(format!(

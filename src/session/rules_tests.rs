@@ -709,3 +709,117 @@ fn rollback_refusal_table() {
         "retry after a failure"
     );
 }
+
+/// Step owners, live: the owner role or the IC role acts on a step;
+/// rehearsals and demos let anyone; a runbook without [operators] gives
+/// everyone every role. A refusal is journaled as `refused`.
+#[test]
+fn step_owner_table() {
+    use crate::session::command::Command;
+    use crate::session::decide::{Decision, Seen, decide};
+    use crate::session::event::{SessionMode, StepOutcome};
+    let rb = sample_runbook();
+    let mut open = sample_runbook();
+    open.operators = None;
+    // freeze: owner db (bob holds it; alice is the IC; carol holds billing).
+    let cases: [(&str, Option<SessionMode>, &Runbook, &str, usize, bool); 9] = [
+        ("owner, live", Some(SessionMode::Live), &rb, "bob", 0, true),
+        ("IC, live", Some(SessionMode::Live), &rb, "alice", 0, true),
+        (
+            "other role, live",
+            Some(SessionMode::Live),
+            &rb,
+            "carol",
+            0,
+            false,
+        ),
+        (
+            "unknown operator, live",
+            Some(SessionMode::Live),
+            &rb,
+            "mallory",
+            1,
+            false,
+        ),
+        (
+            "other role, rehearsal",
+            Some(SessionMode::Rehearsal),
+            &rb,
+            "carol",
+            0,
+            true,
+        ),
+        (
+            "other role, demo",
+            Some(SessionMode::Demo),
+            &rb,
+            "carol",
+            0,
+            true,
+        ),
+        (
+            "no [operators], live",
+            Some(SessionMode::Live),
+            &open,
+            "carol",
+            0,
+            true,
+        ),
+        ("mode not yet known", None, &rb, "carol", 0, true),
+        (
+            "no owner",
+            Some(SessionMode::Live),
+            &{
+                let mut r = sample_runbook();
+                r.steps[0].owner = None;
+                r
+            },
+            "carol",
+            0,
+            true,
+        ),
+    ];
+    for (name, mode, rb, operator, step, allowed) in cases {
+        let mut s = State::new(rb);
+        s.mode = mode;
+        let got = may_act_on_step(rb, &s, step, operator);
+        assert_eq!(got.is_ok(), allowed, "{name}: {got:?}");
+        if let Err(e) = got {
+            assert!(
+                e.contains(&format!("owned by role db, not held by {operator}")),
+                "{e}"
+            );
+        }
+    }
+    // Through decide, on both start and finish: refused and journaled.
+    let mut s = state_of(&[
+        (0, "alice", signed("go-live", 1)),
+        (0, "bob", signed("go-live", 3)),
+        (1, "alice", EventBody::CutoverStarted {}),
+    ]);
+    s.mode = Some(SessionMode::Live);
+    let panels = panels_with(&[]);
+    for cmd in [
+        Command::Start {
+            step: "freeze".into(),
+        },
+        Command::Finish {
+            step: "freeze".into(),
+            outcome: StepOutcome::Skipped,
+        },
+    ] {
+        match decide(&rb, &s, &cmd, "carol", &panels, at(10), Seen::of(&s)) {
+            Decision::Refuse {
+                event: EventBody::Refused { reason, .. },
+                ..
+            } => {
+                assert!(reason.contains("owned by role db"), "{reason}")
+            }
+            other => panic!("{cmd:?} by carol: {other:?}"),
+        }
+        assert!(matches!(
+            decide(&rb, &s, &cmd, "bob", &panels, at(10), Seen::of(&s)),
+            Decision::Apply(_)
+        ));
+    }
+}

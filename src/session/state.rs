@@ -206,4 +206,30 @@ pub struct State {
     /// `notified`: the notifier's cursor, so a takeover neither skips nor
     /// repeats.
     pub notified: BTreeMap<String, u64>,
+    /// Rows the reader found damaged, in journal order (see `Damage`).
+    pub damage: Vec<Damage>,
+    /// Damage up to this seq was acknowledged (`damage_acknowledged`).
+    pub damage_acknowledged: Option<i64>,
+}
+
+/// One damaged row: "journal damaged at seq N: what".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Damage {
+    pub seq: i64,
+    pub what: String,
+}
+
+impl State {
+    /// The first damage no operator has acknowledged: expand waits on it.
+    pub fn unacknowledged_damage(&self) -> Option<&Damage> {
+        self.damage
+            .iter()
+            .find(|d| self.damage_acknowledged.is_none_or(|a| d.seq > a))
+    }
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "journal damaged at seq {}: {}", self.seq, self.what)
+    }
 }

@@ -245,16 +245,18 @@ impl App {
             .is_some_and(|p| !p.refusals.is_empty() && p.overridable)
     }
 
+    // Status-line texts may quote outside text (a webhook's answer, a
+    // source's error): sanitized here, the one place they are shown.
     fn info(&mut self, text: impl Into<String>) {
         self.ui.message = Some(Message {
-            text: text.into(),
+            text: crate::untrusted::sanitize(&text.into()).into_owned(),
             level: Level::Info,
         });
     }
 
     fn error(&mut self, text: impl Into<String>) {
         self.ui.message = Some(Message {
-            text: text.into(),
+            text: crate::untrusted::sanitize(&text.into()).into_owned(),
             level: Level::Error,
         });
     }

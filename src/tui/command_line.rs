@@ -21,6 +21,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("expand", "expand [--override REASON]"),
     ("rollback", "rollback REASON"),
     ("note", "note TEXT"),
+    ("acknowledge", "acknowledge REASON"),
     ("as", "as NAME"),
     ("help", "help"),
     ("quit", "quit"),
@@ -114,6 +115,18 @@ fn rest_after(line: &str, n: usize) -> String {
 /// Parse one line (without the leading `:`).
 pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
     let line = line.trim().trim_start_matches(':').trim();
+    // A pasted escape sequence would be journaled and drawn on every
+    // console: refused here, where the operator can still fix the line.
+    // (A tab is spacing between words, as ever.)
+    if let Some((at, c)) = crate::untrusted::first_control(line)
+        .or_else(|| line.char_indices().find(|&(_, c)| c == '\n'))
+    {
+        return Err(format!(
+            "control character {} at column {} refused: type plain text",
+            crate::untrusted::text::visible(c),
+            line[..at].chars().count() + 1
+        ));
+    }
     let words: Vec<&str> = line.split_whitespace().collect();
     let Some(&name) = words.first() else {
         return Err("type a command; `help` lists them".into());
@@ -211,6 +224,13 @@ pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
                 return Err(usage("note"));
             }
             Command::Note { text }
+        }
+        "acknowledge" | "ack" => {
+            let reason = rest_after(line, 1);
+            if reason.is_empty() {
+                return Err(usage("acknowledge"));
+            }
+            Command::Acknowledge { reason }
         }
         "as" => {
             return match (arg(1), arg(2)) {

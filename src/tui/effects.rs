@@ -40,7 +40,9 @@ impl Effects {
             runbook,
             mode,
             execute,
-            client: reqwest::Client::new(),
+            // Redirects stay at home. Building only fails when TLS cannot
+            // start, and then the default client cannot either.
+            client: crate::untrusted::redirect::client().unwrap_or_default(),
         };
         Effects {
             queue: ActionQueue::start(exec, done),

@@ -60,7 +60,7 @@ pub fn value(v: f64, unit: Unit) -> String {
 /// A threshold in its panel's unit: `> 2.00%`, `> 800 ms` (the runbook
 /// writes raw numbers; the screen shows what the tile shows).
 pub fn threshold(t: &crate::runbook::model::Threshold, unit: Unit) -> String {
-    crate::describe::threshold(t, unit)
+    crate::health::units::format_threshold(t, unit)
 }
 
 /// The change against the value at start, in the panel's unit (percent:

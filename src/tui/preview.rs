@@ -138,7 +138,9 @@ pub fn preview(
                 None,
             )
         }
-        Command::Start { step } => return start_preview(rb, state, panels, step, rehearsal, now),
+        Command::Start { step } => {
+            return start_preview(rb, state, panels, operator, step, rehearsal, now);
+        }
         _ => return None,
     };
     let two_person = rb.actions.get(kind).filter(|a| a.two_person).map(|_| {
@@ -180,6 +182,7 @@ fn start_preview(
     rb: &Runbook,
     state: &State,
     panels: &PanelMap,
+    operator: &str,
     step: &str,
     rehearsal: bool,
     now: DateTime<Utc>,
@@ -195,7 +198,8 @@ fn start_preview(
     if rehearsal {
         runs.push("(rehearsal: not executed)".into());
     }
-    let refusals: Vec<String> = rules::may_start(rb, state, idx, panels, now)
+    let refusals: Vec<String> = rules::may_act_on_step(rb, state, idx, operator)
+        .and_then(|()| rules::may_start(rb, state, idx, panels, now))
         .err()
         .into_iter()
         .collect();

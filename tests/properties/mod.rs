@@ -9,3 +9,4 @@ pub mod command_line;
 pub mod exposition;
 pub mod journal;
 pub mod runbook;
+pub mod untrusted;

@@ -9,7 +9,8 @@
 //! jobs. Error texts are short, name the cause and the place, and never
 //! carry a secret: the address shown is `host:port` only (no user-info, no
 //! path or query), header values are never printed, and every text passes
-//! through `model::redact` with the runbook's secrets before it leaves.
+//! through `untrusted::scrub` (secrets starred in every encoding, controls
+//! escaped, length bounded) before it leaves.
 
 mod http;
 mod json;
@@ -22,7 +23,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::evaluate::Poll;
 use super::exposition::Selector;
-use crate::runbook::model::{Query, Runbook, Source, SourceKind, redact};
+use crate::runbook::model::{Query, Runbook, Source, SourceKind};
+use crate::untrusted::{ERROR_CHARS, scrub};
 
 /// Bodies larger than this are refused: a panel reads one number.
 const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -114,11 +116,7 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(secrets: Vec<String>) -> Result<Fetcher, String> {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let client = crate::untrusted::redirect::client()?;
         Ok(Fetcher { client, secrets })
     }
 
@@ -140,13 +138,13 @@ impl Fetcher {
 
     fn scrub(&self, poll: Poll) -> Poll {
         match poll {
-            Poll::Error(e) => Poll::Error(redact(&e, &self.secrets)),
+            Poll::Error(e) => Poll::Error(scrub(&e, &self.secrets, ERROR_CHARS)),
             Poll::Value {
                 value,
                 baseline: Some(Err(e)),
             } => Poll::Value {
                 value,
-                baseline: Some(Err(redact(&e, &self.secrets))),
+                baseline: Some(Err(scrub(&e, &self.secrets, ERROR_CHARS))),
             },
             other => other,
         }
@@ -193,14 +191,13 @@ impl Fetcher {
 }
 
 async fn read_body(mut resp: reqwest::Response, job: &Job) -> Result<Vec<u8>, String> {
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e, job))? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(format!("body larger than {} MiB", MAX_BODY >> 20));
-        }
-        body.extend_from_slice(&chunk);
+    let body = crate::untrusted::read_at_most(&mut resp, MAX_BODY)
+        .await
+        .map_err(|e| describe(&e, job))?;
+    if body.truncated {
+        return Err(format!("body larger than {} MiB", MAX_BODY >> 20));
     }
-    Ok(body)
+    Ok(body.bytes)
 }
 
 /// A short text for a transport error: cause and `host:port`, no URL.
@@ -211,6 +208,9 @@ fn describe(e: &reqwest::Error, job: &Job) -> String {
             "timed out after {}",
             humantime::format_duration(job.source.timeout)
         );
+    }
+    if let Some(c) = crate::untrusted::redirect::cross_origin(e) {
+        return c.to_string();
     }
     let mut innermost: &dyn std::error::Error = e;
     let mut cur = std::error::Error::source(e);

@@ -6,6 +6,7 @@ use super::ctx::Ctx;
 use super::plan::Names;
 use crate::runbook::model::{Action, Actions, Guard, GuardThen, GuardWhen, Webhook};
 use crate::runbook::raw::{RawAction, RawActions, RawGuard};
+use crate::runbook::words;
 
 const ACTION_TIMEOUT: Duration = Duration::from_secs(60);
 const METHODS: [&str; 5] = ["POST", "PUT", "PATCH", "GET", "DELETE"];
@@ -46,7 +47,7 @@ fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
         cx.script(run, &what);
     }
     let webhook = raw.webhook.as_ref().map(|w| {
-        let url = cx.expand(&w.url);
+        let url = cx.expand_url(&w.url);
         cx.url(&w.url, &url, &format!("{what} webhook"));
         let method = match &w.method {
             None => "POST".to_string(),
@@ -80,7 +81,7 @@ fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
     Action {
         run: raw.run.as_ref().map(|r| r.get_ref().clone()),
         webhook,
-        timeout: cx.positive_duration(raw.timeout.as_ref(), "timeout", ACTION_TIMEOUT),
+        timeout: cx.timeout(raw.timeout.as_ref(), ACTION_TIMEOUT),
         two_person: raw.two_person,
     }
 }
@@ -94,7 +95,7 @@ pub fn guards(cx: &mut Ctx, raw: &[RawGuard], names: &Names) -> Vec<Guard> {
             "warn" => Some(GuardWhen::Warn),
             "stale" => Some(GuardWhen::Stale),
             other => {
-                cx.one_of(&g.when, "guard `when`", other, &["fail", "warn", "stale"]);
+                cx.one_of(&g.when, "guard `when`", other, words::GUARD_WHEN);
                 None
             }
         };
@@ -102,7 +103,7 @@ pub fn guards(cx: &mut Ctx, raw: &[RawGuard], names: &Names) -> Vec<Guard> {
             "pause" => Some(GuardThen::Pause),
             "rollback" => Some(GuardThen::Rollback),
             other => {
-                cx.one_of(&g.then, "guard `then`", other, &["pause", "rollback"]);
+                cx.one_of(&g.then, "guard `then`", other, words::GUARD_THEN);
                 None
             }
         };

@@ -10,9 +10,10 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::runbook::diag::Diagnostic;
-use crate::runbook::duration::parse_duration;
+use crate::runbook::duration::{MAX_TIMEOUT, parse_duration};
 use crate::runbook::expand::expand;
-use crate::runbook::model::Threshold;
+use crate::runbook::model::{Threshold, Unit};
+use crate::runbook::raw::is_missing;
 use crate::runbook::threshold::parse_threshold;
 use crate::runbook::unknown::suggest;
 
@@ -75,7 +76,7 @@ impl<'a> Ctx<'a> {
     /// Where table `path` is declared: its header, or its first key when
     /// it has no header of its own. Used only when reporting a problem.
     pub fn table_span(&self, path: &[&str]) -> Option<Range<usize>> {
-        let doc = toml_edit::ImDocument::parse(self.text).ok()?;
+        let doc = toml_edit::Document::parse(self.text).ok()?;
         let mut table = doc.as_table();
         let mut key_span = None;
         for name in path {
@@ -91,6 +92,9 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn id(&mut self, id: &Spanned<String>, what: &str, rule: IdRule) {
+        if is_missing(id) {
+            return; // reported once as a missing key
+        }
         let s = id.get_ref();
         let ok = !s.is_empty()
             && s.chars().all(|c| match rule {
@@ -110,6 +114,9 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn non_empty(&mut self, v: &Spanned<String>, what: &str) {
+        if is_missing(v) {
+            return; // reported once as a missing key
+        }
         if v.get_ref().trim().is_empty() {
             self.error(v.span(), format!("{what} must not be empty"));
         }
@@ -117,6 +124,9 @@ impl<'a> Ctx<'a> {
 
     /// Report a second declaration of the same id in one namespace.
     pub fn unique(&mut self, seen: &mut Seen, id: &Spanned<String>, what: &str) {
+        if is_missing(id) {
+            return; // reported once as a missing key
+        }
         let s = id.get_ref();
         if let Some(first) = seen.0.get(s) {
             let (line, _) = crate::runbook::diag::line_col(self.text, first.start);
@@ -132,6 +142,9 @@ impl<'a> Ctx<'a> {
 
     /// A value that must be one of a fixed set of words.
     pub fn one_of(&mut self, v: &Spanned<String>, key: &str, got: &str, allowed: &[&str]) {
+        if is_missing(v) {
+            return; // reported once as a missing key
+        }
         let owned: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
         let list = allowed.join(" | ");
         let msg = match suggest(got, &owned) {
@@ -143,6 +156,9 @@ impl<'a> Ctx<'a> {
 
     /// A reference to an id declared elsewhere (role, source, panel, gate, step).
     pub fn reference(&mut self, r: &Spanned<String>, known: &[String], what: &str) -> bool {
+        if is_missing(r) {
+            return false; // reported once as a missing key
+        }
         let s = r.get_ref();
         if known.iter().any(|k| k == s) {
             return true;
@@ -219,10 +235,28 @@ impl<'a> Ctx<'a> {
         d
     }
 
-    pub fn threshold(&mut self, v: Option<&Spanned<toml::Value>>, key: &str) -> Option<Threshold> {
+    /// A timeout: more than zero and at most a day.
+    pub fn timeout(&mut self, v: Option<&Spanned<toml::Value>>, default: Duration) -> Duration {
+        let d = self.positive_duration(v, "timeout", default);
+        if let (Some(v), true) = (v, d > MAX_TIMEOUT) {
+            self.error(
+                v.span(),
+                "timeout is longer than a day (\"24h\"): a hung call would hold the queue that long".to_string(),
+            );
+            return default;
+        }
+        d
+    }
+
+    pub fn threshold(
+        &mut self,
+        v: Option<&Spanned<toml::Value>>,
+        key: &str,
+        unit: Unit,
+    ) -> Option<Threshold> {
         let v = v?;
         let text = self.text_of(v, key, "> 0.02")?;
-        match parse_threshold(text) {
+        match parse_threshold(text, unit) {
             Ok(t) => Some(t),
             Err(e) => {
                 self.error_labeled(v.span(), format!("{key}: {e}"), "not a threshold");
@@ -234,10 +268,21 @@ impl<'a> Ctx<'a> {
     /// Expand `${NAME}` in a url / header / webhook value. Values from the
     /// environment become secrets; errors show the template, never a value.
     pub fn expand(&mut self, v: &Spanned<String>) -> String {
+        self.expand_as(v, false)
+    }
+
+    /// Expand a URL: only values past its host are secrets (see
+    /// `Expanded::url_secrets`); a header or webhook field is all secret.
+    pub fn expand_url(&mut self, v: &Spanned<String>) -> String {
+        self.expand_as(v, true)
+    }
+
+    fn expand_as(&mut self, v: &Spanned<String>, url: bool) -> String {
         match expand(v.get_ref(), self.env) {
             Ok(e) => {
+                let secrets = if url { e.url_secrets() } else { e.secrets };
                 self.secrets
-                    .extend(e.secrets.into_iter().filter(|s| !s.is_empty()));
+                    .extend(secrets.into_iter().filter(|s| !s.is_empty()));
                 e.value
             }
             Err(e) => {
@@ -297,6 +342,9 @@ impl<'a> Ctx<'a> {
 
     /// A url after expansion: http or https, parsable. Messages show the template.
     pub fn url(&mut self, template: &Spanned<String>, expanded: &str, what: &str) {
+        if is_missing(template) {
+            return; // reported once as a missing key
+        }
         if expanded.is_empty() {
             return; // expansion already reported its problem
         }

@@ -7,6 +7,7 @@ use toml::Spanned;
 use super::ctx::{Ctx, IdRule, Seen};
 use crate::runbook::model::{Panel, Query, Source, SourceKind, Unit};
 use crate::runbook::raw::{OrderedMap, RawPanel, RawSource};
+use crate::runbook::words;
 
 const SOURCE_TIMEOUT: Duration = Duration::from_secs(2);
 const PANEL_EVERY: Duration = Duration::from_secs(5);
@@ -25,16 +26,15 @@ pub fn sources(cx: &mut Ctx, raw: &OrderedMap<RawSource>) -> (Vec<Source>, Vec<S
             "json" => SourceKind::Json,
             "http" => SourceKind::Http,
             other => {
-                let allowed = ["prometheus", "scrape", "json", "http"];
-                cx.one_of(&s.kind, "source type", other, &allowed);
+                cx.one_of(&s.kind, "source type", other, words::SOURCE_TYPES);
                 untyped.push(id.get_ref().clone());
                 // Keep the source so panels referring to it are not also flagged.
                 SourceKind::Http
             }
         };
-        let url = cx.expand(&s.url);
+        let url = cx.expand_url(&s.url);
         cx.url(&s.url, &url, &format!("source `{}`", id.get_ref()));
-        let timeout = cx.positive_duration(s.timeout.as_ref(), "timeout", SOURCE_TIMEOUT);
+        let timeout = cx.timeout(s.timeout.as_ref(), SOURCE_TIMEOUT);
         let headers = s
             .headers
             .0
@@ -64,7 +64,9 @@ pub fn panels(
     for p in raw {
         cx.id(&p.id, "panel id", IdRule::Name);
         cx.unique(&mut seen, &p.id, "panel");
-        cx.non_empty(&p.title, "panel title");
+        if let Some(t) = &p.title {
+            cx.non_empty(t, "panel title");
+        }
         let source = cx
             .reference(&p.source, &known, "source")
             .then(|| sources.iter().find(|s| &s.id == p.source.get_ref()))
@@ -99,8 +101,8 @@ pub fn panels(
         }
         let unit = unit(cx, p.unit.as_ref());
         let every = cx.positive_duration(p.every.as_ref(), "every", PANEL_EVERY);
-        let warn = cx.threshold(p.warn.as_ref(), "warn");
-        let fail = cx.threshold(p.fail.as_ref(), "fail");
+        let warn = cx.threshold(p.warn.as_ref(), "warn", unit);
+        let fail = cx.threshold(p.fail.as_ref(), "fail", unit);
         let stale_after = match &p.stale_after {
             None => STALE_AFTER,
             Some(n) => match u32::try_from(*n.get_ref()) {
@@ -125,7 +127,10 @@ pub fn panels(
         }
         out.push(Panel {
             id: p.id.get_ref().clone(),
-            title: p.title.get_ref().clone(),
+            title: p
+                .title
+                .as_ref()
+                .map_or_else(|| p.id.get_ref().clone(), |t| t.get_ref().clone()),
             source: p.source.get_ref().clone(),
             query,
             baseline: p.baseline.as_ref().map(|b| b.get_ref().clone()),
@@ -236,16 +241,7 @@ fn unit(cx: &mut Ctx, v: Option<&Spanned<String>>) -> Unit {
         "per_second" => Unit::PerSecond,
         "bytes" => Unit::Bytes,
         other => {
-            let allowed = [
-                "percent",
-                "ratio",
-                "seconds",
-                "ms",
-                "count",
-                "per_second",
-                "bytes",
-            ];
-            cx.one_of(v, "unit", other, &allowed);
+            cx.one_of(v, "unit", other, words::UNITS);
             Unit::Count
         }
     }

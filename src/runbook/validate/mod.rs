@@ -12,6 +12,7 @@ use std::path::Path;
 use super::diag::Diagnostic;
 use super::model::{Cutover, Deadline, Operator, Role, Runbook, Strategy};
 use super::raw::{RawCutover, RawRunbook};
+use super::words;
 use ctx::{Ctx, IdRule};
 
 /// Validate `raw` (parsed from `text`, read from `path`). Returns the
@@ -39,6 +40,7 @@ pub fn validate(
     let gates = plan::gates(&mut cx, &raw.gates, &names);
     let stages = plan::stages(&mut cx, &raw.stages, &names);
     let steps = plan::steps(&mut cx, &raw.steps, &names);
+    plan::unused_gates(&mut cx, &raw);
     let actions = actions::actions(&mut cx, raw.actions.as_ref());
     let guards = actions::guards(&mut cx, &raw.guards, &names);
     let links = notify::links(&mut cx, &raw);
@@ -76,12 +78,7 @@ fn cutover(cx: &mut Ctx, c: &RawCutover) -> Option<Cutover> {
         "big-bang" => Some(Strategy::BigBang),
         "canary" => Some(Strategy::Canary),
         other => {
-            cx.one_of(
-                &c.strategy,
-                "strategy",
-                other,
-                &["phased", "big-bang", "canary"],
-            );
+            cx.one_of(&c.strategy, "strategy", other, words::STRATEGIES);
             None
         }
     };
@@ -103,15 +100,20 @@ fn deadline(cx: &mut Ctx, d: &toml::Spanned<toml::Value>) -> Option<Deadline> {
             cx.error(
                 d.span(),
                 format!(
-                    "invalid rollback_deadline: expected a duration such as \"4h\" or an RFC 3339 time such as 2026-11-28T06:00:00Z, found a {}",
+                    "invalid rollback_deadline: expected a duration such as \"4h\" or an RFC 3339 time such as 2026-11-28T06:00:00Z, found {} {other}",
                     other.type_str()
                 ),
             );
             return None;
         }
     };
-    if let Ok(dur) = super::duration::parse_duration(&text) {
-        return Some(Deadline::After(dur));
+    match super::duration::parse_duration(&text) {
+        Ok(dur) => return Some(Deadline::After(dur)),
+        Err(e) if e.contains("longer than") => {
+            cx.error(d.span(), format!("rollback_deadline: {e}"));
+            return None;
+        }
+        Err(_) => {}
     }
     match chrono::DateTime::parse_from_rfc3339(&text) {
         Ok(at) => Some(Deadline::At(at.with_timezone(&chrono::Utc))),

@@ -85,7 +85,12 @@ pub fn targets(cx: &mut Ctx, raw: &[RawNotify]) -> Vec<Notify> {
                 "teams" => Some(NotifyFormat::Teams),
                 "json" => Some(NotifyFormat::Json),
                 other => {
-                    cx.one_of(f, "notify format", other, &["slack", "teams", "json"]);
+                    cx.one_of(
+                        f,
+                        "notify format",
+                        other,
+                        crate::runbook::words::NOTIFY_FORMATS,
+                    );
                     None
                 }
             },

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::ctx::{Ctx, IdRule, Seen};
 use crate::runbook::model::{Gate, GateItem, Stage, Step};
-use crate::runbook::raw::{RawGate, RawStage, RawStep};
+use crate::runbook::raw::{RawGate, RawRunbook, RawStage, RawStep, is_missing};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
@@ -66,6 +66,31 @@ pub fn gates(cx: &mut Ctx, raw: &[RawGate], names: &Names) -> Vec<Gate> {
     out
 }
 
+/// A gate that no stage and no step names holds nothing back: operators
+/// would sign it while the moves it was meant to guard ran without it.
+pub fn unused_gates(cx: &mut Ctx, raw: &RawRunbook) {
+    let used = |id: &str| {
+        raw.stages
+            .iter()
+            .filter_map(|s| s.gate.as_ref())
+            .chain(raw.steps.iter().filter_map(|s| s.gate.as_ref()))
+            .any(|g| g.get_ref() == id)
+    };
+    for g in &raw.gates {
+        let id = g.id.get_ref();
+        if is_missing(&g.id) || used(id) {
+            continue;
+        }
+        cx.error_labeled(
+            g.id.span(),
+            format!(
+                "gate `{id}` gates nothing: no stage and no step names it; attach it with `gate = \"{id}\"` on the [[stages]] entry or [[steps]] entry it must hold back"
+            ),
+            "not used by any stage or step",
+        );
+    }
+}
+
 pub fn stages(cx: &mut Ctx, raw: &[RawStage], names: &Names) -> Vec<Stage> {
     let mut seen = Seen::default();
     let mut previous: Option<(f64, String)> = None;
@@ -75,7 +100,9 @@ pub fn stages(cx: &mut Ctx, raw: &[RawStage], names: &Names) -> Vec<Stage> {
         cx.unique(&mut seen, &s.name, "stage");
         let exposure = *s.exposure.get_ref();
         let name = s.name.get_ref();
-        if !(exposure > 0.0 && exposure <= 100.0) {
+        if is_missing(&s.exposure) {
+            // reported once as a missing key
+        } else if !(exposure > 0.0 && exposure <= 100.0) {
             cx.error_labeled(
                 s.exposure.span(),
                 format!("stage `{name}`: exposure {exposure} is outside (0, 100]: it is a percent"),
@@ -144,7 +171,7 @@ pub fn steps(cx: &mut Ctx, raw: &[RawStep], names: &Names) -> Vec<Step> {
             gate: s.gate.as_ref().map(|g| g.get_ref().clone()),
             after: s.after.iter().map(|a| a.get_ref().clone()).collect(),
             run: s.run.as_ref().map(|r| r.get_ref().clone()),
-            timeout: cx.positive_duration(s.timeout.as_ref(), "timeout", STEP_TIMEOUT),
+            timeout: cx.timeout(s.timeout.as_ref(), STEP_TIMEOUT),
             notes: s.notes.clone(),
             irreversible: s.irreversible,
         });

@@ -8,6 +8,7 @@ use super::{App, Effect, signers};
 use crate::runbook::model::ActionKind;
 use crate::session::command::Command;
 use crate::session::event::StepOutcome;
+use crate::session::rules;
 use crate::session::state::{Status, StepStatus};
 use crate::tui::command_line::{self, Parsed};
 use crate::tui::completion;
@@ -247,17 +248,34 @@ impl App {
                 }
             }
             // Failed steps may be retried.
-            Some(StepStatus::Pending | StepStatus::Failed) | None if step.irreversible => {
-                self.open_text(TextPurpose::ConfirmIrreversible { step: id })
-            }
-            // A step with a command shows it and asks `y`.
-            Some(StepStatus::Pending | StepStatus::Failed) | None if step.run.is_some() => {
-                self.open_confirm(Command::Start { step: id })
-            }
-            Some(StepStatus::Pending | StepStatus::Failed) | None => {
-                self.submit(Command::Start { step: id })
-            }
+            Some(StepStatus::Pending | StepStatus::Failed) | None => self.start_step(id),
             Some(s) => self.info(format!("`{id}` is {}", s.as_str())),
+        }
+    }
+
+    /// Starting a step, the same on every path (`s` and `:start`): the
+    /// rules first (a refused step is submitted at once, so the refusal is
+    /// journaled and its reason shown before anything is asked), then an
+    /// irreversible step asks to type its id, then a step with a command
+    /// shows it and asks `y`.
+    fn start_step(&mut self, id: String) {
+        let Some(idx) = self.runbook.steps.iter().position(|s| s.id == id) else {
+            return self.submit(Command::Start { step: id });
+        };
+        let refused = rules::may_act_on_step(&self.runbook, &self.state, idx, &self.operator)
+            .and_then(|()| {
+                rules::may_start(&self.runbook, &self.state, idx, &self.panels, self.now)
+            })
+            .is_err();
+        let step = &self.runbook.steps[idx];
+        if refused {
+            self.submit(Command::Start { step: id })
+        } else if step.irreversible {
+            self.open_text(TextPurpose::ConfirmIrreversible { step: id })
+        } else if step.run.is_some() {
+            self.open_confirm(Command::Start { step: id })
+        } else {
+            self.submit(Command::Start { step: id })
         }
     }
 
@@ -322,7 +340,8 @@ impl App {
     }
 
     fn text_done(&mut self, purpose: TextPurpose) {
-        let text = self.ui.text.text().trim().to_string();
+        // Typed text is journaled and drawn on every console: no controls.
+        let text = crate::untrusted::sanitize(self.ui.text.text().trim()).into_owned();
         if text.is_empty() {
             self.error("type something, or esc to cancel");
             return;
@@ -350,15 +369,17 @@ impl App {
             }),
             TextPurpose::Note => self.submit(Command::Note { text }),
             TextPurpose::ConfirmIrreversible { step } => {
-                if text == step {
-                    self.submit(Command::Start { step })
-                } else {
+                if text != step {
                     self.error(format!("typed `{text}`, not `{step}`: not started"));
+                } else if self.runbook.step(&step).is_some_and(|s| s.run.is_some()) {
+                    // The id said "I mean it"; the dialog still shows what runs.
+                    self.open_confirm(Command::Start { step })
+                } else {
+                    self.submit(Command::Start { step })
                 }
             }
         }
     }
-
     fn run_line(&mut self) {
         let line = self.ui.cmdline.text().to_string();
         self.ui.history.push(&line);
@@ -369,13 +390,7 @@ impl App {
                     Parsed::Run(cmd @ (Command::Expand { .. } | Command::Rollback { .. })) => {
                         self.open_confirm(cmd)
                     }
-                    // Typing the id on the line is the irreversible step's
-                    // confirmation; a command still shows what it runs.
-                    Parsed::Run(Command::Start { step })
-                        if self.runbook.step(&step).is_some_and(|s| s.run.is_some()) =>
-                    {
-                        self.open_confirm(Command::Start { step })
-                    }
+                    Parsed::Run(Command::Start { step }) => self.start_step(step),
                     Parsed::Run(cmd) => self.submit(cmd),
                     Parsed::Help => self.ui.mode = Mode::Help,
                     Parsed::Quit => self.ui.mode = Mode::Confirm(ConfirmKind::Quit),

@@ -107,6 +107,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let used: usize = l2.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 5);
     l2.push(Span::raw(format!("ops: {}", operators(app, room))));
+    if let Some(d) = st.unacknowledged_damage() {
+        // Nobody may miss it: it takes the second line until acknowledged.
+        let room = (area.width as usize).saturating_sub(2);
+        l2 = vec![
+            Span::raw(" "),
+            Span::styled(format::fit(&d.to_string(), room), t.error()),
+        ];
+    }
 
     let block = if g.header > 2 {
         Block::new().borders(Borders::BOTTOM).border_style(t.dim())
@@ -150,7 +158,7 @@ fn deadline_span(app: &App) -> Span<'static> {
 fn bake_span(app: &App, compact: bool) -> Option<Span<'static>> {
     let stage = app.runbook.stages.get(app.state.stage?)?;
     let entered = app.state.stage_entered_at?;
-    let left = entered + TimeDelta::from_std(stage.bake).ok()? - app.now;
+    let left = entered.checked_add_signed(TimeDelta::from_std(stage.bake).ok()?)? - app.now;
     if app.state.status != Status::Running || left <= TimeDelta::zero() {
         return None;
     }

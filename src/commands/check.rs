@@ -1,0 +1,111 @@
+//! `warroom check` and `check --probe`: validate a runbook, print what it
+//! was read as, and optionally poll every panel once.
+
+use std::path::Path;
+
+use super::output::{EXIT_FAILURE, EXIT_INVALID, Output, write_out};
+use crate::health::units::format_threshold;
+use crate::runbook::model::Threshold;
+use crate::runbook::{self, Loaded, Runbook, duration};
+
+/// `warroom check --probe`: validate, then poll every panel once.
+pub fn probe(path: &Path, out: Output) -> u8 {
+    match runbook::load(path) {
+        Ok(loaded) => {
+            write_out(summary(path, &loaded, out).as_bytes());
+            let code = crate::health::probe::run(&loaded.runbook, out.color);
+            u8::try_from(code).unwrap_or(EXIT_FAILURE)
+        }
+        Err(err) => {
+            eprint!("{}", err.render(out.color));
+            EXIT_INVALID
+        }
+    }
+}
+
+/// `warroom check`: load, validate, print the summary and warnings.
+pub fn check(path: &Path, out: Output) -> u8 {
+    match runbook::load(path) {
+        Ok(loaded) => write_out(summary(path, &loaded, out).as_bytes()),
+        Err(err) => {
+            eprint!("{}", err.render(out.color));
+            EXIT_INVALID
+        }
+    }
+}
+
+/// The text `check` prints for a valid runbook.
+pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
+    let rb: &Runbook = &loaded.runbook;
+    let c = &rb.cutover;
+    let strategy = match c.strategy {
+        runbook::model::Strategy::Phased => "phased",
+        runbook::model::Strategy::BigBang => "big-bang",
+        runbook::model::Strategy::Canary => "canary",
+    };
+    let deadline = match c.rollback_deadline {
+        None => "none".to_string(),
+        Some(runbook::model::Deadline::After(d)) => {
+            format!("{} after start", duration::format_duration(d))
+        }
+        Some(runbook::model::Deadline::At(t)) => t.to_rfc3339(),
+    };
+    let irreversible = rb.steps.iter().filter(|s| s.irreversible).count();
+    let ladder: Vec<String> = rb
+        .stages
+        .iter()
+        .map(|s| format!("{} {}%", s.name, s.exposure))
+        .collect();
+    let mut s = String::new();
+    s.push_str(&format!("{}: ok\n", path.display()));
+    s.push_str(&format!("  {} ({})\n", c.title, c.id));
+    s.push_str(&format!("  strategy:          {strategy}\n"));
+    s.push_str(&format!(
+        "  stages:            {}{}\n",
+        rb.stages.len(),
+        if ladder.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", ladder.join(" -> "))
+        }
+    ));
+    for st in &rb.stages {
+        s.push_str(&format!(
+            "    {:<16} {:>6}%  bake {:<8} gate {}\n",
+            st.name,
+            st.exposure,
+            duration::format_duration(st.bake),
+            st.gate.as_deref().unwrap_or("-")
+        ));
+    }
+    s.push_str(&format!("  gates:             {}\n", rb.gates.len()));
+    s.push_str(&format!(
+        "  steps:             {} ({irreversible} irreversible)\n",
+        rb.steps.len()
+    ));
+    s.push_str(&format!("  panels:            {}\n", rb.panels.len()));
+    for p in &rb.panels {
+        let shown =
+            |t: Option<Threshold>| t.map_or("-".to_string(), |t| format_threshold(&t, p.unit));
+        s.push_str(&format!(
+            "    {:<16} every {:<6} warn {:<12} fail {}\n",
+            p.id,
+            duration::format_duration(p.every),
+            shown(p.warn),
+            shown(p.fail)
+        ));
+    }
+    s.push_str(&format!("  guards:            {}\n", rb.guards.len()));
+    s.push_str(&format!("  rollback deadline: {deadline}\n"));
+    for w in &loaded.warnings {
+        s.push_str(&w.render(path, &read_or_empty(path), out.color));
+    }
+    if !loaded.warnings.is_empty() {
+        s.push_str(&format!("  {} warning(s)\n", loaded.warnings.len()));
+    }
+    rb.redact(&s)
+}
+
+fn read_or_empty(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
