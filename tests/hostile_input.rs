@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
+use warroom::console_session::{OpenOptions, Session};
 use warroom::session::command::{Command, Outcome};
 use warroom::session::event::SessionMode;
 use warroom::session::testkit::{all_ok, sample_runbook};
-use warroom::console_session::{OpenOptions, Session};
 
 const ATTACK: &str = "\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{1b}]52;c;aGVsbG8=\u{7}\u{202e}";
 

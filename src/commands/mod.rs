@@ -8,6 +8,7 @@ pub mod docs;
 pub mod init;
 pub mod output;
 pub mod report;
+pub mod serve;
 
 use std::path::Path;
 
