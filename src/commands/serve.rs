@@ -78,7 +78,22 @@ pub fn run(req: Request, out: Output) -> u8 {
                 Ok(Err(e)) => { eprintln!("warroom serve: {e}"); EXIT_FAILURE }
                 Err(e) => { eprintln!("warroom serve: {e}"); EXIT_FAILURE }
             },
-            _ = tokio::signal::ctrl_c() => EXIT_OK,
+            _ = stopped() => EXIT_OK,
         }
     })
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn stopped() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

@@ -31,8 +31,6 @@ pub struct Live {
     pub state: State,
     pub panels: PanelMap,
     pub lines: VecDeque<Line>,
-    /// The follower's last read error, shown on the page while it lasts.
-    pub follow_error: Option<String>,
 }
 
 impl Live {
@@ -45,7 +43,6 @@ impl Live {
                 .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
                 .collect(),
             lines: VecDeque::new(),
-            follow_error: None,
         }
     }
 

@@ -48,6 +48,9 @@ pub struct Shared {
     live: Arc<RwLock<Live>>,
     /// Bumped after every fold; the event streams wait on it.
     changed: watch::Receiver<u64>,
+    /// Kept for its error (a journal that stops reading is shown on the
+    /// page); following stops when the last clone is dropped.
+    follower: Arc<FollowerHandle>,
 }
 
 /// A running server: its address, and the follower feeding it (dropping
@@ -55,7 +58,6 @@ pub struct Shared {
 pub struct Server {
     pub addr: SocketAddr,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
-    _follower: FollowerHandle,
     _fold: tokio::task::JoinHandle<()>,
 }
 
@@ -69,7 +71,7 @@ pub fn start(
     token: String,
 ) -> Result<Server, crate::journal::JournalError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Followed>();
-    let follower = crate::journal::follow(&journal, 0, 0, tx)?;
+    let follower = Arc::new(crate::journal::follow(&journal, 0, 0, tx)?);
     let live = Arc::new(RwLock::new(Live::new(&rb)));
     let (bump, changed) = watch::channel(0u64);
     let fold = {
@@ -94,6 +96,7 @@ pub fn start(
         token: token.into(),
         live,
         changed,
+        follower,
     };
     let addr = listener
         .local_addr()
@@ -106,7 +109,6 @@ pub fn start(
     Ok(Server {
         addr,
         task,
-        _follower: follower,
         _fold: fold,
     })
 }
@@ -128,7 +130,7 @@ fn router(shared: Shared) -> Router {
 fn render_main(s: &Shared) -> String {
     let now = Utc::now();
     match s.live.read() {
-        Ok(l) => page::main(&s.rb, &l, now),
+        Ok(l) => page::main(&s.rb, &l, s.follower.error().as_deref(), now),
         Err(_) => String::from("<p class=\"alert\">internal error</p>"),
     }
 }
@@ -142,7 +144,7 @@ async fn index(State(s): State<Shared>) -> Response {
             .into_response();
     };
     let html = match s.live.read() {
-        Ok(l) => page::page(&s.rb, &l, Utc::now(), &nonce),
+        Ok(l) => page::page(&s.rb, &l, s.follower.error().as_deref(), Utc::now(), &nonce),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let mut resp = (
@@ -161,9 +163,7 @@ async fn index(State(s): State<Shared>) -> Response {
 }
 
 /// One `page` event now, then one after every change (and every `TICK`).
-async fn events(
-    State(s): State<Shared>,
-) -> Sse<impl futures::Stream<Item = Result<SseEvent, Infallible>>> {
+async fn events(State(s): State<Shared>) -> impl IntoResponse {
     let mut changed = s.changed.clone();
     changed.mark_changed();
     let stream = futures::stream::unfold((s, changed), |(s, mut changed)| async move {
@@ -175,9 +175,13 @@ async fn events(
         }
         let html = render_main(&s).replace('\r', "");
         let ev = SseEvent::default().event("page").data(html);
-        Some((Ok(ev), (s, changed)))
+        Some((Ok::<_, Infallible>(ev), (s, changed)))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    // nginx would otherwise buffer the stream behind a reverse proxy.
+    (
+        [("x-accel-buffering", "no")],
+        Sse::new(stream).keep_alive(KeepAlive::default()),
+    )
 }
 
 async fn report_md(State(s): State<Shared>) -> Response {

@@ -21,7 +21,14 @@ const SCRIPT: &str = include_str!("page.js");
 pub const NOSCRIPT_REFRESH_SECS: u32 = 5;
 
 /// The whole page; `nonce` admits our one style and our one script.
-pub fn page(rb: &Runbook, live: &Live, now: DateTime<Utc>, nonce: &str) -> String {
+/// `follow_error`: the follower's current read error, shown while it lasts.
+pub fn page(
+    rb: &Runbook,
+    live: &Live,
+    follow_error: Option<&str>,
+    now: DateTime<Utc>,
+    nonce: &str,
+) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -33,15 +40,15 @@ pub fn page(rb: &Runbook, live: &Live, now: DateTime<Utc>, nonce: &str) -> Strin
 <main id=\"live\">\n{main}</main>\n\
 <script nonce=\"{nonce}\">{SCRIPT}</script>\n</body>\n</html>\n",
         title = esc(&rb.cutover.title),
-        main = main(rb, live, now),
+        main = main(rb, live, follow_error, now),
     )
 }
 
 /// What changes: sent whole in each Server-Sent Event.
-pub fn main(rb: &Runbook, live: &Live, now: DateTime<Utc>) -> String {
+pub fn main(rb: &Runbook, live: &Live, follow_error: Option<&str>, now: DateTime<Utc>) -> String {
     let mut s = String::new();
     header(&mut s, rb, live, now);
-    if let Some(e) = &live.follow_error {
+    if let Some(e) = follow_error {
         s.push_str(&format!(
             "<p class=\"alert\"><strong>ERROR</strong> reading the journal: {}</p>\n",
             esc(e)
@@ -67,7 +74,7 @@ fn header(s: &mut String, rb: &Runbook, live: &Live, now: DateTime<Utc>) {
     let st = &live.state;
     let (stage, exposure) = match st.stage.and_then(|i| rb.stages.get(i)) {
         Some(stage) => (esc(&stage.name), crate::describe::exposure(stage.exposure)),
-        None => ("not started".to_string(), crate::describe::exposure(0.0)),
+        None => ("no stage yet".to_string(), crate::describe::exposure(0.0)),
     };
     let elapsed = match st.started_at {
         Some(t0) => hms(st.completed_at.unwrap_or(now) - t0),
@@ -263,4 +270,54 @@ fn journal(s: &mut String, live: &Live) {
 /// An absolute time as the page prints it (UTC, said so).
 fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::session::event::{Event, EventBody};
+    use crate::session::testkit::sample_runbook;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 22, 0, 0).unwrap() + chrono::Duration::seconds(s)
+    }
+
+    #[test]
+    fn before_any_reading_every_panel_says_unknown_in_words_not_only_colour() {
+        let rb = sample_runbook();
+        let live = Live::new(&rb);
+        let html = main(&rb, &live, None, t(0));
+        assert_eq!(
+            html.matches("<span class=\"word\">UNKNOWN</span>").count(),
+            rb.panels.len()
+        );
+        assert!(html.contains("never polled"));
+        assert!(html.contains("<span class=\"word\">READY</span>"));
+        assert!(html.contains("elapsed</dt><dd>not started"));
+    }
+
+    #[test]
+    fn journal_lines_are_newest_first_and_escaped_with_the_operator() {
+        let rb = sample_runbook();
+        let mut live = Live::new(&rb);
+        for (seq, text) in [(1, "first"), (2, "<b>second</b>")] {
+            let e = Event {
+                seq,
+                ts: t(seq as i64),
+                operator: "m\u{202e}allory".into(),
+                body: EventBody::Note { text: text.into() },
+            };
+            live.apply(&rb, &crate::journal::Followed::Event(e));
+        }
+        let html = main(&rb, &live, Some("disk <full>"), t(5));
+        let second = html.find("&lt;b&gt;second&lt;/b&gt;").unwrap();
+        let first = html.find("first").unwrap();
+        assert!(second < first, "{html}");
+        assert!(html.contains("m\\u{202e}allory"), "{html}");
+        assert!(!html.contains('\u{202e}'));
+        assert!(html.contains("reading the journal: disk &lt;full&gt;"));
+    }
 }

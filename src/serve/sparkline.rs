@@ -26,7 +26,7 @@ pub fn svg(values: impl Iterator<Item = f64>, label: &str) -> String {
         })
         .collect();
     format!(
-        "<svg class=\"spark\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"recent values of {}\"><polyline points=\"{}\"/></svg>",
+        "<svg class=\"spark\" viewBox=\"0 0 {W} {H}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"recent values of {}\"><polyline vector-effect=\"non-scaling-stroke\" points=\"{}\"/></svg>",
         crate::report::doc::html_escape(label),
         points.join(" ")
     )
