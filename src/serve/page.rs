@@ -193,19 +193,25 @@ fn gates(s: &mut String, rb: &Runbook, live: &Live) {
                     esc(&v.reason)
                 )
             } else if is.signers.is_empty() && is.signed.is_none() {
-                "<span class=\"badge neutral\">unsigned</span>".to_string()
+                match &item.panel {
+                    Some(p) => format!(
+                        "<span class=\"badge neutral\">waiting</span> automatic, on panel {}",
+                        esc(p)
+                    ),
+                    None => "<span class=\"badge neutral\">unsigned</span>".to_string(),
+                }
             } else {
-                let names: Vec<String> = if is.signers.is_empty() {
-                    is.signed
-                        .iter()
-                        .map(|x| format!("{} at {}", esc(&x.operator), clock(x.at)))
-                        .collect()
+                // `signers` holds every current signature; older journals
+                // only filled `signed`.
+                let sigs: Vec<_> = if is.signers.is_empty() {
+                    is.signed.iter().collect()
                 } else {
-                    is.signers
-                        .iter()
-                        .map(|x| format!("{} at {}", esc(&x.operator), clock(x.at)))
-                        .collect()
+                    is.signers.iter().collect()
                 };
+                let names: Vec<String> = sigs
+                    .iter()
+                    .map(|x| format!("{} at {}", esc(&x.operator), clock(x.at)))
+                    .collect();
                 format!(
                     "<span class=\"badge ok\">signed</span> {}",
                     names.join(", ")
