@@ -49,6 +49,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Show every clock in this IANA zone (e.g. Europe/Berlin) instead of
+    /// the runbook's `timezone` (default UTC), for this console or report only.
+    #[arg(long, global = true, value_name = "ZONE", value_parser = crate::timefmt::Zone::parse)]
+    pub tz: Option<crate::timefmt::Zone>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -218,6 +223,7 @@ impl Cli {
         Output {
             color: allowed && std::io::stderr().is_terminal(),
             color_allowed: allowed,
+            tz: self.tz,
         }
     }
 }
@@ -271,6 +277,7 @@ pub fn run(cli: Cli) -> u8 {
                 ReportFormat::Jsonl => Format::Jsonl,
                 ReportFormat::Html => Format::Html,
             },
+            out.tz,
         ),
     }
 }

@@ -20,5 +20,6 @@ pub mod runtime;
 pub mod serve;
 pub mod session;
 pub mod sim;
+pub mod timefmt;
 pub mod tui;
 pub mod untrusted;

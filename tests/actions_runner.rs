@@ -57,6 +57,7 @@ fn runbook(dir: &Path, actions: Actions, steps: Vec<Step>, secrets: Vec<String>)
             strategy: Strategy::Canary,
             summary: None,
             rollback_deadline: None,
+            timezone: Default::default(),
         },
         roles: vec![],
         operators: None,

@@ -7,6 +7,7 @@ mod pty;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -222,4 +223,49 @@ fn a_live_run_refuses_as_with_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--as is refused"));
+}
+
+#[test]
+fn no_terminal_no_screen_one_line_and_exit_2() {
+    // stdin from /dev/null (as `warroom demo </dev/null`), stdout a pipe.
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["demo", "--as", "alice"])
+        .stdin(std::process::Stdio::null())
+        .env("TERM", "xterm-256color")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "warroom needs an interactive terminal (stdin and stdout are not a terminal)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+
+    // TERM=dumb in a real terminal: refused the same way, nothing drawn.
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("r.db");
+    let rb = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/billing-phased.toml");
+    let mut c = Console::spawn(
+        &[
+            "rehearse",
+            "--as",
+            "alice",
+            "--journal",
+            j.to_str().unwrap(),
+            rb.to_str().unwrap(),
+        ],
+        80,
+        24,
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[("TERM", "dumb"), ("HOME", dir.path().to_str().unwrap())],
+    );
+    let screen = c.wait_for("warroom needs an interactive terminal (TERM=dumb)", T);
+    assert_eq!(c.wait_exit(T), 2);
+    assert!(!screen.contains("Runbook"), "{screen}");
+    assert!(!j.exists(), "nothing opened");
 }

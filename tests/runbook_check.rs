@@ -432,3 +432,30 @@ fn relative_scripts_are_checked_against_the_runbook_folder() {
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(runbook::load(&path).unwrap().warnings.is_empty());
 }
+
+#[test]
+fn timezone_is_an_iana_name_checked_with_its_place() {
+    let path = fixture("minimal.toml");
+    let base = std::fs::read_to_string(&path).unwrap();
+    let with = |tz: &str| {
+        base.replacen(
+            "strategy = \"phased\"\n",
+            &format!("strategy = \"phased\"\ntimezone = \"{tz}\"\n"),
+            1,
+        )
+    };
+    let rb = runbook::load_str(&with("America/New_York"), &path, &|_| None)
+        .unwrap()
+        .runbook;
+    assert_eq!(rb.cutover.timezone.name(), "America/New_York");
+    let rb = runbook::load_str(&base, &path, &|_| None).unwrap().runbook;
+    assert_eq!(rb.cutover.timezone.name(), "UTC", "default");
+
+    let err = runbook::load_str(&with("Europe/Berlinn"), &path, &|_| None).unwrap_err();
+    let text = err.render(false);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.ends_with(":6:12: error: invalid timezone: unknown time zone \"Europe/Berlinn\": expected an IANA name such as \"UTC\", \"Europe/Berlin\" or \"America/New_York\""),
+        "{text}"
+    );
+}

@@ -387,3 +387,30 @@ fn report_finds_the_runbook_and_shows_the_plan() {
         "{text}"
     );
 }
+
+#[test]
+fn the_report_reads_in_the_runbooks_zone_and_tz_overrides_it() {
+    let (_dir, journal, rb) = run_scenario(&scenario_path("01_happy_path.toml"));
+    let mut ny = (*rb).clone();
+    ny.cutover.timezone = warroom::timefmt::Zone::parse("America/New_York").unwrap();
+    let text = report_text(&journal, warroom::report::Format::Markdown, Some(&ny));
+    // 2026-11-21 22:00:20 UTC is 17:00:20 EST.
+    assert!(text.contains("Timeline (America/New_York)"), "{text}");
+    assert!(text.contains("2026-11-21 17:00:20 EST"), "{text}");
+    assert!(!text.contains("22:00:20"), "{text}");
+
+    // --tz: the journal names its runbook; the override wins over it.
+    let (_dir, journal, _) = run_scenario(&scenario_path("07_shipped_billing_runbook.toml"));
+    let mut out = Vec::new();
+    let berlin = warroom::timefmt::Zone::parse("Europe/Berlin").ok();
+    warroom::report::run_in(
+        &journal,
+        warroom::report::Format::Markdown,
+        berlin,
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("Timeline (Europe/Berlin)"), "{text}");
+    assert!(text.contains("CET"), "{text}");
+}

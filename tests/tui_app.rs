@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use warroom::session::command::Command;
 use warroom::session::event::{EventBody, StepOutcome};
 use warroom::session::state::Status;
@@ -13,16 +13,6 @@ use warroom::tui::command_line::{Parsed, parse};
 use warroom::tui::completion::complete;
 use warroom::tui::mode::{Mode, Pane};
 use warroom::tui::{App, Effect, ExtraKey, Msg};
-
-fn press(app: &mut App, code: KeyCode) {
-    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
 
 fn run_line(app: &mut App, line: &str) {
     press(app, KeyCode::Char(':'));

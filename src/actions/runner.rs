@@ -336,7 +336,7 @@ pub async fn run_command_until(
                 None,
                 Some(format!(
                     "timed out after {}: every process it started was stopped",
-                    humantime::format_duration(timeout)
+                    crate::timefmt::duration(timeout)
                 )),
             ),
             (_, Some(sig)) => (None, Some(format!("killed by signal {sig}"))),

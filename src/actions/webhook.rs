@@ -37,7 +37,7 @@ pub fn safe_url(url: &str, secrets: &[String]) -> String {
 /// The innermost useful message of a reqwest error, without its URL.
 fn describe(err: reqwest::Error, timeout: Duration) -> String {
     if err.is_timeout() {
-        return format!("timed out after {}", humantime::format_duration(timeout));
+        return format!("timed out after {}", crate::timefmt::duration(timeout));
     }
     let kind = if err.is_connect() {
         "connection failed"

@@ -45,6 +45,12 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
             return EXIT_INVALID;
         }
     };
+    // Arguments and runbook first (their errors are more useful), then
+    // whether there is a screen to draw on, before anything is opened.
+    if let Some(why) = crate::tui::terminal::interactive_refusal() {
+        eprintln!("{why}");
+        return EXIT_INVALID;
+    }
     let operator = req
         .operator
         .clone()
@@ -53,6 +59,7 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
     opts.read_only = req.read_only;
     opts.accept_runbook_change = req.accept_runbook_change;
     opts.no_color = !out.color_allowed;
+    opts.tz = out.tz;
     if mode == SessionMode::Rehearsal {
         opts.execute = req.execute;
     }

@@ -17,6 +17,10 @@ pub struct Request {
 }
 
 pub fn run(req: Request, out: Output) -> u8 {
+    if let Some(why) = crate::tui::terminal::interactive_refusal() {
+        eprintln!("{why}");
+        return EXIT_INVALID;
+    }
     let rt = match crate::runtime::start() {
         Ok(rt) => rt,
         Err(e) => {
@@ -74,6 +78,7 @@ async fn demo(req: Request, out: Output) -> u8 {
     let operator = req.operator.unwrap_or_else(identity::current_operator);
     let mut opts = ConsoleOptions::new(Arc::new(rb), journal.clone(), SessionMode::Demo, operator);
     opts.no_color = !out.color_allowed;
+    opts.tz = out.tz;
     opts.extra_keys = demo_keys();
     let handle = sim.clone();
     opts.on_extra = Some(Box::new(move |id: &str| {

@@ -14,6 +14,8 @@ pub struct Output {
     pub color: bool,
     /// Colour allowed at all (no --no-color, no NO_COLOR): the console's theme.
     pub color_allowed: bool,
+    /// `--tz`: the zone this console or report shows, over the runbook's.
+    pub tz: Option<crate::timefmt::Zone>,
 }
 
 /// Print `bytes` to stdout: the exit code. A closed pipe (`| head`) is not

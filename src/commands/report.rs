@@ -6,10 +6,10 @@ use std::path::Path;
 use super::output::{EXIT_FAILURE, EXIT_OK};
 use crate::report::{self, Format};
 
-pub fn run(journal: &Path, format: Format) -> u8 {
+pub fn run(journal: &Path, format: Format, tz: Option<crate::timefmt::Zone>) -> u8 {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match report::run(journal, format, &mut out) {
+    match report::run_in(journal, format, tz, &mut out) {
         Ok(()) => {
             let _ = out.flush();
             EXIT_OK

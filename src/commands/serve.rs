@@ -56,7 +56,13 @@ pub fn run(req: Request, out: Output) -> u8 {
                 return EXIT_FAILURE;
             }
         };
-        let server = match serve::start(Arc::clone(&rb), journal.clone(), listener, token.clone()) {
+        let server = match serve::start(
+            Arc::clone(&rb),
+            out.tz.unwrap_or(rb.cutover.timezone),
+            journal.clone(),
+            listener,
+            token.clone(),
+        ) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("warroom serve: {e}");

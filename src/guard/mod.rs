@@ -204,7 +204,7 @@ pub fn reason(g: &Guard) -> String {
     format!(
         "guard: {} {word} for {}",
         g.panel,
-        humantime::format_duration(g.for_)
+        crate::timefmt::duration(g.for_)
     )
 }
 

@@ -50,6 +50,7 @@ fn runbook(guards: Vec<Guard>) -> Runbook {
             strategy: Strategy::Canary,
             summary: None,
             rollback_deadline: None,
+            timezone: Default::default(),
         },
         roles: vec![],
         operators: None,

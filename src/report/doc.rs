@@ -98,7 +98,7 @@ impl Doc {
 fn md_escape(s: &str) -> String {
     // Controls first: an escape sequence in a note must not reach the
     // terminal that `cat`s the report.
-    let s = crate::untrusted::sanitize(s);
+    let s = crate::untrusted::sanitize_lines(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -118,7 +118,7 @@ fn md_escape(s: &str) -> String {
 }
 
 fn md_code(s: &str) -> String {
-    let s = crate::untrusted::sanitize(s)
+    let s = crate::untrusted::sanitize_lines(s)
         .replace(['\n', '\r'], " ")
         .replace('|', "\\|");
     if s.contains('`') {

@@ -38,11 +38,24 @@ pub enum ReportError {
 /// journal's `.warroom` folder) for titles, units, commands and planned
 /// durations, and says so when it cannot load it.
 pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
+    run_in(journal, format, None, out)
+}
+
+/// `run` with the times in `tz` (`--tz`) instead of the runbook's zone.
+pub fn run_in(
+    journal: &Path,
+    format: Format,
+    tz: Option<crate::timefmt::Zone>,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
     let events = Journal::open_read_only(journal)?.read_since(0)?;
     if format == Format::Jsonl {
         return Ok(jsonl::write(out, &events)?);
     }
-    let loaded = find_runbook(journal, &events);
+    let mut loaded = find_runbook(journal, &events);
+    if let (Ok(rb), Some(z)) = (&mut loaded, tz) {
+        rb.cutover.timezone = z;
+    }
     let plan = match &loaded {
         Ok(rb) => Plan::Runbook(rb),
         Err(why) => Plan::Unavailable(why.clone()),

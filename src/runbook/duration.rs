@@ -60,21 +60,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// The inverse, in the runbook's own units: "36h", "1h30m", "500ms", "0s".
-pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms == 0 {
-        return "0s".to_string();
-    }
-    let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    let mut out = String::new();
-    for (n, unit) in [(h, "h"), (m, "m"), (s, "s"), (ms, "ms")] {
-        if n > 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    out
-}
+/// The inverse, in the runbook's own units: the crate's one duration
+/// formatter lives in `timefmt`.
+pub use crate::timefmt::duration as format_duration;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

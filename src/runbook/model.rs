@@ -46,6 +46,8 @@ pub struct Cutover {
     pub strategy: Strategy,
     pub summary: Option<String>,
     pub rollback_deadline: Option<Deadline>,
+    /// The zone every clock is shown in (default UTC).
+    pub timezone: crate::timefmt::Zone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -97,6 +97,9 @@ pub struct RawCutover {
     /// A duration string, an RFC 3339 string, or a TOML offset date-time.
     #[schemars(with = "Option<String>")]
     pub rollback_deadline: Option<S<toml::Value>>,
+    /// IANA zone name for every clock on screen and in the report.
+    #[schemars(with = "Option<String>")]
+    pub timezone: Option<S<String>>,
 }
 
 /// A runbook without `[cutover]`: every required key missing, reported once.
@@ -108,6 +111,7 @@ impl Default for RawCutover {
             strategy: missing_str(),
             summary: None,
             rollback_deadline: None,
+            timezone: None,
         }
     }
 }

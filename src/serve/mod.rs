@@ -43,6 +43,7 @@ const TICK: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct Shared {
     rb: Arc<Runbook>,
+    zone: crate::timefmt::Zone,
     journal: PathBuf,
     token: Arc<str>,
     live: Arc<RwLock<Live>>,
@@ -66,6 +67,7 @@ pub struct Server {
 /// before anything is served.
 pub fn start(
     rb: Arc<Runbook>,
+    zone: crate::timefmt::Zone,
     journal: PathBuf,
     listener: tokio::net::TcpListener,
     token: String,
@@ -92,6 +94,7 @@ pub fn start(
     };
     let shared = Shared {
         rb,
+        zone,
         journal,
         token: token.into(),
         live,
@@ -127,10 +130,16 @@ fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
+fn at(s: &Shared) -> page::At {
+    page::At {
+        now: Utc::now(),
+        zone: s.zone,
+    }
+}
+
 fn render_main(s: &Shared) -> String {
-    let now = Utc::now();
     match s.live.read() {
-        Ok(l) => page::main(&s.rb, &l, s.follower.error().as_deref(), now),
+        Ok(l) => page::main(&s.rb, &l, s.follower.error().as_deref(), at(s)),
         Err(_) => String::from("<p class=\"alert\">internal error</p>"),
     }
 }
@@ -144,7 +153,7 @@ async fn index(State(s): State<Shared>) -> Response {
             .into_response();
     };
     let html = match s.live.read() {
-        Ok(l) => page::page(&s.rb, &l, s.follower.error().as_deref(), Utc::now(), &nonce),
+        Ok(l) => page::page(&s.rb, &l, s.follower.error().as_deref(), at(&s), &nonce),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let mut resp = (

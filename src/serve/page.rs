@@ -12,7 +12,7 @@ use crate::health::PanelState;
 use crate::report::doc::html_escape as esc;
 use crate::runbook::model::Runbook;
 use crate::session::state::{GateStatus, Status, StepStatus};
-use crate::tui::format::{clock, hms, short, short_delta};
+use crate::timefmt::{Zone, countdown, duration, rounded_delta};
 
 const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
@@ -22,13 +22,7 @@ pub const NOSCRIPT_REFRESH_SECS: u32 = 5;
 
 /// The whole page; `nonce` admits our one style and our one script.
 /// `follow_error`: the follower's current read error, shown while it lasts.
-pub fn page(
-    rb: &Runbook,
-    live: &Live,
-    follow_error: Option<&str>,
-    now: DateTime<Utc>,
-    nonce: &str,
-) -> String {
+pub fn page(rb: &Runbook, live: &Live, follow_error: Option<&str>, at: At, nonce: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -40,24 +34,32 @@ pub fn page(
 <main id=\"live\">\n{main}</main>\n\
 <script nonce=\"{nonce}\">{SCRIPT}</script>\n</body>\n</html>\n",
         title = esc(&rb.cutover.title),
-        main = main(rb, live, follow_error, now),
+        main = main(rb, live, follow_error, at),
     )
 }
 
+/// When the page is drawn, and in which zone its clocks read (the
+/// runbook's, or `--tz`).
+#[derive(Debug, Clone, Copy)]
+pub struct At {
+    pub now: DateTime<Utc>,
+    pub zone: Zone,
+}
+
 /// What changes: sent whole in each Server-Sent Event.
-pub fn main(rb: &Runbook, live: &Live, follow_error: Option<&str>, now: DateTime<Utc>) -> String {
+pub fn main(rb: &Runbook, live: &Live, follow_error: Option<&str>, at: At) -> String {
     let mut s = String::new();
-    header(&mut s, rb, live, now);
+    header(&mut s, rb, live, at);
     if let Some(e) = follow_error {
         s.push_str(&format!(
             "<p class=\"alert\"><strong>ERROR</strong> reading the journal: {}</p>\n",
             esc(e)
         ));
     }
-    panels(&mut s, rb, live, now);
-    gates(&mut s, rb, live);
-    steps(&mut s, rb, live);
-    journal(&mut s, live);
+    panels(&mut s, rb, live, at);
+    gates(&mut s, rb, live, at.zone);
+    steps(&mut s, rb, live, at.zone);
+    journal(&mut s, live, at.zone);
     s
 }
 
@@ -70,19 +72,19 @@ fn status_class(st: Status) -> &'static str {
     }
 }
 
-fn header(s: &mut String, rb: &Runbook, live: &Live, now: DateTime<Utc>) {
+fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
     let st = &live.state;
     let (stage, exposure) = match st.stage.and_then(|i| rb.stages.get(i)) {
         Some(stage) => (esc(&stage.name), crate::describe::exposure(stage.exposure)),
         None => ("no stage yet".to_string(), crate::describe::exposure(0.0)),
     };
     let elapsed = match st.started_at {
-        Some(t0) => hms(st.completed_at.unwrap_or(now) - t0),
+        Some(t0) => countdown(st.completed_at.unwrap_or(now) - t0),
         None => "not started".into(),
     };
     let deadline = match st.live_rollback_deadline() {
-        Some(d) if d > now => format!("{} ({} left)", utc(d), hms(d - now)),
-        Some(d) => format!("{} (passed)", utc(d)),
+        Some(d) if d > now => format!("{} ({} left)", stamp(zone, d), countdown(d - now)),
+        Some(d) => format!("{} (passed)", stamp(zone, d)),
         None => "none".into(),
     };
     let mode = st.mode.map_or("unknown", |m| m.as_str());
@@ -114,7 +116,7 @@ fn header(s: &mut String, rb: &Runbook, live: &Live, now: DateTime<Utc>) {
         } else {
             ops.join(", ")
         },
-        asof = utc(now),
+        asof = stamp(zone, now),
     ));
 }
 
@@ -127,7 +129,7 @@ fn state_class(p: PanelState) -> &'static str {
     }
 }
 
-fn panels(s: &mut String, rb: &Runbook, live: &Live, now: DateTime<Utc>) {
+fn panels(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
     s.push_str("<section aria-labelledby=\"h-panels\">\n<h2 id=\"h-panels\">Health</h2>\n<ul class=\"panels\">\n");
     for p in &rb.panels {
         let Some(st) = live.panels.get(&p.id) else {
@@ -138,7 +140,11 @@ fn panels(s: &mut String, rb: &Runbook, live: &Live, now: DateTime<Utc>) {
             |v| crate::describe::value(Some(rb), &p.id, v),
         );
         let since = match st.state_since {
-            Some(t) => format!("since {} ({} ago)", clock(t), short_delta(now - t)),
+            Some(t) => format!(
+                "since {} ({} ago)",
+                zone.clock_abbrev(t),
+                rounded_delta(now - t)
+            ),
             None => "never polled".into(),
         };
         let error = st
@@ -169,7 +175,7 @@ fn gate_class(g: GateStatus) -> &'static str {
     }
 }
 
-fn gates(s: &mut String, rb: &Runbook, live: &Live) {
+fn gates(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
     if rb.gates.is_empty() {
         return;
     }
@@ -189,7 +195,7 @@ fn gates(s: &mut String, rb: &Runbook, live: &Live) {
                 format!(
                     "<span class=\"badge fail\">VETO</span> {} at {}: {}",
                     esc(&v.operator),
-                    clock(v.at),
+                    zone.clock(v.at),
                     esc(&v.reason)
                 )
             } else if is.signers.is_empty() && is.signed.is_none() {
@@ -210,7 +216,7 @@ fn gates(s: &mut String, rb: &Runbook, live: &Live) {
                 };
                 let names: Vec<String> = sigs
                     .iter()
-                    .map(|x| format!("{} at {}", esc(&x.operator), clock(x.at)))
+                    .map(|x| format!("{} at {}", esc(&x.operator), zone.clock(x.at)))
                     .collect();
                 format!(
                     "<span class=\"badge ok\">signed</span> {}",
@@ -233,7 +239,7 @@ fn step_class(st: StepStatus) -> &'static str {
     }
 }
 
-fn steps(s: &mut String, rb: &Runbook, live: &Live) {
+fn steps(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
     if rb.steps.is_empty() {
         return;
     }
@@ -242,10 +248,10 @@ fn steps(s: &mut String, rb: &Runbook, live: &Live) {
         let Some(ss) = live.state.step(&step.id) else {
             continue;
         };
-        let planned = step.expect.map_or_else(|| "-".to_string(), short);
+        let planned = step.expect.map_or_else(|| "-".to_string(), duration);
         let actual = match (ss.started_at, ss.finished_at) {
-            (Some(a), Some(b)) => short_delta(b - a),
-            (Some(a), None) => format!("running since {}", clock(a)),
+            (Some(a), Some(b)) => rounded_delta(b - a),
+            (Some(a), None) => format!("running since {}", zone.clock(a)),
             _ => "-".into(),
         };
         s.push_str(&format!(
@@ -259,13 +265,13 @@ fn steps(s: &mut String, rb: &Runbook, live: &Live) {
     s.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn journal(s: &mut String, live: &Live) {
+fn journal(s: &mut String, live: &Live, zone: Zone) {
     s.push_str("<section aria-labelledby=\"h-journal\">\n<h2 id=\"h-journal\">Journal</h2>\n<ol class=\"journal\">\n");
     for l in live.lines.iter().rev() {
         s.push_str(&format!(
             "<li><time datetime=\"{iso}\">{t}</time> <span class=\"who\">{who}</span> {text}</li>\n",
             iso = l.at.to_rfc3339(),
-            t = clock(l.at),
+            t = zone.clock(l.at),
             who = esc(&l.who),
             text = esc(&l.text),
         ));
@@ -273,9 +279,9 @@ fn journal(s: &mut String, live: &Live) {
     s.push_str("</ol>\n</section>\n");
 }
 
-/// An absolute time as the page prints it (UTC, said so).
-fn utc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+/// An absolute time with its zone's abbreviation.
+fn stamp(zone: Zone, t: DateTime<Utc>) -> String {
+    format!("{} {}", zone.date_time(t), zone.abbrev(t))
 }
 
 #[cfg(test)]
@@ -295,7 +301,15 @@ mod tests {
     fn before_any_reading_every_panel_says_unknown_in_words_not_only_colour() {
         let rb = sample_runbook();
         let live = Live::new(&rb);
-        let html = main(&rb, &live, None, t(0));
+        let html = main(
+            &rb,
+            &live,
+            None,
+            At {
+                now: t(0),
+                zone: Zone::UTC,
+            },
+        );
         assert_eq!(
             html.matches("<span class=\"word\">UNKNOWN</span>").count(),
             rb.panels.len()
@@ -318,7 +332,15 @@ mod tests {
             };
             live.apply(&rb, &crate::journal::Followed::Event(e));
         }
-        let html = main(&rb, &live, Some("disk <full>"), t(5));
+        let html = main(
+            &rb,
+            &live,
+            Some("disk <full>"),
+            At {
+                now: t(5),
+                zone: Zone::UTC,
+            },
+        );
         let second = html.find("&lt;b&gt;second&lt;/b&gt;").unwrap();
         let first = html.find("first").unwrap();
         assert!(second < first, "{html}");

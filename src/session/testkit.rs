@@ -70,6 +70,7 @@ pub fn sample_runbook() -> Runbook {
             strategy: Strategy::Phased,
             summary: None,
             rollback_deadline: Some(Deadline::After(Duration::from_secs(4 * 3600))),
+            timezone: Default::default(),
         },
         roles: vec![
             Role {

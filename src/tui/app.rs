@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+mod journal_nav;
 mod keys;
 
 use super::input::{History, LineEditor};
@@ -53,6 +54,8 @@ pub struct AppOptions {
     pub extra_keys: Vec<ExtraKey>,
     /// Each step's duration in the last rehearsal, shown beside the plan.
     pub rehearsal_durations: BTreeMap<String, Duration>,
+    /// `--tz`: clocks in this zone instead of the runbook's `timezone`.
+    pub tz: Option<crate::timefmt::Zone>,
 }
 
 /// Something the loop must do on the app's behalf.
@@ -121,6 +124,14 @@ pub struct Ui {
     /// Lines scrolled down in the details overlay.
     pub detail_scroll: u16,
     pub message: Option<Message>,
+    /// The journal pane fills the body (`z`); long lines read whole.
+    pub zoom: bool,
+    /// The journal search kept after `/` ... enter (highlighted; n/N move).
+    pub search: Option<String>,
+    pub search_edit: LineEditor,
+    /// Text lines the journal pane showed at the last draw: a page for
+    /// PgUp/PgDn (the draw knows the height, `update` does not).
+    pub journal_page: std::cell::Cell<u16>,
     pub cmdline: LineEditor,
     pub history: History,
     pub text: LineEditor,
@@ -141,6 +152,9 @@ pub struct App {
     pub quit: bool,
     /// Commands handed to the journal writer and not answered yet, by id.
     pub pending: BTreeMap<u64, String>,
+    /// A journal row that could not be read back (the hook for "journal
+    /// damaged at seq N"): shown as a banner under the header.
+    pub damaged_at: Option<u64>,
     effects: Vec<Effect>,
 }
 
@@ -168,6 +182,10 @@ impl App {
                 journal_back: 0,
                 detail_scroll: 0,
                 message: None,
+                zoom: false,
+                search: None,
+                search_edit: LineEditor::new(),
+                journal_page: std::cell::Cell::new(10),
                 cmdline: LineEditor::new(),
                 history: History::default(),
                 text: LineEditor::new(),
@@ -175,12 +193,18 @@ impl App {
             start_values: BTreeMap::new(),
             quit: false,
             pending: BTreeMap::new(),
+            damaged_at: None,
             effects: Vec::new(),
         }
     }
 
     pub fn theme(&self) -> Theme {
         self.opts.theme
+    }
+
+    /// The zone every clock on this console is shown in.
+    pub fn zone(&self) -> crate::timefmt::Zone {
+        self.opts.tz.unwrap_or(self.runbook.cutover.timezone)
     }
 
     /// What the loop must carry out, in order.
@@ -296,7 +320,13 @@ impl App {
             }
             Msg::Journal { events, state } => {
                 let last = self.journal.back().map(|e| e.seq).unwrap_or(0);
+                let before = self.journal.len();
                 for e in events.into_iter().filter(|e| e.seq > last) {
+                    // Scrolled back (reading, or on a search match): the
+                    // line in view stays in view as new ones arrive.
+                    if self.ui.journal_back > 0 {
+                        self.ui.journal_back += 1;
+                    }
                     if matches!(e.body, EventBody::CutoverStarted {}) {
                         self.capture_start_values();
                     }
@@ -304,6 +334,16 @@ impl App {
                 }
                 while self.journal.len() > JOURNAL_KEEP {
                     self.journal.pop_front();
+                }
+                self.ui.journal_back = self
+                    .ui
+                    .journal_back
+                    .min(self.journal.len().saturating_sub(1));
+                // A newer event replaces the bottom line's message (a
+                // guard's pause replaces "demo: injected fault"), except
+                // while the operator is typing against it.
+                if self.journal.len() != before && self.ui.mode == super::mode::Mode::Normal {
+                    self.ui.message = None;
                 }
                 self.state = state;
                 true

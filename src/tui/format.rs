@@ -1,50 +1,14 @@
 //! Small text formatters the panes share: durations, clocks, values.
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::runbook::model::Unit;
 
 /// `h:mm:ss` for clocks that run (elapsed, countdowns).
-pub fn hms(d: chrono::TimeDelta) -> String {
-    let s = d.num_seconds().max(0);
-    format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-}
-
+pub use crate::timefmt::countdown as hms;
 /// Compact human duration for plans: `45s`, `12m`, `1h30m`.
-pub fn short(d: Duration) -> String {
-    let s = d.as_secs();
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        let (m, r) = (s / 60, s % 60);
-        if r == 0 || m >= 10 {
-            format!("{m}m")
-        } else {
-            format!("{m}m{r:02}s")
-        }
-    } else {
-        let (h, m) = (s / 3600, (s / 60) % 60);
-        if m == 0 {
-            format!("{h}h")
-        } else {
-            format!("{h}h{m:02}m")
-        }
-    }
-}
-
-pub fn short_delta(d: chrono::TimeDelta) -> String {
-    short(d.to_std().unwrap_or_default())
-}
-
-pub fn clock(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
-}
-
-pub fn hhmm(t: DateTime<Utc>) -> String {
-    t.format("%H:%M").to_string()
-}
+pub use crate::timefmt::rounded as short;
+pub use crate::timefmt::rounded_delta as short_delta;
 
 /// A stage's exposure: `0.5%`, `5%`, `100%`.
 pub fn exposure(pct: f64) -> String {
@@ -100,42 +64,72 @@ pub fn sparkline(
         .collect()
 }
 
+/// Terminal cells `s` takes: CJK and most emoji take two, combining marks
+/// none. Every fit, pad and cut below counts in cells, never in chars.
+pub fn cells(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+fn char_cells(c: char) -> usize {
+    UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
 /// A readable name for a narrow column: the title when it fits, else the
 /// (shorter, command-line) id when that fits, else the title cut.
 pub fn label<'a>(title: &'a str, id: &'a str, width: usize) -> &'a str {
-    if title.chars().count() <= width || id.chars().count() > width {
+    if cells(title) <= width || cells(id) > width {
         title
     } else {
         id
     }
 }
 
-/// Cut `s` to `width` chars, marking the cut with `…`.
+/// Cut `s` to `width` cells, marking the cut with `…`.
 pub fn fit(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        s.to_string()
-    } else if width == 0 {
-        String::new()
-    } else {
-        let mut out: String = s.chars().take(width - 1).collect();
-        out.push('…');
-        out
+    if cells(s) <= width {
+        return s.to_string();
     }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = char_cells(c);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
-/// Hard-wrap `s` into lines of at most `width` chars, breaking after a
+/// Hard-wrap `s` into lines of at most `width` cells, breaking after a
 /// space when one is near the end of the line.
 pub fn wrap(s: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
     let mut rest: Vec<char> = s.chars().collect();
-    while rest.len() > width {
-        let cut = rest[..width]
+    loop {
+        // How many chars fit in `width` cells (at least one, so a char
+        // wider than the line still moves on).
+        let mut used = 0;
+        let mut n = 0;
+        while n < rest.len() && used + char_cells(rest[n]) <= width {
+            used += char_cells(rest[n]);
+            n += 1;
+        }
+        if n == rest.len() {
+            break;
+        }
+        let n = n.max(1);
+        let cut = rest[..n]
             .iter()
             .rposition(|c| *c == ' ')
-            .filter(|i| *i > width / 2)
-            .map_or(width, |i| i + 1);
+            .filter(|i| *i > n / 2)
+            .map_or(n, |i| i + 1);
         out.push(
             rest[..cut]
                 .iter()
@@ -149,19 +143,24 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// `fit` then pad to exactly `width` chars.
+/// `fit` then pad to exactly `width` cells.
 pub fn pad(s: &str, width: usize) -> String {
-    format!("{:<width$}", fit(s, width))
+    let f = fit(s, width);
+    let gap = width.saturating_sub(cells(&f));
+    format!("{f}{}", " ".repeat(gap))
 }
 
-/// `fit` then right-align in `width` chars.
+/// `fit` then right-align in `width` cells.
 pub fn rpad(s: &str, width: usize) -> String {
-    format!("{:>width$}", fit(s, width))
+    let f = fit(s, width);
+    let gap = width.saturating_sub(cells(&f));
+    format!("{}{f}", " ".repeat(gap))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn deltas_are_signed_and_zero_reads_plainly() {
@@ -180,6 +179,26 @@ mod tests {
         let w = wrap("aaaa bbbb cccc dddd", 10);
         assert_eq!(w, vec!["aaaa bbbb", "cccc dddd"]);
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn widths_are_terminal_cells() {
+        // Two cells per CJK char: a 10-cell column holds five of them.
+        assert_eq!(cells("請求移行"), 8);
+        assert_eq!(fit("請求システム移行", 9), "請求シス…");
+        assert_eq!(cells(&fit("請求システム移行", 9)), 9);
+        assert_eq!(cells(&pad("移行", 6)), 6);
+        assert_eq!(cells(&rpad("🚀 go", 8)), 8);
+        assert_eq!(fit("abc", 3), "abc");
+        for line in wrap("請求 システム 移行 を 開始", 7) {
+            assert!(cells(&line) <= 7, "{line}");
+        }
+        assert_eq!(
+            wrap("請求 システム 移行 を 開始", 7)
+                .concat()
+                .replace(' ', ""),
+            "請求システム移行を開始"
+        );
     }
 
     #[test]

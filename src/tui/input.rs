@@ -24,6 +24,12 @@ impl LineEditor {
         self.cursor
     }
 
+    /// Terminal cells before the cursor: where the screen puts it.
+    pub fn cursor_cells(&self) -> usize {
+        let before: String = self.text.chars().take(self.cursor).collect();
+        super::format::cells(&before)
+    }
+
     pub fn set(&mut self, text: &str) {
         self.text = text.to_string();
         self.cursor = self.text.chars().count();

@@ -37,6 +37,16 @@ pub enum Action {
     HistoryPrev,
     HistoryNext,
     Cancel,
+    // The journal.
+    PageUp,
+    PageDown,
+    Oldest,
+    Newest,
+    Search,
+    SearchNext,
+    SearchPrev,
+    Zoom,
+    Live,
 }
 
 type Key = (KeyCode, KeyModifiers);
@@ -105,6 +115,12 @@ fn has_selection(a: &App) -> bool {
 fn refused(a: &App) -> bool {
     a.confirm_refused()
 }
+fn searching(a: &App) -> bool {
+    a.ui.focus == Pane::Journal && a.ui.search.is_some()
+}
+fn off_live(a: &App) -> bool {
+    a.ui.search.is_some() || a.ui.journal_back > 0 || a.ui.zoom
+}
 
 const NORMAL: &[Binding] = &[
     Binding {
@@ -172,6 +188,24 @@ const NORMAL: &[Binding] = &[
     },
     Binding {
         keys: &[k('n')],
+        label: "n/N",
+        action: Action::SearchNext,
+        short: "next match",
+        help: "journal search: next older match (N: next newer)",
+        acts: false,
+        when: searching,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('N'), KeyModifiers::NONE)],
+        label: "N",
+        action: Action::SearchPrev,
+        short: "",
+        help: "newer match",
+        acts: false,
+        when: searching,
+    },
+    Binding {
+        keys: &[k('n')],
         label: "n",
         action: Action::Note,
         short: "note",
@@ -193,7 +227,7 @@ const NORMAL: &[Binding] = &[
         label: "S-tab",
         action: Action::PrevPane,
         short: "",
-        help: "previous pane",
+        help: "back",
         acts: false,
         when: always,
     },
@@ -202,7 +236,7 @@ const NORMAL: &[Binding] = &[
         label: "↑/k",
         action: Action::Up,
         short: "",
-        help: "move up",
+        help: "up",
         acts: false,
         when: always,
     },
@@ -211,9 +245,72 @@ const NORMAL: &[Binding] = &[
         label: "↓/j",
         action: Action::Down,
         short: "",
-        help: "move down",
+        help: "down",
         acts: false,
         when: always,
+    },
+    Binding {
+        keys: &[k('/')],
+        label: "/",
+        action: Action::Search,
+        short: "search",
+        help: "search the journal (n/N: next older/newer match, esc: back to live)",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[code(KeyCode::PageUp)],
+        label: "PgUp",
+        action: Action::PageUp,
+        short: "",
+        help: "journal page back",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[code(KeyCode::PageDown)],
+        label: "PgDn",
+        action: Action::PageDown,
+        short: "",
+        help: "page on",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[k('g'), code(KeyCode::Home)],
+        label: "g",
+        action: Action::Oldest,
+        short: "",
+        help: "oldest",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('G'), KeyModifiers::NONE), code(KeyCode::End)],
+        label: "G",
+        action: Action::Newest,
+        short: "",
+        help: "newest",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[k('z')],
+        label: "z",
+        action: Action::Zoom,
+        short: "",
+        help: "zoom the pane (journal: whole lines)",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[code(KeyCode::Esc)],
+        label: "esc",
+        action: Action::Live,
+        short: "live",
+        help: "back to live: end the search, the newest journal line, no zoom",
+        acts: false,
+        when: off_live,
     },
     Binding {
         keys: &[code(KeyCode::Enter)],
@@ -315,7 +412,7 @@ const CONFIRM_ACTION: &[Binding] = &[
         keys: &[k('o')],
         label: "o",
         action: Action::Override,
-        short: "override with a reason",
+        short: "override",
         help: "override the refusal: type a reason (journaled)",
         acts: true,
         when: refused,
@@ -412,6 +509,27 @@ const TEXT_INPUT: &[Binding] = &[
     },
 ];
 
+const SEARCH: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        label: "enter",
+        action: Action::Submit,
+        short: "keep",
+        help: "keep the search (n/N: next older/newer match)",
+        acts: false,
+        when: always,
+    },
+    Binding {
+        keys: &[code(KeyCode::Esc), CTRL_C],
+        label: "esc",
+        action: Action::Cancel,
+        short: "cancel",
+        help: "end the search, back to live",
+        acts: false,
+        when: always,
+    },
+];
+
 const OVERLAY: &[Binding] = &[Binding {
     keys: &[
         code(KeyCode::Esc),
@@ -461,6 +579,7 @@ pub fn table(mode: &Mode) -> &'static [Binding] {
         Mode::TextInput(_) => TEXT_INPUT,
         Mode::Help => OVERLAY,
         Mode::Detail(_) => DETAIL,
+        Mode::Search => SEARCH,
     }
 }
 
@@ -472,6 +591,17 @@ pub fn lookup(mode: &Mode, key: &KeyEvent) -> Option<Action> {
         .find(|b| b.matches(key))
         .map(|b| b.action)
         .or_else(|| matches!(mode, Mode::Confirm(_)).then_some(Action::Cancel))
+}
+
+/// `lookup` where one key has two meanings (`n`: next match while a
+/// journal search is on, else note): the binding that works here and now
+/// wins, then the first.
+pub fn lookup_for(app: &App, key: &KeyEvent) -> Option<Action> {
+    table(&app.ui.mode)
+        .iter()
+        .find(|b| b.matches(key) && (b.when)(app))
+        .map(|b| b.action)
+        .or_else(|| lookup(&app.ui.mode, key))
 }
 
 /// A demo-only key (fault injection and the like) supplied by the caller.

@@ -34,6 +34,8 @@ pub struct ConsoleOptions {
     /// Actions really run: live and demo always, rehearse with `--execute`.
     pub execute: bool,
     pub no_color: bool,
+    /// `--tz`: show clocks in this zone instead of the runbook's.
+    pub tz: Option<crate::timefmt::Zone>,
     /// Demo keys (see `demo_keys`) and what they do.
     pub extra_keys: Vec<ExtraKey>,
     pub on_extra: Option<ExtraHandler>,
@@ -62,6 +64,7 @@ impl ConsoleOptions {
             accept_runbook_change: false,
             execute: mode != SessionMode::Rehearsal,
             no_color: false,
+            tz: None,
             extra_keys: Vec::new(),
             on_extra: None,
             rehearsal_journal: None,
@@ -134,6 +137,7 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         allow_as: opts.mode != SessionMode::Live,
         theme: Theme::from_env(opts.no_color),
         extra_keys: opts.extra_keys.clone(),
+        tz: opts.tz,
         rehearsal_durations: rehearsal
             .and_then(|p| crate::report::rehearsal_timings(&p).ok())
             .unwrap_or_default(),

@@ -46,6 +46,8 @@ pub enum Mode {
     TextInput(TextPurpose),
     Help,
     Detail(DetailTarget),
+    /// Typing a journal search after `/`; its text lives in `Ui::search_edit`.
+    Search,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -102,3 +102,83 @@ pub fn signals() -> io::Result<impl Future<Output = Gone> + Send + 'static> {
         }
     })
 }
+
+/// Why this process cannot draw the console, as one line for stderr, or
+/// `None` when it can: a terminal that cannot address the cursor
+/// (`TERM=dumb`) or stdin/stdout that are not a terminal (a pipe,
+/// `</dev/null`, cron). Checked before anything opens the journal, so the
+/// refusal is the only thing that happens.
+pub fn refusal(term: Option<&str>, stdin_tty: bool, stdout_tty: bool) -> Option<String> {
+    let why = if term.is_some_and(|t| t.trim() == "dumb") {
+        "TERM=dumb"
+    } else if !stdin_tty && !stdout_tty {
+        "stdin and stdout are not a terminal"
+    } else if !stdin_tty {
+        "stdin is not a terminal"
+    } else if !stdout_tty {
+        "stdout is not a terminal"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "warroom needs an interactive terminal ({why}); use `warroom report JOURNAL` to read a session"
+    ))
+}
+
+/// `refusal` for this process.
+pub fn interactive_refusal() -> Option<String> {
+    use std::io::IsTerminal;
+    let term = std::env::var("TERM").ok();
+    refusal(
+        term.as_deref(),
+        io::stdin().is_terminal(),
+        io::stdout().is_terminal(),
+    )
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::refusal;
+
+    #[test]
+    fn no_terminal_no_screen() {
+        let cases = [
+            (Some("xterm-256color"), true, true, None),
+            (None, true, true, None),
+            (Some("dumb"), true, true, Some("(TERM=dumb)")),
+            (
+                Some("xterm"),
+                false,
+                true,
+                Some("(stdin is not a terminal)"),
+            ),
+            (
+                Some("xterm"),
+                true,
+                false,
+                Some("(stdout is not a terminal)"),
+            ),
+            (
+                Some("screen"),
+                false,
+                false,
+                Some("(stdin and stdout are not a terminal)"),
+            ),
+        ];
+        for (term, i, o, want) in cases {
+            let got = refusal(term, i, o);
+            match want {
+                None => assert_eq!(got, None, "{term:?} {i} {o}"),
+                Some(w) => {
+                    let g = got.unwrap_or_default();
+                    assert!(
+                        g.starts_with("warroom needs an interactive terminal"),
+                        "{g}"
+                    );
+                    assert!(g.contains(w), "{g}");
+                    assert!(g.contains("warroom report"), "{g}");
+                }
+            }
+        }
+    }
+}

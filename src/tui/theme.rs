@@ -81,6 +81,15 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
 
+    /// A journal search match: a colour block, or underlined bold without colour.
+    pub fn search_match(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Black).bg(Color::Yellow)
+        } else {
+            Style::new().add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
+        }
+    }
+
     pub fn info(&self) -> Style {
         self.fg(Color::Cyan)
     }

@@ -124,6 +124,7 @@ pub fn runbook() -> Arc<Runbook> {
             strategy: Strategy::Phased,
             summary: None,
             rollback_deadline: Some(Deadline::After(Duration::from_secs(4 * 3600))),
+            timezone: Default::default(),
         },
         roles: vec![
             Role {
@@ -435,6 +436,7 @@ pub fn options(operator: &str, theme: Theme) -> AppOptions {
         theme,
         extra_keys: vec![],
         rehearsal_durations: BTreeMap::new(),
+        tz: None,
     }
 }
 
@@ -471,4 +473,19 @@ pub fn buffer_text(buf: &Buffer) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One key, as the terminal would send it.
+pub fn press(app: &mut App, code: crossterm::event::KeyCode) {
+    app.update(Msg::Key(crossterm::event::KeyEvent::new(
+        code,
+        crossterm::event::KeyModifiers::NONE,
+    )));
+}
+
+/// Type `text` key by key.
+pub fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, crossterm::event::KeyCode::Char(c));
+    }
 }

@@ -84,5 +84,12 @@ pub fn note(s: &mut Session, text: &str) {
 /// The status page on 127.0.0.1:0.
 pub async fn serve(rb: &Arc<Runbook>, journal: &Path) -> warroom::serve::Server {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    warroom::serve::start(Arc::clone(rb), journal.to_path_buf(), l, TOKEN.into()).unwrap()
+    warroom::serve::start(
+        Arc::clone(rb),
+        warroom::timefmt::Zone::UTC,
+        journal.to_path_buf(),
+        l,
+        TOKEN.into(),
+    )
+    .unwrap()
 }

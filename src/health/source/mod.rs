@@ -206,7 +206,7 @@ fn describe(e: &reqwest::Error, job: &Job) -> String {
     if e.is_timeout() {
         return format!(
             "timed out after {}",
-            humantime::format_duration(job.source.timeout)
+            crate::timefmt::duration(job.source.timeout)
         );
     }
     if let Some(c) = crate::untrusted::redirect::cross_origin(e) {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ctx, time};
+use super::Ctx;
 use crate::describe;
 use crate::report::doc::{Doc, Runs, code, text};
 use crate::session::event::EventBody;
@@ -29,7 +29,7 @@ pub fn actions(cx: &Ctx, doc: &mut Doc) {
             .map_or(vec![text("(runbook unavailable)")], |c| vec![code(c)]);
         rows.push(vec![
             vec![text(e.seq.to_string())],
-            vec![text(time(&e.ts))],
+            vec![text(cx.time(&e.ts))],
             vec![text(action.clone())],
             command,
             vec![text(describe::action_result(&e.body).unwrap_or_default())],
@@ -70,7 +70,7 @@ pub fn guards(cx: &Ctx, doc: &mut Doc) {
             );
             fired.entry(key).or_default().push(format!(
                 "{} (seq {}, on {}'s console, which was conducting)",
-                time(&e.ts),
+                cx.time(&e.ts),
                 e.seq,
                 e.operator
             ));
@@ -116,7 +116,7 @@ pub fn notifications(cx: &Ctx, doc: &mut Doc) {
             } else {
                 entry
                     .1
-                    .push(format!("#{event_seq} at {}: {status}", time(&e.ts)));
+                    .push(format!("#{event_seq} at {}: {status}", cx.time(&e.ts)));
             }
         }
     }

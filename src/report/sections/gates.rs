@@ -1,7 +1,7 @@
 //! Gates: every item, manual and automatic, who signed it in which role,
 //! then what happened to the gate in order.
 
-use super::{Ctx, time};
+use super::Ctx;
 use crate::describe;
 use crate::report::doc::{Doc, Runs, text};
 use crate::session::event::{Event, EventBody};
@@ -125,7 +125,7 @@ fn item_history(cx: &Ctx, events: &[&Event], item: u32, automatic: bool) -> Stri
                 EventBody::Vetoed { .. } => "VETOED by ",
                 _ => "veto lifted by ",
             };
-            format!("{verb}{} at {}", cx.actor(e), time(&e.ts))
+            format!("{verb}{} at {}", cx.actor(e), cx.time(&e.ts))
         })
         .collect();
     if automatic {
@@ -133,7 +133,7 @@ fn item_history(cx: &Ctx, events: &[&Event], item: u32, automatic: bool) -> Stri
             .iter()
             .find(|e| matches!(e.body, EventBody::GateGo { .. }))
         {
-            Some(go) => parts.push(format!("held when the gate went GO at {}", time(&go.ts))),
+            Some(go) => parts.push(format!("held when the gate went GO at {}", cx.time(&go.ts))),
             None => parts.push("never held at a GO".into()),
         }
     }

@@ -5,20 +5,20 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Ctx, time};
+use super::Ctx;
 use crate::describe;
 use crate::report::doc::{Doc, Runs, strong, text};
 use crate::session::event::EventBody;
 
 pub fn timeline(cx: &Ctx, doc: &mut Doc) {
-    doc.h(2, "Timeline (UTC)");
+    doc.h(2, format!("Timeline ({})", cx.zone.name()));
     let rows = cx
         .events
         .iter()
         .map(|e| {
             vec![
                 vec![text(e.seq.to_string())],
-                vec![text(time(&e.ts))],
+                vec![text(cx.time(&e.ts))],
                 vec![text(cx.actor(e))],
                 vec![text(cx.describe(e))],
             ]
@@ -77,9 +77,11 @@ pub fn notes(cx: &Ctx, doc: &mut Doc) {
         .events
         .iter()
         .filter_map(|e| match &e.body {
-            EventBody::Note { text: t } => {
-                Some(vec![text(format!("{} {}: {t}", time(&e.ts), e.operator))])
-            }
+            EventBody::Note { text: t } => Some(vec![text(format!(
+                "{} {}: {t}",
+                cx.time(&e.ts),
+                e.operator
+            ))]),
             _ => None,
         })
         .collect();
@@ -124,14 +126,15 @@ pub fn operators(cx: &Ctx, doc: &mut Doc) {
             vec![
                 strong(op),
                 text(format!(
-                    "{roles}{}: from {}; first seen {} UTC; {n} event{}",
+                    "{roles}{}: from {}; first seen {} {}; {n} event{}",
                     if ro { " (read-only observer)" } else { "" },
                     if hosts.is_empty() {
                         "local console".to_string()
                     } else {
                         hosts.join(", ")
                     },
-                    time(&first),
+                    cx.time(&first),
+                    cx.abbrev(&first),
                     if n == 1 { "" } else { "s" }
                 )),
             ]

@@ -28,6 +28,8 @@ pub struct Ctx<'a> {
     pub rehearsed: Option<&'a Rehearsed>,
     /// The replayed state, when the runbook is known.
     pub state: Option<State>,
+    /// The runbook's zone (UTC without a runbook): every time in the record.
+    pub zone: crate::timefmt::Zone,
 }
 
 impl<'a> Ctx<'a> {
@@ -48,6 +50,7 @@ impl<'a> Ctx<'a> {
             plan,
             rehearsed,
             state: runbook.map(|r| State::replay(r, events)),
+            zone: runbook.map(|r| r.cutover.timezone).unwrap_or_default(),
         }
     }
 
@@ -59,19 +62,26 @@ impl<'a> Ctx<'a> {
         describe::actor(self.runbook, e)
     }
 
+    /// A time in the record's zone, the console's formatter; headings and
+    /// summary lines name the zone.
+    pub fn time(&self, t: &DateTime<Utc>) -> String {
+        self.zone.date_time(*t)
+    }
+
+    /// The zone's abbreviation at `t` (`UTC`, `CET`, `EDT`).
+    pub fn abbrev(&self, t: &DateTime<Utc>) -> String {
+        self.zone.abbrev(*t)
+    }
+
     /// `09:03:10 alice (ic): signed …` as list-item runs.
     pub fn event_item(&self, e: &Event) -> Runs {
         vec![text(format!(
             "{} {}: {}",
-            time(&e.ts),
+            self.time(&e.ts),
             self.actor(e),
             self.describe(e)
         ))]
     }
-}
-
-pub fn time(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 pub fn span(a: DateTime<Utc>, b: DateTime<Utc>) -> String {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Ctx, span, time};
+use super::{Ctx, span};
 use crate::describe;
 use crate::report::doc::{Doc, Runs, link, text};
 use crate::report::markdown::Plan;
@@ -54,8 +54,8 @@ pub fn stages(cx: &Ctx, doc: &mut Doc) {
             [
                 name,
                 describe::exposure(exposure),
-                time(&entered),
-                left.map_or("(still there)".to_string(), |l| time(&l)),
+                cx.time(&entered),
+                left.map_or("(still there)".to_string(), |l| cx.time(&l)),
                 bake,
                 format!(
                     "{}{}",
@@ -158,7 +158,7 @@ pub fn steps(cx: &Ctx, doc: &mut Doc) {
             row.extend(
                 [
                     by.unwrap_or_else(|| "–".into()),
-                    started.map_or("–".into(), |t| time(&t)),
+                    started.map_or("–".into(), |t| cx.time(&t)),
                     outcome.to_string(),
                     planned,
                 ]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Ctx, span, time};
+use super::{Ctx, span};
 use crate::describe;
 use crate::report::doc::{Doc, Runs, code, strong, text};
 use crate::report::markdown::Plan;
@@ -42,7 +42,7 @@ pub fn title(cx: &Ctx, doc: &mut Doc) {
                 vec![text("Runbook changed")],
                 vec![
                     code(runbook_sha256.clone()),
-                    text(format!(" accepted by {} at {}", e.operator, time(&e.ts))),
+                    text(format!(" accepted by {} at {}", e.operator, cx.time(&e.ts))),
                 ],
             ]),
             _ => {}
@@ -52,12 +52,13 @@ pub fn title(cx: &Ctx, doc: &mut Doc) {
         rows.push(vec![
             vec![text("Events")],
             vec![text(format!(
-                "{} (seq {}–{}), {} to {} UTC",
+                "{} (seq {}–{}), {} to {} {}",
                 cx.events.len(),
                 first.seq,
                 last.seq,
-                time(&first.ts),
-                time(&last.ts)
+                cx.time(&first.ts),
+                cx.time(&last.ts),
+                cx.abbrev(&last.ts)
             ))],
         ]);
     }
@@ -167,14 +168,14 @@ pub fn summary(cx: &Ctx, doc: &mut Doc) {
     row(
         "Start",
         vec![text(start.map_or("not started".into(), |t| {
-            format!("{} UTC", time(&t))
+            format!("{} {}", cx.time(&t), cx.abbrev(&t))
         }))],
     );
     row(
         "End",
-        vec![text(
-            end.map_or("not ended".into(), |t| format!("{} UTC", time(&t))),
-        )],
+        vec![text(end.map_or("not ended".into(), |t| {
+            format!("{} {}", cx.time(&t), cx.abbrev(&t))
+        }))],
     );
     let plan = planned(cx).map_or("no plan".to_string(), |d| {
         format!("plan {} (steps' expect + bakes)", format_duration(d))
@@ -287,7 +288,7 @@ fn damage(cx: &Ctx) -> Vec<Runs> {
                 {
                     out.push(vec![text(format!(
                         "irreversible step {step} was started at {} by {}, before the rollback: the rollback does not undo it",
-                        time(&e.ts),
+                        cx.time(&e.ts),
                         e.operator
                     ))]);
                 }
@@ -295,15 +296,18 @@ fn damage(cx: &Ctx) -> Vec<Runs> {
             EventBody::StepFinished {
                 step,
                 outcome: StepOutcome::Failed,
-            } => out.push(vec![text(format!("step {step} FAILED at {}", time(&e.ts)))]),
+            } => out.push(vec![text(format!(
+                "step {step} FAILED at {}",
+                cx.time(&e.ts)
+            ))]),
             EventBody::RollbackFinished {
                 outcome: RollbackOutcome::Failed,
                 ..
-            } => out.push(vec![text(format!("ROLLBACK FAILED at {}", time(&e.ts)))]),
+            } => out.push(vec![text(format!("ROLLBACK FAILED at {}", cx.time(&e.ts)))]),
             EventBody::ActionRan { action, .. } if !crate::actions::succeeded(&e.body) => {
                 out.push(vec![text(format!(
                     "action {action} at {}: {}",
-                    time(&e.ts),
+                    cx.time(&e.ts),
                     describe::action_result(&e.body).unwrap_or_default()
                 ))]);
             }

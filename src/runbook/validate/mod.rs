@@ -83,12 +83,23 @@ fn cutover(cx: &mut Ctx, c: &RawCutover) -> Option<Cutover> {
         }
     };
     let rollback_deadline = c.rollback_deadline.as_ref().and_then(|d| deadline(cx, d));
+    let timezone = match &c.timezone {
+        Some(tz) => match crate::timefmt::Zone::parse(tz.get_ref()) {
+            Ok(z) => z,
+            Err(e) => {
+                cx.error(tz.span(), format!("invalid timezone: {e}"));
+                crate::timefmt::Zone::UTC
+            }
+        },
+        None => crate::timefmt::Zone::UTC,
+    };
     Some(Cutover {
         id: c.id.get_ref().clone(),
         title: c.title.get_ref().clone(),
         strategy: strategy?,
         summary: c.summary.clone(),
         rollback_deadline,
+        timezone,
     })
 }
 

@@ -19,7 +19,7 @@ use crate::tui::preview;
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) {
         let mode = self.ui.mode.clone();
-        let action = keymap::lookup(&mode, &key);
+        let action = keymap::lookup_for(self, &key);
         match mode {
             Mode::Normal => {
                 self.ui.message = None;
@@ -75,6 +75,7 @@ impl App {
                 self.ui.mode = Mode::Normal;
                 self.confirm(kind, action.unwrap_or(Action::Cancel));
             }
+            Mode::Search => self.search_key(action, key),
             Mode::Help | Mode::Detail(_) => match action {
                 Some(Action::Cancel) => self.ui.mode = Mode::Normal,
                 Some(Action::Up) => self.ui.detail_scroll = self.ui.detail_scroll.saturating_sub(1),
@@ -141,7 +142,7 @@ impl App {
                 self.ui.mode = Mode::CommandLine;
             }
             Action::Quit => self.ui.mode = Mode::Confirm(ConfirmKind::Quit),
-            _ => {}
+            a => self.journal_key(a),
         }
     }
 

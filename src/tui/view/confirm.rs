@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use super::util::modal;
+use super::util::{dialog_width, modal};
 use crate::health::PanelState;
 use crate::tui::app::App;
 use crate::tui::format::{self, pad};
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(p) = app.confirm_preview() else {
         return;
     };
-    let width = 76.min(area.width.saturating_sub(4));
+    let width = dialog_width(area, 76);
     let inner_w = width.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = Vec::new();
 
@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ));
         lines.push(keys_line(
             app,
-            &[("y", "confirm"), ("any other key", "cancel")],
+            &[("y", "confirm: run it"), ("any other key", "cancel")],
         ));
     } else {
         for r in &p.refusals {
@@ -69,7 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     if !p.refusals.is_empty() && !p.overridable {
         lines.push(Line::from("This refusal cannot be overridden."));
-        lines.push(keys_line(app, &[("any key", "close")]));
+        lines.push(keys_line(app, &[("any key", "close: nothing runs")]));
     } else if !p.refusals.is_empty() {
         let cmd = if p.title.starts_with("Expand") {
             "expand"
@@ -79,14 +79,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         lines.push(Line::from(format!(
             "To override, press o and type a reason (or :{cmd} --override REASON)."
         )));
-        lines.push(keys_line(
-            app,
-            &[
-                ("o", "override with a reason"),
-                ("y", "try anyway"),
-                ("any other key", "cancel"),
-            ],
-        ));
+        // One option a line: each says what it does.
+        for k in [
+            ("o", "override: type a reason (journaled), then it runs"),
+            ("y", "ask again: runs only if the rules allow it by now"),
+            ("any other key", "cancel: nothing runs"),
+        ] {
+            lines.push(keys_line(app, &[k]));
+        }
     }
     // Evidence fills the room the rest leaves; when short of rows, panels
     // that are not OK are listed first and the OK ones counted.
@@ -165,11 +165,11 @@ pub fn draw_finish(frame: &mut Frame, area: Rect, app: &App, step: &str) {
                 ("d", "done"),
                 ("f", "failed"),
                 ("k", "skipped"),
-                ("any other key", "cancel"),
+                ("any other key", "cancel: still running"),
             ],
         ),
     ];
-    let r = modal(frame, area, 64, lines.len() as u16 + 2);
+    let r = modal(frame, area, dialog_width(area, 64), lines.len() as u16 + 2);
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(t.warning())
@@ -182,7 +182,10 @@ pub fn draw_quit(frame: &mut Frame, area: Rect, app: &App) {
     let lines = vec![
         Line::from("Leave this console? The cutover goes on; nothing changes."),
         Line::from(""),
-        keys_line(app, &[("y", "quit"), ("any other key", "stay")]),
+        keys_line(
+            app,
+            &[("y", "quit this console"), ("any other key", "stay")],
+        ),
     ];
     let r = modal(frame, area, 62, lines.len() as u16 + 2);
     let block = Block::bordered()

@@ -35,7 +35,7 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         Span::styled(st.state.as_str(), t.panel(st.state)),
         Span::raw(
             st.state_since
-                .map(|s| format!(" since {} UTC", format::clock(s)))
+                .map(|s| format!(" since {}", app.zone().clock_abbrev(s)))
                 .unwrap_or_default(),
         ),
     ])];
@@ -90,14 +90,14 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         app,
         "polled",
         st.last_poll
-            .map(format::clock)
+            .map(|t| app.zone().clock(t))
             .unwrap_or_else(|| "never".into()),
     ));
     l.push(kv(
         app,
         "last good",
         st.last_good
-            .map(format::clock)
+            .map(|t| app.zone().clock(t))
             .unwrap_or_else(|| "never".into()),
     ));
     if let Some(e) = &st.error {
@@ -162,10 +162,14 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
                 .clone()
                 .map(|b| format!(" by {b}"))
                 .unwrap_or_default();
-            l.push(kv(app, "started", format!("{} UTC{by}", format::clock(a))));
+            l.push(kv(
+                app,
+                "started",
+                format!("{}{by}", app.zone().clock_abbrev(a)),
+            ));
         }
         if let Some(f) = st.finished_at {
-            l.push(kv(app, "finished", format!("{} UTC", format::clock(f))));
+            l.push(kv(app, "finished", app.zone().clock_abbrev(f)));
         }
     }
     if let Some(g) = &s.gate {
@@ -201,7 +205,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     if let Some(gs) = gs {
         let go = gs
             .went_go_at
-            .map(|a| format!(" (GO at {} UTC)", format::clock(a)))
+            .map(|a| format!(" (GO at {})", app.zone().clock_abbrev(a)))
             .unwrap_or_default();
         l.push(Line::from(vec![
             Span::styled(format!("{:<10}", "state"), t.dim()),
@@ -229,7 +233,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
             l.push(kv(
                 app,
                 "  signed",
-                format!("{} at {} UTC", s.operator, format::clock(s.at)),
+                format!("{} at {}", s.operator, app.zone().clock_abbrev(s.at)),
             ));
             let ev: Vec<String> = s
                 .evidence
@@ -244,9 +248,9 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
             l.push(Line::from(vec![
                 Span::styled(format!("{:<10}", "  VETO"), t.error()),
                 Span::raw(format!(
-                    "{} at {} UTC: {}",
+                    "{} at {}: {}",
                     v.operator,
-                    format::clock(v.at),
+                    app.zone().clock_abbrev(v.at),
                     v.reason
                 )),
             ]));
@@ -266,7 +270,7 @@ fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
         kv(
             app,
             "when",
-            format!("{} UTC", e.ts.format("%Y-%m-%d %H:%M:%S")),
+            format!("{} {}", app.zone().date_time(e.ts), app.zone().abbrev(e.ts)),
         ),
         kv(app, "operator", crate::describe::actor(Some(rb), e)),
         kv(
@@ -313,7 +317,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, target: &DetailTarget) {
         DetailTarget::Gate(i) => gate_lines(app, *i),
         DetailTarget::Event(seq) => event_lines(app, *seq),
     };
-    let width = (area.width * 4 / 5).max(76);
+    let width = super::util::dialog_width(area, 76);
     let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
     let r = modal(frame, area, width, height);
     let block = Block::bordered()

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::session::state::Status;
 use crate::tui::app::{App, Level};
+use crate::tui::format::cells;
 use crate::tui::keymap::{self, Action};
 use crate::tui::mode::Mode;
 use crate::tui::view::journal;
@@ -25,11 +26,20 @@ pub struct FooterKey {
 /// first when the row is too narrow.
 pub fn keys(app: &App) -> Vec<FooterKey> {
     let table = keymap::table(&app.ui.mode);
+    let mut seen = Vec::new();
     let mut out: Vec<FooterKey> = table
         .iter()
         .filter(|b| !b.short.is_empty())
         .filter(|b| !(b.acts && app.opts.read_only))
         .filter(|b| (b.when)(app))
+        // One meaning per key: the first that works now (`n` next match
+        // while searching, else note).
+        .filter(|b| {
+            let k = b.keys.first().copied();
+            let fresh = !seen.contains(&k);
+            seen.push(k);
+            fresh
+        })
         .map(|b| {
             let short = match b.action {
                 Action::PauseResume if app.state.status == Status::Paused => "resume",
@@ -39,7 +49,7 @@ pub fn keys(app: &App) -> Vec<FooterKey> {
                         .confirm_preview()
                         .is_some_and(|p| !p.refusals.is_empty()) =>
                 {
-                    "try anyway"
+                    "ask again"
                 }
                 _ => b.short,
             };
@@ -69,7 +79,66 @@ pub fn keys(app: &App) -> Vec<FooterKey> {
     out
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
+fn cost(k: &FooterKey) -> usize {
+    cells(&k.key) + 1 + cells(&k.label) + 2
+}
+
+/// The keys that fit in `width` cells, in table order: essential keys
+/// always, then the first optional keys that fit. The demo's fault keys
+/// shrink to one entry (`1/2/3/4/0 faults`) rather than vanish.
+pub fn fitted(app: &App, width: usize) -> Vec<FooterKey> {
+    let mut all = keys(app);
+    let room_for = |ks: &[FooterKey]| width.saturating_sub(1 + ks.iter().map(cost).sum::<usize>());
+    let extras: Vec<&str> = app
+        .opts
+        .extra_keys
+        .iter()
+        .map(|x| x.label.as_str())
+        .collect();
+    let is_extra = |k: &FooterKey| extras.contains(&k.label.as_str()) && k.key.chars().count() == 1;
+    if !extras.is_empty() && room_for(&all) == 0 {
+        let keys: Vec<String> = all
+            .iter()
+            .filter(|k| is_extra(k))
+            .map(|k| k.key.clone())
+            .collect();
+        if let Some(at) = all.iter().position(&is_extra) {
+            all.retain(|k| !is_extra(k));
+            all.insert(
+                at.min(all.len()),
+                FooterKey {
+                    key: keys.join("/"),
+                    label: "faults".into(),
+                    essential: true,
+                },
+            );
+        }
+    }
+    let essentials: Vec<FooterKey> = all
+        .iter()
+        .filter(|k| k.essential)
+        .map(|k| FooterKey {
+            key: k.key.clone(),
+            label: k.label.clone(),
+            essential: true,
+        })
+        .collect();
+    let mut room = room_for(&essentials);
+    all.into_iter()
+        .filter(|k| {
+            if k.essential {
+                return true;
+            }
+            let fits = cost(k) <= room;
+            if fits {
+                room -= cost(k);
+            }
+            fits
+        })
+        .collect()
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let t = app.theme();
     let [msg, keys_row] = Layout::vertical([1, 1]).areas(area);
 
@@ -87,7 +156,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
                 spans.push(Span::styled(m.text.clone(), style));
             }
             frame.render_widget(Paragraph::new(Line::from(spans)), msg);
-            let x = msg.x + 1 + app.ui.cmdline.cursor() as u16;
+            let x = msg.x + 1 + app.ui.cmdline.cursor_cells() as u16;
+            frame.set_cursor_position((x.min(msg.right().saturating_sub(1)), msg.y));
+        }
+        (Mode::Search, _) => {
+            let q = app.ui.search_edit.text();
+            let n = app.journal_matches(q).len();
+            let spans = vec![
+                Span::styled("/", t.key()),
+                Span::raw(q.to_string()),
+                Span::styled(format!("   {n} matching"), t.dim()),
+            ];
+            frame.render_widget(Paragraph::new(Line::from(spans)), msg);
+            let x = msg.x + 1 + app.ui.search_edit.cursor_cells() as u16;
             frame.set_cursor_position((x.min(msg.right().saturating_sub(1)), msg.y));
         }
         // A command waiting for the journal (another process holds the
@@ -113,9 +194,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
                 msg,
             );
         }
-        // Compact screens have a narrow journal: repeat the newest event
-        // here in full so another operator's action is never missed.
-        (_, None) if compact => {
+        // No message: the newest event, so another operator's action (or a
+        // guard's) is never missed whatever the journal pane shows.
+        (_, None) => {
             if let Some(e) = app.journal.back() {
                 frame.render_widget(
                     Paragraph::new(journal::line(app, e, msg.width as usize)),
@@ -123,22 +204,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, compact: bool) {
                 );
             }
         }
-        (_, None) => {}
     }
 
-    let all = keys(app);
-    let cost = |k: &FooterKey| k.key.chars().count() + 1 + k.label.chars().count() + 2;
-    // Room left for optional keys once every essential one is placed.
-    let mut room = (keys_row.width as usize)
-        .saturating_sub(1 + all.iter().filter(|k| k.essential).map(cost).sum::<usize>());
+    let all = fitted(app, keys_row.width as usize);
     let mut spans = vec![Span::raw(" ")];
     for k in &all {
-        if !k.essential {
-            if cost(k) > room {
-                continue;
-            }
-            room -= cost(k);
-        }
         spans.push(Span::styled(k.key.clone(), t.key()));
         spans.push(Span::raw(format!(" {}  ", k.label)));
     }

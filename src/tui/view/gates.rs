@@ -69,7 +69,7 @@ fn item_line<'a>(
                 .collect::<Vec<_>>()
                 .join("+")
         } else {
-            format!("{} {}", s.operator, format::hhmm(s.at))
+            format!("{} {}", s.operator, app.zone().hhmm(s.at))
         };
         ("signed", t.bold(), who)
     } else {
@@ -82,7 +82,7 @@ fn item_line<'a>(
     };
     let cursor = if sel { "▸" } else { " " };
     let num = format!("{n:>2} ");
-    let who_w = (w / 3).clamp(10, 36).min(who.chars().count().max(10));
+    let who_w = (w / 3).clamp(10, 36).min(format::cells(&who).max(10));
     let text_w = w.saturating_sub(1 + 3 + WORD_W + 1 + who_w + 1);
     let text = pad(&item.text, text_w);
     select(

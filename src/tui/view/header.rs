@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let rb = &app.runbook;
     let st = &app.state;
-    let clock = format!("{} UTC", format::clock(app.now));
+    let clock = app.zone().clock_abbrev(app.now);
 
     let mut l1: Vec<Span> = vec![
         Span::styled(mode_word(app.opts.mode), t.mode(app.opts.mode)),
@@ -92,7 +92,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
     let mut l2 = vec![Span::raw(" ")];
     match st.started_at {
-        Some(s) => l2.push(Span::raw(format!("elapsed {}", format::hms(app.now - s)))),
+        Some(s) => {
+            // A final state stops the clock at its last event.
+            let end = match st.status {
+                Status::RolledBack | Status::Complete => st
+                    .completed_at
+                    .or(app.journal.back().map(|e| e.ts))
+                    .unwrap_or(app.now),
+                _ => app.now,
+            };
+            l2.push(Span::raw(format!("elapsed {}", format::hms(end - s))))
+        }
         None => l2.push(Span::styled("not started", t.dim())),
     }
     l2.push(Span::raw("  "));
@@ -144,7 +154,7 @@ fn deadline_span(app: &App) -> Span<'static> {
     let left = d - app.now;
     if left <= TimeDelta::zero() {
         Span::styled(
-            format!("ROLLBACK DEADLINE PASSED ({} UTC)", format::hhmm(d)),
+            format!("ROLLBACK DEADLINE PASSED ({})", app.zone().hhmm_abbrev(d)),
             t.error(),
         )
     } else if left <= DEADLINE_WARN {
@@ -154,8 +164,24 @@ fn deadline_span(app: &App) -> Span<'static> {
     }
 }
 
-/// While the current stage bakes, how long until an expand is allowed by time.
+/// How long the header says `bake over: expand allowed` after the bake ends.
+pub const BAKE_OVER_CUE: TimeDelta = TimeDelta::minutes(10);
+
+/// While the current stage bakes, how long until an expand is allowed by
+/// time; then, for a while, that the bake is over.
 fn bake_span(app: &App, compact: bool) -> Option<Span<'static>> {
+    if let Some(end) = super::journal::bake_over(app) {
+        return (app.state.status == Status::Running && app.now - end < BAKE_OVER_CUE).then(|| {
+            Span::styled(
+                if compact {
+                    "bake over".to_string()
+                } else {
+                    super::journal::BAKE_OVER.to_string()
+                },
+                app.theme().bold(),
+            )
+        });
+    }
     let stage = app.runbook.stages.get(app.state.stage?)?;
     let entered = app.state.stage_entered_at?;
     let left = entered.checked_add_signed(TimeDelta::from_std(stage.bake).ok()?)? - app.now;
@@ -205,7 +231,12 @@ fn operators(app: &App, room: usize) -> String {
     let mut shown = out[0].clone();
     for (i, name) in out.iter().enumerate().skip(1) {
         let more = format!(" +{}", out.len() - i);
-        if shown.len() + 2 + name.len() + if i + 1 < out.len() { more.len() } else { 0 } > room {
+        if format::cells(&shown)
+            + 2
+            + format::cells(name)
+            + if i + 1 < out.len() { more.len() } else { 0 }
+            > room
+        {
             shown.push_str(&more);
             break;
         }
@@ -238,9 +269,23 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
                 " {} asked by {} {}, {next}: {}",
                 p.action.as_str(),
                 p.requested_by,
-                format::hhmm(p.at),
+                app.zone().hhmm(p.at),
                 p.reason
             )),
+        ]));
+    }
+    // The reader's damage (until acknowledged), or the hook's.
+    let damage = app
+        .state
+        .unacknowledged_damage()
+        .map(|d| d.to_string())
+        .or(app
+            .damaged_at
+            .map(|seq| format!("journal damaged at seq {seq}: later events may be missing")));
+    if let Some(d) = damage {
+        out.push(Line::from(vec![
+            Span::styled(" JOURNAL DAMAGED ", t.error()),
+            Span::raw(format!(" {d}; :acknowledge REASON once read")),
         ]));
     }
     if app.state.rollback_failed {

@@ -185,7 +185,11 @@ fn tile<'a>(
             parts.push(format!("fail > {r}x baseline"));
         }
         if let Some(s) = st.state_since {
-            parts.push(format!("{} since {}", st.state.as_str(), format::hhmm(s)));
+            parts.push(format!(
+                "{} since {}",
+                st.state.as_str(),
+                app.zone().hhmm(s)
+            ));
         }
         out.push(Line::styled(
             format!(

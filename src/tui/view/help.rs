@@ -21,7 +21,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let table = keymap::table(&Mode::Normal);
     // Keys without a footer word (movement) share one line to keep the
     // overlay inside 24 rows.
-    for b in table.iter().filter(|b| !b.short.is_empty()) {
+    // n/N and esc are explained on the `/` line.
+    let shown = |b: &&keymap::Binding| {
+        !b.short.is_empty()
+            && !matches!(b.action, keymap::Action::SearchNext | keymap::Action::Live)
+    };
+    for b in table.iter().filter(shown) {
         let observer = b.acts && app.opts.read_only;
         let style = if observer { t.dim() } else { t.plain() };
         let note = if observer { " (not for observers)" } else { "" };
@@ -31,9 +36,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ]));
     }
     let mut moves = Vec::new();
-    for b in table.iter().filter(|b| b.short.is_empty()) {
+    for b in table
+        .iter()
+        .filter(|b| b.short.is_empty() && b.action != keymap::Action::SearchPrev)
+    {
+        if !moves.is_empty() {
+            moves.push(Span::raw("   "));
+        }
         moves.push(Span::styled(b.label, t.key()));
-        moves.push(Span::raw(format!(" {}   ", b.help)));
+        moves.push(Span::raw(format!(" {}", b.help)));
     }
     lines.push(Line::from(moves));
     for x in &app.opts.extra_keys {
@@ -54,15 +65,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         cmd.push(Span::styled(format!(":{u}"), t.plain()));
     }
-    lines.push(Line::from(""));
     lines.push(Line::from(cmd));
     let inner_w = WIDTH.min(area.width.saturating_sub(2)).saturating_sub(2) as usize;
-    // The command list wraps: estimate its rows for the box height.
-    let cmd_rows = lines
-        .last()
-        .map(|l| l.width().div_ceil(inner_w.max(1)))
-        .unwrap_or(1);
-    let height = (lines.len() + cmd_rows) as u16 + 1;
+    // Long lines wrap: estimate their rows for the box height.
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w.max(1)).max(1))
+        .sum();
+    let height = rows as u16 + 2;
     let r = modal(frame, area, WIDTH, height);
     let block = Block::bordered()
         .border_type(BorderType::Double)

@@ -19,6 +19,28 @@ const TIME_W: usize = 13;
 const TIME_W_COMPACT: usize = 7;
 const REHEARSAL_W: usize = 10;
 
+/// Cells of the widest step id: the ids are what `:start` and the
+/// irreversible confirmation take, so they are never cut.
+fn id_w(app: &App) -> usize {
+    app.runbook
+        .steps
+        .iter()
+        .map(|s| format::cells(&s.id))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The widest compact row in cells (borders excluded): what the layout
+/// gives the pane so every id shows whole.
+pub fn compact_width(app: &App) -> u16 {
+    (3 + STATE_W + 1 + id_w(app) + 1 + TIME_W_COMPACT) as u16
+}
+
+/// Rows the pane holds (borders excluded).
+pub fn rows(app: &App, compact: bool) -> u16 {
+    app.runbook.steps.len().max(1) as u16 + u16::from(!compact)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let rb = &app.runbook;
@@ -79,13 +101,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         } else {
             ""
         };
-        let room = title_w.saturating_sub(irr_tag.len());
-        let name = format::fit(
-            // Compact rows show the id: short, the word `:start` takes.
-            if g.compact { &step.id } else { &step.title },
-            room,
-        );
-        let name_len = name.chars().count() + irr_tag.len();
+        // The id first and whole (the word `:start` takes); the title, on
+        // roomy screens, is what gets cut.
+        let name = if g.compact {
+            step.id.clone()
+        } else {
+            let room = title_w.saturating_sub(id_w(app) + 1 + irr_tag.len());
+            format!(
+                "{} {}",
+                format::pad(&step.id, id_w(app)),
+                format::fit(&step.title, room)
+            )
+        };
+        let name_len = format::cells(&name) + irr_tag.len();
 
         let actual = st.and_then(|s| {
             let start = s.started_at?;

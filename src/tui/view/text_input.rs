@@ -50,7 +50,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, purpose: &TextPurpose) {
         Span::styled("esc", t.key()),
         Span::raw(" cancel"),
     ]));
-    let r = modal(frame, area, 66, lines.len() as u16 + 2);
+    let r = modal(
+        frame,
+        area,
+        super::util::dialog_width(area, 66),
+        lines.len() as u16 + 2,
+    );
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(if irreversible {
@@ -62,6 +67,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, purpose: &TextPurpose) {
     let inner = block.inner(r);
     frame.render_widget(Paragraph::new(lines).block(block), r);
     let row = inner.y + prompt_row;
-    let x = inner.x + 2 + app.ui.text.cursor() as u16;
+    let x = inner.x + 2 + app.ui.text.cursor_cells() as u16;
     frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), row));
 }

@@ -34,6 +34,16 @@ pub fn pane_block<'a>(app: &App, pane: Pane, extra: Option<Span<'a>>) -> Block<'
         .title(Line::from(title))
 }
 
+/// A dialog's width: three quarters of the screen, at least `min` (what
+/// it needs at 80 columns) and at most `DIALOG_MAX_W`, where a command
+/// line reads whole and the eye still finds both ends.
+pub const DIALOG_MAX_W: u16 = 120;
+pub fn dialog_width(area: Rect, min: u16) -> u16 {
+    (area.width * 3 / 4)
+        .clamp(min, DIALOG_MAX_W.max(min))
+        .min(area.width.saturating_sub(4))
+}
+
 /// A modal box centred in `area`, cleared underneath.
 pub fn modal(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width.saturating_sub(2));

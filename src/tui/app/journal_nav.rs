@@ -1,0 +1,135 @@
+//! The journal pane's keys: scroll by page, oldest/newest, `/` search with
+//! n/N, `z` zoom, esc back to live. Matching runs over the very text lines
+//! the pane shows (`view::journal::text`), so what is found is what is
+//! highlighted.
+
+use crossterm::event::KeyEvent;
+
+use super::App;
+use crate::tui::keymap::Action;
+use crate::tui::mode::{Mode, Pane};
+use crate::tui::view::journal;
+
+impl App {
+    /// Indices into `self.journal` of the lines holding `query` (case
+    /// folded), oldest first.
+    pub fn journal_matches(&self, query: &str) -> Vec<usize> {
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let q = query.to_lowercase();
+        self.journal
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| journal::text(self, e).to_lowercase().contains(&q))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The index of the selected (newest shown) line.
+    fn journal_cursor(&self) -> usize {
+        self.journal.len().saturating_sub(1 + self.ui.journal_back)
+    }
+
+    fn show_line(&mut self, i: usize) {
+        self.ui.journal_back = self.journal.len().saturating_sub(1 + i);
+    }
+
+    /// Move to the next match older (or newer) than the selected line.
+    fn jump(&mut self, older: bool) {
+        let Some(q) = self.ui.search.clone() else {
+            return;
+        };
+        let cur = self.journal_cursor();
+        let m = self.journal_matches(&q);
+        let next = if older {
+            m.iter().rev().find(|i| **i < cur)
+        } else {
+            m.iter().find(|i| **i > cur)
+        };
+        match next {
+            Some(i) => self.show_line(*i),
+            None => self.info(format!(
+                "no {} match for `{q}` ({} in all)",
+                if older { "older" } else { "newer" },
+                m.len()
+            )),
+        }
+    }
+
+    /// The newest match of what is typed so far, as it is typed.
+    fn search_typed(&mut self) {
+        let q = self.ui.search_edit.text().to_string();
+        match self.journal_matches(&q).last() {
+            Some(i) => {
+                let i = *i;
+                self.show_line(i);
+                self.ui.message = None;
+            }
+            None if q.is_empty() => self.ui.journal_back = 0,
+            None => self.error(format!("no journal line holds `{q}`")),
+        }
+    }
+
+    pub(super) fn journal_key(&mut self, a: Action) {
+        let page = usize::from(self.ui.journal_page.get().max(2)) - 1;
+        let last = self.journal.len().saturating_sub(1);
+        match a {
+            Action::PageUp => {
+                self.ui.focus = Pane::Journal;
+                self.ui.journal_back = (self.ui.journal_back + page).min(last);
+            }
+            Action::PageDown => {
+                self.ui.focus = Pane::Journal;
+                self.ui.journal_back = self.ui.journal_back.saturating_sub(page);
+            }
+            Action::Oldest => {
+                self.ui.focus = Pane::Journal;
+                self.ui.journal_back = last;
+            }
+            Action::Newest => self.ui.journal_back = 0,
+            Action::Search => {
+                self.ui.focus = Pane::Journal;
+                self.ui.search_edit.clear();
+                self.ui.mode = Mode::Search;
+            }
+            Action::SearchNext => self.jump(true),
+            Action::SearchPrev => self.jump(false),
+            Action::Zoom => self.ui.zoom = !self.ui.zoom,
+            Action::Live => {
+                self.ui.search = None;
+                self.ui.journal_back = 0;
+                self.ui.zoom = false;
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn search_key(&mut self, a: Option<Action>, key: KeyEvent) {
+        match a {
+            Some(Action::Submit) => {
+                let q = self.ui.search_edit.text().to_string();
+                self.ui.mode = Mode::Normal;
+                if q.is_empty() {
+                    self.ui.search = None;
+                } else {
+                    let n = self.journal_matches(&q).len();
+                    self.info(format!(
+                        "{n} {} `{q}`: n older, N newer, esc live",
+                        if n == 1 { "line holds" } else { "lines hold" }
+                    ));
+                    self.ui.search = Some(q);
+                }
+            }
+            Some(Action::Cancel) => {
+                self.ui.mode = Mode::Normal;
+                self.ui.search = None;
+                self.ui.journal_back = 0;
+            }
+            _ => {
+                self.ui.search_edit.edit(key);
+                self.search_typed();
+            }
+        }
+    }
+}
