@@ -39,6 +39,9 @@ pub use auth::{random_hex, token_from_file};
 /// countdowns and "since" stay true on an idle session.
 const TICK: Duration = Duration::from_secs(5);
 
+/// At most one redraw per this gap per viewer.
+const MIN_GAP: Duration = Duration::from_millis(250);
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct Shared {
@@ -175,17 +178,21 @@ async fn index(State(s): State<Shared>) -> Response {
 async fn events(State(s): State<Shared>) -> impl IntoResponse {
     let mut changed = s.changed.clone();
     changed.mark_changed();
-    let stream = futures::stream::unfold((s, changed), |(s, mut changed)| async move {
-        if changed.has_changed().unwrap_or(false) {
+    let first = tokio::time::Instant::now() - MIN_GAP;
+    let stream =
+        futures::stream::unfold((s, changed, first), |(s, mut changed, last)| async move {
+            if !changed.has_changed().unwrap_or(false) {
+                let _ = tokio::time::timeout(TICK, changed.changed()).await;
+            }
+            // Readings come in bursts (one per panel, a follower tick apart):
+            // one redraw for the burst, still well within a second.
+            tokio::time::sleep_until(last + MIN_GAP).await;
             changed.mark_unchanged();
-        } else {
-            let _ = tokio::time::timeout(TICK, changed.changed()).await;
-            changed.mark_unchanged();
-        }
-        let html = render_main(&s).replace('\r', "");
-        let ev = SseEvent::default().event("page").data(html);
-        Some((Ok::<_, Infallible>(ev), (s, changed)))
-    });
+            let last = tokio::time::Instant::now();
+            let html = render_main(&s).replace('\r', "");
+            let ev = SseEvent::default().event("page").data(html);
+            Some((Ok::<_, Infallible>(ev), (s, changed, last)))
+        });
     // nginx would otherwise buffer the stream behind a reverse proxy.
     (
         [("x-accel-buffering", "no")],
