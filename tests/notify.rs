@@ -330,7 +330,15 @@ async fn a_console_that_takes_over_neither_skips_nor_repeats() {
     .await;
     let b = start(Arc::clone(&rb), &path, "bob");
     quit(a).await;
-    // Alice is gone and holds nothing: bob sends what comes next.
+    // Alice is gone and holds nothing: bob sends what comes next. Only the
+    // conductor judges panels (a real poller repeats every interval; this
+    // one status is sent once), so wait until bob has taken the lease.
+    wait_until("bob conducting", || {
+        events(&path)
+            .iter()
+            .any(|e| e.body.kind() == "conductor_changed" && e.operator == "bob")
+    })
+    .await;
     b.panels.send(failing_errors()).unwrap();
     wait_until("bob's notifications", || {
         count(&events(&path), "notified") == 3
