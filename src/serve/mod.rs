@@ -39,6 +39,10 @@ pub use auth::{random_hex, token_from_file};
 /// countdowns and "since" stay true on an idle session.
 const TICK: Duration = Duration::from_secs(5);
 
+/// Open event streams at most; one more is told to come back later (its
+/// browser retries by itself), so a crowd cannot exhaust the host.
+pub const MAX_VIEWERS: usize = 200;
+
 /// At most one redraw per this gap per viewer.
 const MIN_GAP: Duration = Duration::from_millis(250);
 
@@ -55,6 +59,7 @@ pub struct Shared {
     /// Kept for its error (a journal that stops reading is shown on the
     /// page); following stops when the last clone is dropped.
     follower: Arc<FollowerHandle>,
+    viewers: Arc<tokio::sync::Semaphore>,
 }
 
 /// A running server: its address, and the follower feeding it (dropping
@@ -103,6 +108,7 @@ pub fn start(
         live,
         changed,
         follower,
+        viewers: Arc::new(tokio::sync::Semaphore::new(MAX_VIEWERS)),
     };
     let addr = listener
         .local_addr()
@@ -175,12 +181,22 @@ async fn index(State(s): State<Shared>) -> Response {
 }
 
 /// One `page` event now, then one after every change (and every `TICK`).
-async fn events(State(s): State<Shared>) -> impl IntoResponse {
+async fn events(State(s): State<Shared>) -> Response {
+    let Ok(seat) = Arc::clone(&s.viewers).try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "10")],
+            "503: too many viewers of this page right now\n",
+        )
+            .into_response();
+    };
     let mut changed = s.changed.clone();
     changed.mark_changed();
-    let first = tokio::time::Instant::now() - MIN_GAP;
-    let stream =
-        futures::stream::unfold((s, changed, first), |(s, mut changed, last)| async move {
+    let now = tokio::time::Instant::now();
+    let first = now.checked_sub(MIN_GAP).unwrap_or(now);
+    let stream = futures::stream::unfold(
+        (s, changed, first, seat),
+        |(s, mut changed, last, seat)| async move {
             if !changed.has_changed().unwrap_or(false) {
                 let _ = tokio::time::timeout(TICK, changed.changed()).await;
             }
@@ -191,13 +207,15 @@ async fn events(State(s): State<Shared>) -> impl IntoResponse {
             let last = tokio::time::Instant::now();
             let html = render_main(&s).replace('\r', "");
             let ev = SseEvent::default().event("page").data(html);
-            Some((Ok::<_, Infallible>(ev), (s, changed, last)))
-        });
+            Some((Ok::<_, Infallible>(ev), (s, changed, last, seat)))
+        },
+    );
     // nginx would otherwise buffer the stream behind a reverse proxy.
     (
         [("x-accel-buffering", "no")],
         Sse::new(stream).keep_alive(KeepAlive::default()),
     )
+        .into_response()
 }
 
 async fn report_md(State(s): State<Shared>) -> Response {
