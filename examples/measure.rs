@@ -447,8 +447,11 @@ fn write_lock(bin: &str, dir: &Path) {
     seen_at(&run, &mut screen, "REHEARSAL");
     drain(&run, Duration::from_secs(3));
     let mut lat = Vec::new();
+    // One connection for every round: closing a connection from another
+    // process can delete a live journal's WAL (see RELIABILITY.md), after
+    // which its locks no longer reach the console.
+    let conn = rusqlite::Connection::open(&journal).unwrap();
     for round in 0..5 {
-        let conn = rusqlite::Connection::open(&journal).unwrap();
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         let held = Instant::now();
         let mark = format!("held-{round}");
@@ -524,7 +527,6 @@ fn write_lock(bin: &str, dir: &Path) {
         );
     }
     // The notes typed under the lock, as journaled.
-    let conn = rusqlite::Connection::open(&journal).unwrap();
     let notes: i64 = conn
         .query_row("SELECT COUNT(*) FROM events WHERE kind = 'note'", [], |r| {
             r.get(0)

@@ -573,3 +573,43 @@ fn kinds_from_a_newer_warroom_survive_the_round_trip() {
         "{line}"
     );
 }
+
+/// Another program that opens the journal and closes it (the sqlite3 CLI,
+/// a script, `warroom report` of an older build) must not take the live
+/// `-wal` with it. It does when this process has dropped its POSIX locks
+/// on the file, which any close() of any descriptor on it does: a console
+/// opens its writer, then its follower and readers, so none of those may
+/// read the file behind SQLite's back. Python's sqlite3 module plays the
+/// other program (CI has Python, not necessarily the sqlite3 CLI).
+#[test]
+fn another_program_closing_the_journal_leaves_the_live_wal_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    let (mut j, _) = Journal::open(&path).unwrap();
+    j.append(&[note("alice", "one".into())]).unwrap();
+    // What a console does next in the same process: a follower and a reader.
+    let follower = Journal::open_read_only(&path).unwrap();
+    drop(Journal::open_read_only(&path).unwrap());
+    let count_elsewhere = || {
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sqlite3,sys\n\
+                 c=sqlite3.connect(sys.argv[1])\n\
+                 print(c.execute('select count(*) from events').fetchone()[0])\n\
+                 c.close()",
+            )
+            .arg(&path)
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(count_elsewhere(), "1");
+    let wal = dir.path().join("j.db-wal");
+    assert!(wal.exists(), "the other program deleted the live WAL");
+    j.append(&[note("alice", "two".into())]).unwrap();
+    // Had the WAL been unlinked, "two" would live only in a deleted file.
+    assert_eq!(count_elsewhere(), "2");
+    assert_eq!(follower.read_since(0).unwrap().len(), 2);
+}

@@ -330,13 +330,11 @@ async fn a_console_that_takes_over_neither_skips_nor_repeats() {
     .await;
     let b = start(Arc::clone(&rb), &path, "bob");
     quit(a).await;
-    // Alice is gone and holds nothing: bob sends what comes next. Only the
-    // conductor judges panels (a real poller repeats every interval; this
-    // one status is sent once), so wait until bob has taken the lease.
-    wait_until("bob conducting", || {
-        events(&path)
-            .iter()
-            .any(|e| e.body.kind() == "conductor_changed" && e.operator == "bob")
+    // Alice is gone and holds nothing: bob takes the conductor's lease at
+    // his next heartbeat (only the conductor's polls are stored and
+    // judged), then sends what comes next.
+    wait_until("bob to conduct", || {
+        count(&events(&path), "conductor_changed") == 2
     })
     .await;
     b.panels.send(failing_errors()).unwrap();

@@ -528,7 +528,7 @@ async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
         .iter()
         .skip_while(|e| e.body.kind() != "action_started")
         .map(|e| e.body.kind())
-        // Bob's attach and his taking the lease are not the rollback's story.
+        // Presence and the lease are not the rollback's story.
         .filter(|k| !k.starts_with("operator_") && k != "conductor_changed")
         .collect();
     assert_eq!(

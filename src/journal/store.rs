@@ -16,7 +16,6 @@
 //! the `-wal` and `-shm` files with the database file's permissions.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -36,7 +35,6 @@ pub const APPLICATION_ID: i64 = 0x5752_524d;
 /// The `meta` row that marks a warroom journal.
 pub(crate) const META_APP: &str = "warroom-journal";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// An event about to be appended: the store gives it its `seq`.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,7 +151,6 @@ impl Journal {
                 });
             }
         }
-        check_magic(path)?;
         let conn = open_ro_conn(path)?;
         Ok(Journal {
             conn,
@@ -345,35 +342,6 @@ pub(crate) fn configure(conn: &mut Connection, path: &Path) -> Result<(), Journa
     Ok(())
 }
 
-fn check_magic(path: &Path) -> Result<(), JournalError> {
-    let mut head = [0u8; 16];
-    let mut f = fs::File::open(path).map_err(|e| JournalError::Open {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
-    })?;
-    let n = read_up_to(&mut f, &mut head).map_err(|e| JournalError::Open {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
-    })?;
-    if n < 16 || &head != SQLITE_MAGIC {
-        return Err(JournalError::NotSqlite {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(())
-}
-
-fn read_up_to(f: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
-
 fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
     match open_ro_with(path, false) {
         // A WAL journal in a folder we cannot write (an archived record,
@@ -425,9 +393,17 @@ fn uri_escape(path: &str) -> String {
 
 /// Is this ours, and a version we understand? Reads only.
 fn verify(conn: &Connection, path: &Path) -> Result<(), JournalError> {
-    let corrupt = |e: rusqlite::Error| match JournalError::sqlite(path, e) {
-        JournalError::Sqlite { path, cause } => JournalError::Corrupt { path, cause },
-        other => other,
+    let corrupt = |e: rusqlite::Error| {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+            // No SQLite header: a text file, an image, someone's notes.
+            return JournalError::NotSqlite {
+                path: path.to_path_buf(),
+            };
+        }
+        match JournalError::sqlite(path, e) {
+            JournalError::Sqlite { path, cause } => JournalError::Corrupt { path, cause },
+            other => other,
+        }
     };
     let app: i64 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
@@ -470,8 +446,13 @@ fn verify(conn: &Connection, path: &Path) -> Result<(), JournalError> {
 }
 
 /// Validate an existing file before anything could write to it.
+/// Is the file at `path` a journal we can open? Asked through SQLite only:
+/// reading its header with our own file descriptor and closing it would
+/// drop every POSIX lock this process holds on the file (fcntl locks are
+/// per process and per inode), so the next process to close its connection
+/// would believe it was the last one and delete the live `-wal` under the
+/// consoles still writing to it. SQLite defers such closes itself.
 pub(crate) fn check_existing(path: &Path) -> Result<(), JournalError> {
-    check_magic(path)?;
     let conn = open_ro_conn(path)?;
     drop(conn);
     Ok(())

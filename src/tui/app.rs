@@ -150,11 +150,11 @@ pub struct App {
     /// Each panel's value when the cutover started (first good value after).
     pub start_values: BTreeMap<String, f64>,
     pub quit: bool,
-    /// Commands handed to the journal writer and not answered yet, by id.
-    pub pending: BTreeMap<u64, String>,
     /// A journal row that could not be read back (the hook for "journal
     /// damaged at seq N"): shown as a banner under the header.
     pub damaged_at: Option<u64>,
+    /// Commands handed to the journal writer and not answered yet, by id.
+    pub pending: BTreeMap<u64, String>,
     effects: Vec<Effect>,
 }
 
@@ -192,8 +192,8 @@ impl App {
             },
             start_values: BTreeMap::new(),
             quit: false,
-            pending: BTreeMap::new(),
             damaged_at: None,
+            pending: BTreeMap::new(),
             effects: Vec::new(),
         }
     }
