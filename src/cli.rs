@@ -108,6 +108,22 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  warroom man > ~/.local/share/man/man1/warroom.1")]
     Man,
+    /// The journal itself: `journal init URL` makes a PostgreSQL journal's tables.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Create the tables at a postgresql:// URL (for teams whose operators
+    /// may not create tables); does nothing when they are there.
+    #[command(
+        after_help = "Example:\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2'"
+    )]
+    Init {
+        /// postgresql://user@host/db (password from PGPASSWORD or ~/.pgpass).
+        url: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +259,7 @@ pub fn run(cli: Cli) -> u8 {
         ),
         Command::Run(a) => commands::console::run(a.request(), SessionMode::Live, out),
         Command::Rehearse(a) => commands::console::run(a.request(), SessionMode::Rehearsal, out),
+        Command::Journal(JournalCommand::Init { url }) => commands::journal::init(&url),
         Command::Init(a) => commands::init::run(
             match a.strategy {
                 InitStrategy::Canary => Strategy::Canary,

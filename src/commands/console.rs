@@ -110,11 +110,8 @@ fn journal_path(
 pub fn finish(result: anyhow::Result<i32>, journal: &Path) -> u8 {
     match result {
         Ok(code) => {
-            eprintln!(
-                "journal: {}\n  report: warroom report {}",
-                journal.display(),
-                journal.display()
-            );
+            let shown = crate::journal::open::display(journal);
+            eprintln!("journal: {shown}\n  report: warroom report {shown}");
             u8::try_from(code).unwrap_or(EXIT_FAILURE)
         }
         Err(err) => {

@@ -93,7 +93,7 @@ async fn demo(req: Request, out: Output) -> u8 {
 
 /// `--journal`, else a new folder under the system's temporary directory.
 fn demo_paths(journal: Option<PathBuf>) -> std::io::Result<(PathBuf, PathBuf)> {
-    if let Some(j) = journal {
+    if let Some(j) = journal.clone().filter(|j| !crate::journal::pg::is_url(j)) {
         let dir = match j.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -104,6 +104,7 @@ fn demo_paths(journal: Option<PathBuf>) -> std::io::Result<(PathBuf, PathBuf)> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let dir = std::env::temp_dir().join(format!("warroom-demo-{stamp}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let journal = dir.join("demo.db");
+    // A URL journal keeps the demo's runbook in the temporary folder.
+    let journal = journal.unwrap_or_else(|| dir.join("demo.db"));
     Ok((dir, journal))
 }

@@ -6,6 +6,7 @@ pub mod console;
 pub mod demo;
 pub mod docs;
 pub mod init;
+pub mod journal;
 pub mod output;
 pub mod report;
 pub mod serve;

@@ -17,7 +17,10 @@ pub fn run(journal: &Path, format: Format, tz: Option<crate::timefmt::Zone>) -> 
         // `warroom report J | head` closing the pipe is not a failure.
         Err(report::ReportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
-            eprintln!("warroom report: {}: {e}", journal.display());
+            eprintln!(
+                "warroom report: {}: {e}",
+                crate::journal::open::display(journal)
+            );
             EXIT_FAILURE
         }
     }

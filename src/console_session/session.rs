@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
 use crate::journal::conduct::{Lost, Seat, Takeover};
-use crate::journal::{Followed, FollowerHandle, Journal, JournalError, NewEvent, Store};
+use crate::journal::{Followed, FollowerHandle, JournalError, NewEvent, Store};
 use crate::runbook::model::Runbook;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
@@ -119,14 +119,13 @@ impl Session {
         opts: OpenOptions,
         now: DateTime<Utc>,
     ) -> Result<Session, SessionError> {
-        let (mut journal, warning) = if opts.read_only {
-            Journal::open_existing(journal_path).map_err(|e| match e {
-                JournalError::Missing { path } => SessionError::NoSession { path },
-                other => other.into(),
-            })?
-        } else {
-            Journal::open(journal_path)?
-        };
+        let (mut journal, warning) =
+            crate::journal::open::open_store(journal_path, !opts.read_only).map_err(
+                |e| match e {
+                    JournalError::Missing { path } => SessionError::NoSession { path },
+                    other => other.into(),
+                },
+            )?;
         let mut state = State::new(&runbook);
         let mut events = VecDeque::new();
         // Replay the bulk without the write lock, so a long journal does not
@@ -135,6 +134,8 @@ impl Session {
             reduce(&mut state, &runbook, &ev);
             push_tail(&mut events, ev);
         }
+        // How messages name it (a URL without its password).
+        let shown = journal.location().to_path_buf();
         let mut tx = journal.begin()?;
         for ev in tx.read_since(state.last_seq)? {
             reduce(&mut state, &runbook, &ev);
@@ -144,7 +145,7 @@ impl Session {
         match (&state.mode, &state.runbook_sha256) {
             (None, _) if opts.read_only => {
                 return Err(SessionError::NoSession {
-                    path: journal_path.to_path_buf(),
+                    path: shown.clone(),
                 });
             }
             (None, _) => bodies.push(EventBody::SessionOpened {
@@ -155,7 +156,7 @@ impl Session {
             (Some(mode), sha) => {
                 if *mode != opts.mode {
                     return Err(SessionError::ModeMismatch {
-                        path: journal_path.to_path_buf(),
+                        path: shown.clone(),
                         journal: mode.as_str(),
                         requested: opts.mode.as_str(),
                     });
@@ -209,7 +210,7 @@ impl Session {
         }
         Ok(Session {
             runbook,
-            journal: Box::new(journal),
+            journal,
             seat,
             panels,
             last_reading,

@@ -16,6 +16,8 @@ pub enum JournalError {
         "{path}: journal schema version {found} is newer than this warroom understands ({SCHEMA_VERSION}); use a newer warroom (left unchanged)"
     )]
     NewerSchema { path: PathBuf, found: i64 },
+    #[error("{path}: holds tables named {tables} that are not a warroom journal (left unchanged)")]
+    Foreign { path: PathBuf, tables: String },
     #[error("{path}: journal is corrupt or unreadable: {cause}")]
     Corrupt { path: PathBuf, cause: String },
     #[error("{path}: no journal here")]

@@ -37,6 +37,20 @@ pub struct FollowerHandle {
 }
 
 impl FollowerHandle {
+    /// A handle on a follower thread another store started: `stop` ends
+    /// it, `error` is where it reports a failing read.
+    pub(crate) fn new(
+        stop: mpsc::Sender<()>,
+        thread: JoinHandle<()>,
+        error: Arc<Mutex<Option<String>>>,
+    ) -> FollowerHandle {
+        FollowerHandle {
+            stop: Some(stop),
+            thread: Some(thread),
+            error,
+        }
+    }
+
     /// The last read error, if the follower is currently failing (it keeps
     /// retrying; the console can show this).
     pub fn error(&self) -> Option<String> {
@@ -115,17 +129,8 @@ fn run(
                         seen_version = Some(v);
                     }
                     set_error(&error, None);
-                    for ev in events {
-                        last = ev.seq;
-                        if tx.send(Followed::Event(ev)).is_err() {
-                            return;
-                        }
-                    }
-                    for r in readings {
-                        last_reading = r.id;
-                        if tx.send(Followed::Reading(r)).is_err() {
-                            return;
-                        }
+                    if !deliver(events, readings, &tx, (&mut last, &mut last_reading)) {
+                        return;
                     }
                 }
                 Err(e) => set_error(&error, Some(e.to_string())),
@@ -138,7 +143,30 @@ fn run(
     }
 }
 
-fn set_error(slot: &Arc<Mutex<Option<String>>>, value: Option<String>) {
+/// Send what was read, advancing the positions; false when the receiver
+/// is gone (the follower ends).
+pub(crate) fn deliver(
+    events: Vec<Event>,
+    readings: Vec<Reading>,
+    tx: &UnboundedSender<Followed>,
+    (last, last_reading): (&mut u64, &mut i64),
+) -> bool {
+    for ev in events {
+        *last = ev.seq;
+        if tx.send(Followed::Event(ev)).is_err() {
+            return false;
+        }
+    }
+    for r in readings {
+        *last_reading = r.id;
+        if tx.send(Followed::Reading(r)).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+pub(crate) fn set_error(slot: &Arc<Mutex<Option<String>>>, value: Option<String>) {
     if let Ok(mut g) = slot.lock() {
         *g = value;
     }

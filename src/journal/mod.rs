@@ -8,7 +8,9 @@ mod create;
 pub mod decode;
 mod error;
 pub mod follow;
+pub mod open;
 pub mod paths;
+pub mod pg;
 pub mod store;
 
 pub use backend::{Store, StoreTx};

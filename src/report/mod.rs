@@ -48,11 +48,14 @@ pub fn run_in(
     tz: Option<crate::timefmt::Zone>,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
-    let events = Journal::open_read_only(journal)?.read_since(0)?;
+    let events = crate::journal::open::read_all(journal)?;
     if format == Format::Jsonl {
         return Ok(jsonl::write(out, &events)?);
     }
-    let mut loaded = find_runbook(journal, &events);
+    let url = crate::journal::pg::is_url(journal);
+    // A URL is named without its password; rehearsals sit beside files only.
+    let shown = std::path::PathBuf::from(crate::journal::open::display(journal));
+    let mut loaded = find_runbook(&shown, &events);
     if let (Ok(rb), Some(z)) = (&mut loaded, tz) {
         rb.cutover.timezone = z;
     }
@@ -60,10 +63,14 @@ pub fn run_in(
         Ok(rb) => Plan::Runbook(rb),
         Err(why) => Plan::Unavailable(why.clone()),
     };
-    let rehearsed = latest_rehearsal_beside(journal);
+    let rehearsed = if url {
+        None
+    } else {
+        latest_rehearsal_beside(journal)
+    };
     Ok(write(
         out,
-        journal,
+        &shown,
         &events,
         format,
         &plan,

@@ -99,6 +99,9 @@ pub struct Console {
     replies: Option<UnboundedReceiver<Reply>>,
     followed: Option<UnboundedReceiver<Followed>>,
     _follower: FollowerHandle,
+    /// The follower's last reported failure (a lost connection to a
+    /// journal server), shown once when it starts and when it clears.
+    follow_error: Option<String>,
     effects: Effects,
     done_rx: Option<UnboundedReceiver<ActionDone>>,
     /// Action tasks started whose result has not come back yet.
@@ -170,6 +173,7 @@ impl Console {
             replies: Some(reply_rx),
             followed: Some(follow_rx),
             _follower: follower,
+            follow_error: None,
             effects: Effects::start(Arc::clone(&runbook), opts.mode, execute, done_tx),
             runbook,
             done_rx: Some(done_rx),
@@ -190,8 +194,28 @@ impl Console {
     /// console does. INTERIM rule (see `notify::claim`): it is not
     /// read-only and holds the notify claim. The conductor is the natural
     /// holder: `is_conductor()` and `Reply::Role` say when it is this one.
+    /// A journal on PostgreSQL has no local file to lock: there the
+    /// conductor sends, as the design wants.
     pub fn should_notify(&self) -> bool {
+        if crate::journal::pg::is_url(&self.journal_path) {
+            return !self.read_only && self.conductor && self.notifier.is_some();
+        }
         !self.read_only && self.notifier.as_ref().is_some_and(|n| n.claim.held())
+    }
+
+    /// Once a second: say when following the journal starts failing (it
+    /// retries by itself) and when it works again.
+    fn check_follower(&mut self) {
+        let now = self._follower.error();
+        if now == self.follow_error {
+            return;
+        }
+        let msg = match &now {
+            Some(e) => Msg::Error(format!("following the journal: {e}")),
+            None => Msg::Info("following the journal again".into()),
+        };
+        self.follow_error = now;
+        self.app.update(msg);
     }
 
     /// Once a second: try to become the sender (a console that held the
@@ -199,6 +223,7 @@ impl Console {
     fn claim_notify(&mut self) {
         if let Some(n) = self.notifier.as_mut()
             && !self.read_only
+            && !crate::journal::pg::is_url(&self.journal_path)
         {
             n.claim.try_take();
         }
@@ -229,9 +254,7 @@ impl Console {
             n.feed(&events, cursors);
             return;
         }
-        match crate::journal::Journal::open_read_only(&self.journal_path)
-            .and_then(|j| j.read_since(from))
-        {
+        match crate::journal::open::read_since(&self.journal_path, from) {
             Ok(events) => n.feed(&events, cursors),
             Err(e) => {
                 let msg = format!("notify: reading the journal: {e}");
@@ -643,6 +666,7 @@ where
             }
             Wake::Tick => {
                 console.claim_notify();
+                console.check_follower();
                 console.app.update(Msg::Tick(Utc::now()))
             }
         };

@@ -1,0 +1,52 @@
+//! One door to a journal, wherever it lives: a file (SQLite) or a
+//! `postgresql://` URL (PostgreSQL). Nothing is written to a local file
+//! when the journal is a URL.
+
+use std::path::Path;
+
+use super::backend::Store;
+use super::error::JournalError;
+use super::pg::{self, PgJournal};
+use super::store::Journal;
+use crate::session::event::Event;
+
+/// Open for a console: `create` when a new session may be made here (a
+/// file and its folder, or the tables in the URL's schema). Returns a
+/// warning to show (a journal file on a network filesystem).
+pub fn open_store(
+    location: &Path,
+    create: bool,
+) -> Result<(Box<dyn Store>, Option<String>), JournalError> {
+    if pg::is_url(location) {
+        return Ok((Box::new(PgJournal::open(location, create)?), None));
+    }
+    let (journal, warning) = if create {
+        Journal::open(location)?
+    } else {
+        Journal::open_existing(location)?
+    };
+    Ok((Box::new(journal), warning))
+}
+
+/// Every event of the journal, read without taking any write lock (the
+/// report).
+pub fn read_all(location: &Path) -> Result<Vec<Event>, JournalError> {
+    read_since(location, 0)
+}
+
+/// The events after `after`, read without taking any write lock.
+pub fn read_since(location: &Path, after: u64) -> Result<Vec<Event>, JournalError> {
+    if pg::is_url(location) {
+        return PgJournal::open(location, false)?.read_since(after);
+    }
+    Journal::open_read_only(location)?.read_since(after)
+}
+
+/// How to name the journal in messages: a URL loses its password.
+pub fn display(location: &Path) -> String {
+    if pg::is_url(location) {
+        pg::display(location).display().to_string()
+    } else {
+        location.display().to_string()
+    }
+}

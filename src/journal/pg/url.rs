@@ -1,0 +1,257 @@
+//! A `postgresql://` (or `postgres://`) journal location: libpq's URL
+//! syntax, parsed by tokio-postgres (`?host=/run/postgresql` for a Unix
+//! socket, `sslmode`, `options=-csearch_path%3Dcutover_42` for a schema),
+//! with the password taken as libpq does: the URL, then `PGPASSWORD`, then
+//! `~/.pgpass` (or `PGPASSFILE`). The password is never shown: every
+//! message names the journal by `display`, which has none.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use postgres::config::{Host, SslMode};
+use postgres::{Client, Config, NoTls};
+
+use super::super::error::JournalError;
+
+/// Is this journal location a PostgreSQL URL?
+pub fn is_url(location: &Path) -> bool {
+    location
+        .to_str()
+        .is_some_and(|s| s.starts_with("postgresql://") || s.starts_with("postgres://"))
+}
+
+/// A parsed URL: how to connect, and how to name it on screen.
+#[derive(Clone)]
+pub struct PgUrl {
+    config: Config,
+    /// `postgresql://user@host:port/db`: no password, ever.
+    pub display: PathBuf,
+}
+
+impl std::fmt::Debug for PgUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display.to_string_lossy())
+    }
+}
+
+impl PgUrl {
+    pub fn parse(location: &Path) -> Result<PgUrl, JournalError> {
+        // A console names its journal by the display form; reopening by
+        // that name must reach the same schema with the same password.
+        let remembered = known().lock().ok().and_then(|m| m.get(location).cloned());
+        let raw = match &remembered {
+            Some(full) => full.as_str(),
+            None => location.to_str().unwrap_or_default(),
+        };
+        // The parser's error could quote the URL: name none of it.
+        let mut config = Config::from_str(raw).map_err(|e| JournalError::Open {
+            path: PathBuf::from("postgresql://…"),
+            cause: format!("not a valid PostgreSQL URL: {}", scrub(&e.to_string(), raw)),
+        })?;
+        if config.get_user().is_none() {
+            config.user(&crate::console_session::identity::current_operator());
+        }
+        if config.get_hosts().is_empty() {
+            config.host_path("/var/run/postgresql");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(5));
+        }
+        config.application_name("warroom");
+        let display = PathBuf::from(display(&config));
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(JournalError::Open {
+                path: display,
+                cause: "sslmode=require: this warroom has no TLS to PostgreSQL yet; \
+                        reach the server over an SSH tunnel or its Unix socket"
+                    .into(),
+            });
+        }
+        if config.get_password().is_none()
+            && let Some(pw) = password_from_env_or_pgpass(&config)
+        {
+            config.password(pw);
+        }
+        if let Ok(mut m) = known().lock() {
+            m.insert(display.clone(), raw.to_string());
+        }
+        Ok(PgUrl { config, display })
+    }
+
+    pub fn connect(&self) -> Result<Client, JournalError> {
+        self.config.connect(NoTls).map_err(|e| JournalError::Open {
+            path: self.display.clone(),
+            cause: super::describe(&e),
+        })
+    }
+}
+
+/// The URLs this process opened, by display form (in memory only).
+fn known() -> &'static std::sync::Mutex<std::collections::HashMap<PathBuf, String>> {
+    static KNOWN: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
+    > = std::sync::OnceLock::new();
+    KNOWN.get_or_init(Default::default)
+}
+
+/// Remove the raw URL (and so any password in it) from a message.
+fn scrub(msg: &str, raw: &str) -> String {
+    if raw.is_empty() {
+        msg.to_string()
+    } else {
+        msg.replace(raw, "…")
+    }
+}
+
+/// The schema (one session each) is part of the name: `options` is shown.
+fn display(c: &Config) -> String {
+    let user = c.get_user().unwrap_or_default();
+    let port = c.get_ports().first().copied().unwrap_or(5432);
+    let db = c.get_dbname().unwrap_or(user);
+    let opts = c
+        .get_options()
+        .map(|o| format!("options={}", o.replace(' ', "%20").replace('=', "%3D")));
+    match c.get_hosts().first() {
+        Some(Host::Unix(p)) => {
+            let s = format!("postgresql://{user}@/{db}?host={}&port={port}", p.display());
+            opts.map_or(s.clone(), |o| format!("{s}&{o}"))
+        }
+        Some(Host::Tcp(h)) => {
+            let s = format!("postgresql://{user}@{h}:{port}/{db}");
+            opts.map_or(s.clone(), |o| format!("{s}?{o}"))
+        }
+        None => format!("postgresql://{user}@/{db}"),
+    }
+}
+
+fn password_from_env_or_pgpass(c: &Config) -> Option<String> {
+    if let Ok(pw) = std::env::var("PGPASSWORD") {
+        return Some(pw);
+    }
+    let file = match std::env::var_os("PGPASSFILE") {
+        Some(f) => PathBuf::from(f),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".pgpass"),
+    };
+    // libpq ignores a password file others can read.
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(&file).ok()?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return None;
+    }
+    let mut text = String::new();
+    use std::io::Read;
+    std::fs::File::open(&file)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .ok()?;
+    let host = match c.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_string(),
+    };
+    let port = c.get_ports().first().copied().unwrap_or(5432).to_string();
+    let user = c.get_user().unwrap_or_default();
+    let db = c.get_dbname().unwrap_or(user);
+    pgpass_lookup(&text, [&host, &port, db, user])
+}
+
+/// The first `host:port:db:user:password` line matching (`*` matches
+/// anything; `\:` and `\\` are escapes).
+pub fn pgpass_lookup(text: &str, want: [&str; 4]) -> Option<String> {
+    for line in text.lines() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        let fields = split_pgpass(line);
+        if fields.len() != 5 {
+            continue;
+        }
+        if fields[..4]
+            .iter()
+            .zip(want)
+            .all(|(f, w)| f == "*" || f == w)
+        {
+            return Some(fields[4].clone());
+        }
+    }
+    None
+}
+
+fn split_pgpass(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let (Some(n), Some(last)) = (chars.next(), out.last_mut()) {
+                    last.push(n);
+                }
+            }
+            ':' if out.len() < 5 => out.push(String::new()),
+            _ => {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pgpass_matches_wildcards_and_escapes() {
+        let text = "# comment\nother:5432:*:ann:nope\n*:5432:cut\\:db:ann:s3\\:cret\n";
+        assert_eq!(
+            pgpass_lookup(text, ["db1", "5432", "cut:db", "ann"]).as_deref(),
+            Some("s3:cret")
+        );
+        assert_eq!(pgpass_lookup(text, ["db1", "5433", "cut:db", "ann"]), None);
+    }
+
+    #[test]
+    fn the_display_form_never_holds_the_password() {
+        let u = PgUrl::parse(Path::new(
+            "postgresql://ann:hunter2@db.example:6543/cutover?sslmode=disable",
+        ))
+        .unwrap();
+        assert_eq!(
+            u.display,
+            PathBuf::from("postgresql://ann@db.example:6543/cutover")
+        );
+        assert!(!format!("{u:?}").contains("hunter2"));
+        let sock = PgUrl::parse(Path::new("postgres://ann@/cut?host=/tmp/pg&port=5444")).unwrap();
+        assert_eq!(
+            sock.display,
+            PathBuf::from("postgresql://ann@/cut?host=/tmp/pg&port=5444")
+        );
+    }
+
+    #[test]
+    fn reopening_by_the_display_form_keeps_password_and_schema() {
+        let full = "postgresql://ann:pw9@db.example:6543/cut?options=-csearch_path%3Dbilling";
+        let u = PgUrl::parse(Path::new(full)).unwrap();
+        assert_eq!(
+            u.display,
+            PathBuf::from("postgresql://ann@db.example:6543/cut?options=-csearch_path%3Dbilling")
+        );
+        let again = PgUrl::parse(&u.display).unwrap();
+        assert_eq!(again.config.get_password(), Some(&b"pw9"[..]));
+        assert_eq!(again.config.get_options(), Some("-csearch_path=billing"));
+    }
+
+    #[test]
+    fn a_bad_url_is_refused_without_echoing_it() {
+        let e = PgUrl::parse(Path::new("postgresql://ann:hunter2@h:notaport/x"))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(is_url(Path::new("postgres://h/x")));
+        assert!(!is_url(Path::new("/tmp/live.db")));
+    }
+}

@@ -1,0 +1,198 @@
+//! A throwaway PostgreSQL cluster for the tests, one per test binary:
+//! Debian's `postgresql` package, `initdb` and `pg_ctl` in a temporary
+//! folder, listening only on a Unix socket there. As root (CI) the cluster
+//! runs as the `postgres` account (`initdb` refuses root). A watchdog
+//! shell stops it and removes the folder when this test process ends.
+//!
+//! Without PostgreSQL the tests are skipped, except under `CI=true`,
+//! where a missing server is a failure.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Cluster {
+    pub dir: PathBuf,
+}
+
+fn bin_dir() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| Some(e.ok()?.path().join("bin")))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
+    dirs.sort();
+    dirs.pop()
+}
+
+fn as_owner(bin: &Path) -> Command {
+    if nix::unistd::getuid().is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    }
+}
+
+fn run(mut c: Command, what: &str) {
+    let out = c.stdin(Stdio::null()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn start() -> Option<Cluster> {
+    let Some(bin) = bin_dir() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("PostgreSQL is missing; CI must install the Debian package `postgresql`");
+        }
+        eprintln!("skipped: PostgreSQL not installed (apt-get install postgresql)");
+        return None;
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("warroom-pg-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    if nix::unistd::getuid().is_root() {
+        run(
+            {
+                let mut c = Command::new("chown");
+                c.arg("postgres:postgres").arg(&dir);
+                c
+            },
+            "chown",
+        );
+    }
+    let data = dir.join("data");
+    let mut init = as_owner(&bin.join("initdb"));
+    init.args([
+        "-A",
+        "trust",
+        "-U",
+        "warroom",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "-D",
+    ])
+    .arg(&data);
+    run(init, "initdb");
+    let mut ctl = as_owner(&bin.join("pg_ctl"));
+    ctl.args(["-w", "-D"])
+        .arg(&data)
+        .arg("-l")
+        .arg(dir.join("log"))
+        .args([
+            "-o",
+            &format!(
+                "-c listen_addresses='' -c unix_socket_directories='{}' -c max_connections=200",
+                dir.display()
+            ),
+            "start",
+        ]);
+    run(ctl, "pg_ctl start");
+    // Stop the cluster when this process ends, however it ends.
+    let stop = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {ctl} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+        pid = std::process::id(),
+        ctl = if nix::unistd::getuid().is_root() {
+            format!("runuser -u postgres -- {}", bin.join("pg_ctl").display())
+        } else {
+            bin.join("pg_ctl").display().to_string()
+        },
+        data = data.display(),
+        dir = dir.display(),
+    );
+    // Outlives this process by design: never waited for.
+    #[allow(clippy::zombie_processes)]
+    Command::new("setsid")
+        .args(["sh", "-c", &stop])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Some(Cluster { dir })
+}
+
+/// The shared cluster, or None (skip) when PostgreSQL is not installed.
+pub fn cluster() -> Option<&'static Cluster> {
+    static C: OnceLock<Option<Cluster>> = OnceLock::new();
+    C.get_or_init(start).as_ref()
+}
+
+impl Cluster {
+    pub fn url(&self, db: &str) -> PathBuf {
+        PathBuf::from(format!(
+            "postgresql://warroom@/{db}?host={}",
+            self.dir.display()
+        ))
+    }
+
+    pub fn admin(&self) -> postgres::Client {
+        postgres::Config::new()
+            .user("warroom")
+            .dbname("postgres")
+            .host_path(&self.dir)
+            .connect(postgres::NoTls)
+            .unwrap()
+    }
+
+    /// A fresh database for one test (tests run in parallel).
+    pub fn fresh(&self, name: &str) -> PathBuf {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let db = format!(
+            "{name}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        // On a thread of its own: a test may be inside a tokio runtime,
+        // where the sync client cannot block.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                self.admin()
+                    .batch_execute(&format!("CREATE DATABASE {db}"))
+                    .unwrap()
+            })
+            .join()
+            .unwrap()
+        });
+        self.url(&db)
+    }
+
+    /// A connection of its own to the database of `url` (no warroom code).
+    pub fn raw(&self, url: &Path) -> postgres::Client {
+        postgres::Config::new()
+            .user("warroom")
+            .dbname(&db_of(url))
+            .host_path(&self.dir)
+            .connect(postgres::NoTls)
+            .unwrap()
+    }
+
+    /// Terminate every connection to the database of `url`.
+    pub fn kill_connections(&self, url: &Path) -> u64 {
+        let db = db_of(url);
+        self.admin()
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                &[&db],
+            )
+            .unwrap()
+            .len() as u64
+    }
+}
+
+/// The database name of a `postgresql://warroom@/DB?host=…` test URL.
+pub fn db_of(url: &Path) -> String {
+    let s = url.to_str().unwrap();
+    let after = &s[s.find("@/").unwrap() + 2..];
+    after.split('?').next().unwrap().to_string()
+}
