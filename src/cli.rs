@@ -85,6 +85,11 @@ pub enum Command {
         after_help = "Example:\n  warroom report runbooks/.warroom/billing-v2/live.db\n  warroom report --format html JOURNAL > record.html\n  warroom report --format jsonl JOURNAL | jq .kind"
     )]
     Report(ReportArgs),
+    /// A read-only status page of a session for people without SSH (HTTP, token-protected).
+    #[command(
+        after_help = "Example:\n  warroom serve runbooks/billing-phased.toml\n  warroom serve runbooks/billing-phased.toml --listen 127.0.0.1:8080 --token-file ~/.warroom-token\n\nListens on loopback; publish it through an SSH tunnel or a reverse proxy with TLS (README)."
+    )]
+    Serve(ServeArgs),
     /// Write a commented runbook for a strategy that passes `check` as written.
     #[command(
         after_help = "Example:\n  warroom init --strategy canary runbooks/api-v3.toml\n  warroom init > draft.toml\n\nNever overwrites an existing file."
@@ -211,6 +216,21 @@ pub struct ReportArgs {
     pub format: ReportFormat,
 }
 
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The runbook (TOML).
+    pub runbook: PathBuf,
+    /// The session journal (default: the live journal beside the runbook).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Address to listen on; loopback unless you mean it.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Read the access token from this file (first line) instead of a random one.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+}
+
 impl Cli {
     /// Colour only on a terminal, and never with --no-color or NO_COLOR set.
     pub fn output(&self) -> Output {
@@ -258,6 +278,15 @@ pub fn run(cli: Cli) -> u8 {
             Cli::command(),
         ),
         Command::Man => commands::docs::man(Cli::command()),
+        Command::Serve(a) => commands::serve::run(
+            commands::serve::Request {
+                runbook: a.runbook,
+                journal: a.journal,
+                listen: a.listen,
+                token_file: a.token_file,
+            },
+            out,
+        ),
         Command::Report(a) => commands::report::run(
             &a.journal,
             match a.format {

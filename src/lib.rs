@@ -17,6 +17,7 @@ pub mod notify;
 pub mod report;
 pub mod runbook;
 pub mod runtime;
+pub mod serve;
 pub mod session;
 pub mod sim;
 pub mod timefmt;

@@ -9,6 +9,7 @@ pub mod init;
 pub mod journal;
 pub mod output;
 pub mod report;
+pub mod serve;
 
 use std::path::Path;
 

@@ -1,0 +1,105 @@
+//! `warroom serve RUNBOOK`: decide the journal, the address and the token,
+//! then run the read-only status page until interrupted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, Output};
+use crate::journal::paths;
+use crate::serve;
+
+pub struct Request {
+    pub runbook: PathBuf,
+    pub journal: Option<PathBuf>,
+    pub listen: SocketAddr,
+    pub token_file: Option<PathBuf>,
+}
+
+pub fn run(req: Request, out: Output) -> u8 {
+    let rb = match super::load_or_report(&req.runbook, out) {
+        Ok(rb) => Arc::new(rb),
+        Err(code) => return code,
+    };
+    let journal = req
+        .journal
+        .clone()
+        .unwrap_or_else(|| paths::live_journal(&rb.dir, &rb.cutover.id));
+    let token = match &req.token_file {
+        Some(f) => match serve::token_from_file(f) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("warroom serve: --token-file {e}");
+                return EXIT_INVALID;
+            }
+        },
+        None => match serve::random_hex(24) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("warroom serve: no random token: {e}");
+                return EXIT_FAILURE;
+            }
+        },
+    };
+    let rt = match crate::runtime::start() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("warroom serve: cannot start the runtime: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(req.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("warroom serve: cannot listen on {}: {e}", req.listen);
+                return EXIT_FAILURE;
+            }
+        };
+        let server = match serve::start(
+            Arc::clone(&rb),
+            out.tz.unwrap_or(rb.cutover.timezone),
+            journal.clone(),
+            listener,
+            token.clone(),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("warroom serve: {e}");
+                return EXIT_FAILURE;
+            }
+        };
+        if !server.addr.ip().is_loopback() {
+            eprintln!(
+                "warroom serve: listening on {} (not loopback): anyone who can reach it and holds the token reads the session, over plain HTTP; prefer a tunnel or a TLS proxy",
+                server.addr
+            );
+        }
+        println!("warroom serve: {} read-only", journal.display());
+        println!("  http://{}/?token={token}", server.addr);
+        println!("  (Ctrl-C stops; the token is also accepted as `Authorization: Bearer ...`)");
+        tokio::select! {
+            r = server.task => match r {
+                Ok(Ok(())) => EXIT_OK,
+                Ok(Err(e)) => { eprintln!("warroom serve: {e}"); EXIT_FAILURE }
+                Err(e) => { eprintln!("warroom serve: {e}"); EXIT_FAILURE }
+            },
+            _ = stopped() => EXIT_OK,
+        }
+    })
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn stopped() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

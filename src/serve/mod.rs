@@ -1,0 +1,268 @@
+//! `warroom serve`: a read-only status page of a session for people without
+//! SSH. It follows the journal and the conductor's readings like an
+//! observer console (the journal opened read-only; no lease, no presence,
+//! no write), folds them with the same `reduce`, words events with the one
+//! describer and serves one page, its Server-Sent Events and the report.
+//!
+//! Read-only by construction: every route is GET (axum answers 405 to any
+//! other method), and nothing holds a write connection.
+
+mod auth;
+pub mod live;
+pub mod page;
+mod sparkline;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+use tokio::sync::watch;
+
+use crate::journal::{Followed, FollowerHandle};
+use crate::report::{self, Format};
+use crate::runbook::model::Runbook;
+use live::Live;
+
+pub use auth::{random_hex, token_from_file};
+
+/// Re-sent this often even when nothing happened, so elapsed time,
+/// countdowns and "since" stay true on an idle session.
+const TICK: Duration = Duration::from_secs(5);
+
+/// Open event streams at most; one more is told to come back later (its
+/// browser retries by itself), so a crowd cannot exhaust the host.
+pub const MAX_VIEWERS: usize = 200;
+
+/// At most one redraw per this gap per viewer.
+const MIN_GAP: Duration = Duration::from_millis(250);
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct Shared {
+    rb: Arc<Runbook>,
+    zone: crate::timefmt::Zone,
+    journal: PathBuf,
+    token: Arc<str>,
+    live: Arc<RwLock<Live>>,
+    /// Bumped after every fold; the event streams wait on it.
+    changed: watch::Receiver<u64>,
+    /// Kept for its error (a journal that stops reading is shown on the
+    /// page); following stops when the last clone is dropped.
+    follower: Arc<FollowerHandle>,
+    viewers: Arc<tokio::sync::Semaphore>,
+}
+
+/// A running server: its address, and the follower feeding it (dropping
+/// this stops following).
+pub struct Server {
+    pub addr: SocketAddr,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _fold: tokio::task::JoinHandle<()>,
+}
+
+/// Follow `journal` and serve the page on `listener` behind `token`.
+/// Opens the journal read-only at once, so a missing journal is reported
+/// before anything is served.
+pub fn start(
+    rb: Arc<Runbook>,
+    zone: crate::timefmt::Zone,
+    journal: PathBuf,
+    listener: tokio::net::TcpListener,
+    token: String,
+) -> Result<Server, crate::journal::JournalError> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Followed>();
+    let follower = Arc::new(crate::journal::follow(&journal, 0, 0, tx)?);
+    let live = Arc::new(RwLock::new(Live::new(&rb)));
+    let (bump, changed) = watch::channel(0u64);
+    let fold = {
+        let (rb, live) = (Arc::clone(&rb), Arc::clone(&live));
+        tokio::spawn(async move {
+            while let Some(f) = rx.recv().await {
+                if let Ok(mut l) = live.write() {
+                    l.apply(&rb, &f);
+                    // Fold everything already delivered before waking the
+                    // streams: a replay of the whole journal is one redraw.
+                    while let Ok(more) = rx.try_recv() {
+                        l.apply(&rb, &more);
+                    }
+                }
+                bump.send_modify(|n| *n += 1);
+            }
+        })
+    };
+    let shared = Shared {
+        rb,
+        zone,
+        journal,
+        token: token.into(),
+        live,
+        changed,
+        follower,
+        viewers: Arc::new(tokio::sync::Semaphore::new(MAX_VIEWERS)),
+    };
+    let addr = listener
+        .local_addr()
+        .map_err(|e| crate::journal::JournalError::Open {
+            path: shared.journal.clone(),
+            cause: format!("listening: {e}"),
+        })?;
+    let app = router(shared);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(Server {
+        addr,
+        task,
+        _fold: fold,
+    })
+}
+
+fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/events", get(events))
+        .route("/report.md", get(report_md))
+        .route("/report.html", get(report_html))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            auth::require_token,
+        ))
+        .with_state(shared)
+}
+
+fn at(s: &Shared) -> page::At {
+    page::At {
+        now: Utc::now(),
+        zone: s.zone,
+    }
+}
+
+fn render_main(s: &Shared) -> String {
+    match s.live.read() {
+        Ok(l) => page::main(&s.rb, &l, s.follower.error().as_deref(), at(s)),
+        Err(_) => String::from("<p class=\"alert\">internal error</p>"),
+    }
+}
+
+async fn index(State(s): State<Shared>) -> Response {
+    let Ok(nonce) = random_hex(16) else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "no randomness for the page's nonce\n",
+        )
+            .into_response();
+    };
+    let html = match s.live.read() {
+        Ok(l) => page::page(&s.rb, &l, s.follower.error().as_deref(), at(&s), &nonce),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let mut resp = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        html,
+    )
+        .into_response();
+    if let Some(csp) = auth::page_csp(&nonce) {
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    resp
+}
+
+/// One `page` event now, then one after every change (and every `TICK`).
+async fn events(State(s): State<Shared>) -> Response {
+    let Ok(seat) = Arc::clone(&s.viewers).try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "10")],
+            "503: too many viewers of this page right now\n",
+        )
+            .into_response();
+    };
+    let mut changed = s.changed.clone();
+    changed.mark_changed();
+    let now = tokio::time::Instant::now();
+    let first = now.checked_sub(MIN_GAP).unwrap_or(now);
+    let stream = futures::stream::unfold(
+        (s, changed, first, seat),
+        |(s, mut changed, last, seat)| async move {
+            if !changed.has_changed().unwrap_or(false) {
+                let _ = tokio::time::timeout(TICK, changed.changed()).await;
+            }
+            // Readings come in bursts (one per panel, a follower tick apart):
+            // one redraw for the burst, still well within a second.
+            tokio::time::sleep_until(last + MIN_GAP).await;
+            changed.mark_unchanged();
+            let last = tokio::time::Instant::now();
+            let html = render_main(&s).replace('\r', "");
+            let ev = SseEvent::default().event("page").data(html);
+            Some((Ok::<_, Infallible>(ev), (s, changed, last, seat)))
+        },
+    );
+    // nginx would otherwise buffer the stream behind a reverse proxy.
+    (
+        [("x-accel-buffering", "no")],
+        Sse::new(stream).keep_alive(KeepAlive::default()),
+    )
+        .into_response()
+}
+
+async fn report_md(State(s): State<Shared>) -> Response {
+    report_as(s, Format::Markdown, "text/markdown; charset=utf-8", None).await
+}
+
+async fn report_html(State(s): State<Shared>) -> Response {
+    // The report is one page with its own inline style and no script.
+    let csp = HeaderValue::from_static(
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    report_as(s, Format::Html, "text/html; charset=utf-8", Some(csp)).await
+}
+
+async fn report_as(
+    s: Shared,
+    f: Format,
+    ctype: &'static str,
+    csp: Option<HeaderValue>,
+) -> Response {
+    let built = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        report::run_with(&s.journal, f, Some(&s.rb), &mut out).map(|()| out)
+    })
+    .await;
+    match built {
+        Ok(Ok(body)) => {
+            let mut resp = (
+                [(header::CONTENT_TYPE, HeaderValue::from_static(ctype))],
+                body,
+            )
+                .into_response();
+            if let Some(csp) = csp {
+                resp.headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, csp);
+            }
+            resp
+        }
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("report: {e}\n")).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "404: this page has /, /events, /report.md and /report.html\n",
+    )
+        .into_response()
+}

@@ -1,0 +1,219 @@
+//! `warroom serve` over real HTTP on loopback: the token guards every
+//! route, every write method is refused, outside text is shown as text,
+//! the security headers are there, and a note written after a browser
+//! connected reaches it as a Server-Sent Event.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/serve.rs"]
+mod kit;
+
+use std::time::{Duration, Instant};
+
+use kit::TOKEN;
+use reqwest::{Method, StatusCode};
+
+const ROUTES: [&str; 4] = ["/", "/events", "/report.md", "/report.html"];
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_the_token_every_route_and_method_is_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = kit::runbook();
+    let (journal, _s) = kit::session(dir.path(), &rb);
+    let srv = kit::serve(&rb, &journal).await;
+    let c = client();
+    for route in ROUTES.iter().chain(&["/nope"]) {
+        for m in [Method::GET, Method::POST, Method::DELETE] {
+            for url in [
+                format!("http://{}{route}", srv.addr),
+                format!("http://{}{route}?token=wrong-token-0123456789", srv.addr),
+                format!("http://{}{route}?token=", srv.addr),
+            ] {
+                let r = c.request(m.clone(), &url).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{m} {url}");
+                assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+                assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+                assert!(r.headers().get("set-cookie").is_none());
+            }
+        }
+        let r = c
+            .get(format!("http://{}{route}", srv.addr))
+            .header("Cookie", "warroom_token=nope")
+            .bearer_auth("also-not-it")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{route}");
+    }
+}
+
+#[tokio::test]
+async fn with_the_token_every_write_method_is_405_and_the_journal_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = kit::runbook();
+    let (journal, _s) = kit::session(dir.path(), &rb);
+    let before = warroom::journal::Journal::open_read_only(&journal)
+        .unwrap()
+        .last_seq()
+        .unwrap();
+    let srv = kit::serve(&rb, &journal).await;
+    let c = client();
+    for route in ROUTES {
+        for m in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            let r = c
+                .request(m.clone(), format!("http://{}{route}", srv.addr))
+                .bearer_auth(TOKEN)
+                .body("x")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{m} {route}");
+        }
+    }
+    for route in ["/", "/report.md", "/report.html"] {
+        let r = c
+            .get(format!("http://{}{route}", srv.addr))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{route}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Billing platform migration to v2")
+        );
+    }
+    let after = warroom::journal::Journal::open_read_only(&journal)
+        .unwrap()
+        .last_seq()
+        .unwrap();
+    assert_eq!(before, after, "serving wrote to the journal");
+}
+
+/// GET / with the token until `pred` holds on the body (the follower
+/// delivers the journal within about 50 ms of the server's start).
+async fn page_until(
+    c: &reqwest::Client,
+    url: &str,
+    pred: impl Fn(&str) -> bool,
+) -> (reqwest::header::HeaderMap, String) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = c.get(url).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let h = r.headers().clone();
+        let body = r.text().await.unwrap();
+        if pred(&body) {
+            return (h, body);
+        }
+        assert!(Instant::now() < deadline, "page never matched:\n{body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_page_shows_the_session_escapes_a_script_note_and_admits_only_its_own_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = kit::runbook();
+    let (journal, mut s) = kit::session(dir.path(), &rb);
+    kit::note(&mut s, "<script>alert(1)</script> & \u{1b}]0;pwned\u{7}");
+    let srv = kit::serve(&rb, &journal).await;
+    let c = client();
+    let url = format!("http://{}/?token={TOKEN}", srv.addr);
+    let (h, body) = page_until(&c, &url, |b| b.contains("alert(1)")).await;
+    assert!(
+        body.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\x1b]0;pwned\\x07"),
+        "{body}"
+    );
+    assert!(!body.contains("<script>alert"), "{body}");
+    assert!(!body.contains('\u{1b}'));
+    // The header and every panel's state word, beside its colour class.
+    assert!(body.contains("<h1>Billing platform migration to v2</h1>"));
+    assert!(body.contains("RUNNING"));
+    for word in ["OK", "WARN", "FAIL", "STALE"] {
+        assert!(
+            body.contains(&format!("<span class=\"word\">{word}</span>")),
+            "{word}"
+        );
+    }
+    assert!(body.contains("<svg class=\"spark\""));
+    assert!(body.contains("<noscript><meta http-equiv=\"refresh\""));
+    // One script and one style, both carrying the nonce the CSP admits.
+    let csp = h["content-security-policy"].to_str().unwrap().to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .unwrap();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("http"),
+        "{csp}"
+    );
+    assert_eq!(body.matches("<script").count(), 1);
+    assert!(body.contains(&format!("<script nonce=\"{nonce}\">")));
+    assert!(!body.contains("src=\"http") && !body.contains("<form") && !body.contains("<a "));
+    // The token given in the query goes into a strict, script-proof cookie,
+    // and the cookie alone then opens the page.
+    let cookie = h["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let again = c
+        .get(format!("http://{}/", srv.addr))
+        .header("Cookie", cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(again.headers().get("set-cookie").is_none());
+    // A fresh nonce each time.
+    let (h2, _) = page_until(&c, &url, |_| true).await;
+    assert_ne!(h2["content-security-policy"], h["content-security-policy"]);
+}
+
+#[tokio::test]
+async fn a_note_written_after_connecting_arrives_as_an_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = kit::runbook();
+    let (journal, mut s) = kit::session(dir.path(), &rb);
+    let srv = kit::serve(&rb, &journal).await;
+    let mut r = client()
+        .get(format!("http://{}/events", srv.addr))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let mut seen = String::new();
+    let mut written: Option<Instant> = None;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = tokio::time::timeout(left, r.chunk())
+            .await
+            .expect("no event before the deadline")
+            .unwrap()
+            .expect("stream ended");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+        if written.is_none() && seen.contains("event: page") {
+            // Connected and drawn once: now the operator types a note.
+            kit::note(&mut s, "written after <connecting>");
+            written = Some(Instant::now());
+        }
+        if seen.contains("written after &lt;connecting&gt;") {
+            break;
+        }
+    }
+    eprintln!("note to event: {:?}", written.map(|w| w.elapsed()));
+}
