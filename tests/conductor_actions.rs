@@ -15,11 +15,11 @@ use common::*;
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use warroom::console_session::{OpenOptions, Session};
+use warroom::console_session::Session;
 use warroom::journal::Journal;
 use warroom::runbook::model::Runbook;
 use warroom::session::command::Command;
-use warroom::session::event::{Event, SessionMode};
+use warroom::session::event::Event;
 use warroom::session::reduce::reduce;
 use warroom::session::state::State;
 use warroom::tui::Theme;
@@ -44,19 +44,8 @@ fn runbook(dir: &Path) -> Arc<Runbook> {
     Arc::new(rb)
 }
 
-fn open(rb: Arc<Runbook>, path: &Path, who: &str) -> Session {
-    Session::open(
-        rb,
-        path,
-        OpenOptions {
-            mode: SessionMode::Rehearsal,
-            operator: who.into(),
-            host: None,
-            read_only: false,
-            accept_runbook_change: false,
-        },
-    )
-    .unwrap()
+fn open(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Session {
+    common::open_rehearsal(rb, path, who)
 }
 
 /// Child: one executing console without a screen or keys; with `SUBMIT`

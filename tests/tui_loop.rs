@@ -14,11 +14,11 @@ use futures::channel::mpsc as fmpsc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
-use warroom::console_session::{OpenOptions, Session};
+use warroom::console_session::Session;
 use warroom::health::{PanelState, PanelStatus};
 use warroom::journal::Journal;
 use warroom::runbook::model::Runbook;
-use warroom::session::event::{Event, EventBody, SessionMode};
+use warroom::session::event::{Event, EventBody};
 use warroom::tui::console::{Console, run_loop};
 use warroom::tui::terminal::Gone;
 use warroom::tui::{Exit, Theme};
@@ -33,18 +33,7 @@ struct Running {
 }
 
 fn open(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Session {
-    Session::open(
-        rb,
-        path,
-        OpenOptions {
-            mode: SessionMode::Rehearsal,
-            operator: who.into(),
-            host: None,
-            read_only: false,
-            accept_runbook_change: false,
-        },
-    )
-    .unwrap()
+    common::open_rehearsal(rb, path, who)
 }
 
 fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {

@@ -489,3 +489,24 @@ pub fn typ(app: &mut App, text: &str) {
         press(app, crossterm::event::KeyCode::Char(c));
     }
 }
+
+/// A rehearsal console's seat in the session journaled at `path`, as
+/// `warroom rehearse --as WHO` opens it.
+pub fn open_rehearsal(
+    rb: Arc<Runbook>,
+    path: &std::path::Path,
+    who: &str,
+) -> warroom::console_session::Session {
+    warroom::console_session::Session::open(
+        rb,
+        path,
+        warroom::console_session::OpenOptions {
+            mode: SessionMode::Rehearsal,
+            operator: who.into(),
+            host: None,
+            read_only: false,
+            accept_runbook_change: false,
+        },
+    )
+    .unwrap()
+}
