@@ -15,6 +15,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub struct Cluster {
     pub dir: PathBuf,
+    /// 5432 unless the setup chose another (its socket's name too).
+    pub port: u16,
+}
+
+/// How a cluster differs from the plain one: files to write into its
+/// data folder after `initdb` (name, contents; written as the cluster's
+/// owner, mode 0600), and server options.
+#[derive(Default)]
+pub struct Setup {
+    pub files: Vec<(&'static str, Vec<u8>)>,
+    pub options: String,
+    pub port: Option<u16>,
 }
 
 fn bin_dir() -> Option<PathBuf> {
@@ -48,6 +60,12 @@ fn run(mut c: Command, what: &str) {
 }
 
 fn start() -> Option<Cluster> {
+    start_with(Setup::default())
+}
+
+/// A throwaway cluster of its own (stopped when this process ends), or
+/// None (skip) when PostgreSQL is not installed.
+pub fn start_with(setup: Setup) -> Option<Cluster> {
     let Some(bin) = bin_dir() else {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("PostgreSQL is missing; CI must install the Debian package `postgresql`");
@@ -71,6 +89,7 @@ fn start() -> Option<Cluster> {
         );
     }
     let data = dir.join("data");
+    let port = setup.port.unwrap_or(5432);
     let mut init = as_owner(&bin.join("initdb"));
     init.args([
         "-A",
@@ -84,6 +103,17 @@ fn start() -> Option<Cluster> {
     ])
     .arg(&data);
     run(init, "initdb");
+    for (name, contents) in &setup.files {
+        let path = data.join(name);
+        std::fs::write(&path, contents).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        if nix::unistd::getuid().is_root() {
+            let mut c = Command::new("chown");
+            c.arg("postgres:postgres").arg(&path);
+            run(c, "chown");
+        }
+    }
     let mut ctl = as_owner(&bin.join("pg_ctl"));
     ctl.args(["-w", "-D"])
         .arg(&data)
@@ -92,8 +122,9 @@ fn start() -> Option<Cluster> {
         .args([
             "-o",
             &format!(
-                "-c listen_addresses='' -c unix_socket_directories='{}' -c max_connections=200",
-                dir.display()
+                "-c listen_addresses='' -c unix_socket_directories='{}' -c max_connections=200 -c port={port} {}",
+                dir.display(),
+                setup.options
             ),
             "start",
         ]);
@@ -119,7 +150,7 @@ fn start() -> Option<Cluster> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    Some(Cluster { dir })
+    Some(Cluster { dir, port })
 }
 
 /// The shared cluster, or None (skip) when PostgreSQL is not installed.
@@ -131,8 +162,9 @@ pub fn cluster() -> Option<&'static Cluster> {
 impl Cluster {
     pub fn url(&self, db: &str) -> PathBuf {
         PathBuf::from(format!(
-            "postgresql://warroom@/{db}?host={}",
-            self.dir.display()
+            "postgresql://warroom@/{db}?host={}&port={}",
+            self.dir.display(),
+            self.port
         ))
     }
 
@@ -141,6 +173,7 @@ impl Cluster {
             .user("warroom")
             .dbname("postgres")
             .host_path(&self.dir)
+            .port(self.port)
             .connect(postgres::NoTls)
             .unwrap()
     }
@@ -173,6 +206,7 @@ impl Cluster {
             .user("warroom")
             .dbname(&db_of(url))
             .host_path(&self.dir)
+            .port(self.port)
             .connect(postgres::NoTls)
             .unwrap()
     }

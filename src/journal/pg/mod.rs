@@ -22,6 +22,7 @@
 
 mod follow;
 pub mod schema;
+pub mod tls;
 pub mod url;
 
 use std::cell::RefCell;
@@ -77,7 +78,12 @@ pub(crate) fn drop_client(c: Client) {
 pub(crate) fn describe(e: &postgres::Error) -> String {
     let said = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+        // The client's words say what failed ("error performing TLS
+        // handshake"); the cause says why.
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     };
     crate::untrusted::sanitize(&said).into_owned()
 }

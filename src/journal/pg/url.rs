@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::config::{Host, SslMode};
+use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 
 use super::super::error::JournalError;
+use super::tls::{self, RustlsConnect, SslMode};
 
 /// Is this journal location a PostgreSQL URL?
 pub fn is_url(location: &Path) -> bool {
@@ -25,6 +26,10 @@ pub fn is_url(location: &Path) -> bool {
 #[derive(Clone)]
 pub struct PgUrl {
     config: Config,
+    /// The sslmode in force (libpq's default: `prefer`).
+    pub ssl_mode: SslMode,
+    /// None: plain (`disable`, or a Unix socket).
+    tls: Option<RustlsConnect>,
     /// `postgresql://user@host:port/db`: no password, ever.
     pub display: PathBuf,
 }
@@ -44,11 +49,13 @@ impl PgUrl {
             Some(full) => full.as_str(),
             None => location.to_str().unwrap_or_default(),
         };
-        // The parser's error could quote the URL: name none of it.
-        let mut config = Config::from_str(raw).map_err(|e| JournalError::Open {
+        let invalid = |cause: String| JournalError::Open {
             path: PathBuf::from("postgresql://…"),
-            cause: format!("not a valid PostgreSQL URL: {}", scrub(&e.to_string(), raw)),
-        })?;
+            cause: format!("not a valid PostgreSQL URL: {}", scrub(&cause, raw)),
+        };
+        let (raw_rest, tls_params) = tls::split_tls_params(raw).map_err(invalid)?;
+        // The parser's error could quote the URL: name none of it.
+        let mut config = Config::from_str(&raw_rest).map_err(|e| invalid(e.to_string()))?;
         if config.get_user().is_none() {
             config.user(&crate::console_session::identity::current_operator());
         }
@@ -60,14 +67,27 @@ impl PgUrl {
         }
         config.application_name("warroom");
         let display = PathBuf::from(display(&config));
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(JournalError::Open {
-                path: display,
-                cause: "sslmode=require: this warroom has no TLS to PostgreSQL yet; \
-                        reach the server over an SSH tunnel or its Unix socket"
-                    .into(),
-            });
-        }
+        // libpq's rule: a Unix socket never carries TLS.
+        let local = config
+            .get_hosts()
+            .iter()
+            .all(|h| matches!(h, Host::Unix(_)));
+        let asked = tls_params.mode.unwrap_or(SslMode::Prefer);
+        let ssl_mode = if local {
+            SslMode::Disable
+        } else {
+            tls::effective_mode(asked, &tls_params)
+        };
+        config.ssl_mode(ssl_mode.wire());
+        let tls = match ssl_mode {
+            SslMode::Disable => None,
+            m => Some(
+                RustlsConnect::new(m, &tls_params).map_err(|cause| JournalError::Open {
+                    path: display.clone(),
+                    cause,
+                })?,
+            ),
+        };
         if config.get_password().is_none()
             && let Some(pw) = password_from_env_or_pgpass(&config)
         {
@@ -76,14 +96,37 @@ impl PgUrl {
         if let Ok(mut m) = known().lock() {
             m.insert(display.clone(), raw.to_string());
         }
-        Ok(PgUrl { config, display })
+        Ok(PgUrl {
+            config,
+            ssl_mode,
+            tls,
+            display,
+        })
     }
 
     pub fn connect(&self) -> Result<Client, JournalError> {
-        self.config.connect(NoTls).map_err(|e| JournalError::Open {
+        let connected = match &self.tls {
+            Some(t) => self.config.connect(t.clone()),
+            None => self.config.connect(NoTls),
+        };
+        connected.map_err(|e| JournalError::Open {
             path: self.display.clone(),
-            cause: super::describe(&e),
+            cause: self.explain(&e),
         })
+    }
+
+    /// tokio-postgres says "server does not support TLS": say which
+    /// sslmode asked for it.
+    fn explain(&self, e: &postgres::Error) -> String {
+        let said = super::describe(e);
+        if said.contains("server does not support TLS") {
+            format!(
+                "server does not support TLS but sslmode={} (ask its admin for ssl = on, or use sslmode=prefer)",
+                self.ssl_mode.name()
+            )
+        } else {
+            said
+        }
     }
 }
 

@@ -1,0 +1,183 @@
+//! A throwaway PostgreSQL cluster that speaks only TLS over TCP
+//! (common/pg.rs starts it): `ssl = on`, a server certificate for
+//! `localhost` signed by a CA made here with the `openssl` command, and
+//! pg_hba `hostssl` lines only (password by SCRAM), listening on
+//! 127.0.0.1 at a free port. Its Unix socket (`local` line, trust) is for
+//! the tests' own administration.
+//!
+//! Without PostgreSQL or `openssl` the tests are skipped, except under
+//! `CI=true`, where either missing is a failure.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use super::pg::{Cluster, Setup, start_with};
+
+/// The password of the `warroom` role over TCP (never to be printed).
+pub const PASSWORD: &str = "tls-Secret-4711";
+
+pub struct TlsCluster {
+    pub pg: Cluster,
+    /// ca.crt (signed the server's), wrong-ca.crt (signed nothing here).
+    pub certs: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA, a wrong CA, and a server certificate naming only `localhost`.
+fn make_certs(dir: &Path) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for ca in ["ca", "wrong-ca"] {
+        let (key, crt, subj) = (
+            format!("{ca}.key"),
+            format!("{ca}.crt"),
+            format!("/CN=warroom test {ca}"),
+        );
+        let mut args = vec!["req", "-x509"];
+        args.extend(ec);
+        args.extend([
+            "-keyout",
+            &key,
+            "-out",
+            &crt,
+            "-days",
+            "3",
+            "-subj",
+            &subj,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        openssl(dir, &args);
+    }
+    let mut args = vec!["req"];
+    args.extend(ec);
+    args.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    openssl(dir, &args);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "3",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ],
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start() -> Option<TlsCluster> {
+    if Command::new("openssl").arg("version").output().is_err() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("openssl is missing; CI must install the Debian package `openssl`");
+        }
+        eprintln!("skipped: the openssl command is not installed");
+        return None;
+    }
+    let certs = tempfile::Builder::new()
+        .prefix("warroom-pgtls-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    make_certs(&certs);
+    let read = |f: &str| std::fs::read(certs.join(f)).unwrap();
+    let hba = "local all all trust\n\
+               hostssl all all 127.0.0.1/32 scram-sha-256\n\
+               hostssl all all ::1/128 scram-sha-256\n";
+    let pg = start_with(Setup {
+        files: vec![
+            ("server.crt", read("server.crt")),
+            ("server.key", read("server.key")),
+            ("pg_hba.conf", hba.as_bytes().to_vec()),
+        ],
+        options: "-c ssl=on -c listen_addresses=127.0.0.1 -c password_encryption=scram-sha-256"
+            .into(),
+        port: Some(free_port()),
+    })?;
+    pg.admin()
+        .batch_execute(&format!("ALTER ROLE warroom PASSWORD '{PASSWORD}'"))
+        .unwrap();
+    Some(TlsCluster { pg, certs })
+}
+
+/// The shared TLS cluster, or None (skip).
+pub fn tls_cluster() -> Option<&'static TlsCluster> {
+    static C: OnceLock<Option<TlsCluster>> = OnceLock::new();
+    C.get_or_init(start).as_ref()
+}
+
+impl TlsCluster {
+    /// A fresh database; returns its name.
+    pub fn fresh(&self, name: &str) -> String {
+        let url = self.pg.fresh(name);
+        super::pg::db_of(&url)
+    }
+
+    /// `postgresql://warroom:PASSWORD@HOST:PORT/DB?QUERY` over TCP.
+    pub fn url(&self, host: &str, db: &str, query: &str) -> PathBuf {
+        PathBuf::from(format!(
+            "postgresql://warroom:{PASSWORD}@{host}:{}/{db}?{query}",
+            self.pg.port
+        ))
+    }
+
+    pub fn ca(&self) -> String {
+        self.certs.join("ca.crt").display().to_string()
+    }
+
+    pub fn wrong_ca(&self) -> String {
+        self.certs.join("wrong-ca.crt").display().to_string()
+    }
+}

@@ -1,0 +1,243 @@
+//! The journal over TLS to a real PostgreSQL that accepts only TLS
+//! (common/pg_tls.rs): libpq's sslmodes through rustls. `require`
+//! encrypts without checking the certificate; `verify-full` checks the
+//! chain against `sslrootcert` and the host name; every refusal names its
+//! cause and never the password.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/pg.rs"]
+mod pg;
+#[path = "common/pg_tls.rs"]
+mod pg_tls;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use chrono::Utc;
+use pg_tls::{PASSWORD, tls_cluster};
+use warroom::console_session::{OpenOptions, Session};
+use warroom::journal::NewEvent;
+use warroom::journal::open::{open_store, read_all};
+use warroom::session::event::{EventBody, SessionMode};
+use warroom::session::testkit::sample_runbook;
+
+fn refusal(url: &Path) -> String {
+    let e = match open_store(url, true) {
+        Ok(_) => panic!("{} connected", url.display()),
+        Err(e) => e.to_string(),
+    };
+    assert!(!e.contains(PASSWORD), "the password leaked: {e}");
+    eprintln!("refused: {e}");
+    e
+}
+
+/// Every connection of warroom's to this database is encrypted.
+fn assert_all_encrypted(c: &pg_tls::TlsCluster, db: &str) {
+    let row =
+        c.pg.admin()
+            .query_one(
+                "SELECT count(*), coalesce(bool_and(s.ssl), false) FROM pg_stat_ssl s \
+             JOIN pg_stat_activity a USING (pid) WHERE a.datname = $1",
+                &[&db],
+            )
+            .unwrap();
+    let (n, all): (i64, bool) = (row.get(0), row.get(1));
+    assert!(n > 0 && all, "{n} connections, all TLS: {all}");
+}
+
+#[test]
+fn require_encrypts_and_a_console_session_appends_and_reads_back() {
+    let Some(c) = tls_cluster() else { return };
+    let db = c.fresh("require");
+    let url = c.url("127.0.0.1", &db, "sslmode=require");
+    let s = Session::open(
+        Arc::new(sample_runbook()),
+        &url,
+        OpenOptions {
+            mode: SessionMode::Live,
+            operator: "ann".into(),
+            host: Some("bastion-eu".into()),
+            read_only: false,
+            accept_runbook_change: false,
+        },
+    )
+    .unwrap();
+    let (mut store, _) = open_store(&url, false).unwrap();
+    let mut w = store.begin().unwrap();
+    w.append(&NewEvent {
+        ts: Utc::now(),
+        operator: "ann".into(),
+        body: EventBody::Note {
+            text: "over TLS".into(),
+        },
+    })
+    .unwrap();
+    w.commit().unwrap();
+    assert_all_encrypted(c, &db);
+    drop(s);
+    let notes: Vec<_> = read_all(&url)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.body {
+            EventBody::Note { text } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, ["over TLS"]);
+}
+
+#[test]
+fn prefer_the_default_uses_tls_when_the_server_has_it() {
+    let Some(c) = tls_cluster() else { return };
+    let db = c.fresh("prefer");
+    // No sslmode: libpq's default, prefer; the server accepts only TLS.
+    let url = c.url("127.0.0.1", &db, "application_name=x");
+    let (_store, _) = open_store(&url, true).unwrap();
+    assert_all_encrypted(c, &db);
+}
+
+#[test]
+fn verify_full_with_the_ca_connects_to_the_name_in_the_certificate() {
+    let Some(c) = tls_cluster() else { return };
+    let db = c.fresh("full");
+    let url = c.url(
+        "localhost",
+        &db,
+        &format!("sslmode=verify-full&sslrootcert={}", c.ca()),
+    );
+    let (_store, _) = open_store(&url, true).unwrap();
+    assert_all_encrypted(c, &db);
+}
+
+#[test]
+fn verify_full_with_a_wrong_ca_is_refused_naming_the_roots() {
+    let Some(c) = tls_cluster() else { return };
+    let db = c.fresh("wrongca");
+    let url = c.url(
+        "localhost",
+        &db,
+        &format!("sslmode=verify-full&sslrootcert={}", c.wrong_ca()),
+    );
+    let e = refusal(&url);
+    assert!(
+        e.contains("certificate of localhost not signed by a trusted root")
+            && e.contains("wrong-ca.crt")
+            && e.contains("sslmode=verify-full"),
+        "{e}"
+    );
+    // require with a root given checks the chain, as libpq does.
+    let url = c.url(
+        "localhost",
+        &db,
+        &format!("sslmode=require&sslrootcert={}", c.wrong_ca()),
+    );
+    assert!(refusal(&url).contains("not signed by a trusted root"));
+}
+
+#[test]
+fn verify_full_to_an_address_the_certificate_does_not_name_is_refused() {
+    let Some(c) = tls_cluster() else { return };
+    let db = c.fresh("wrongname");
+    let q = format!("sslmode=verify-full&sslrootcert={}", c.ca());
+    let e = refusal(&c.url("127.0.0.1", &db, &q));
+    assert!(
+        e.contains("certificate not valid for host 127.0.0.1 (it names") && e.contains("localhost"),
+        "{e}"
+    );
+    // verify-ca checks the chain only: the same address is accepted.
+    let q = format!("sslmode=verify-ca&sslrootcert={}", c.ca());
+    let (_store, _) = open_store(&c.url("127.0.0.1", &db, &q), true).unwrap();
+}
+
+#[test]
+fn disable_against_a_tls_only_server_shows_the_servers_refusal() {
+    let Some(c) = tls_cluster() else { return };
+    let db = c.fresh("disable");
+    let e = refusal(&c.url("127.0.0.1", &db, "sslmode=disable"));
+    assert!(
+        e.contains("no pg_hba.conf entry") && e.contains("no encryption"),
+        "{e}"
+    );
+}
+
+/// A server that answers the TLS request with "no" (a plain server).
+#[test]
+fn require_against_a_server_without_tls_says_so() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut request = [0u8; 8];
+        s.read_exact(&mut request).unwrap();
+        s.write_all(b"N").unwrap();
+    });
+    let url = Path::new("postgresql://ann:hunter2@127.0.0.1:1/x?sslmode=require")
+        .to_string_lossy()
+        .replace(":1/", &format!(":{port}/"));
+    let e = match open_store(Path::new(&url), true) {
+        Ok(_) => panic!("connected"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("server does not support TLS but sslmode=require"),
+        "{e}"
+    );
+    assert!(!e.contains("hunter2"), "{e}");
+    server.join().unwrap();
+}
+
+/// The binary: `journal init` and `report` over verify-full.
+#[test]
+fn journal_init_and_report_go_through_tls() {
+    let Some(c) = tls_cluster() else { return };
+    let db = c.fresh("binary");
+    let url = c.url(
+        "localhost",
+        &db,
+        &format!("sslmode=verify-full&sslrootcert={}", c.ca()),
+    );
+    let warroom = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(args)
+            .arg(&url)
+            .output()
+            .unwrap()
+    };
+    let init = warroom(&["journal", "init"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let (mut store, _) = open_store(&url, false).unwrap();
+    let mut w = store.begin().unwrap();
+    w.append(&NewEvent {
+        ts: Utc::now(),
+        operator: "ann".into(),
+        body: EventBody::Note {
+            text: "reported over TLS".into(),
+        },
+    })
+    .unwrap();
+    w.commit().unwrap();
+    let report = warroom(&["report"]);
+    let out = String::from_utf8_lossy(&report.stdout);
+    assert!(out.contains("reported over TLS"), "{out}");
+    // The wrong CA: exit code and message, no password.
+    let bad = c.url(
+        "localhost",
+        &db,
+        &format!("sslmode=verify-full&sslrootcert={}", c.wrong_ca()),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("report")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("not signed by a trusted root"), "{err}");
+    assert!(!err.contains(PASSWORD), "{err}");
+}
