@@ -48,6 +48,10 @@ struct Step {
     operator: String,
     #[serde(default)]
     console: Option<String>,
+    /// The console's `user@host`: the runbook's `[operators]` must map it
+    /// to `as` (the person); it also names the console.
+    #[serde(default)]
+    account: Option<String>,
     /// Command-line syntax, or "observe" (journal gate transitions) or
     /// "refresh" (fold in other consoles' events).
     cmd: String,
@@ -196,9 +200,15 @@ fn run_scenario_at(
                 panel_status(id, parse_state(st), Some(0.0), Some(now)),
             );
         }
+        if let Some(account) = &step.account {
+            let (user, host) = account.split_once('@').unwrap();
+            let person = runbook.identity_of(user, Some(host)).person;
+            assert_eq!(person, step.operator, "{ctx}: {account} acts as");
+        }
         let console = step
             .console
             .clone()
+            .or_else(|| step.account.clone())
             .unwrap_or_else(|| step.operator.clone());
         let session = consoles.entry(console).or_insert_with(|| {
             Session::open_at(

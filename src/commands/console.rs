@@ -51,11 +51,22 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
         eprintln!("{why}");
         return EXIT_INVALID;
     }
-    let operator = req
-        .operator
-        .clone()
-        .unwrap_or_else(identity::current_operator);
+    // `--as` names a person (rehearsal); else the account on this host is
+    // mapped to its person by the runbook's `[operators]` accounts.
+    let (operator, mapped_from) = match req.operator.clone() {
+        Some(name) => (name, None),
+        None => {
+            let id = runbook.identity_of(
+                &identity::current_operator(),
+                identity::machine_host().as_deref(),
+            );
+            (id.person, id.mapped_from)
+        }
+    };
     let mut opts = ConsoleOptions::new(Arc::new(runbook), journal.clone(), mode, operator);
+    if let Some(account) = mapped_from {
+        opts.host = Some(identity::account_and_origin(&account, opts.host.as_deref()));
+    }
     opts.read_only = req.read_only;
     opts.accept_runbook_change = req.accept_runbook_change;
     opts.no_color = !out.color_allowed;

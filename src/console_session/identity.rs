@@ -12,6 +12,22 @@ pub fn current_operator() -> String {
     }
 }
 
+/// This machine's host name (what `user@host` in `[operators]` names).
+pub fn machine_host() -> Option<String> {
+    let h = nix::unistd::gethostname().ok()?.into_string().ok()?;
+    Some(crate::untrusted::sanitize(&h).into_owned())
+}
+
+/// What an attach records as its host when the runbook mapped the account
+/// to a person: the real account and host, and the SSH client if any
+/// (`asmith@bastion-eu from 203.0.113.7`).
+pub fn account_and_origin(account: &str, ssh: Option<&str>) -> String {
+    match ssh {
+        Some(from) => format!("{account} from {from}"),
+        None => account.to_string(),
+    }
+}
+
 /// The client address of an SSH session (`SSH_CONNECTION`'s first field).
 pub fn ssh_host() -> Option<String> {
     host_from_ssh_connection(std::env::var("SSH_CONNECTION").ok()?.as_str())

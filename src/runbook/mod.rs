@@ -3,6 +3,7 @@
 //! `load` is the one entry point: it returns a validated `Runbook` (see
 //! `model`) or every problem found, each with file:line:col.
 
+pub mod accounts;
 mod controls;
 pub mod diag;
 pub mod duration;

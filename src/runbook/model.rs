@@ -74,8 +74,12 @@ pub struct Role {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
+    /// The person: what events record and two-person rules compare.
     pub name: String,
     pub roles: Vec<String>,
+    /// The long form's `accounts` (`user@host` or `user`); empty: the
+    /// account `name` on any host (`runbook::accounts`).
+    pub accounts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

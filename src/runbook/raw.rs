@@ -13,7 +13,8 @@ use std::marker::PhantomData;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
 pub type S<T> = Spanned<T>;
@@ -49,8 +50,8 @@ pub struct RawRunbook {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub roles: OrderedMap<S<String>>,
-    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<String>>>")]
-    pub operators: Option<OrderedMap<Vec<S<String>>>>,
+    #[schemars(with = "Option<std::collections::BTreeMap<String, OperatorSchema>>")]
+    pub operators: Option<OrderedMap<RawOperator>>,
     #[serde(default)]
     pub sources: OrderedMap<RawSource>,
     #[serde(default)]
@@ -296,6 +297,72 @@ pub struct RawGuard {
     #[serde(default = "missing_str")]
     #[schemars(with = "String")]
     pub then: S<String>,
+}
+
+/// An `[operators]` entry. Short: `alice = ["ic"]` (the account `alice`
+/// on any host). Long: `alice = { roles = ["ic"], accounts =
+/// ["asmith@bastion-eu", "alice@laptop-7"] }`, for a person whose account
+/// names differ between hosts.
+#[derive(Debug, Default)]
+pub struct RawOperator {
+    pub roles: Vec<S<String>>,
+    /// `None` in the short form, or the long form without `accounts`.
+    pub accounts: Option<Vec<S<String>>>,
+}
+
+/// A person whose account names differ between hosts:
+/// `{ roles = ["ic"], accounts = ["asmith@bastion-eu", "alice@laptop-7"] }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub roles: Vec<S<String>>,
+    /// `user@host`, or `user` for that account on any host. Absent: the
+    /// person's own name on any host.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub accounts: Option<Vec<S<String>>>,
+}
+
+/// An `[operators]` entry: an array of role ids (the account of that
+/// name on any host), or a table with `roles` and `accounts`.
+#[derive(JsonSchema)]
+#[schemars(rename = "RawOperator")]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum OperatorSchema {
+    Roles(Vec<String>),
+    Person(RawPerson),
+}
+
+/// An array is the short form, a table the long one (an untagged serde
+/// enum would lose the spans).
+impl<'de> Deserialize<'de> for RawOperator {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> Visitor<'de> for Either {
+            type Value = RawOperator;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of role ids, or a table with `roles` and `accounts`")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawOperator, A::Error> {
+                let roles = Vec::deserialize(SeqAccessDeserializer::new(seq))?;
+                Ok(RawOperator {
+                    roles,
+                    accounts: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawOperator, A::Error> {
+                let p = RawPerson::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(RawOperator {
+                    roles: p.roles,
+                    accounts: p.accounts,
+                })
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 /// A TOML table kept in file order, with each key's span: roles are shown

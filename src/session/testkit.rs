@@ -90,14 +90,17 @@ pub fn sample_runbook() -> Runbook {
             Operator {
                 name: "alice".into(),
                 roles: vec!["ic".into()],
+                accounts: vec![],
             },
             Operator {
                 name: "bob".into(),
                 roles: vec!["db".into(), "billing".into()],
+                accounts: vec![],
             },
             Operator {
                 name: "carol".into(),
                 roles: vec!["billing".into()],
+                accounts: vec![],
             },
         ]),
         sources: vec![Source {

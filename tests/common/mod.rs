@@ -144,10 +144,12 @@ pub fn runbook() -> Arc<Runbook> {
             Operator {
                 name: "alice".into(),
                 roles: vec!["ic".into()],
+                accounts: vec![],
             },
             Operator {
                 name: "bob".into(),
                 roles: vec!["db".into(), "billing".into()],
+                accounts: vec![],
             },
         ]),
         sources: vec![Source {

@@ -137,9 +137,7 @@ impl PgJournal {
         Ok(PgJournal {
             url,
             client: RefCell::new(Some(client)),
-            host: nix::unistd::gethostname()
-                .ok()
-                .and_then(|h| h.into_string().ok()),
+            host: crate::console_session::identity::machine_host(),
         })
     }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::diag::Diagnostic;
 use super::model::{Cutover, Deadline, Operator, Role, Runbook, Strategy};
-use super::raw::{RawCutover, RawRunbook};
+use super::raw::{OrderedMap, RawCutover, RawOperator, RawRunbook};
 use super::words;
 use ctx::{Ctx, IdRule};
 
@@ -158,15 +158,40 @@ fn operators(cx: &mut Ctx, raw: &RawRunbook, roles: &[Role]) -> Option<Vec<Opera
     let ops = raw.operators.as_ref()?;
     let known: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
     let mut out = Vec::new();
-    for (name, held) in &ops.0 {
-        for r in held {
+    for (name, entry) in &ops.0 {
+        for r in &entry.roles {
             cx.reference(r, &known, "role");
+        }
+        for a in entry.accounts.iter().flatten() {
+            if let Some(why) = crate::runbook::accounts::invalid_account(a.get_ref()) {
+                cx.error(
+                    a.span(),
+                    format!("account `{}` under {}: {why}", a.get_ref(), name.get_ref()),
+                );
+            }
+        }
+        if entry.accounts.as_ref().is_some_and(|a| a.is_empty()) {
+            cx.error(
+                name.span(),
+                format!(
+                    "{}: `accounts` is empty, so no console can act as this person; list `user@host` entries or use the short form {} = [roles]",
+                    name.get_ref(),
+                    name.get_ref()
+                ),
+            );
         }
         out.push(Operator {
             name: name.get_ref().clone(),
-            roles: held.iter().map(|r| r.get_ref().clone()).collect(),
+            roles: entry.roles.iter().map(|r| r.get_ref().clone()).collect(),
+            accounts: entry
+                .accounts
+                .iter()
+                .flatten()
+                .map(|a| a.get_ref().clone())
+                .collect(),
         });
     }
+    one_person_per_account(cx, ops);
     if out.is_empty() {
         let span = cx.table_span(&["operators"]);
         cx.warn_at(
@@ -175,4 +200,39 @@ fn operators(cx: &mut Ctx, raw: &RawRunbook, roles: &[Role]) -> Option<Vec<Opera
         );
     }
     Some(out)
+}
+
+/// A console acts as one person: an account two entries could both claim
+/// is refused, pointing at the later claim.
+fn one_person_per_account(cx: &mut Ctx, ops: &OrderedMap<RawOperator>) {
+    // (person, pattern, where): the short form claims the name itself.
+    let claims: Vec<(&str, &str, std::ops::Range<usize>)> = ops
+        .0
+        .iter()
+        .flat_map(|(name, entry)| match &entry.accounts {
+            Some(list) => list
+                .iter()
+                .map(|a| (name.get_ref().as_str(), a.get_ref().as_str(), a.span()))
+                .collect::<Vec<_>>(),
+            None => vec![(
+                name.get_ref().as_str(),
+                name.get_ref().as_str(),
+                name.span(),
+            )],
+        })
+        .collect();
+    for (i, (person, pattern, span)) in claims.iter().enumerate() {
+        if let Some((first, earlier, _)) = claims[..i]
+            .iter()
+            .find(|(p, a, _)| p != person && crate::runbook::accounts::overlap(a, pattern))
+        {
+            cx.error_labeled(
+                span.clone(),
+                format!(
+                    "account `{pattern}` would act as both {first} (`{earlier}`) and {person}: each account is one person; list it under one of them"
+                ),
+                "claimed twice",
+            );
+        }
+    }
 }
