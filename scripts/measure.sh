@@ -7,8 +7,38 @@
 #   scripts/measure.sh              everything above (about 3 minutes)
 #   scripts/measure.sh PART         one of: demo first pairing panels fleet lock
 #   scripts/measure.sh soak [MIN]   50 panels @ 1 s for MIN minutes (30): RSS trend
+#   scripts/measure.sh pg [RUNS]    journal on PostgreSQL: append and pairing p99
+#                                   over a Unix socket, plain TCP and TLS on
+#                                   loopback, one server (scripts/pg-tls-cluster.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ ${1:-} == pg ]]; then
+  # tests/journal_pg.rs two_consoles against each URL: 200 notes, one
+  # transaction each, delivered to another console's follower.
+  tmp=$(mktemp -d) && chmod 755 "$tmp"
+  trap 'scripts/pg-tls-cluster.sh stop "$tmp/c" 2>/dev/null; rm -rf "$tmp"' EXIT
+  PGTLS_PLAIN=1 scripts/pg-tls-cluster.sh start "$tmp/c" > "$tmp/urls"
+  url() { sed -n "s/^$1=//p" "$tmp/urls"; }
+  admin=$(url admin)
+  echo "machine: $(nproc) cores, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ), $(git describe --always --dirty)"
+  for run in $(seq 1 "${2:-3}"); do
+    for kind in socket plain tls; do
+      db="pair_${kind}_$run"
+      as_owner=(); [ "$(id -u)" -eq 0 ] && as_owner=(runuser -u postgres --)
+      "${as_owner[@]}" $admin -qc "CREATE DATABASE $db"
+      case $kind in
+        socket) u=$(url socket_url) ;;
+        plain) u=$(url plain_url) ;;
+        tls) u=$(url tls_url) ;;
+      esac
+      u=${u/\/trial/\/$db}
+      printf '%-6s run %s: ' "$kind" "$run"
+      WARROOM_PG_PAIR_URL=$u cargo test --quiet --test journal_pg two_consoles -- --nocapture 2>&1 |
+        sed -n 's/^postgres over [^:]*: //p'
+    done
+  done
+  exit 0
+fi
 cargo build --release --quiet
 cargo build --release --quiet --example measure
 echo "machine: $(nproc) cores, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ), $(git describe --always --dirty)"

@@ -241,3 +241,27 @@ fn journal_init_and_report_go_through_tls() {
     assert!(err.contains("not signed by a trusted root"), "{err}");
     assert!(!err.contains(PASSWORD), "{err}");
 }
+
+#[test]
+fn a_client_certificate_replaces_the_password() {
+    let Some(c) = tls_cluster() else { return };
+    let q = format!(
+        "sslmode=verify-full&sslrootcert={}&{}",
+        c.ca(),
+        c.client_cert_query()
+    );
+    let url = Path::new(&format!(
+        "postgresql://warroom@localhost:{}/certdb?{q}",
+        c.pg.port
+    ))
+    .to_path_buf();
+    let (_store, _) = open_store(&url, true).unwrap();
+    // Without the certificate the server refuses (its own words).
+    let bare = format!(
+        "postgresql://warroom@localhost:{}/certdb?sslmode=verify-full&sslrootcert={}",
+        c.pg.port,
+        c.ca()
+    );
+    let e = refusal(Path::new(&bare));
+    assert!(e.contains("certificate"), "{e}");
+}

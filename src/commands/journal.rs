@@ -13,6 +13,10 @@ pub fn init(url: &Path) -> u8 {
         );
         return EXIT_INVALID;
     }
+    if let Err(e) = crate::journal::open::check_location(url) {
+        eprintln!("warroom journal init: {e}");
+        return EXIT_INVALID;
+    }
     match pg::init(url) {
         Ok(said) => {
             println!("{said}");

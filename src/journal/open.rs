@@ -42,6 +42,16 @@ pub fn read_since(location: &Path, after: u64) -> Result<Vec<Event>, JournalErro
     Journal::open_read_only(location)?.read_since(after)
 }
 
+/// Refuse a journal location that cannot be right whatever the server
+/// says (a URL that does not parse, an unknown sslmode, an unreadable
+/// root certificate): bad input, before anything is tried.
+pub fn check_location(location: &Path) -> Result<(), JournalError> {
+    if pg::is_url(location) {
+        pg::PgUrl::parse(location)?;
+    }
+    Ok(())
+}
+
 /// How to name the journal in messages: a URL loses its password.
 pub fn display(location: &Path) -> String {
     if pg::is_url(location) {

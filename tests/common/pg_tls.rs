@@ -110,6 +110,58 @@ fn make_certs(dir: &Path) {
     );
 }
 
+/// A client certificate for the role `warroom`, signed by the CA.
+fn make_client_cert(dir: &Path) {
+    let mut args = vec!["req"];
+    args.extend([
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ]);
+    args.extend([
+        "-keyout",
+        "client.key",
+        "-out",
+        "client.csr",
+        "-subj",
+        "/CN=warroom",
+    ]);
+    openssl(dir, &args);
+    std::fs::write(
+        dir.join("client.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-extfile",
+            "client.ext",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "3",
+            "-out",
+            "client.crt",
+        ],
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("client.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -132,23 +184,37 @@ fn start() -> Option<TlsCluster> {
         .unwrap()
         .keep();
     make_certs(&certs);
+    make_client_cert(&certs);
     let read = |f: &str| std::fs::read(certs.join(f)).unwrap();
+    // The database `certdb` takes a client certificate instead of a
+    // password.
     let hba = "local all all trust\n\
+               hostssl certdb all 127.0.0.1/32 cert\n\
                hostssl all all 127.0.0.1/32 scram-sha-256\n\
                hostssl all all ::1/128 scram-sha-256\n";
     let pg = start_with(Setup {
         files: vec![
             ("server.crt", read("server.crt")),
             ("server.key", read("server.key")),
+            ("root.crt", read("ca.crt")),
             ("pg_hba.conf", hba.as_bytes().to_vec()),
         ],
-        options: "-c ssl=on -c listen_addresses=127.0.0.1 -c password_encryption=scram-sha-256"
+        options: "-c ssl=on -c ssl_ca_file=root.crt -c listen_addresses=127.0.0.1 \
+                  -c password_encryption=scram-sha-256"
             .into(),
         port: Some(free_port()),
     })?;
-    pg.admin()
+    // Into the cluster's folder, which the watchdog removes at the end.
+    let certs = {
+        let inside = pg.dir.join("certs");
+        std::fs::rename(&certs, &inside).unwrap();
+        inside
+    };
+    let mut admin = pg.admin();
+    admin
         .batch_execute(&format!("ALTER ROLE warroom PASSWORD '{PASSWORD}'"))
         .unwrap();
+    admin.batch_execute("CREATE DATABASE certdb").unwrap();
     Some(TlsCluster { pg, certs })
 }
 
@@ -175,6 +241,15 @@ impl TlsCluster {
 
     pub fn ca(&self) -> String {
         self.certs.join("ca.crt").display().to_string()
+    }
+
+    /// `sslcert=…&sslkey=…` of the client certificate for `warroom`.
+    pub fn client_cert_query(&self) -> String {
+        format!(
+            "sslcert={}&sslkey={}",
+            self.certs.join("client.crt").display(),
+            self.certs.join("client.key").display()
+        )
     }
 
     pub fn wrong_ca(&self) -> String {
