@@ -265,3 +265,37 @@ fn a_client_certificate_replaces_the_password() {
     let e = refusal(Path::new(&bare));
     assert!(e.contains("certificate"), "{e}");
 }
+
+/// A URL that cannot be right whatever the server says is bad input:
+/// exit 2 from `report`, `journal init` and `run`, before any connection.
+#[test]
+fn a_bad_sslmode_or_root_file_is_refused_as_bad_input() {
+    let runbook = concat!(env!("CARGO_MANIFEST_DIR"), "/runbooks/api-canary.toml");
+    for (args, url, says) in [
+        (
+            vec!["report"],
+            "postgresql://ann:hunter2@db.internal/x?sslmode=verify-some",
+            "sslmode=verify-some: not one of",
+        ),
+        (
+            vec!["journal", "init"],
+            "postgresql://ann:hunter2@db.internal/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            "sslrootcert: cannot read /nonexistent/ca.pem",
+        ),
+        (
+            vec!["run", runbook, "--journal"],
+            "postgresql://ann:hunter2@db.internal/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            "sslrootcert: cannot read /nonexistent/ca.pem",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(&args)
+            .arg(url)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("hunter2"), "{args:?}: {err}");
+    }
+}

@@ -45,6 +45,10 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
             return EXIT_INVALID;
         }
     };
+    if let Err(e) = crate::journal::open::check_location(&journal) {
+        eprintln!("warroom: {e}");
+        return EXIT_INVALID;
+    }
     // Arguments and runbook first (their errors are more useful), then
     // whether there is a screen to draw on, before anything is opened.
     if let Some(why) = crate::tui::terminal::interactive_refusal() {
