@@ -33,6 +33,19 @@ fn refusal(url: &Path) -> String {
     e
 }
 
+/// One note, committed through a store of its own.
+fn append_note(url: &Path, text: &str) {
+    let (mut store, _) = open_store(url, false).unwrap();
+    let mut w = store.begin().unwrap();
+    w.append(&NewEvent {
+        ts: Utc::now(),
+        operator: "ann".into(),
+        body: EventBody::Note { text: text.into() },
+    })
+    .unwrap();
+    w.commit().unwrap();
+}
+
 /// Every connection of warroom's to this database is encrypted.
 fn assert_all_encrypted(c: &pg_tls::TlsCluster, db: &str) {
     let row =
@@ -64,17 +77,7 @@ fn require_encrypts_and_a_console_session_appends_and_reads_back() {
         },
     )
     .unwrap();
-    let (mut store, _) = open_store(&url, false).unwrap();
-    let mut w = store.begin().unwrap();
-    w.append(&NewEvent {
-        ts: Utc::now(),
-        operator: "ann".into(),
-        body: EventBody::Note {
-            text: "over TLS".into(),
-        },
-    })
-    .unwrap();
-    w.commit().unwrap();
+    append_note(&url, "over TLS");
     assert_all_encrypted(c, &db);
     drop(s);
     let notes: Vec<_> = read_all(&url)
@@ -88,38 +91,29 @@ fn require_encrypts_and_a_console_session_appends_and_reads_back() {
     assert_eq!(notes, ["over TLS"]);
 }
 
+/// Each of these connects, encrypted: the default `prefer` (the server
+/// accepts only TLS), `verify-full` with the CA to the name in the
+/// certificate, `verify-ca` (chain only) to an address it does not name.
 #[test]
-fn prefer_the_default_uses_tls_when_the_server_has_it() {
+fn these_modes_connect_encrypted() {
     let Some(c) = tls_cluster() else { return };
-    let db = c.fresh("prefer");
-    // No sslmode: libpq's default, prefer; the server accepts only TLS.
-    let url = c.url("127.0.0.1", &db, "application_name=x");
-    let (_store, _) = open_store(&url, true).unwrap();
-    assert_all_encrypted(c, &db);
-}
-
-#[test]
-fn verify_full_with_the_ca_connects_to_the_name_in_the_certificate() {
-    let Some(c) = tls_cluster() else { return };
-    let db = c.fresh("full");
-    let url = c.url(
-        "localhost",
-        &db,
-        &format!("sslmode=verify-full&sslrootcert={}", c.ca()),
-    );
-    let (_store, _) = open_store(&url, true).unwrap();
-    assert_all_encrypted(c, &db);
+    let db = c.fresh("connects");
+    for url in [
+        c.url("127.0.0.1", &db, "application_name=x"),
+        c.verified("verify-full", "localhost", &db, &c.ca()),
+        c.verified("verify-ca", "127.0.0.1", &db, &c.ca()),
+    ] {
+        let (_store, _) =
+            open_store(&url, true).unwrap_or_else(|e| panic!("{}: {e}", url.display()));
+        assert_all_encrypted(c, &db);
+    }
 }
 
 #[test]
 fn verify_full_with_a_wrong_ca_is_refused_naming_the_roots() {
     let Some(c) = tls_cluster() else { return };
     let db = c.fresh("wrongca");
-    let url = c.url(
-        "localhost",
-        &db,
-        &format!("sslmode=verify-full&sslrootcert={}", c.wrong_ca()),
-    );
+    let url = c.verified("verify-full", "localhost", &db, &c.wrong_ca());
     let e = refusal(&url);
     assert!(
         e.contains("certificate of localhost not signed by a trusted root")
@@ -128,11 +122,7 @@ fn verify_full_with_a_wrong_ca_is_refused_naming_the_roots() {
         "{e}"
     );
     // require with a root given checks the chain, as libpq does.
-    let url = c.url(
-        "localhost",
-        &db,
-        &format!("sslmode=require&sslrootcert={}", c.wrong_ca()),
-    );
+    let url = c.verified("require", "localhost", &db, &c.wrong_ca());
     assert!(refusal(&url).contains("not signed by a trusted root"));
 }
 
@@ -140,15 +130,11 @@ fn verify_full_with_a_wrong_ca_is_refused_naming_the_roots() {
 fn verify_full_to_an_address_the_certificate_does_not_name_is_refused() {
     let Some(c) = tls_cluster() else { return };
     let db = c.fresh("wrongname");
-    let q = format!("sslmode=verify-full&sslrootcert={}", c.ca());
-    let e = refusal(&c.url("127.0.0.1", &db, &q));
+    let e = refusal(&c.verified("verify-full", "127.0.0.1", &db, &c.ca()));
     assert!(
         e.contains("certificate not valid for host 127.0.0.1 (it names") && e.contains("localhost"),
         "{e}"
     );
-    // verify-ca checks the chain only: the same address is accepted.
-    let q = format!("sslmode=verify-ca&sslrootcert={}", c.ca());
-    let (_store, _) = open_store(&c.url("127.0.0.1", &db, &q), true).unwrap();
 }
 
 #[test]
@@ -193,11 +179,7 @@ fn require_against_a_server_without_tls_says_so() {
 fn journal_init_and_report_go_through_tls() {
     let Some(c) = tls_cluster() else { return };
     let db = c.fresh("binary");
-    let url = c.url(
-        "localhost",
-        &db,
-        &format!("sslmode=verify-full&sslrootcert={}", c.ca()),
-    );
+    let url = c.verified("verify-full", "localhost", &db, &c.ca());
     let warroom = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_warroom"))
             .args(args)
@@ -211,26 +193,12 @@ fn journal_init_and_report_go_through_tls() {
         "{}",
         String::from_utf8_lossy(&init.stderr)
     );
-    let (mut store, _) = open_store(&url, false).unwrap();
-    let mut w = store.begin().unwrap();
-    w.append(&NewEvent {
-        ts: Utc::now(),
-        operator: "ann".into(),
-        body: EventBody::Note {
-            text: "reported over TLS".into(),
-        },
-    })
-    .unwrap();
-    w.commit().unwrap();
+    append_note(&url, "reported over TLS");
     let report = warroom(&["report"]);
     let out = String::from_utf8_lossy(&report.stdout);
     assert!(out.contains("reported over TLS"), "{out}");
     // The wrong CA: exit code and message, no password.
-    let bad = c.url(
-        "localhost",
-        &db,
-        &format!("sslmode=verify-full&sslrootcert={}", c.wrong_ca()),
-    );
+    let bad = c.verified("verify-full", "localhost", &db, &c.wrong_ca());
     let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
         .arg("report")
         .arg(&bad)

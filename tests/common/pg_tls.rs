@@ -38,15 +38,17 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A CA, a wrong CA, and a server certificate naming only `localhost`.
+const EC_KEY: [&str; 5] = [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+];
+
+/// A CA, a wrong CA, a server certificate naming only `localhost`, and a
+/// client certificate for the role `warroom`.
 fn make_certs(dir: &Path) {
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
     for ca in ["ca", "wrong-ca"] {
         let (key, crt, subj) = (
             format!("{ca}.key"),
@@ -54,7 +56,7 @@ fn make_certs(dir: &Path) {
             format!("/CN=warroom test {ca}"),
         );
         let mut args = vec!["req", "-x509"];
-        args.extend(ec);
+        args.extend(EC_KEY);
         args.extend([
             "-keyout",
             &key,
@@ -71,67 +73,35 @@ fn make_certs(dir: &Path) {
         ]);
         openssl(dir, &args);
     }
-    let mut args = vec!["req"];
-    args.extend(ec);
-    args.extend([
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    openssl(dir, &args);
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
-         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(
+    signed_by_ca(
         dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "3",
-            "-extfile",
-            "server.ext",
-            "-out",
-            "server.crt",
-        ],
+        "server",
+        "/CN=localhost",
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    );
+    signed_by_ca(
+        dir,
+        "client",
+        "/CN=warroom",
+        "extendedKeyUsage=clientAuth\n",
     );
 }
 
-/// A client certificate for the role `warroom`, signed by the CA.
-fn make_client_cert(dir: &Path) {
+/// NAME.key and NAME.crt (v3, not a CA, with `ext`), signed by ca.crt.
+fn signed_by_ca(dir: &Path, name: &str, subject: &str, ext: &str) {
+    let (key, csr, crt, extfile) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.crt"),
+        format!("{name}.ext"),
+    );
     let mut args = vec!["req"];
-    args.extend([
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ]);
-    args.extend([
-        "-keyout",
-        "client.key",
-        "-out",
-        "client.csr",
-        "-subj",
-        "/CN=warroom",
-    ]);
+    args.extend(EC_KEY);
+    args.extend(["-keyout", &key, "-out", &csr, "-subj", subject]);
     openssl(dir, &args);
     std::fs::write(
-        dir.join("client.ext"),
-        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+        dir.join(&extfile),
+        format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n{ext}"),
     )
     .unwrap();
     openssl(
@@ -139,10 +109,8 @@ fn make_client_cert(dir: &Path) {
         &[
             "x509",
             "-req",
-            "-extfile",
-            "client.ext",
             "-in",
-            "client.csr",
+            &csr,
             "-CA",
             "ca.crt",
             "-CAkey",
@@ -150,16 +118,14 @@ fn make_client_cert(dir: &Path) {
             "-CAcreateserial",
             "-days",
             "3",
+            "-extfile",
+            &extfile,
             "-out",
-            "client.crt",
+            &crt,
         ],
     );
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        dir.join("client.key"),
-        std::fs::Permissions::from_mode(0o600),
-    )
-    .unwrap();
+    std::fs::set_permissions(dir.join(&key), std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 fn free_port() -> u16 {
@@ -184,7 +150,6 @@ fn start() -> Option<TlsCluster> {
         .unwrap()
         .keep();
     make_certs(&certs);
-    make_client_cert(&certs);
     let read = |f: &str| std::fs::read(certs.join(f)).unwrap();
     // The database `certdb` takes a client certificate instead of a
     // password.
@@ -241,6 +206,11 @@ impl TlsCluster {
 
     pub fn ca(&self) -> String {
         self.certs.join("ca.crt").display().to_string()
+    }
+
+    /// `sslmode=MODE&sslrootcert=CA` to `host`.
+    pub fn verified(&self, mode: &str, host: &str, db: &str, ca: &str) -> PathBuf {
+        self.url(host, db, &format!("sslmode={mode}&sslrootcert={ca}"))
     }
 
     /// `sslcert=…&sslkey=…` of the client certificate for `warroom`.

@@ -130,21 +130,22 @@ impl RustlsConnect {
     pub fn new(mode: SslMode, params: &TlsParams) -> Result<RustlsConnect, String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let roots = choose_roots(mode, params.root_cert.as_deref());
-        let verifier: Arc<dyn ServerCertVerifier> = match (&roots, mode) {
-            (Roots::None, _) => Arc::new(AnyCertificate(provider.clone())),
-            (r, m) => {
-                let store = load_roots(r)?;
-                let webpki =
-                    WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
-                        .build()
-                        .map_err(|e| format!("{}: {e}", r.describe()))?;
-                if m == SslMode::VerifyFull {
-                    webpki
-                } else {
-                    Arc::new(ChainOnly(webpki))
-                }
-            }
+        let chain = match &roots {
+            Roots::None => None,
+            r => Some(
+                WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(load_roots(r)?),
+                    provider.clone(),
+                )
+                .build()
+                .map_err(|e| format!("{}: {e}", r.describe()))?,
+            ),
         };
+        let verifier = Arc::new(Verifier {
+            provider: provider.clone(),
+            chain,
+            name: mode == SslMode::VerifyFull,
+        });
         let builder = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS setup: {e}"))?
@@ -387,22 +388,39 @@ impl TlsStream for RustlsStream {
     }
 }
 
-/// `prefer` and `require` without a root: encrypted, not authenticated
-/// (libpq's behaviour). The handshake's signatures are still checked, so
-/// the server holds the key of the certificate it shows.
+/// What the server's certificate must pass. Without a root (`prefer`,
+/// `require`): nothing, encrypted but not authenticated, as in libpq.
+/// `verify-ca`: the chain must reach a trusted root; the name is not
+/// compared (the certificate may name another host of the cluster).
+/// `verify-full`: the chain and the name. In every case the handshake's
+/// signatures are checked, so the server holds the key of the
+/// certificate it shows.
 #[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
+struct Verifier {
+    provider: Arc<CryptoProvider>,
+    /// None: no check of the certificate.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    name: bool,
+}
 
-impl ServerCertVerifier for AnyCertificate {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.name => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
     fn verify_tls12_signature(
@@ -415,7 +433,7 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -429,60 +447,14 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `verify-ca`: the chain must reach a trusted root; the name is not
-/// compared (the certificate may name another host of the cluster).
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
