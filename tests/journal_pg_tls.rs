@@ -18,8 +18,10 @@ use std::sync::Arc;
 use chrono::Utc;
 use pg_tls::{PASSWORD, tls_cluster};
 use warroom::console_session::{OpenOptions, Session};
+use warroom::health::PanelMap;
 use warroom::journal::NewEvent;
 use warroom::journal::open::{open_store, read_all};
+use warroom::session::command::{Command as Cmd, Outcome};
 use warroom::session::event::{EventBody, SessionMode};
 use warroom::session::testkit::sample_runbook;
 
@@ -65,7 +67,7 @@ fn require_encrypts_and_a_console_session_appends_and_reads_back() {
     let Some(c) = tls_cluster() else { return };
     let db = c.fresh("require");
     let url = c.url("127.0.0.1", &db, "sslmode=require");
-    let s = Session::open(
+    let mut s = Session::open(
         Arc::new(sample_runbook()),
         &url,
         OpenOptions {
@@ -77,7 +79,11 @@ fn require_encrypts_and_a_console_session_appends_and_reads_back() {
         },
     )
     .unwrap();
-    append_note(&url, "over TLS");
+    let note = Cmd::Note {
+        text: "over TLS".into(),
+    };
+    let outcome = s.submit(&note, &PanelMap::new(), Utc::now()).unwrap();
+    assert!(matches!(outcome, Outcome::Applied(_)), "{outcome:?}");
     assert_all_encrypted(c, &db);
     drop(s);
     let notes: Vec<_> = read_all(&url)

@@ -55,9 +55,9 @@ impl SslMode {
             "require" => SslMode::Require,
             "verify-ca" => SslMode::VerifyCa,
             "verify-full" => SslMode::VerifyFull,
-            // libpq's `allow` tries plain first, then TLS: plain is what
-            // it gets from any server that accepts plain.
-            "allow" => SslMode::Disable,
+            // libpq's `allow` tries plain first, then TLS; `prefer` (TLS
+            // first, then plain) reaches every server `allow` reaches.
+            "allow" => SslMode::Prefer,
             _ => return None,
         })
     }
