@@ -129,7 +129,12 @@ fn verify_full_with_a_wrong_ca_is_refused_naming_the_roots() {
     );
     // require with a root given checks the chain, as libpq does.
     let url = c.verified("require", "localhost", &db, &c.wrong_ca());
-    assert!(refusal(&url).contains("not signed by a trusted root"));
+    let e = refusal(&url);
+    assert!(
+        e.contains("not signed by a trusted root")
+            && e.contains("sslmode=require, with a root certificate: checked as verify-ca"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -115,6 +115,8 @@ impl Roots {
 pub struct RustlsConnect {
     config: Arc<ClientConfig>,
     mode: SslMode,
+    /// What the URL said, when `require` became `verify-ca` (messages).
+    asked: Option<SslMode>,
     roots: Arc<Roots>,
 }
 
@@ -172,6 +174,7 @@ impl RustlsConnect {
         Ok(RustlsConnect {
             config: Arc::new(config),
             mode,
+            asked: params.mode,
             roots: Arc::new(roots),
         })
     }
@@ -307,7 +310,12 @@ fn host_text(name: &ServerName<'_>) -> String {
 /// The handshake's failure in an operator's words: which host, which
 /// check, which roots.
 fn explain(e: &std::io::Error, host: &str, c: &RustlsConnect) -> String {
-    let mode = c.mode.name();
+    let mode = match (c.asked, c.mode) {
+        (Some(SslMode::Require), SslMode::VerifyCa) => {
+            "require, with a root certificate: checked as verify-ca"
+        }
+        (_, m) => m.name(),
+    };
     let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
         return format!("{e} (sslmode={mode})");
     };
