@@ -265,6 +265,19 @@ impl Store for PgJournal {
             done: false,
         }))
     }
+    fn lease_is_held(&self) -> Result<bool, JournalError> {
+        self.with(|c, p| {
+            c.query_one(
+                &format!(
+                    "SELECT COUNT(*) FROM warroom_lease
+                     WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
+                ),
+                &[],
+            )
+            .map(|r| r.get::<_, i64>(0) > 0)
+            .map_err(pg_err(p))
+        })
+    }
     fn follow(
         &self,
         after_seq: u64,
