@@ -120,6 +120,7 @@ pub(crate) fn listen(_journal: &Path, _wake: std::sync::mpsc::Sender<Wake>) -> O
 }
 
 #[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use std::sync::mpsc;
