@@ -85,24 +85,7 @@ impl PgUrl {
             cause: super::describe(&e),
         })
     }
-
-    /// The same URL for a reader (the report, the status page): every
-    /// connection made from it is read-only from its first statement
-    /// (`default_transaction_read_only` in the startup packet, so there is
-    /// no window before a `SET`). The server refuses any write on it.
-    pub fn read_only(&self) -> PgUrl {
-        let mut u = self.clone();
-        let opts = match self.config.get_options() {
-            Some(o) if !o.trim().is_empty() => format!("{o} {READ_ONLY}"),
-            _ => READ_ONLY.to_string(),
-        };
-        u.config.options(&opts);
-        u
-    }
 }
-
-/// The startup option that makes a connection read-only.
-const READ_ONLY: &str = "-c default_transaction_read_only=on";
 
 /// The URLs this process opened, by display form (in memory only).
 fn known() -> &'static std::sync::Mutex<std::collections::HashMap<PathBuf, String>> {
@@ -215,6 +198,25 @@ fn split_pgpass(line: &str) -> Vec<String> {
     }
     out
 }
+
+impl PgUrl {
+    /// The same URL for a reader (the report, the status page): every
+    /// connection made from it is read-only from its first statement
+    /// (`default_transaction_read_only` in the startup packet, so there is
+    /// no window before a `SET`). The server refuses any write on it.
+    pub fn read_only(&self) -> PgUrl {
+        let mut u = self.clone();
+        let opts = match self.config.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} {READ_ONLY}"),
+            _ => READ_ONLY.to_string(),
+        };
+        u.config.options(&opts);
+        u
+    }
+}
+
+/// The startup option that makes a connection read-only.
+const READ_ONLY: &str = "-c default_transaction_read_only=on";
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
