@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
+use warroom::console_session::Session;
 use warroom::journal::open::open_store;
 use warroom::journal::pg::PgJournal;
 use warroom::journal::{JournalError, Store};
@@ -26,23 +27,36 @@ const WITHIN: Duration = Duration::from_secs(15);
 /// The follow-error banner of the page.
 const BANNER: &str = "<strong>ERROR</strong> reading the journal";
 
-/// Run blocking SQL off the test's runtime (the sync client cannot block
-/// inside one).
+/// Run `f` off the test's runtime: the sync client cannot block inside one.
+fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
+/// Run SQL in the journal's database as its owner.
 fn sql(c: &pg::Cluster, url: &Path, stmts: &str) {
-    std::thread::scope(|s| {
-        s.spawn(|| c.raw(url).batch_execute(stmts).unwrap())
-            .join()
-            .unwrap()
-    });
+    blocking(|| c.raw(url).batch_execute(stmts).unwrap());
 }
 
 /// Like `sql` on the admin connection (cluster-wide: roles, backends).
 fn admin(c: &pg::Cluster, stmts: &str) {
-    std::thread::scope(|s| {
-        s.spawn(|| c.admin().batch_execute(stmts).unwrap())
-            .join()
-            .unwrap()
-    });
+    blocking(|| c.admin().batch_execute(stmts).unwrap());
+}
+
+/// A fresh database, alice's console on it (a started session with
+/// readings), and the runbook.
+fn on_postgres(
+    name: &str,
+) -> Option<(
+    &'static pg::Cluster,
+    PathBuf,
+    std::sync::Arc<warroom::runbook::model::Runbook>,
+    Session,
+)> {
+    let c = pg::cluster()?;
+    let url = c.fresh(name);
+    let rb = kit::runbook();
+    let s = kit::session_at(&url, &rb);
+    Some((c, url, rb, s))
 }
 
 /// A login role granted SELECT on the journal's tables and nothing else;
@@ -73,10 +87,9 @@ fn select_only_role(c: &pg::Cluster, url: &Path) -> (String, PathBuf) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_console_on_the_url_and_the_page_on_the_same_url() {
-    let Some(c) = pg::cluster() else { return };
-    let url = c.fresh("serve_live");
-    let rb = kit::runbook();
-    let mut s = kit::session_at(&url, &rb);
+    let Some((_, url, rb, mut s)) = on_postgres("serve_live") else {
+        return;
+    };
     kit::note(&mut s, "<script>alert(1)</script> & \u{1b}]0;pwned\u{7}");
     let srv = kit::serve(&rb, &url).await;
 
@@ -132,28 +145,23 @@ async fn a_console_on_the_url_and_the_page_on_the_same_url() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_with_select_only_is_enough_and_serve_writes_nothing() {
-    let Some(c) = pg::cluster() else { return };
-    let url = c.fresh("serve_select");
-    let rb = kit::runbook();
-    let mut s = kit::session_at(&url, &rb);
+    let Some((c, url, rb, mut s)) = on_postgres("serve_select") else {
+        return;
+    };
     kit::note(&mut s, "before the page");
     let (role, as_role) = select_only_role(c, &url);
     // The grant is what the test says: this role cannot write.
-    let refused = std::thread::scope(|t| {
-        t.spawn(|| {
-            let mut raw = postgres::Config::new()
-                .user(&role)
-                .dbname(&pg::db_of(&url))
-                .host_path(&c.dir)
-                .connect(postgres::NoTls)
-                .unwrap();
-            let e = raw
-                .batch_execute("INSERT INTO warroom_presence VALUES ('x', 'x', NULL, 1, true, 0)")
-                .unwrap_err();
-            e.as_db_error().unwrap().message().to_string()
-        })
-        .join()
-        .unwrap()
+    let refused = blocking(|| {
+        let mut raw = postgres::Config::new()
+            .user(&role)
+            .dbname(&pg::db_of(&url))
+            .host_path(&c.dir)
+            .connect(postgres::NoTls)
+            .unwrap();
+        let e = raw
+            .batch_execute("INSERT INTO warroom_presence VALUES ('x', 'x', NULL, 1, true, 0)")
+            .unwrap_err();
+        e.as_db_error().unwrap().message().to_string()
     });
     assert!(refused.contains("permission denied"), "{refused}");
     let before = counts(c, &url);
@@ -190,32 +198,26 @@ struct Counts {
 }
 
 fn counts(c: &pg::Cluster, url: &Path) -> Counts {
-    std::thread::scope(|t| {
-        t.spawn(|| {
-            let mut raw = c.raw(url);
-            let one = |raw: &mut postgres::Client, q: &str| -> i64 {
-                raw.query_one(q, &[]).unwrap().get(0)
-            };
-            Counts {
-                events: one(&mut raw, "SELECT COUNT(*) FROM warroom_events"),
-                presence: one(&mut raw, "SELECT COUNT(*) FROM warroom_presence"),
-                lease_holder: raw
-                    .query_opt("SELECT console FROM warroom_lease WHERE id = 1", &[])
-                    .unwrap()
-                    .map(|r| r.get(0)),
-            }
-        })
-        .join()
-        .unwrap()
+    blocking(|| {
+        let mut raw = c.raw(url);
+        let one =
+            |raw: &mut postgres::Client, q: &str| -> i64 { raw.query_one(q, &[]).unwrap().get(0) };
+        Counts {
+            events: one(&mut raw, "SELECT COUNT(*) FROM warroom_events"),
+            presence: one(&mut raw, "SELECT COUNT(*) FROM warroom_presence"),
+            lease_holder: raw
+                .query_opt("SELECT console FROM warroom_lease WHERE id = 1", &[])
+                .unwrap()
+                .map(|r| r.get(0)),
+        }
     })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_connection_shows_on_the_page_and_heals_by_itself() {
-    let Some(c) = pg::cluster() else { return };
-    let url = c.fresh("serve_killed");
-    let rb = kit::runbook();
-    let mut s = kit::session_at(&url, &rb);
+    let Some((c, url, rb, mut s)) = on_postgres("serve_killed") else {
+        return;
+    };
     let (role, as_role) = select_only_role(c, &url);
     let srv = kit::serve(&rb, &as_role).await;
     let mut events = kit::Events::open(srv.addr).await;

@@ -159,14 +159,19 @@ pub async fn assert_405_for_writes(addr: std::net::SocketAddr) {
     }
 }
 
-/// GET `route` with the token: its status and body.
-pub async fn get(addr: std::net::SocketAddr, route: &str) -> (reqwest::StatusCode, String) {
-    let r = client()
+/// GET `route` with the token as a bearer header.
+pub async fn get_response(addr: std::net::SocketAddr, route: &str) -> reqwest::Response {
+    client()
         .get(format!("http://{addr}{route}"))
         .bearer_auth(TOKEN)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// GET `route` with the token: its status and body.
+pub async fn get(addr: std::net::SocketAddr, route: &str) -> (reqwest::StatusCode, String) {
+    let r = get_response(addr, route).await;
     (r.status(), r.text().await.unwrap())
 }
 
@@ -178,12 +183,7 @@ pub struct Events {
 
 impl Events {
     pub async fn open(addr: std::net::SocketAddr) -> Events {
-        let resp = client()
-            .get(format!("http://{addr}/events"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let resp = get_response(addr, "/events").await;
         assert_eq!(resp.status(), reqwest::StatusCode::OK);
         assert_eq!(resp.headers()["content-type"], "text/event-stream");
         Events {
