@@ -1,8 +1,9 @@
 //! `warroom serve`: a read-only status page of a session for people without
 //! SSH. It follows the journal and the conductor's readings like an
 //! observer console (the journal opened read-only, a file or a PostgreSQL
-//! URL on read-only connections; no lease, no presence, no write), folds them with the same `reduce`, words events with the one
-//! describer and serves one page, its Server-Sent Events and the report.
+//! URL on read-only connections; no lease, no presence, no write), folds
+//! them with the same `reduce`, words events with the one describer and
+//! serves one page, its Server-Sent Events and the report.
 //!
 //! Read-only by construction: every route is GET (axum answers 405 to any
 //! other method), and nothing holds a write connection.
