@@ -220,7 +220,8 @@ pub struct ReportArgs {
 pub struct ServeArgs {
     /// The runbook (TOML).
     pub runbook: PathBuf,
-    /// The session journal (default: the live journal beside the runbook).
+    /// The session journal: a file or a postgresql:// URL, opened read-only
+    /// (default: the live journal beside the runbook).
     #[arg(long)]
     pub journal: Option<PathBuf>,
     /// Address to listen on; loopback unless you mean it.

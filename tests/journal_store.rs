@@ -613,3 +613,43 @@ fn another_program_closing_the_journal_leaves_the_live_wal_alone() {
     assert_eq!(count_elsewhere(), "2");
     assert_eq!(follower.read_since(0).unwrap().len(), 2);
 }
+
+/// Writers ring the doorbell after each commit and followers sleep until
+/// they hear it; a program that does not ring (the sqlite3 shell, a
+/// script) must still be followed, by the follower's slow safety check.
+#[test]
+fn a_follower_sees_a_row_written_by_a_program_that_does_not_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    let (mut j, _) = Journal::open(&path).unwrap();
+    j.append(&[note("alice", "one".into())]).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _handle = warroom::journal::follow(&path, 1, 0, tx).unwrap();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3,sys\n\
+             c=sqlite3.connect(sys.argv[1])\n\
+             c.execute(\"insert into events(seq,ts,operator,kind,data) values \
+             (2,'2026-11-30T02:00:00.000Z','bob','note','{\\\"text\\\":\\\"by hand\\\"}')\")\n\
+             c.commit()\n\
+             c.close()",
+        )
+        .arg(&path)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{out:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match rx.try_recv() {
+            Ok(warroom::journal::Followed::Event(ev)) => {
+                assert_eq!(ev.seq, 2);
+                assert_eq!(ev.operator, "bob");
+                break;
+            }
+            Ok(_) => {}
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("the follower never saw the row written by hand: {e}"),
+        }
+    }
+}

@@ -1,26 +1,30 @@
 //! The status page in a real headless Chromium (Debian's `chromium`):
 //! loaded with the token, it shows the runbook's title and every panel's
 //! state word, shows a `<script>` note as text, and shows a note written
-//! after it loaded without a reload. Skipped without Chromium, except
-//! under CI=true, where a missing browser is a failure.
+//! after it loaded without a reload; on a SQLite journal and on a
+//! PostgreSQL one. Skipped without Chromium (or PostgreSQL), except under
+//! CI=true, where a missing browser (or server) is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/cdp.rs"]
 mod cdp;
 #[path = "common/serve.rs"]
 mod kit;
+#[path = "common/pg.rs"]
+mod pg;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use warroom::console_session::Session;
 
 fn text(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
-#[test]
-fn a_browser_with_the_token_follows_the_session_live() {
+/// Is Chromium there? Skipped without, failing under CI=true.
+fn chromium() -> bool {
     if !Path::new(cdp::CHROMIUM).exists() {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!(
@@ -32,15 +36,43 @@ fn a_browser_with_the_token_follows_the_session_live() {
             "SKIPPED: {} not found (apt-get install chromium)",
             cdp::CHROMIUM
         );
+        return false;
+    }
+    true
+}
+
+#[test]
+fn a_browser_with_the_token_follows_the_session_live() {
+    if !chromium() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let rb = kit::runbook();
-    let (journal, mut s) = kit::session(dir.path(), &rb);
+    let (journal, s) = kit::session(dir.path(), &rb);
+    follows_live(dir.path(), &journal, s);
+}
+
+/// The same on a PostgreSQL journal: the console and the page on one URL.
+#[test]
+fn a_browser_follows_a_session_journaled_on_postgresql() {
+    if !chromium() {
+        return;
+    }
+    let Some(c) = pg::cluster() else { return };
+    let url = c.fresh("serve_chromium");
+    let dir = tempfile::tempdir().unwrap();
+    let s = kit::session_at(&url, &kit::runbook());
+    follows_live(dir.path(), &url, s);
+}
+
+/// Load the page of the session journaled at `journal` (where `s` writes)
+/// in a headless Chromium with its profile in `dir`, and follow it.
+fn follows_live(dir: &Path, journal: &Path, mut s: Session) {
+    let rb = kit::runbook();
     kit::note(&mut s, "<script>alert(1)</script>");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let srv = rt.block_on(kit::serve(&rb, &journal));
-    let mut b = cdp::Browser::launch(&dir.path().join("profile"));
+    let srv = rt.block_on(kit::serve(&rb, journal));
+    let mut b = cdp::Browser::launch(&dir.join("profile"));
     b.open(&format!("http://{}/?token={}", srv.addr, kit::TOKEN));
 
     let body = "document.readyState === 'complete' ? document.body.innerText : ''";

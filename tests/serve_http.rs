@@ -10,16 +10,8 @@ mod kit;
 use std::time::{Duration, Instant};
 
 use kit::TOKEN;
-use reqwest::{Method, StatusCode};
-
-const ROUTES: [&str; 4] = ["/", "/events", "/report.md", "/report.html"];
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use kit::client;
+use reqwest::StatusCode;
 
 #[tokio::test]
 async fn without_the_token_every_route_and_method_is_401() {
@@ -27,30 +19,7 @@ async fn without_the_token_every_route_and_method_is_401() {
     let rb = kit::runbook();
     let (journal, _s) = kit::session(dir.path(), &rb);
     let srv = kit::serve(&rb, &journal).await;
-    let c = client();
-    for route in ROUTES.iter().chain(&["/nope"]) {
-        for m in [Method::GET, Method::POST, Method::DELETE] {
-            for url in [
-                format!("http://{}{route}", srv.addr),
-                format!("http://{}{route}?token=wrong-token-0123456789", srv.addr),
-                format!("http://{}{route}?token=", srv.addr),
-            ] {
-                let r = c.request(m.clone(), &url).send().await.unwrap();
-                assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{m} {url}");
-                assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-                assert_eq!(r.headers()["referrer-policy"], "no-referrer");
-                assert!(r.headers().get("set-cookie").is_none());
-            }
-        }
-        let r = c
-            .get(format!("http://{}{route}", srv.addr))
-            .header("Cookie", "warroom_token=nope")
-            .bearer_auth("also-not-it")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{route}");
-    }
+    kit::assert_401_everywhere(srv.addr).await;
 }
 
 #[tokio::test]
@@ -63,33 +32,11 @@ async fn with_the_token_every_write_method_is_405_and_the_journal_is_untouched()
         .last_seq()
         .unwrap();
     let srv = kit::serve(&rb, &journal).await;
-    let c = client();
-    for route in ROUTES {
-        for m in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
-            let r = c
-                .request(m.clone(), format!("http://{}{route}", srv.addr))
-                .bearer_auth(TOKEN)
-                .body("x")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{m} {route}");
-        }
-    }
+    kit::assert_405_for_writes(srv.addr).await;
     for route in ["/", "/report.md", "/report.html"] {
-        let r = c
-            .get(format!("http://{}{route}", srv.addr))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{route}");
-        assert!(
-            r.text()
-                .await
-                .unwrap()
-                .contains("Billing platform migration to v2")
-        );
+        let (status, body) = kit::get(srv.addr, route).await;
+        assert_eq!(status, StatusCode::OK, "{route}");
+        assert!(body.contains("Billing platform migration to v2"));
     }
     let after = warroom::journal::Journal::open_read_only(&journal)
         .unwrap()
@@ -187,33 +134,17 @@ async fn a_note_written_after_connecting_arrives_as_an_event() {
     let rb = kit::runbook();
     let (journal, mut s) = kit::session(dir.path(), &rb);
     let srv = kit::serve(&rb, &journal).await;
-    let mut r = client()
-        .get(format!("http://{}/events", srv.addr))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()["content-type"], "text/event-stream");
-    let mut seen = String::new();
-    let mut written: Option<Instant> = None;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let chunk = tokio::time::timeout(left, r.chunk())
-            .await
-            .expect("no event before the deadline")
-            .unwrap()
-            .expect("stream ended");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-        if written.is_none() && seen.contains("event: page") {
-            // Connected and drawn once: now the operator types a note.
-            kit::note(&mut s, "written after <connecting>");
-            written = Some(Instant::now());
-        }
-        if seen.contains("written after &lt;connecting&gt;") {
-            break;
-        }
-    }
-    eprintln!("note to event: {:?}", written.map(|w| w.elapsed()));
+    let mut events = kit::Events::open(srv.addr).await;
+    // Connected and drawn once: now the operator types a note.
+    events
+        .until("at all", Duration::from_secs(10), |_| true)
+        .await;
+    kit::note(&mut s, "written after <connecting>");
+    let written = Instant::now();
+    events
+        .until("with the note", Duration::from_secs(10), |p| {
+            p.contains("written after &lt;connecting&gt;")
+        })
+        .await;
+    eprintln!("note to event: {:?}", written.elapsed());
 }

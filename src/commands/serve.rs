@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, Output};
-use crate::journal::paths;
+use crate::journal::{JournalError, paths};
 use crate::serve;
 
 pub struct Request {
@@ -64,10 +64,7 @@ pub fn run(req: Request, out: Output) -> u8 {
             token.clone(),
         ) {
             Ok(s) => s,
-            Err(e) => {
-                eprintln!("warroom serve: {e}");
-                return EXIT_FAILURE;
-            }
+            Err(e) => return refused(&e),
         };
         if !server.addr.ip().is_loopback() {
             eprintln!(
@@ -75,7 +72,10 @@ pub fn run(req: Request, out: Output) -> u8 {
                 server.addr
             );
         }
-        println!("warroom serve: {} read-only", journal.display());
+        println!(
+            "warroom serve: {} read-only",
+            crate::journal::open::display(&journal)
+        );
         println!("  http://{}/?token={token}", server.addr);
         println!("  (Ctrl-C stops; the token is also accepted as `Authorization: Bearer ...`)");
         tokio::select! {
@@ -87,6 +87,31 @@ pub fn run(req: Request, out: Output) -> u8 {
             _ = stopped() => EXIT_OK,
         }
     })
+}
+
+/// Why the journal cannot be served. A journal that is not there, or is
+/// not ours, is bad input (exit 2): serve never creates one, so it says who
+/// does. A server that cannot be reached is a failure (exit 1).
+fn refused(e: &JournalError) -> u8 {
+    match e {
+        JournalError::Missing { .. } => {
+            eprintln!(
+                "warroom serve: {e}: serve only reads; the first console (`warroom run|rehearse --journal ...`) or `warroom journal init URL` creates it"
+            );
+            EXIT_INVALID
+        }
+        JournalError::NotSqlite { .. }
+        | JournalError::NotJournal { .. }
+        | JournalError::Foreign { .. }
+        | JournalError::NewerSchema { .. } => {
+            eprintln!("warroom serve: {e}");
+            EXIT_INVALID
+        }
+        _ => {
+            eprintln!("warroom serve: {e}");
+            EXIT_FAILURE
+        }
+    }
 }
 
 /// Ctrl-C, or SIGTERM from a service manager.

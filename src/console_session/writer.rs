@@ -27,6 +27,7 @@ use crate::session::decide::follow_ups;
 use crate::session::event::{DetachReason, Event, EventBody};
 use crate::session::evidence;
 use crate::session::state::{State, StepStatus};
+use std::time::Duration;
 
 /// What the loop asks the writer to do.
 #[derive(Debug, Clone)]
@@ -169,6 +170,11 @@ impl Judge {
     }
 }
 
+/// How long the conductor waits for the rest of a poll round before
+/// storing it: short beside any poll interval, long beside the spread of
+/// answers to one tick.
+const GATHER: Duration = Duration::from_millis(30);
+
 fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<Reply>) {
     let mut conductor = false;
     let mut judge = Judge::default();
@@ -176,22 +182,32 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
     let mut pending: Option<Request> = None;
     // Beat before the first request: whether this console conducts is
     // known before any poll result is looked at.
-    let beat = |session: &mut Session, conductor: &mut bool, judge: &mut Judge| match session
-        .heartbeat(Utc::now())
-    {
-        Ok(b) if b.conductor != *conductor => {
-            *conductor = b.conductor;
-            *judge = Judge::default();
-            let _ = out.send(Reply::Role {
-                conductor: *conductor,
-            });
+    let mut renewed: Option<Instant> = None;
+    let beat = |session: &mut Session,
+                conductor: &mut bool,
+                judge: &mut Judge,
+                renewed: &mut Option<Instant>| {
+        let since = renewed.map_or(Duration::MAX, |t| t.elapsed());
+        if !session.beat_due(*conductor, since) {
+            return;
         }
-        Ok(_) => {}
-        Err(e) => {
-            let _ = out.send(Reply::Error(format!("heartbeat: {e}")));
+        match session.heartbeat(Utc::now()) {
+            Ok(b) => {
+                *renewed = Some(Instant::now());
+                if b.conductor != *conductor {
+                    *conductor = b.conductor;
+                    *judge = Judge::default();
+                    let _ = out.send(Reply::Role {
+                        conductor: *conductor,
+                    });
+                }
+            }
+            Err(e) => {
+                let _ = out.send(Reply::Error(format!("heartbeat: {e}")));
+            }
         }
     };
-    beat(&mut session, &mut conductor, &mut judge);
+    beat(&mut session, &mut conductor, &mut judge, &mut renewed);
     next_beat += BEAT;
     loop {
         let req = match pending.take() {
@@ -209,8 +225,14 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
         match req {
             None => {}
             Some(Request::Statuses(mut batch)) => {
-                // Coalesce what queued up behind it into one transaction.
-                while let Ok(next) = rx.try_recv() {
+                // Gather the rest of the poll round into one transaction:
+                // panels polled on the same tick answer a few ms apart, and
+                // every commit wakes every console's follower and redraws
+                // its screen. Anything else ends the wait at once.
+                let until = Instant::now() + GATHER;
+                while let Ok(next) =
+                    rx.recv_timeout(until.saturating_duration_since(Instant::now()))
+                {
                     match next {
                         Request::Statuses(more) => batch.extend(more),
                         other => {
@@ -277,7 +299,7 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
         }
         if Instant::now() >= next_beat {
             next_beat = Instant::now() + BEAT;
-            beat(&mut session, &mut conductor, &mut judge);
+            beat(&mut session, &mut conductor, &mut judge, &mut renewed);
         }
     }
 }

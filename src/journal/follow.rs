@@ -2,10 +2,12 @@
 //! other console's) in seq order, and every new reading the conductor
 //! stored, in id order.
 //!
-//! A dedicated read-only connection checks `PRAGMA data_version` every
-//! 50 ms; the number changes only when some connection commits, so an idle
-//! session costs one tiny query per tick and no file reads. The thread waits
-//! on a channel between ticks, so dropping the handle stops it at once.
+//! A dedicated read-only connection checks `PRAGMA data_version`, which
+//! changes only when some connection commits. It checks when a writer
+//! rings the doorbell (`bell`: every commit does), and once a second in
+//! case a writer did not ring; without a doorbell (no inotify) every
+//! 50 ms. The thread waits on a channel between checks, so dropping the
+//! handle stops it at once.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -15,6 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::bell::{self, Wake};
 use super::store::{Journal, JournalError};
 use crate::health::reading::Reading;
 use crate::session::event::Event;
@@ -26,12 +29,17 @@ pub enum Followed {
     Reading(Reading),
 }
 
-/// How often the follower checks for other processes' commits.
+/// How often the follower checks for other processes' commits when it
+/// cannot hear the doorbell.
 pub const POLL: Duration = Duration::from_millis(50);
+
+/// How often it checks anyway while it hears the doorbell: a writer that
+/// does not ring (the `sqlite3` shell) is seen within this.
+pub const SAFETY_POLL: Duration = Duration::from_secs(1);
 
 /// Stops the follower thread when dropped.
 pub struct FollowerHandle {
-    stop: Option<mpsc::Sender<()>>,
+    stop: Option<Box<dyn FnOnce() + Send + Sync>>,
     thread: Option<JoinHandle<()>>,
     error: Arc<Mutex<Option<String>>>,
 }
@@ -45,7 +53,9 @@ impl FollowerHandle {
         error: Arc<Mutex<Option<String>>>,
     ) -> FollowerHandle {
         FollowerHandle {
-            stop: Some(stop),
+            stop: Some(Box::new(move || {
+                let _ = stop.send(());
+            })),
             thread: Some(thread),
             error,
         }
@@ -66,7 +76,7 @@ impl FollowerHandle {
 impl Drop for FollowerHandle {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            stop();
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -84,19 +94,31 @@ pub fn follow(
     tx: UnboundedSender<Followed>,
 ) -> Result<FollowerHandle, JournalError> {
     let journal = Journal::open_read_only(path)?;
-    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let (wake_tx, wake_rx) = mpsc::channel::<Wake>();
+    // Listen before the first read: a ring between the two is not lost.
+    let listener = bell::listen(path, wake_tx.clone());
     let error = Arc::new(Mutex::new(None));
     let err2 = Arc::clone(&error);
     let path: PathBuf = path.to_path_buf();
     let thread = std::thread::Builder::new()
         .name("journal-follow".into())
-        .spawn(move || run(journal, (after_seq, after_reading), tx, stop_rx, err2))
+        .spawn(move || {
+            run(
+                journal,
+                (after_seq, after_reading),
+                tx,
+                (wake_rx, listener),
+                err2,
+            )
+        })
         .map_err(|e| JournalError::Open {
             path,
             cause: format!("cannot start the follower thread: {e}"),
         })?;
     Ok(FollowerHandle {
-        stop: Some(stop_tx),
+        stop: Some(Box::new(move || {
+            let _ = wake_tx.send(Wake::Stop);
+        })),
         thread: Some(thread),
         error,
     })
@@ -106,7 +128,7 @@ fn run(
     journal: Journal,
     (mut last, mut last_reading): (u64, i64),
     tx: UnboundedSender<Followed>,
-    stop: mpsc::Receiver<()>,
+    (wake, mut listener): (mpsc::Receiver<Wake>, Option<bell::Listener>),
     error: Arc<Mutex<Option<String>>>,
 ) {
     let mut seen_version: Option<i64> = None;
@@ -136,9 +158,15 @@ fn run(
                 Err(e) => set_error(&error, Some(e.to_string())),
             }
         }
-        match stop.recv_timeout(POLL) {
-            Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        let wait = if listener.is_some() {
+            SAFETY_POLL
+        } else {
+            POLL
+        };
+        match wake.recv_timeout(wait) {
+            Ok(Wake::Rang) | Err(RecvTimeoutError::Timeout) => {}
+            Ok(Wake::Deaf) => listener = None,
+            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The journal: the session's durable, shared, append-only record.
 //!
 //! `store` appends and reads (SQLite, WAL, one file per session), `follow`
-//! delivers other consoles' appends, `paths` knows the default locations.
+//! delivers other consoles' appends (woken by `bell`), `paths` knows the default locations.
 pub mod backend;
+mod bell;
 pub mod conduct;
 mod create;
 pub mod decode;

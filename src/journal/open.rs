@@ -4,8 +4,11 @@
 
 use std::path::Path;
 
+use tokio::sync::mpsc::UnboundedSender;
+
 use super::backend::Store;
 use super::error::JournalError;
+use super::follow::{Followed, FollowerHandle};
 use super::pg::{self, PgJournal};
 use super::store::Journal;
 use crate::session::event::Event;
@@ -37,7 +40,7 @@ pub fn read_all(location: &Path) -> Result<Vec<Event>, JournalError> {
 /// The events after `after`, read without taking any write lock.
 pub fn read_since(location: &Path, after: u64) -> Result<Vec<Event>, JournalError> {
     if pg::is_url(location) {
-        return PgJournal::open(location, false)?.read_since(after);
+        return PgJournal::open_read_only(location)?.read_since(after);
     }
     Journal::open_read_only(location)?.read_since(after)
 }
@@ -50,6 +53,21 @@ pub fn check_location(location: &Path) -> Result<(), JournalError> {
         pg::PgUrl::parse(location)?;
     }
     Ok(())
+}
+
+/// Follow a journal from its first event for a reader that never writes
+/// (the status page): SQLite's `data_version` follower on a read-only
+/// connection, or PostgreSQL's LISTEN/NOTIFY follower on read-only
+/// connections. Never creates anything, never takes the lease or a
+/// presence row; a journal that is not there is `Missing`.
+pub fn follow_store(
+    location: &Path,
+    tx: UnboundedSender<Followed>,
+) -> Result<FollowerHandle, JournalError> {
+    if pg::is_url(location) {
+        return PgJournal::open_read_only(location)?.follow(0, 0, tx);
+    }
+    super::follow::follow(location, 0, 0, tx)
 }
 
 /// How to name the journal in messages: a URL loses its password.

@@ -202,8 +202,10 @@ impl Journal {
 
     /// `PRAGMA data_version`: changes when another connection commits.
     pub fn data_version(&self) -> Result<i64, JournalError> {
+        // Asked 20 times a second by every follower: prepared once.
         self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
             .map_err(|e| JournalError::sqlite(&self.path, e))
     }
 
@@ -288,7 +290,12 @@ impl WriteTx<'_> {
     /// Commit: returns once the events are durable.
     pub fn commit(self) -> Result<(), JournalError> {
         let path = self.path;
-        self.tx.commit().map_err(|e| JournalError::sqlite(path, e))
+        self.tx
+            .commit()
+            .map_err(|e| JournalError::sqlite(path, e))?;
+        // Now that it is visible: wake every console's follower.
+        super::bell::ring(path);
+        Ok(())
     }
 }
 

@@ -86,12 +86,14 @@ pub fn run_with(
     runbook: Option<&Runbook>,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
-    let events = Journal::open_read_only(journal)?.read_since(0)?;
+    // A file or a URL (the status page of a PostgreSQL journal), read-only.
+    let events = crate::journal::open::read_all(journal)?;
     let plan = match runbook {
         Some(r) => Plan::Runbook(r),
         None => Plan::Unavailable("no runbook given".into()),
     };
-    Ok(write(out, journal, &events, format, &plan, None)?)
+    let shown = PathBuf::from(crate::journal::open::display(journal));
+    Ok(write(out, &shown, &events, format, &plan, None)?)
 }
 
 fn write(

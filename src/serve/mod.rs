@@ -1,8 +1,9 @@
 //! `warroom serve`: a read-only status page of a session for people without
 //! SSH. It follows the journal and the conductor's readings like an
-//! observer console (the journal opened read-only; no lease, no presence,
-//! no write), folds them with the same `reduce`, words events with the one
-//! describer and serves one page, its Server-Sent Events and the report.
+//! observer console (the journal opened read-only, a file or a PostgreSQL
+//! URL on read-only connections; no lease, no presence, no write), folds
+//! them with the same `reduce`, words events with the one describer and
+//! serves one page, its Server-Sent Events and the report.
 //!
 //! Read-only by construction: every route is GET (axum answers 405 to any
 //! other method), and nothing holds a write connection.
@@ -43,6 +44,10 @@ const TICK: Duration = Duration::from_secs(5);
 /// browser retries by itself), so a crowd cannot exhaust the host.
 pub const MAX_VIEWERS: usize = 200;
 
+/// How often the follower's error is looked at, so the page shows a lost
+/// journal (a dropped database connection) and its recovery.
+const ERROR_LOOK: Duration = Duration::from_millis(250);
+
 /// At most one redraw per this gap per viewer.
 const MIN_GAP: Duration = Duration::from_millis(250);
 
@@ -80,26 +85,17 @@ pub fn start(
     listener: tokio::net::TcpListener,
     token: String,
 ) -> Result<Server, crate::journal::JournalError> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Followed>();
-    let follower = Arc::new(crate::journal::follow(&journal, 0, 0, tx)?);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Followed>();
+    let follower = Arc::new(crate::journal::open::follow_store(&journal, tx)?);
     let live = Arc::new(RwLock::new(Live::new(&rb)));
     let (bump, changed) = watch::channel(0u64);
-    let fold = {
-        let (rb, live) = (Arc::clone(&rb), Arc::clone(&live));
-        tokio::spawn(async move {
-            while let Some(f) = rx.recv().await {
-                if let Ok(mut l) = live.write() {
-                    l.apply(&rb, &f);
-                    // Fold everything already delivered before waking the
-                    // streams: a replay of the whole journal is one redraw.
-                    while let Ok(more) = rx.try_recv() {
-                        l.apply(&rb, &more);
-                    }
-                }
-                bump.send_modify(|n| *n += 1);
-            }
-        })
-    };
+    let fold = tokio::spawn(fold(
+        Arc::clone(&rb),
+        Arc::clone(&live),
+        rx,
+        Arc::downgrade(&follower),
+        bump,
+    ));
     let shared = Shared {
         rb,
         zone,
@@ -113,7 +109,7 @@ pub fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| crate::journal::JournalError::Open {
-            path: shared.journal.clone(),
+            path: crate::journal::open::display(&shared.journal).into(),
             cause: format!("listening: {e}"),
         })?;
     let app = router(shared);
@@ -123,6 +119,46 @@ pub fn start(
         task,
         _fold: fold,
     })
+}
+
+/// Fold what the follower delivers, and wake the event streams after each
+/// batch and whenever the follower's error appears or clears (a dropped
+/// database connection shows on the page while it lasts, not at the next
+/// tick). Holds the follower weakly: it stops when the server is dropped.
+async fn fold(
+    rb: Arc<Runbook>,
+    live: Arc<RwLock<Live>>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Followed>,
+    follower: std::sync::Weak<FollowerHandle>,
+    bump: watch::Sender<u64>,
+) {
+    let mut look = tokio::time::interval(ERROR_LOOK);
+    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut shown: Option<String> = None;
+    loop {
+        tokio::select! {
+            f = rx.recv() => {
+                let Some(f) = f else { return };
+                if let Ok(mut l) = live.write() {
+                    l.apply(&rb, &f);
+                    // Fold everything already delivered before waking the
+                    // streams: a replay of the whole journal is one redraw.
+                    while let Ok(more) = rx.try_recv() {
+                        l.apply(&rb, &more);
+                    }
+                }
+                bump.send_modify(|n| *n += 1);
+            }
+            _ = look.tick() => {
+                let Some(f) = follower.upgrade() else { return };
+                let now = f.error();
+                if now != shown {
+                    shown = now;
+                    bump.send_modify(|n| *n += 1);
+                }
+            }
+        }
+    }
 }
 
 fn router(shared: Shared) -> Router {

@@ -10,7 +10,7 @@ use chrono::Utc;
 use warroom::console_session::{OpenOptions, Session};
 use warroom::health::reading::Reading;
 use warroom::health::{PanelMap, PanelState};
-use warroom::journal::Journal;
+use warroom::journal::open::open_store;
 use warroom::runbook::model::Runbook;
 use warroom::session::command::Command;
 use warroom::session::event::SessionMode;
@@ -26,9 +26,15 @@ pub fn runbook() -> Arc<Runbook> {
 /// through OK, WARN, FAIL, STALE); returns the journal and alice's seat.
 pub fn session(dir: &Path, rb: &Arc<Runbook>) -> (PathBuf, Session) {
     let journal = dir.join("rehearsal-1.db");
+    let s = session_at(&journal, rb);
+    (journal, s)
+}
+
+/// `session` at any journal location: a file or a `postgresql://` URL.
+pub fn session_at(journal: &Path, rb: &Arc<Runbook>) -> Session {
     let mut s = Session::open(
         Arc::clone(rb),
-        &journal,
+        journal,
         OpenOptions {
             mode: SessionMode::Rehearsal,
             operator: "alice".into(),
@@ -65,11 +71,11 @@ pub fn session(dir: &Path, rb: &Arc<Runbook>) -> (PathBuf, Session) {
             })
         })
         .collect();
-    let (mut j, _) = Journal::open(&journal).unwrap();
+    let (mut j, _) = open_store(journal, false).unwrap();
     let mut tx = j.begin().unwrap();
     tx.insert_readings(&mut readings).unwrap();
     tx.commit().unwrap();
-    (journal, s)
+    s
 }
 
 pub fn note(s: &mut Session, text: &str) {
@@ -92,4 +98,139 @@ pub async fn serve(rb: &Arc<Runbook>, journal: &Path) -> warroom::serve::Server 
         TOKEN.into(),
     )
     .unwrap()
+}
+
+/// Every route of the page.
+pub const ROUTES: [&str; 4] = ["/", "/events", "/report.md", "/report.html"];
+
+/// An HTTP client that never follows a redirect.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Without the token (none, a wrong one, an empty one, a wrong cookie and
+/// bearer), every route and method answers 401 and sets no cookie.
+pub async fn assert_401_everywhere(addr: std::net::SocketAddr) {
+    use reqwest::{Method, StatusCode};
+    let c = client();
+    for route in ROUTES.iter().chain(&["/nope"]) {
+        for m in [Method::GET, Method::POST, Method::DELETE] {
+            for url in [
+                format!("http://{addr}{route}"),
+                format!("http://{addr}{route}?token=wrong-token-0123456789"),
+                format!("http://{addr}{route}?token="),
+            ] {
+                let r = c.request(m.clone(), &url).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{m} {url}");
+                assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+                assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+                assert!(r.headers().get("set-cookie").is_none());
+            }
+        }
+        let r = c
+            .get(format!("http://{addr}{route}"))
+            .header("Cookie", "warroom_token=nope")
+            .bearer_auth("also-not-it")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{route}");
+    }
+}
+
+/// With the token, every write method on every route answers 405.
+pub async fn assert_405_for_writes(addr: std::net::SocketAddr) {
+    use reqwest::{Method, StatusCode};
+    let c = client();
+    for route in ROUTES {
+        for m in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            let r = c
+                .request(m.clone(), format!("http://{addr}{route}"))
+                .bearer_auth(TOKEN)
+                .body("x")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{m} {route}");
+        }
+    }
+}
+
+/// GET `route` with the token as a bearer header.
+pub async fn get_response(addr: std::net::SocketAddr, route: &str) -> reqwest::Response {
+    client()
+        .get(format!("http://{addr}{route}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// GET `route` with the token: its status and body.
+pub async fn get(addr: std::net::SocketAddr, route: &str) -> (reqwest::StatusCode, String) {
+    let r = get_response(addr, route).await;
+    (r.status(), r.text().await.unwrap())
+}
+
+/// An open `/events` stream, read one `page` event at a time.
+pub struct Events {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Events {
+    pub async fn open(addr: std::net::SocketAddr) -> Events {
+        let resp = get_response(addr, "/events").await;
+        assert_eq!(resp.status(), reqwest::StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        Events {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next `page` event's HTML, or None when `deadline` passes first.
+    pub async fn next_page(&mut self, deadline: std::time::Instant) -> Option<String> {
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                if block.lines().any(|l| l == "event: page") {
+                    let data: Vec<&str> = block
+                        .lines()
+                        .filter_map(|l| l.strip_prefix("data: ").or(l.strip_prefix("data:")))
+                        .collect();
+                    return Some(data.join("\n"));
+                }
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let chunk = tokio::time::timeout(left, self.resp.chunk())
+                .await
+                .ok()?
+                .unwrap()
+                .expect("the event stream ended");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Read `page` events until one satisfies `pred` (within `within`);
+    /// returns it. Panics naming `what` and the last page otherwise.
+    pub async fn until(
+        &mut self,
+        what: &str,
+        within: std::time::Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = std::time::Instant::now() + within;
+        let mut last = String::new();
+        while let Some(page) = self.next_page(deadline).await {
+            if pred(&page) {
+                return page;
+            }
+            last = page;
+        }
+        panic!("no page event {what} within {within:?}; the last one:\n{last}");
+    }
 }

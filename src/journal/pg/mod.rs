@@ -123,7 +123,18 @@ impl PgJournal {
     /// Connect and check the tables; `create` makes them when the schema
     /// has none (`warroom journal init`, a first console allowed to).
     pub fn open(location: &Path, create: bool) -> Result<PgJournal, JournalError> {
-        let url = PgUrl::parse(location)?;
+        Self::open_url(PgUrl::parse(location)?, create)
+    }
+
+    /// Connect for reading only (the report, the status page): every
+    /// connection, its follower's too, is read-only (`PgUrl::read_only`),
+    /// and missing tables are an error, never created. Works for a role
+    /// granted nothing but SELECT on the journal's tables.
+    pub fn open_read_only(location: &Path) -> Result<PgJournal, JournalError> {
+        Self::open_url(PgUrl::parse(location)?.read_only(), false)
+    }
+
+    fn open_url(url: PgUrl, create: bool) -> Result<PgJournal, JournalError> {
         let client = off_runtime(|| {
             let mut client = url.connect()?;
             match schema::ensure(&mut client, &url.display, create) {
@@ -268,6 +279,19 @@ impl Store for PgJournal {
             next_seq,
             done: false,
         }))
+    }
+    fn lease_is_held(&self) -> Result<bool, JournalError> {
+        self.with(|c, p| {
+            c.query_one(
+                &format!(
+                    "SELECT COUNT(*) FROM warroom_lease
+                     WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
+                ),
+                &[],
+            )
+            .map(|r| r.get::<_, i64>(0) > 0)
+            .map_err(pg_err(p))
+        })
     }
     fn follow(
         &self,

@@ -242,6 +242,25 @@ fn split_pgpass(line: &str) -> Vec<String> {
     out
 }
 
+impl PgUrl {
+    /// The same URL for a reader (the report, the status page): every
+    /// connection made from it is read-only from its first statement
+    /// (`default_transaction_read_only` in the startup packet, so there is
+    /// no window before a `SET`). The server refuses any write on it.
+    pub fn read_only(&self) -> PgUrl {
+        let mut u = self.clone();
+        let opts = match self.config.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} {READ_ONLY}"),
+            _ => READ_ONLY.to_string(),
+        };
+        u.config.options(&opts);
+        u
+    }
+}
+
+/// The startup option that makes a connection read-only.
+const READ_ONLY: &str = "-c default_transaction_read_only=on";
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -286,6 +305,25 @@ mod tests {
         let again = PgUrl::parse(&u.display).unwrap();
         assert_eq!(again.config.get_password(), Some(&b"pw9"[..]));
         assert_eq!(again.config.get_options(), Some("-csearch_path=billing"));
+    }
+
+    #[test]
+    fn a_reader_url_keeps_the_schema_and_adds_read_only() {
+        let u = PgUrl::parse(Path::new(
+            "postgresql://ann@db.example/cut?options=-csearch_path%3Dbilling",
+        ))
+        .unwrap();
+        let r = u.read_only();
+        assert_eq!(
+            r.config.get_options(),
+            Some("-csearch_path=billing -c default_transaction_read_only=on")
+        );
+        assert_eq!(r.display, u.display);
+        let bare = PgUrl::parse(Path::new("postgresql://ann@db.example/cut")).unwrap();
+        assert_eq!(
+            bare.read_only().config.get_options(),
+            Some("-c default_transaction_read_only=on")
+        );
     }
 
     #[test]
