@@ -63,10 +63,11 @@ pub enum SessionError {
 /// The lease lasts this long unrenewed (renewed every `BEAT`): a dead
 /// conductor is replaced within `LEASE_TTL + BEAT`.
 pub const LEASE_TTL_SECS: f64 = 3.0;
-/// A console whose heartbeat is older than this is journaled `lost`: three
-/// presence renewals missed, so one slow commit does not drop anyone, and
-/// a dead console still leaves every header within `LOST_AFTER + BEAT`
-/// (7 s; the promise is 10 s).
+/// A console whose heartbeat is older than this is journaled `lost`: a
+/// renewal (every `PRESENCE_EVERY`) may come up to 4 s late, e.g. behind
+/// another process's write lock, without dropping anyone, and a dead
+/// console still leaves every header within `LOST_AFTER + BEAT` (7 s; the
+/// promise is 10 s).
 pub const LOST_AFTER_SECS: f64 = 6.0;
 /// How often the conductor renews its lease (with its presence) and every
 /// other console looks whether the lease is still held.
@@ -451,14 +452,23 @@ impl Session {
 
     /// Does this beat need the write lock? Always for the conductor (its
     /// lease) and when presence is due; otherwise only when the lease is
-    /// free or expired, which is looked at without the write lock, so a
-    /// quiet console commits nothing between its presence renewals. A
-    /// failing look counts as due: the write reports the error.
+    /// free, expired or, unknown to this console, its own (a takeover whose
+    /// commit answered with an error), which is looked at without the write
+    /// lock, so a quiet console commits nothing between its presence
+    /// renewals. A failing look counts as due: the write reports the error.
+    /// `since_presence` counts from the start of the last renewal, so the
+    /// renewal falls every second beat however long its commit took.
     pub fn beat_due(&self, conducting: bool, since_presence: std::time::Duration) -> bool {
-        if conducting || since_presence >= PRESENCE_EVERY {
+        if conducting || since_presence.saturating_add(BEAT / 2) >= PRESENCE_EVERY {
             return true;
         }
-        !self.read_only && !matches!(self.journal.lease_is_held(), Ok(true))
+        if self.read_only {
+            return false;
+        }
+        match self.journal.lease_console() {
+            Ok(Some(holder)) => holder == self.seat.console,
+            Ok(None) | Err(_) => true,
+        }
     }
 
     /// The heartbeat, about once a second, in one short transaction: renew

@@ -191,9 +191,10 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
         if !session.beat_due(*conductor, since) {
             return;
         }
+        let started = Instant::now();
         match session.heartbeat(Utc::now()) {
             Ok(b) => {
-                *renewed = Some(Instant::now());
+                *renewed = Some(started);
                 if b.conductor != *conductor {
                     *conductor = b.conductor;
                     *judge = Judge::default();

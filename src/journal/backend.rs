@@ -29,10 +29,10 @@ pub trait Store: Send {
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError>;
     /// Take the write lock: decide and append inside, then `commit`.
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>, JournalError>;
-    /// Does a live console hold the conductor's lease? Read without the
-    /// write lock: a console that neither conducts nor owes a presence
+    /// The console holding a live conductor's lease, if any. Read without
+    /// the write lock: a console that neither conducts nor owes a presence
     /// renewal then commits nothing.
-    fn lease_is_held(&self) -> Result<bool, JournalError>;
+    fn lease_console(&self) -> Result<Option<String>, JournalError>;
     /// Deliver every new event and reading after these positions to `tx`.
     fn follow(
         &self,
@@ -76,8 +76,8 @@ impl Store for Journal {
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>, JournalError> {
         Ok(Box::new(Journal::begin(self)?))
     }
-    fn lease_is_held(&self) -> Result<bool, JournalError> {
-        Ok(self.lease_holder()?.is_some())
+    fn lease_console(&self) -> Result<Option<String>, JournalError> {
+        Ok(self.lease_holder()?.map(|h| h.console))
     }
     fn follow(
         &self,

@@ -158,6 +158,27 @@ mod tests {
     }
 
     #[test]
+    fn every_commit_rings() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("j.db");
+        let (mut j, _) = crate::journal::Journal::open(&journal).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let _listener = listen(&journal, tx).expect("inotify on a local folder");
+        let mut w = j.begin().unwrap();
+        w.append(&crate::journal::NewEvent {
+            ts: chrono::Utc::now(),
+            operator: "alice".into(),
+            body: crate::session::event::EventBody::Note {
+                text: "hello".into(),
+            },
+        })
+        .unwrap();
+        assert!(rx.try_recv().is_err(), "nothing rings before the commit");
+        w.commit().unwrap();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(Wake::Rang));
+    }
+
+    #[test]
     fn a_missing_journal_cannot_be_listened_to_and_ringing_it_is_harmless() {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("missing.db");

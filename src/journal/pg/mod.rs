@@ -280,16 +280,16 @@ impl Store for PgJournal {
             done: false,
         }))
     }
-    fn lease_is_held(&self) -> Result<bool, JournalError> {
+    fn lease_console(&self) -> Result<Option<String>, JournalError> {
         self.with(|c, p| {
-            c.query_one(
+            c.query_opt(
                 &format!(
-                    "SELECT COUNT(*) FROM warroom_lease
+                    "SELECT console FROM warroom_lease
                      WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
                 ),
                 &[],
             )
-            .map(|r| r.get::<_, i64>(0) > 0)
+            .map(|r| r.map(|r| r.get::<_, String>(0)))
             .map_err(pg_err(p))
         })
     }
