@@ -185,6 +185,54 @@ fn require_against_a_server_without_tls_says_so() {
     server.join().unwrap();
 }
 
+/// `prefer` (the default) as libpq has it: a connection over TLS that
+/// fails is tried once more without TLS. The server here says yes to TLS,
+/// then answers the handshake with garbage; the second connection must
+/// start plain (a StartupMessage, protocol 3.0) and the error names both.
+#[test]
+fn prefer_tries_plain_after_a_failed_tls_connection() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut request = [0u8; 8];
+        s.read_exact(&mut request).unwrap();
+        assert_eq!(
+            &request[4..],
+            &[0x04, 0xd2, 0x16, 0x2f],
+            "an SSLRequest first"
+        );
+        s.write_all(b"S").unwrap();
+        s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap();
+        drop(s);
+        // The second try, if it comes: waited for with a deadline, so a
+        // missing fallback fails here instead of hanging.
+        listener.set_nonblocking(true).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut s = loop {
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                Err(_) => return false,
+            }
+        };
+        s.set_nonblocking(false).unwrap();
+        let mut startup = [0u8; 8];
+        s.read_exact(&mut startup).unwrap();
+        startup[4..] == [0, 3, 0, 0]
+    });
+    let url = format!("postgresql://ann:hunter2@127.0.0.1:{port}/x");
+    let e = match open_store(Path::new(&url), true) {
+        Ok(_) => panic!("connected"),
+        Err(e) => e.to_string(),
+    };
+    assert!(server.join().unwrap(), "the second try was not plain");
+    assert!(e.contains("and over TLS:"), "{e}");
+    assert!(!e.contains("hunter2"), "{e}");
+}
+
 /// The binary: `journal init` and `report` over verify-full.
 #[test]
 fn journal_init_and_report_go_through_tls() {

@@ -160,6 +160,7 @@ impl RustlsConnect {
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(|e| format!("sslcert {}: {e}", cert.display()))
                 })?;
+                check_key_mode(key)?;
                 let key_der = read_pem(key).and_then(|b| {
                     PrivateKeyDer::from_pem_slice(&b)
                         .map_err(|e| format!("sslkey {}: {e}", key.display()))
@@ -517,7 +518,45 @@ fn with_env(mut p: TlsParams) -> Result<TlsParams, String> {
     if p.root_cert.is_none() {
         p.root_cert = std::env::var("PGSSLROOTCERT").ok();
     }
+    // libpq 16: the system's roots vouch for any public name, so they are
+    // only worth trusting with the name checked: `sslrootcert=system`
+    // means verify-full, and a weaker mode with it is refused.
+    if p.root_cert.as_deref() == Some("system") {
+        match p.mode {
+            None => p.mode = Some(SslMode::VerifyFull),
+            Some(SslMode::VerifyFull) => {}
+            Some(m) => {
+                return Err(format!(
+                    "sslrootcert=system needs sslmode=verify-full, not {}",
+                    m.name()
+                ));
+            }
+        }
+    }
     Ok(p)
+}
+
+/// libpq's rule for a private key file: no access for group or others
+/// when it is the user's own, at most group read when root owns it.
+fn check_key_mode(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mode = m.mode();
+    let loose = if m.uid() == nix::unistd::geteuid().as_raw() {
+        mode & 0o077 != 0
+    } else if m.uid() == 0 {
+        mode & 0o037 != 0
+    } else {
+        false
+    };
+    if loose {
+        return Err(format!(
+            "sslkey {}: others may read it (mode {:o}); chmod 600 it",
+            path.display(),
+            mode & 0o777
+        ));
+    }
+    Ok(())
 }
 
 fn percent_decode(s: &str) -> String {
@@ -529,6 +568,31 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    #[test]
+    fn a_key_others_may_read_is_refused_as_libpq_does() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.pem");
+        std::fs::write(&key, b"-----BEGIN PRIVATE KEY-----").unwrap();
+        for (mode, ok) in [(0o600, true), (0o400, true), (0o640, false), (0o644, false)] {
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+            let r = check_key_mode(&key);
+            assert_eq!(r.is_ok(), ok, "mode {mode:o}: {r:?}");
+            if let Err(e) = r {
+                assert!(e.contains("chmod 600"), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn sslrootcert_system_means_verify_full_and_refuses_weaker_modes() {
+        let (_, p) = split_tls_params("postgresql://a@db/x?sslrootcert=system").unwrap();
+        assert_eq!(p.mode, Some(SslMode::VerifyFull));
+        let e =
+            split_tls_params("postgresql://a@db/x?sslrootcert=system&sslmode=require").unwrap_err();
+        assert!(e.contains("needs sslmode=verify-full, not require"), "{e}");
+    }
+
     use super::*;
 
     #[test]

@@ -109,10 +109,28 @@ impl PgUrl {
             Some(t) => self.config.connect(t.clone()),
             None => self.config.connect(NoTls),
         };
-        connected.map_err(|e| JournalError::Open {
-            path: self.display.clone(),
-            cause: self.explain(&e),
-        })
+        match connected {
+            Ok(c) => Ok(c),
+            // libpq's `prefer`: when the connection over TLS fails (a
+            // handshake the server botched, a `hostnossl`-only pg_hba),
+            // try once more without TLS; say both causes if that fails too.
+            Err(over_tls) if self.ssl_mode == SslMode::Prefer && self.tls.is_some() => {
+                let mut plain = self.config.clone();
+                plain.ssl_mode(postgres::config::SslMode::Disable);
+                plain.connect(NoTls).map_err(|e| JournalError::Open {
+                    path: self.display.clone(),
+                    cause: format!(
+                        "{} (and over TLS: {})",
+                        self.explain(&e),
+                        self.explain(&over_tls)
+                    ),
+                })
+            }
+            Err(e) => Err(JournalError::Open {
+                path: self.display.clone(),
+                cause: self.explain(&e),
+            }),
+        }
     }
 
     /// tokio-postgres says "server does not support TLS": say which
