@@ -2,6 +2,8 @@
 //! and what the journal keeps.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/pair_runbook.rs"]
+mod pair_runbook;
 #[path = "common/pty.rs"]
 mod pty;
 
@@ -11,6 +13,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use pair_runbook::pair_runbook;
 use pty::{Console, journal_events as events, wait_until};
 
 const T: Duration = Duration::from_secs(20);
@@ -97,51 +100,15 @@ fn demo_tour_expands_the_service_and_a_guard_pauses_on_an_error_spike() {
     assert!(has(&ev, |e| e["kind"] == "operator_detached"));
 }
 
-const PAIR_RUNBOOK: &str = r#"
-[cutover]
-id = "pairing"
-title = "Pairing rehearsal"
-strategy = "phased"
-
-[roles]
-ic = "Incident commander"
-db = "Database owner"
-
-[sources.svc]
-type = "http"
-url = "http://127.0.0.1:9/healthz"
-
-[[panels]]
-id = "up"
-title = "Service up"
-source = "svc"
-every = "1s"
-
-[[stages]]
-name = "all"
-exposure = 100
-gate = "go"
-
-[[gates]]
-id = "go"
-title = "Two-person go"
-two_person = true
-[[gates.items]]
-text = "DB ready"
-role = "db"
-[[gates.items]]
-text = "IC go"
-role = "ic"
-
-[actions.rollback]
-run = "echo rolling back"
-"#;
-
 #[test]
 fn two_consoles_on_one_rehearsal_see_each_other_and_a_hangup_is_journaled() {
     let dir = tempfile::tempdir().unwrap();
     let rb = dir.path().join("pair.toml");
-    std::fs::write(&rb, PAIR_RUNBOOK).unwrap();
+    std::fs::write(
+        &rb,
+        pair_runbook("Pairing rehearsal", "http://127.0.0.1:9/healthz"),
+    )
+    .unwrap();
     let journal = dir.path().join("r.db");
     let (rbs, j) = (rb.to_str().unwrap(), journal.to_str().unwrap());
     let mut alice = Console::spawn(

@@ -7,6 +7,8 @@
 //! Skipped without PostgreSQL locally, failing under `CI=true`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/pair_runbook.rs"]
+mod pair_runbook;
 #[path = "common/pg.rs"]
 mod pg;
 #[path = "common/pty.rs"]
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use pair_runbook::pair_runbook;
 use pty::{Console, wait_until};
 use warroom::session::event::{Event, EventBody};
 
@@ -41,50 +44,6 @@ fn counting_endpoint() -> (u16, Arc<AtomicUsize>) {
         }
     });
     (port, hits)
-}
-
-fn runbook(port: u16) -> String {
-    format!(
-        r#"
-[cutover]
-id = "pg-pairing"
-title = "Pairing on PostgreSQL"
-strategy = "phased"
-
-[roles]
-ic = "Incident commander"
-db = "Database owner"
-
-[sources.svc]
-type = "http"
-url = "http://127.0.0.1:{port}/healthz"
-
-[[panels]]
-id = "up"
-title = "Service up"
-source = "svc"
-every = "1s"
-
-[[stages]]
-name = "all"
-exposure = 100
-gate = "go"
-
-[[gates]]
-id = "go"
-title = "Two-person go"
-two_person = true
-[[gates.items]]
-text = "DB ready"
-role = "db"
-[[gates.items]]
-text = "IC go"
-role = "ic"
-
-[actions.rollback]
-run = "true"
-"#
-    )
 }
 
 fn events(url: &Path) -> Vec<Event> {
@@ -110,7 +69,14 @@ fn two_consoles_share_a_session_on_postgres_and_a_killed_one_loses_nothing_it_sh
     let dir = tempfile::tempdir().unwrap();
     let (port, hits) = counting_endpoint();
     let rb = dir.path().join("pair.toml");
-    std::fs::write(&rb, runbook(port)).unwrap();
+    std::fs::write(
+        &rb,
+        pair_runbook(
+            "Pairing on PostgreSQL",
+            &format!("http://127.0.0.1:{port}/healthz"),
+        ),
+    )
+    .unwrap();
     let rbs = rb.to_str().unwrap();
 
     let mut alice = Console::spawn(

@@ -8,6 +8,8 @@
 //! Child processes re-run this binary with `WARROOM_TEST_ROLE` set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/crash_loop.rs"]
+mod crash_loop;
 #[path = "common/pg.rs"]
 mod pg;
 
@@ -40,12 +42,6 @@ fn note(op: &str, text: String) -> NewEvent {
 
 fn all_events(url: &Path) -> Vec<Event> {
     warroom::journal::open::read_all(url).unwrap()
-}
-
-fn assert_gapless(events: &[Event]) {
-    for (i, e) in events.iter().enumerate() {
-        assert_eq!(e.seq, i as u64 + 1, "seq has a gap or repeat");
-    }
 }
 
 fn p99(mut v: Vec<Duration>) -> Duration {
@@ -100,93 +96,27 @@ fn start_looper(url: &Path, tag: usize, lines: &std::sync::mpsc::Sender<(usize, 
     child
 }
 
-fn next(seed: &mut u64) -> u64 {
-    *seed = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *seed >> 33
-}
-
 #[test]
 fn crash_loop_three_writers_sigkill_loses_nothing_committed_on_postgres() {
     let Some(c) = pg::cluster() else { return };
     let url = c.fresh("crash");
     // Made once here, so the children race on appends, not on creation.
     drop(open_store(&url, true).unwrap());
-    let rounds: usize = std::env::var("WARROOM_CRASH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(100);
+    let rounds = crash_loop::rounds();
     let mut seed = Utc::now().timestamp_nanos_opt().unwrap_or(7) as u64;
     eprintln!("crash loop seed {seed}");
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, String)>();
-    let mut writers: Vec<Child> = (0..3).map(|t| start_looper(&url, t, &tx)).collect();
-    let mut tags = [0usize, 1, 2];
-    let mut printed: Vec<(u64, String, u64)> = Vec::new();
-    let take = |l: &str, printed: &mut Vec<(u64, String, u64)>| -> bool {
-        let f: Vec<&str> = l.split(' ').collect();
-        if f.len() == 4 && f[0] == "SEQ" {
-            printed.push((f[1].parse().unwrap(), f[2].into(), f[3].parse().unwrap()));
-            return true;
-        }
-        false
-    };
-    for round in 0..rounds {
-        let mut fresh = [false; 3];
-        let deadline = Instant::now() + DEADLINE;
-        while fresh.iter().any(|f| !f) {
-            let (tag, l) = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("round {round}: a writer stalled (seed {seed})"));
-            if take(&l, &mut printed)
-                && let Some(k) = tags.iter().position(|t| *t == tag)
-            {
-                fresh[k] = true;
-            }
-        }
-        std::thread::sleep(Duration::from_micros(next(&mut seed) % 3000));
-        let victim = (next(&mut seed) % 3) as usize;
-        writers[victim].kill().unwrap(); // SIGKILL
-        writers[victim].wait().unwrap();
-        writers[victim] = start_looper(&url, 3 + round, &tx);
-        tags[victim] = 3 + round;
-    }
-    for w in &mut writers {
-        w.kill().unwrap();
-        w.wait().unwrap();
-    }
-    drop(tx);
-    while let Ok((_, l)) = rx.recv_timeout(Duration::from_secs(5)) {
-        take(&l, &mut printed);
-    }
-    let events = all_events(&url);
-    assert_gapless(&events);
-    for (seq, op, i) in &printed {
-        let e = &events[*seq as usize - 1];
-        assert_eq!(
-            (&e.operator, &e.body),
-            (
-                op,
-                &EventBody::Note {
-                    text: i.to_string()
-                }
-            ),
-            "seq {seq} (seed {seed})"
-        );
-    }
-    let mut per_writer: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
-    for e in &events {
-        if let EventBody::Note { text } = &e.body {
-            per_writer
-                .entry(&e.operator)
-                .or_default()
-                .push(text.parse().unwrap());
-        }
-    }
-    for (op, seen) in &per_writer {
-        let want: Vec<u64> = (0..seen.len() as u64).collect();
-        assert_eq!(seen, &want, "writer {op}: an append vanished (seed {seed})");
-    }
+    let start_seed = seed;
+    let printed = crash_loop::drive(
+        rounds,
+        &mut seed,
+        DEADLINE,
+        |tag, lines| start_looper(&url, tag, lines),
+        |w| {
+            w.kill().unwrap(); // SIGKILL
+            w.wait().unwrap();
+        },
+    );
+    crash_loop::assert_kept(&all_events(&url), &printed, start_seed);
     eprintln!(
         "pg crash loop: {rounds} rounds, {} committed appends checked, 0 lost",
         printed.len()
@@ -255,7 +185,7 @@ fn two_consoles_pair_through_listen_notify() {
         p99(pairings)
     );
     if std::env::var_os("WARROOM_PG_PAIR_URL").is_none() {
-        assert_gapless(&all_events(&url));
+        crash_loop::assert_gapless(&all_events(&url));
     }
 }
 

@@ -6,6 +6,9 @@
 //! the `child_*` tests do their part only when that variable names them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/crash_loop.rs"]
+mod crash_loop;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -92,12 +95,6 @@ fn all_events(path: &Path) -> Vec<Event> {
         .unwrap()
 }
 
-fn assert_gapless(events: &[Event]) {
-    for (i, e) in events.iter().enumerate() {
-        assert_eq!(e.seq, i as u64 + 1, "seq must be 1, 2, 3 … without gaps");
-    }
-}
-
 #[test]
 fn three_processes_append_1000_each_gapless_none_lost() {
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +108,7 @@ fn three_processes_append_1000_each_gapless_none_lost() {
     }
     let events = all_events(&path);
     assert_eq!(events.len(), 3000);
-    assert_gapless(&events);
+    crash_loop::assert_gapless(&events);
     let mut per_writer: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
     for e in &events {
         let EventBody::Note { text } = &e.body else {
@@ -130,15 +127,6 @@ fn three_processes_append_1000_each_gapless_none_lost() {
             "writer {w}: lost or reordered"
         );
     }
-}
-
-/// A small deterministic generator: the kill points vary run to run via
-/// the seed, and a failure prints the seed.
-fn next(seed: &mut u64) -> u64 {
-    *seed = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *seed >> 33
 }
 
 /// One looper process whose committed lines arrive on `lines`, tagged.
@@ -183,94 +171,18 @@ fn crash_loop(rounds: usize) -> (usize, usize) {
     let path = dir.path().join("live.db");
     let mut seed = Utc::now().timestamp_nanos_opt().unwrap_or(7) as u64;
     eprintln!("crash loop seed {seed}");
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, String)>();
-    let mut writers: Vec<Looper> = (0..3).map(|t| start_looper(&path, t, &tx)).collect();
-    let mut tags = [0usize, 1, 2];
-    // (seq, operator, i) as printed after the commit returned.
-    let mut printed: Vec<(u64, String, u64)> = Vec::new();
-    // Record a committed append; false for the harness's own lines.
-    let take = |l: &str, printed: &mut Vec<(u64, String, u64)>| -> bool {
-        let f: Vec<&str> = l.split(' ').collect();
-        if f.len() == 4 && f[0] == "SEQ" {
-            printed.push((
-                f[1].parse().unwrap(),
-                f[2].to_string(),
-                f[3].parse().unwrap(),
-            ));
-            return true;
-        }
-        false
-    };
-    for round in 0..rounds {
-        // Every live writer commits at least once more, so the kill lands
-        // while all three are contending for the lock.
-        let mut fresh = [false; 3];
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while fresh.iter().any(|f| !f) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let (tag, l) = rx
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("round {round}: a writer stalled (seed {seed})"));
-            if take(&l, &mut printed)
-                && let Some(k) = tags.iter().position(|t| *t == tag)
-            {
-                fresh[k] = true;
-            }
-        }
-        std::thread::sleep(Duration::from_micros(next(&mut seed) % 3000));
-        let victim = (next(&mut seed) % 3) as usize;
-        sigkill(&writers[victim].child);
-        writers[victim].child.wait().unwrap();
-        // Each replacement gets a tag of its own: 3, 4, 5, …
-        writers[victim] = start_looper(&path, 3 + round, &tx);
-        tags[victim] = 3 + round;
-    }
-    for w in &mut writers {
-        sigkill(&w.child);
-        w.child.wait().unwrap();
-    }
-    drop(tx);
-    // Lines already in the pipes were committed before being printed.
-    while let Ok((_, l)) = rx.recv_timeout(Duration::from_secs(5)) {
-        take(&l, &mut printed);
-    }
-
-    let events = all_events(&path);
-    assert_gapless(&events);
-    for (seq, op, i) in &printed {
-        let e = events.get(*seq as usize - 1).unwrap_or_else(|| {
-            panic!(
-                "printed seq {seq} lost (journal ends at {}, seed {seed})",
-                events.len()
-            )
-        });
-        assert_eq!(
-            (&e.operator, &e.body),
-            (
-                op,
-                &EventBody::Note {
-                    text: i.to_string()
-                }
-            ),
-            "seq {seq} holds something else (seed {seed})"
-        );
-    }
-    let mut per_writer: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
-    for e in &events {
-        if let EventBody::Note { text } = &e.body {
-            per_writer
-                .entry(&e.operator)
-                .or_default()
-                .push(text.parse().unwrap());
-        }
-    }
-    for (op, seen) in &per_writer {
-        let want: Vec<u64> = (0..seen.len() as u64).collect();
-        assert_eq!(
-            seen, &want,
-            "writer {op}: an append vanished or repeated (seed {seed})"
-        );
-    }
+    let start_seed = seed;
+    let printed = crash_loop::drive(
+        rounds,
+        &mut seed,
+        Duration::from_secs(20),
+        |tag, lines| start_looper(&path, tag, lines),
+        |w| {
+            sigkill(&w.child);
+            w.child.wait().unwrap();
+        },
+    );
+    crash_loop::assert_kept(&all_events(&path), &printed, start_seed);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -281,10 +193,7 @@ fn crash_loop(rounds: usize) -> (usize, usize) {
 
 #[test]
 fn crash_loop_three_writers_sigkill_loses_nothing_committed() {
-    let rounds = std::env::var("WARROOM_CRASH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(100);
+    let rounds = crash_loop::rounds();
     // Each round waits for a fresh commit from all three writers, so at
     // least 3 × rounds appends are checked by construction.
     let (appends, kills) = crash_loop(rounds);
