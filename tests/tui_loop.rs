@@ -542,6 +542,48 @@ async fn a_console_opened_alone_on_an_unfinished_rollback_finishes_it() {
     assert_eq!(s.state().status.as_str(), "ROLLED_BACK");
 }
 
+/// The rollback started long ago: 600 notes came after its
+/// `action_started`, more than the tail a console keeps in memory. The
+/// console that takes over reads the whole journal, finds it in flight
+/// and runs it again under the same id, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_left_in_flight_long_ago_is_still_finished_by_the_takeover() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let rb = flag_runbook(tmp.path());
+    journal_with_rollback_in_flight(&rb, &path, true);
+    {
+        let mut s = open(Arc::clone(&rb), &path, "carol");
+        s.transact(
+            |_, _| {
+                (0..600)
+                    .map(|i| EventBody::Note {
+                        text: format!("while it rolled back {i}"),
+                    })
+                    .collect()
+            },
+            "carol",
+        )
+        .unwrap();
+        s.detach().unwrap();
+    }
+    let r = start_with(Arc::clone(&rb), &path, "bob", true);
+    wait_for(&path, "the old rollback to finish", |ev| {
+        count(ev, "rollback_finished") == 1
+    })
+    .await;
+    r.gone_and_wait(Gone::Terminate).await;
+    let ev = events(&path);
+    let retried: Vec<&Event> = ev
+        .iter()
+        .filter(|e| e.body.kind() == "action_retried")
+        .collect();
+    assert_eq!(retried.len(), 1, "run again once");
+    assert!(matches!(&retried[0].body, EventBody::ActionRetried { id, .. } if id == "3/rollback"));
+    let flags = std::fs::read_to_string(tmp.path().join("flags.log")).unwrap();
+    assert_eq!(flags, "rollback\n");
+}
+
 /// Alice still looks attached, but no console holds the lease: looking
 /// attached no longer matters, the lease does. Bob takes it and only then
 /// finishes her rollback, once.

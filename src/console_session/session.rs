@@ -450,6 +450,12 @@ impl Session {
         Ok(())
     }
 
+    /// Every event of the journal, read without the write lock (on the
+    /// writer thread, never the loop): what a new conductor settles.
+    pub fn history(&self) -> Result<Vec<Event>, SessionError> {
+        Ok(self.journal.read_since(0)?)
+    }
+
     /// Does this beat need the write lock? Always for the conductor (its
     /// lease) and when presence is due; otherwise only when the lease is
     /// free, expired or, unknown to this console, its own (a takeover whose

@@ -56,6 +56,12 @@ pub enum Reply {
     /// Guards and gates this console decided as the conductor (their
     /// actions run here: the console that commits runs the action).
     Conducted(Vec<Event>),
+    /// Sent just before `Role { conductor: true }`: the whole journal as
+    /// read when the lease was gained, so the takeover sees every action
+    /// left in flight however far back it started (the console keeps only
+    /// a tail in memory). Not sent when that read failed: the takeover
+    /// then works from the tail.
+    History(Vec<Event>),
     /// This console gained (true) or lost (false) the conductor's lease.
     Role {
         conductor: bool,
@@ -198,6 +204,11 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
                 if b.conductor != *conductor {
                     *conductor = b.conductor;
                     *judge = Judge::default();
+                    if b.conductor
+                        && let Ok(history) = session.history()
+                    {
+                        let _ = out.send(Reply::History(history));
+                    }
                     let _ = out.send(Reply::Role {
                         conductor: *conductor,
                     });

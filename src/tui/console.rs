@@ -119,6 +119,9 @@ pub struct Console {
     in_flight: usize,
     /// This console holds the lease: it polls and judges.
     conductor: bool,
+    /// The whole journal as read when the lease was gained, for the
+    /// takeover (`Reply::History`).
+    history: Option<Vec<Event>>,
     /// Where this console's poller sends (the loop's `panels`); `None`:
     /// statuses are fed from outside (tests).
     poll_to: Option<UnboundedSender<PanelStatus>>,
@@ -190,6 +193,7 @@ impl Console {
             done_rx: Some(done_rx),
             in_flight: 0,
             conductor: false,
+            history: None,
             poll_to: None,
             poller: None,
             next_id: 0,
@@ -292,7 +296,12 @@ impl Console {
         if self.read_only {
             return 0;
         }
-        let events: Vec<Event> = self.app.journal.iter().cloned().collect();
+        // The whole journal the writer read when the lease was gained, up
+        // to what this console has folded, then the tail it folded since.
+        let mut events = self.history.take().unwrap_or_default();
+        events.retain(|e| e.seq <= self.state.last_seq);
+        let read = events.last().map_or(0, |e| e.seq);
+        events.extend(self.app.journal.iter().filter(|e| e.seq > read).cloned());
         let plan = takeover::resolve(&events, &self.state);
         if !plan.journal.is_empty() && !self.writer.send(Request::Record(plan.journal.clone())) {
             self.error("journal", "the journal writer has stopped");
@@ -425,6 +434,7 @@ impl Console {
                 }
             }
             Reply::Conducted(events) => self.committed(&events),
+            Reply::History(events) => self.history = Some(events),
             Reply::Role { conductor } => self.set_role(conductor),
             Reply::Error(e) => self.error("journal", e),
             Reply::Detached(_) => {}
