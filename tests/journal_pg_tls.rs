@@ -173,10 +173,7 @@ fn require_against_a_server_without_tls_says_so() {
     let url = Path::new("postgresql://ann:hunter2@127.0.0.1:1/x?sslmode=require")
         .to_string_lossy()
         .replace(":1/", &format!(":{port}/"));
-    let e = match open_store(Path::new(&url), true) {
-        Ok(_) => panic!("connected"),
-        Err(e) => e.to_string(),
-    };
+    let e = refusal(Path::new(&url));
     assert!(
         e.contains("server does not support TLS but sslmode=require"),
         "{e}"
@@ -224,10 +221,7 @@ fn prefer_tries_plain_after_a_failed_tls_connection() {
         startup[4..] == [0, 3, 0, 0]
     });
     let url = format!("postgresql://ann:hunter2@127.0.0.1:{port}/x");
-    let e = match open_store(Path::new(&url), true) {
-        Ok(_) => panic!("connected"),
-        Err(e) => e.to_string(),
-    };
+    let e = refusal(Path::new(&url));
     assert!(server.join().unwrap(), "the second try was not plain");
     assert!(e.contains("and over TLS:"), "{e}");
     assert!(!e.contains("hunter2"), "{e}");
