@@ -280,6 +280,39 @@ fn the_readers_connection_refuses_writes_even_for_the_tables_owner() {
     assert!(ro.read_since(0).unwrap().is_empty());
 }
 
+/// A role that may read the events but not the readings: serve refuses
+/// at start, naming the refusal, instead of serving a page with a lasting
+/// error line.
+#[test]
+fn a_role_that_cannot_read_a_table_is_refused_at_start() {
+    let Some((c, url, rb, s)) = on_postgres("serve_partial") else {
+        return;
+    };
+    drop(s);
+    let (role, as_role) = select_only_role(c, &url);
+    sql(
+        c,
+        &url,
+        &format!("REVOKE SELECT ON warroom_readings FROM {role}"),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let err = rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        warroom::serve::start(
+            std::sync::Arc::clone(&rb),
+            warroom::timefmt::Zone::UTC,
+            as_role,
+            l,
+            kit::TOKEN.into(),
+        )
+        .err()
+        .expect("served without SELECT on the readings")
+    });
+    let said = err.to_string();
+    assert!(said.contains("permission denied"), "{said}");
+    assert!(said.contains("warroom_readings"), "{said}");
+}
+
 #[test]
 fn a_missing_journal_is_refused_with_exit_2_and_nothing_is_created() {
     let Some(c) = pg::cluster() else { return };

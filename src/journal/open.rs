@@ -65,7 +65,13 @@ pub fn follow_store(
     tx: UnboundedSender<Followed>,
 ) -> Result<FollowerHandle, JournalError> {
     if pg::is_url(location) {
-        return PgJournal::open_read_only(location)?.follow(0, 0, tx);
+        let journal = PgJournal::open_read_only(location)?;
+        // Read both tables once now (no rows come back): a role that may
+        // not read one of them is refused at start, not shown as a lasting
+        // error on the page.
+        journal.read_since(i64::MAX as u64)?;
+        journal.readings_since(i64::MAX)?;
+        return journal.follow(0, 0, tx);
     }
     super::follow::follow(location, 0, 0, tx)
 }
