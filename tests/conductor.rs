@@ -12,6 +12,9 @@
 //!   journal's attached list) within 10 s. 20 rounds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/journal_view.rs"]
+mod journal_view;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
@@ -26,9 +29,9 @@ use warroom::journal::Journal;
 use warroom::runbook::model::Runbook;
 use warroom::session::command::Command;
 use warroom::session::event::{DetachReason, Event, EventBody, SessionMode};
-use warroom::session::reduce::reduce;
-use warroom::session::state::State;
 use warroom::session::testkit::sample_runbook;
+
+use journal_view::{conductor_changes, fold, wait_timed as wait_until};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -286,26 +289,6 @@ fn spawn_child(path: &Path, who: &str) -> Child {
         .unwrap()
 }
 
-/// What every console's header shows: the journal folded.
-fn header_state(rb: &Runbook, path: &Path) -> State {
-    let mut s = State::new(rb);
-    for e in events(path) {
-        reduce(&mut s, rb, &e);
-    }
-    s
-}
-
-fn wait_until<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> (T, Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return (v, start.elapsed());
-        }
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn kill_9_of_the_conductor_hands_over_within_5s_and_the_dead_leave_within_10s() {
     let tmp = tempfile::tempdir().unwrap();
@@ -318,7 +301,7 @@ fn kill_9_of_the_conductor_hands_over_within_5s_and_the_dead_leave_within_10s() 
         children.push((who.clone(), spawn_child(&path, &who)));
         wait_until("the console to attach", DEADLINE, || {
             path.exists()
-                .then(|| header_state(&rb, &path))
+                .then(|| fold(&rb, events(&path)))
                 .filter(|s| s.attached.contains_key(&who))
         });
     }
@@ -354,7 +337,7 @@ fn kill_9_of_the_conductor_hands_over_within_5s_and_the_dead_leave_within_10s() 
             "the dead console to leave the headers",
             Duration::from_secs(10) - killed_at.elapsed().min(Duration::from_secs(10)),
             || {
-                let s = header_state(&rb, &path);
+                let s = fold(&rb, events(&path));
                 (!s.attached.contains_key(&dead)).then_some(())
             },
         );
@@ -371,7 +354,7 @@ fn kill_9_of_the_conductor_hands_over_within_5s_and_the_dead_leave_within_10s() 
         });
         assert!(lost, "round {round}: {dead} journaled as lost");
         assert_ne!(
-            header_state(&rb, &path).conductor.as_deref(),
+            fold(&rb, events(&path)).conductor.as_deref(),
             Some(dead.as_str()),
             "round {round}: the header no longer names the dead conductor"
         );
@@ -405,15 +388,7 @@ fn a_detached_conductor_hands_over_at_the_next_heartbeat() {
     b.wait("bob to conduct", |s| s.conductor);
     drop(a);
     drop(b);
-    let kinds: Vec<(String, String)> = events(&path)
-        .into_iter()
-        .filter_map(|e| match e.body {
-            EventBody::ConductorChanged { reason, .. } => {
-                Some((e.operator, reason.as_str().to_string()))
-            }
-            _ => None,
-        })
-        .collect();
+    let kinds = conductor_changes(events(&path));
     assert_eq!(
         kinds,
         [

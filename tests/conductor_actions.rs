@@ -5,14 +5,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/journal_view.rs"]
+mod journal_view;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use futures::StreamExt;
+use journal_view::{fold, wait_timed as wait_until};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::console_session::Session;
@@ -20,8 +23,6 @@ use warroom::journal::Journal;
 use warroom::runbook::model::Runbook;
 use warroom::session::command::Command;
 use warroom::session::event::Event;
-use warroom::session::reduce::reduce;
-use warroom::session::state::State;
 use warroom::tui::Theme;
 use warroom::tui::console::{Console, run_loop};
 
@@ -103,25 +104,6 @@ fn events(path: &Path) -> Vec<Event> {
         .unwrap_or_default()
 }
 
-fn state(rb: &Runbook, path: &Path) -> State {
-    let mut s = State::new(rb);
-    for e in events(path) {
-        reduce(&mut s, rb, &e);
-    }
-    s
-}
-
-fn wait_until<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> (T, Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return (v, start.elapsed());
-        }
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn kinds<'a>(ev: &'a [Event], kind: &'a str) -> impl Iterator<Item = &'a Event> {
     ev.iter().filter(move |e| e.body.kind() == kind)
 }
@@ -147,7 +129,7 @@ fn three_consoles(path: &Path, rb: &Runbook) -> Vec<(String, Child)> {
         children.push((who.clone(), spawn_child(path, &who, i == 2)));
         wait_until("the console to attach", Duration::from_secs(10), || {
             path.exists()
-                .then(|| state(rb, path))
+                .then(|| fold(rb, events(path)))
                 .filter(|s| s.attached.contains_key(&who))
         });
     }
@@ -208,7 +190,7 @@ fn a_conductor_killed_mid_rollback_is_finished_by_another_within_15s_20_rounds()
         }
         assert_eq!(kinds(&ev, "rollback_finished").count(), 1, "round {round}");
         assert_eq!(kinds(&ev, "rollback_started").count(), 1, "round {round}");
-        assert_eq!(state(&rb, &path).status.as_str(), "ROLLED_BACK");
+        assert_eq!(fold(&rb, events(&path)).status.as_str(), "ROLLED_BACK");
         for (_, mut c) in children {
             let _ = c.kill();
             let _ = c.wait();

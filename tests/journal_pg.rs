@@ -10,6 +10,8 @@
 
 #[path = "common/crash_loop.rs"]
 mod crash_loop;
+#[path = "common/journal_view.rs"]
+mod journal_view;
 #[path = "common/pg.rs"]
 mod pg;
 
@@ -218,15 +220,7 @@ fn a_detached_conductor_hands_the_lease_over_on_postgres() {
     wait_role(&mut rb);
     drop(a);
     drop(b);
-    let changed: Vec<(String, String)> = all_events(&url)
-        .into_iter()
-        .filter_map(|e| match e.body {
-            EventBody::ConductorChanged { reason, .. } => {
-                Some((e.operator, reason.as_str().to_string()))
-            }
-            _ => None,
-        })
-        .collect();
+    let changed = journal_view::conductor_changes(all_events(&url));
     assert_eq!(
         changed,
         [
