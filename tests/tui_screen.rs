@@ -386,3 +386,37 @@ fn a_damaged_journal_shows_a_banner_line() {
     app.state.damage_acknowledged = Some(7);
     assert!(!render(&app, 120, 40).contains("JOURNAL DAMAGED"));
 }
+
+/// At 80 columns the operators may not fit on the header's second line:
+/// it then says how many are on the call, or leaves them out, and never
+/// shows a bare `ops:` label with its names cut off.
+#[test]
+fn a_narrow_header_counts_the_operators_instead_of_cutting_their_names() {
+    let rb = runbook();
+    let mut s = ready_state(&rb);
+    for (who, ro) in [("alice", false), ("bob", false), ("carol", true)] {
+        attach(&mut s, who, ro);
+    }
+    // 59 cells come before the operators without a conductor, 74 with
+    // "al", 77 with "alice".
+    for (conductor, want) in [
+        (None, Some("ops: alice (you) +2")),
+        (Some("al"), Some("ops: 3")),
+        (Some("alice"), None),
+    ] {
+        s.conductor = conductor.map(String::from);
+        let app = app(s.clone(), vec![], vec![], at(1, 0));
+        let text = render(&app, 80, 24);
+        let line2 = text.lines().nth(1).unwrap_or_default().trim_end();
+        match want {
+            Some(w) => assert!(line2.ends_with(w), "{line2:?} should end with {w:?}"),
+            None => assert!(!line2.contains("ops"), "no room, no label: {line2:?}"),
+        }
+        let wide = render(&app, 160, 50);
+        let wide2 = wide.lines().nth(1).unwrap_or_default();
+        assert!(
+            wide2.contains("ops: alice (you), bob, carol (ro)"),
+            "{wide2:?}"
+        );
+    }
+}

@@ -115,8 +115,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         l2.push(Span::raw(format!("conductor: {c}  ")));
     }
     let used: usize = l2.iter().map(|s| s.width()).sum();
-    let room = (area.width as usize).saturating_sub(used + 5);
-    l2.push(Span::raw(format!("ops: {}", operators(app, room))));
+    if let Some(ops) = operators(app, (area.width as usize).saturating_sub(used)) {
+        l2.push(Span::raw(ops));
+    }
     if let Some(d) = st.unacknowledged_damage() {
         // Nobody may miss it: it takes the second line until acknowledged.
         let room = (area.width as usize).saturating_sub(2);
@@ -213,7 +214,10 @@ fn guards_span(app: &App) -> Span<'static> {
 
 /// Operators attached now, this console's first as `(you)`; observers `(ro)`.
 /// Names that do not fit in `room` are counted (`+2`), never cut mid-name.
-fn operators(app: &App, room: usize) -> String {
+/// `ops: you, others` fit to `room` cells: the names that fit and `+N`
+/// for the rest; on a narrow screen only the count (`ops: 3`); nothing
+/// when even that does not fit (never a label cut in half).
+fn operators(app: &App, room: usize) -> Option<String> {
     let mut out = vec![format!("{} (you)", app.operator)];
     out.extend(
         app.state
@@ -228,7 +232,11 @@ fn operators(app: &App, room: usize) -> String {
                 }
             }),
     );
-    let mut shown = out[0].clone();
+    let mut shown = format!("ops: {}", out[0]);
+    if format::cells(&shown) + if out.len() > 1 { 4 } else { 0 } > room {
+        let count = format!("ops: {}", out.len());
+        return (count.len() <= room).then_some(count);
+    }
     for (i, name) in out.iter().enumerate().skip(1) {
         let more = format!(" +{}", out.len() - i);
         if format::cells(&shown)
@@ -243,7 +251,7 @@ fn operators(app: &App, room: usize) -> String {
         shown.push_str(", ");
         shown.push_str(name);
     }
-    shown
+    Some(shown)
 }
 
 /// Lines under the header for things an IC must not miss: a two-person
