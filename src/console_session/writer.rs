@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
@@ -27,7 +27,6 @@ use crate::session::decide::follow_ups;
 use crate::session::event::{DetachReason, Event, EventBody};
 use crate::session::evidence;
 use crate::session::state::{State, StepStatus};
-use std::time::Duration;
 
 /// What the loop asks the writer to do.
 #[derive(Debug, Clone)]

@@ -52,10 +52,23 @@ impl FollowerHandle {
         thread: JoinHandle<()>,
         error: Arc<Mutex<Option<String>>>,
     ) -> FollowerHandle {
-        FollowerHandle {
-            stop: Some(Box::new(move || {
+        FollowerHandle::stopped_by(
+            move || {
                 let _ = stop.send(());
-            })),
+            },
+            thread,
+            error,
+        )
+    }
+
+    /// A handle whose drop calls `stop`, then joins `thread`.
+    fn stopped_by(
+        stop: impl FnOnce() + Send + Sync + 'static,
+        thread: JoinHandle<()>,
+        error: Arc<Mutex<Option<String>>>,
+    ) -> FollowerHandle {
+        FollowerHandle {
+            stop: Some(Box::new(stop)),
             thread: Some(thread),
             error,
         }
@@ -115,13 +128,13 @@ pub fn follow(
             path,
             cause: format!("cannot start the follower thread: {e}"),
         })?;
-    Ok(FollowerHandle {
-        stop: Some(Box::new(move || {
+    Ok(FollowerHandle::stopped_by(
+        move || {
             let _ = wake_tx.send(Wake::Stop);
-        })),
-        thread: Some(thread),
+        },
+        thread,
         error,
-    })
+    ))
 }
 
 fn run(
