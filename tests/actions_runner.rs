@@ -23,6 +23,7 @@ fn ctx(reason: &str) -> ActionContext {
         operator: "alice".into(),
         reason: reason.into(),
         mode: "rehearsal".into(),
+        fence: None,
     }
 }
 

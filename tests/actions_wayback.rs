@@ -66,6 +66,7 @@ fn guard_rollback() -> EventBody {
         reason: "errors FAIL for 30s".into(),
         override_reason: None,
         evidence: Evidence::new(),
+        recorded_late: None,
     }
 }
 
@@ -74,6 +75,7 @@ fn paused() -> EventBody {
         reason: "hold".into(),
         trigger: Trigger::Operator,
         evidence: Evidence::new(),
+        recorded_late: None,
     }
 }
 
@@ -353,6 +355,7 @@ fn quiet_ctx() -> ActionContext {
         operator: "alice".into(),
         reason: String::new(),
         mode: "rehearsal".into(),
+        fence: None,
     }
 }
 

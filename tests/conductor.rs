@@ -86,7 +86,7 @@ impl Seat {
                     result.unwrap();
                     self.answered += 1;
                 }
-                Reply::Role { conductor } => self.conductor = conductor,
+                Reply::Role { conductor, .. } => self.conductor = conductor,
                 Reply::Error(e) => panic!("writer error: {e}"),
                 _ => {}
             }
@@ -107,7 +107,11 @@ impl Seat {
     }
 
     fn submit(&self, id: u64, cmd: Command) {
-        assert!(self.writer.send(Request::Submit { id, cmd }));
+        assert!(self.writer.send(Request::Submit {
+            id,
+            cmd,
+            claim: None
+        }));
     }
 }
 

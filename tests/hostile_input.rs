@@ -368,6 +368,7 @@ fn ctx() -> warroom::actions::ActionContext {
         operator: "alice".into(),
         reason: "drill".into(),
         mode: "rehearsal".into(),
+        fence: None,
     }
 }
 

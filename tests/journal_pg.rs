@@ -203,7 +203,9 @@ fn a_detached_conductor_hands_the_lease_over_on_postgres() {
         let deadline = Instant::now() + DEADLINE;
         loop {
             match rx.try_recv() {
-                Ok(Reply::Role { conductor: true }) => return,
+                Ok(Reply::Role {
+                    conductor: true, ..
+                }) => return,
                 Ok(Reply::Error(e)) => panic!("writer error: {e}"),
                 Ok(_) => {}
                 Err(_) => {

@@ -258,6 +258,7 @@ fn scripted_session(path: &Path) {
                 reason: "guard errors FAIL for 30s".into(),
                 trigger: Trigger::Guard,
                 evidence: evidence(0.0467),
+                recorded_late: None,
             },
         ),
         (
@@ -286,6 +287,7 @@ fn scripted_session(path: &Path) {
                 reason: "errors climbing".into(),
                 override_reason: None,
                 evidence: evidence(0.0467),
+                recorded_late: None,
             },
         ),
         (

@@ -297,6 +297,7 @@ fn a_guard_seen_by_three_consoles_fires_once() {
                                 reason: "guard errors fail".into(),
                                 trigger: Trigger::Guard,
                                 evidence: evidence(&p),
+                                recorded_late: None,
                             },
                         ]
                     },

@@ -103,6 +103,7 @@ fn ctx(action: &str, exposure: f64) -> ActionContext {
         operator: "alice".into(),
         reason: "demo".into(),
         mode: "rehearsal".into(),
+        fence: None,
     }
 }
 

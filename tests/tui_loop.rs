@@ -478,6 +478,7 @@ fn journal_with_rollback_in_flight(rb: &Arc<Runbook>, path: &std::path::Path, de
                     reason: "errors FAIL for 30s".into(),
                     override_reason: None,
                     evidence: Evidence::new(),
+                    recorded_late: None,
                 },
                 EventBody::ActionStarted {
                     action: "rollback".into(),

@@ -246,6 +246,7 @@ fn after_rollback_no_countdown_is_shown() {
             reason: "x".into(),
             trigger: Trigger::Operator,
             evidence: Default::default(),
+            recorded_late: None,
         },
     )];
     let app = app(s, vec![], events, at(60, 0));
@@ -312,6 +313,7 @@ fn a_newer_event_replaces_the_bottom_lines_message() {
                 reason: "guard: errors FAIL for 30s".into(),
                 trigger: Trigger::Guard,
                 evidence: Default::default(),
+                recorded_late: None,
             },
         )],
         state,

@@ -186,6 +186,7 @@ fn failing_app() -> App {
             reason: "guard errors FAIL for 30s".into(),
             trigger: Trigger::Guard,
             evidence: Default::default(),
+            recorded_late: None,
         },
     ));
     let mut a = app(s, panels, ev, at(25, 10));

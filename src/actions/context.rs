@@ -27,6 +27,12 @@ pub struct ActionContext {
     pub reason: String,
     /// `live` or `rehearsal` (see [`mode_str`]).
     pub mode: String,
+    /// The conductor's epoch that ran it (`WARROOM_FENCE`, the webhook's
+    /// `X-Warroom-Fence` header and `fence` field): it grows with every
+    /// conductor, so a target that remembers the highest it has seen can
+    /// refuse a stale conductor's late call. `None` for an action a console
+    /// ran while the journal could not say who conducts.
+    pub fence: Option<u64>,
 }
 
 /// The `WARROOM_MODE` word for a session mode. The format knows two words:
@@ -69,6 +75,7 @@ impl ActionContext {
             operator: operator.to_string(),
             reason: reason.to_string(),
             mode: mode_str(mode).to_string(),
+            fence: None,
         }
     }
 
@@ -84,6 +91,10 @@ impl ActionContext {
             ("WARROOM_OPERATOR", self.operator.clone()),
             ("WARROOM_REASON", self.reason.clone()),
             ("WARROOM_MODE", self.mode.clone()),
+            (
+                "WARROOM_FENCE",
+                self.fence.map(|f| f.to_string()).unwrap_or_default(),
+            ),
         ]
     }
 
@@ -99,6 +110,7 @@ impl ActionContext {
             "operator": self.operator,
             "reason": self.reason,
             "mode": self.mode,
+            "fence": self.fence,
         })
     }
 }
@@ -118,6 +130,7 @@ mod tests {
             operator: "alice".into(),
             reason: "bake passed".into(),
             mode: "live".into(),
+            fence: Some(42),
         }
     }
 
@@ -132,7 +145,8 @@ mod tests {
         assert_eq!(env["WARROOM_OPERATOR"], "alice");
         assert_eq!(env["WARROOM_REASON"], "bake passed");
         assert_eq!(env["WARROOM_MODE"], "live");
-        assert_eq!(env.len(), 8);
+        assert_eq!(env["WARROOM_FENCE"], "42");
+        assert_eq!(env.len(), 9);
     }
 
     #[test]
@@ -157,6 +171,7 @@ mod tests {
             "operator",
             "reason",
             "mode",
+            "fence",
         ];
         expected.sort();
         let mut got = keys.clone();

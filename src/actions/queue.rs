@@ -42,10 +42,41 @@ use crate::session::event::{
     ActionOutcome, Event, EventBody, RollbackOutcome, SessionMode, StepOutcome, Trigger,
 };
 
+/// Under whose authority a job's reports are journaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fence {
+    /// Queued by the conductor holding this epoch (the seq of its
+    /// `conductor_changed`): its start is committed, and so the job runs,
+    /// only while that epoch still holds the lease; its results are
+    /// journaled only then too.
+    Epoch(u64),
+    /// A way-back job that ran before the journal could confirm its start
+    /// (the journal did not answer within `WAY_BACK_WAIT`): what it did is
+    /// journaled as it happened, whoever conducts by then.
+    Late,
+    /// Not tied to a session (tests, tools): runs at once.
+    Free,
+}
+
+/// The journal's answer to a job's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartAck {
+    /// `action_started` is committed under the job's fence: run.
+    Go,
+    /// Another console holds the lease now (or the journal refused the
+    /// start): do not run; the reason is shown.
+    Refused(String),
+}
+
+/// How long a pause or rollback waits for the journal to confirm its start
+/// before it runs anyway (and is journaled `recorded_late` once the
+/// journal answers). Forward work always waits.
+pub const WAY_BACK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What a job asks the loop to journal. Every job sends exactly one
 /// report with `finished: true`, and before it at most one with
 /// `finished: false` (its `action_started` or `action_retried`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Report {
     /// In order: `action_started`/`action_retried`; or `action_ran`, then
     /// `rollback_finished` for a rollback or `step_finished` for a step.
@@ -53,6 +84,22 @@ pub struct Report {
     /// A line for the operator when something failed.
     pub failure: Option<String>,
     pub finished: bool,
+    pub fence: Fence,
+    /// A fenced job's start: the loop hands `events` to the journal writer,
+    /// which commits them only while the fence holds and answers here.
+    pub start: Option<tokio::sync::oneshot::Sender<StartAck>>,
+}
+
+impl Report {
+    fn done(events: Vec<EventBody>, failure: Option<String>, fence: Fence) -> Report {
+        Report {
+            events,
+            failure,
+            finished: true,
+            fence,
+            start: None,
+        }
+    }
 }
 
 /// What to run.
@@ -77,6 +124,7 @@ pub struct Job {
     pub rollback: Option<(Trigger, String)>,
     /// Run again by a console that took over: journaled `action_retried`.
     pub retried: bool,
+    pub fence: Fence,
 }
 
 impl Job {
@@ -131,8 +179,19 @@ pub fn plan(
             ctx,
             rollback: None,
             retried: false,
+            fence: Fence::Free,
         };
         match &ev.body {
+            // Ran already where it was pressed, while the journal could not
+            // answer: recorded late, never run a second time.
+            EventBody::Paused {
+                recorded_late: Some(_),
+                ..
+            }
+            | EventBody::RollbackStarted {
+                recorded_late: Some(_),
+                ..
+            } => {}
             EventBody::Paused { reason, .. } => jobs.push(job(
                 JobKind::Action(ActionKind::Pause),
                 ctx("pause", stage, stage, reason),
@@ -199,7 +258,9 @@ enum Order {
     /// stop and drop the forward jobs decided before it.
     Preempt(u64),
     /// This console lost the conductor's lease: drop every job not started
-    /// yet (the new conductor runs them); running ones finish and report.
+    /// yet (the new conductor runs them) and stop the running ones (their
+    /// whole trees): a console frozen past its lease must not go on acting
+    /// beside the new conductor.
     StandDown,
 }
 
@@ -223,9 +284,21 @@ impl ActionQueue {
     /// in journal order). Returns how many jobs were queued: each sends
     /// exactly one finished `Report`.
     pub fn on_events(&self, events: &[Event], stage_before: Option<usize>) -> usize {
+        self.on_events_fenced(events, stage_before, Fence::Free)
+    }
+
+    /// `on_events` for the conductor holding `fence`: every job asks the
+    /// journal to commit its start under that fence before it runs.
+    pub fn on_events_fenced(
+        &self,
+        events: &[Event],
+        stage_before: Option<usize>,
+        fence: Fence,
+    ) -> usize {
         let jobs = plan(&self.exec.runbook, self.exec.mode, events, stage_before);
         let n = jobs.len();
-        for j in jobs {
+        for mut j in jobs {
+            j.fence = fence;
             self.push(j);
         }
         n
@@ -291,10 +364,12 @@ async fn dispatch(
             && let Some(job) = back.pop_front()
         {
             let (rollback, seq) = (job.is_rollback(), job.seq);
-            let task = run_job(job, Arc::clone(&exec), out.clone(), StopSignal::never());
+            // Only a stand-down stops the way back (never a preemption).
+            let (stop, signal) = stop_pair();
+            let task = run_job(job, Arc::clone(&exec), out.clone(), signal);
             bk = Some(Running {
                 handle: tokio::spawn(task),
-                stop: None,
+                stop: Some(stop),
                 rollback,
                 seq,
             });
@@ -325,8 +400,13 @@ async fn dispatch(
                 Some(Order::Preempt(seq)) => preempt(seq, &mut forward, &mut fwd, &out).await,
                 Some(Order::StandDown) => {
                     // Each dropped job still owes its one finished report.
-                    for _ in forward.drain(..).chain(back.drain(..)) {
-                        let _ = out.send(Report { events: vec![], failure: None, finished: true });
+                    for j in forward.drain(..).chain(back.drain(..)) {
+                        let _ = out.send(Report::done(vec![], None, j.fence));
+                    }
+                    for r in [fwd.as_ref(), bk.as_ref()].into_iter().flatten() {
+                        if let Some(stop) = &r.stop {
+                            stop.stop();
+                        }
                     }
                 }
                 Some(Order::Run(job)) => {
@@ -398,10 +478,53 @@ fn not_run(job: Job) -> Report {
             outcome: StepOutcome::Failed,
         });
     }
-    Report {
-        events,
-        failure,
-        finished: true,
+    Report::done(events, failure, job.fence)
+}
+
+/// Ask the journal to commit `start` under the job's fence, and wait for
+/// the answer: `Ok(fence)` to run (the fence its results are journaled
+/// under), `Err(reason)` not to. Free jobs run at once. A way-back job
+/// whose journal does not answer within `WAY_BACK_WAIT` runs anyway and is
+/// journaled late; forward work waits for the journal however long.
+async fn confirm_start(
+    job: &Job,
+    start: Vec<EventBody>,
+    out: &UnboundedSender<Report>,
+) -> Result<Fence, String> {
+    if job.fence == Fence::Free {
+        if !start.is_empty() {
+            let _ = out.send(Report {
+                events: start,
+                failure: None,
+                finished: false,
+                fence: Fence::Free,
+                start: None,
+            });
+        }
+        return Ok(Fence::Free);
+    }
+    let (ack, answer) = tokio::sync::oneshot::channel();
+    let _ = out.send(Report {
+        events: start,
+        failure: None,
+        finished: false,
+        fence: job.fence,
+        start: Some(ack),
+    });
+    let answer = if job.way_back() {
+        match tokio::time::timeout(WAY_BACK_WAIT, answer).await {
+            Ok(a) => a,
+            // The journal is busy, full or away: the way back never waits
+            // on it. Its start is still journaled when the journal answers.
+            Err(_) => return Ok(Fence::Late),
+        }
+    } else {
+        answer.await
+    };
+    match answer {
+        Ok(StartAck::Go) => Ok(job.fence),
+        Ok(StartAck::Refused(why)) => Err(why),
+        Err(_) => Err("the journal writer has stopped".into()),
     }
 }
 
@@ -424,33 +547,36 @@ async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, st
     };
     // A rehearsal without `--execute` starts nothing: only its
     // "not executed" `action_ran` is journaled.
+    let mut start = Vec::new();
     if exec.execute && has_work(rb, &job.kind) {
         let (action, id) = (job.action_name(), job.id.clone());
-        let start = if job.retried {
+        start.push(if job.retried {
             EventBody::ActionRetried { action, id }
         } else {
             EventBody::ActionStarted { action, id }
-        };
-        let _ = out.send(Report {
-            events: vec![start],
-            failure: None,
-            finished: false,
         });
     }
-    let ran = match &job.kind {
-        JobKind::Action(k) => {
-            execute(rb, *k, job.ctx.clone(), exec.execute, &exec.client, run).await
+    let fence = match confirm_start(&job, start, &out).await {
+        Ok(f) => f,
+        Err(why) => {
+            let line = format!("{} not run: {why}", job.action_name());
+            let _ = out.send(Report::done(vec![], Some(line), job.fence));
+            return;
         }
+    };
+    let mut ctx = job.ctx.clone();
+    ctx.fence = match fence {
+        Fence::Epoch(e) => Some(e),
+        Fence::Late | Fence::Free => None,
+    };
+    let ran = match &job.kind {
+        JobKind::Action(k) => execute(rb, *k, ctx, exec.execute, &exec.client, run).await,
         JobKind::Step(s) => match rb.step(s) {
-            Some(step) => execute_step(rb, step, job.ctx.clone(), exec.execute, run).await,
+            Some(step) => execute_step(rb, step, ctx, exec.execute, run).await,
             None => None,
         },
     };
-    let mut done = Report {
-        events: vec![],
-        failure: None,
-        finished: true,
-    };
+    let mut done = Report::done(vec![], None, fence);
     // Nothing to run counts as done (a rollback without an action).
     let ok = ran.as_ref().is_none_or(super::succeeded);
     let executed = matches!(ran, Some(EventBody::ActionRan { executed: true, .. }));

@@ -269,6 +269,7 @@ pub fn retry_job(runbook: &Runbook, mode: SessionMode, state: &State, r: &Retry)
         ctx,
         rollback: r.trigger.map(|t| (t, r.reason.clone())),
         retried: true,
+        fence: super::queue::Fence::Free,
     }
 }
 
@@ -338,6 +339,7 @@ mod tests {
             reason: "errors FAIL".into(),
             override_reason: None,
             evidence: Evidence::new(),
+            recorded_late: None,
         }
     }
 
@@ -346,6 +348,7 @@ mod tests {
             reason: "hold".into(),
             trigger: Trigger::Operator,
             evidence: Evidence::new(),
+            recorded_late: None,
         }
     }
 

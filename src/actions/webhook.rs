@@ -126,6 +126,9 @@ async fn try_send(
     for (name, value) in &hook.headers {
         req = req.header(name, value);
     }
+    if let Some(fence) = ctx.fence {
+        req = req.header("X-Warroom-Fence", fence.to_string());
+    }
     let resp = req.send().await.map_err(|e| {
         (
             None,

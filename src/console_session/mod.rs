@@ -4,6 +4,7 @@
 //! - `session`: `Session`, which folds the journal, decides commands inside
 //!   the store's write transaction and appends.
 //! - `identity`: who is at this console (Unix account, SSH host).
+pub mod claim;
 pub mod identity;
 pub mod session;
 pub mod writer;

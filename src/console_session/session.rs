@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::claim::Claim;
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
 use crate::journal::conduct::{Lost, Seat, Takeover};
@@ -241,7 +242,7 @@ impl Session {
         panels: &PanelMap,
         now: DateTime<Utc>,
     ) -> Result<Outcome, SessionError> {
-        self.submit_on(cmd, Some(panels), now)
+        self.submit_on(cmd, Some(panels), now, None)
     }
 
     /// `submit` decided on the canonical readings, read inside the write
@@ -252,7 +253,25 @@ impl Session {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Outcome, SessionError> {
-        self.submit_on(cmd, None, now)
+        self.submit_on(cmd, None, now, None)
+    }
+
+    /// `submit_canonical` for a pause or rollback the console may run by
+    /// itself when the journal is slow to answer (`Claim`): taken here only
+    /// once the write lock is held; when the console ran it already, its
+    /// decision is journaled `recorded_late` (and nobody runs it again).
+    pub fn submit_claimed(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+        claim: &Claim,
+    ) -> Result<Outcome, SessionError> {
+        let r = self.submit_on(cmd, None, now, Some(claim));
+        match &r {
+            Ok(_) => claim.writer_done(),
+            Err(_) => claim.writer_release(),
+        }
+        r
     }
 
     fn submit_on(
@@ -260,6 +279,7 @@ impl Session {
         cmd: &Command,
         given: Option<&PanelMap>,
         now: DateTime<Utc>,
+        claim: Option<&Claim>,
     ) -> Result<Outcome, SessionError> {
         if self.read_only {
             return Ok(Outcome::Refused {
@@ -290,7 +310,11 @@ impl Session {
             (None, Some((p, _))) => p,
             (None, None) => &self.panels,
         };
-        let decision = decide(&runbook, &self.state, cmd, &operator, panels, now, seen);
+        let late = claim.and_then(|c| c.writer_take().err());
+        let mut decision = decide(&runbook, &self.state, cmd, &operator, panels, now, seen);
+        if let (Some(ran), Decision::Apply(bodies)) = (late, &mut decision) {
+            mark_late(bodies, ran);
+        }
         let (bodies, refusal) = match decision {
             Decision::Apply(mut bodies) => {
                 let more =
@@ -343,11 +367,32 @@ impl Session {
         operator: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Event>, SessionError> {
+        self.transact_fenced(f, operator, now, None)
+            .map(Option::unwrap_or_default)
+    }
+
+    /// `transact`, committed only while `fence` (an epoch this console was
+    /// given) still holds the lease: `None`, nothing written, when another
+    /// console took it since. The check and the append are one transaction,
+    /// so a console frozen past its lease can never journal, and so never
+    /// start, work it queued under the old epoch.
+    pub fn transact_fenced(
+        &mut self,
+        f: impl FnOnce(&State, &Runbook) -> Vec<EventBody>,
+        operator: &str,
+        now: DateTime<Utc>,
+        fence: Option<u64>,
+    ) -> Result<Option<Vec<Event>>, SessionError> {
         let runbook = Arc::clone(&self.runbook);
         let mut tx = self.journal.begin()?;
         for ev in tx.read_since(self.state.last_seq)? {
             reduce(&mut self.state, &runbook, &ev);
             push_tail(&mut self.events, ev);
+        }
+        if let Some(epoch) = fence
+            && epoch_of(&self.state, &self.seat.console) != Some(epoch)
+        {
+            return Ok(None);
         }
         let mut bodies = f(&self.state, &runbook);
         if !bodies.is_empty() {
@@ -366,7 +411,20 @@ impl Session {
         for ev in &appended {
             self.fold(ev.clone());
         }
-        Ok(appended)
+        Ok(Some(appended))
+    }
+
+    /// This console's epoch: the seq of the `conductor_changed` that gave
+    /// it the lease, while the journal (as folded) says it still holds it.
+    pub fn epoch(&self) -> Option<u64> {
+        epoch_of(&self.state, &self.seat.console)
+    }
+
+    /// Does `epoch` still hold the lease, by the journal as folded? Every
+    /// takeover journals `conductor_changed` in the transaction that takes
+    /// the lease, so the latest one names the only epoch that may act.
+    pub fn fence_holds(&self, epoch: u64) -> bool {
+        self.epoch() == Some(epoch)
     }
 
     /// Journal gate transitions that come from the panels alone (an
@@ -552,6 +610,7 @@ impl Session {
         &mut self,
         statuses: &[PanelStatus],
         now: DateTime<Utc>,
+        fence: u64,
         mut judge: impl FnMut(&State, &Runbook, &PanelMap, bool) -> Vec<EventBody>,
     ) -> Result<Option<Vec<Event>>, SessionError> {
         let runbook = Arc::clone(&self.runbook);
@@ -559,12 +618,15 @@ impl Session {
         if !tx.holds_lease(&self.seat.console)? {
             return Ok(None);
         }
-        let mut readings: Vec<Reading> = statuses.iter().map(Reading::of).collect();
-        tx.insert_readings(&mut readings)?;
         for ev in tx.read_since(self.state.last_seq)? {
             reduce(&mut self.state, &runbook, &ev);
             push_tail(&mut self.events, ev);
         }
+        if epoch_of(&self.state, &self.seat.console) != Some(fence) {
+            return Ok(None);
+        }
+        let mut readings: Vec<Reading> = statuses.iter().map(Reading::of).collect();
+        tx.insert_readings(&mut readings)?;
         let new = tx.readings_since(self.last_reading)?;
         let mut scratch = self.state.clone();
         let mut panels = self.panels.clone();
@@ -667,6 +729,27 @@ fn console_id(host: Option<&str>) -> String {
         host.unwrap_or("local"),
         std::process::id()
     )
+}
+
+/// The epoch `console` holds by `state`: the seq of the latest
+/// `conductor_changed` when it names this console.
+fn epoch_of(state: &State, console: &str) -> Option<u64> {
+    if state.conductor_console.as_deref() == Some(console) {
+        state.conductor_epoch
+    } else {
+        None
+    }
+}
+
+/// The console ran this way-back decision's action at `ran` already.
+fn mark_late(bodies: &mut [EventBody], ran: DateTime<Utc>) {
+    for b in bodies {
+        if let EventBody::Paused { recorded_late, .. }
+        | EventBody::RollbackStarted { recorded_late, .. } = b
+        {
+            *recorded_late = Some(ran);
+        }
+    }
 }
 
 fn unknown_panels(runbook: &Runbook) -> PanelMap {

@@ -10,15 +10,19 @@
 //! holds the lease it stores the poller's statuses as readings and judges
 //! guards and automatic gate items on them (`Session::conduct`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 
-use super::session::{BEAT, Session};
+use super::claim::Claim;
+use super::session::{BEAT, Session, SessionError};
+use crate::actions::queue::{Fence, StartAck};
 use crate::guard::{self, GuardTracker};
 use crate::health::{PanelMap, PanelState, PanelStatus};
 use crate::runbook::model::Runbook;
@@ -29,15 +33,33 @@ use crate::session::evidence;
 use crate::session::state::{State, StepStatus};
 
 /// What the loop asks the writer to do.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Request {
     /// An operator's command; answered with `Reply::Submitted { id, .. }`.
-    Submit { id: u64, cmd: Command },
+    /// A pause or rollback carries a `Claim`: if the journal does not
+    /// answer in time the console runs it itself, and the writer then
+    /// journals it `recorded_late`.
+    Submit {
+        id: u64,
+        cmd: Command,
+        claim: Option<Arc<Claim>>,
+    },
     /// Statuses from this console's poller (stored only while it conducts).
     Statuses(Vec<PanelStatus>),
-    /// A finished action's events (`action_ran`, ...), journaled as they
-    /// are except a `step_finished` for a step no longer running.
-    Record(Vec<EventBody>),
+    /// A job's start (`action_started`, or nothing in a rehearsal):
+    /// committed only while `fence` holds; answered on `ack`.
+    Start {
+        events: Vec<EventBody>,
+        fence: Fence,
+        ack: oneshot::Sender<StartAck>,
+    },
+    /// A finished action's events (`action_ran`, ...), and notification
+    /// cursors, journaled under `fence` (a stale conductor's are dropped),
+    /// except a `step_finished` for a step no longer running.
+    Record {
+        events: Vec<EventBody>,
+        fence: Fence,
+    },
     /// `:as NAME` (rehearse and demo).
     SetOperator(String),
     /// Leave the session; answered with `Reply::Detached`, then the
@@ -61,10 +83,20 @@ pub enum Reply {
     /// a tail in memory). Not sent when that read failed: the takeover
     /// then works from the tail.
     History(Vec<Event>),
-    /// This console gained (true) or lost (false) the conductor's lease.
+    /// This console gained (true, with its epoch) or lost (false) the
+    /// conductor's lease.
     Role {
         conductor: bool,
+        epoch: Option<u64>,
     },
+    /// A request could not be journaled yet (busy, full, away): it is
+    /// kept and tried again; `what` says which, `cause` why.
+    Retrying(String),
+    /// Everything kept for a retry is journaled now.
+    Caught,
+    /// Something this console did is not journaled because it no longer
+    /// conducts (its epoch was fenced off).
+    Fenced(String),
     Error(String),
     Detached(Result<(), String>),
 }
@@ -180,55 +212,344 @@ impl Judge {
 /// answers to one tick.
 const GATHER: Duration = Duration::from_millis(30);
 
-fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<Reply>) {
-    let mut conductor = false;
-    let mut judge = Judge::default();
+/// How long an operator's forward command (expand, resume, begin, a
+/// sign-off) is tried again while the journal does not answer before it
+/// is given up, said, and left for the operator to press again: a decision
+/// taken minutes later than it was pressed would surprise everyone. Pause,
+/// rollback and what actions did are tried until they are journaled.
+const FORWARD_RETRY_FOR: Duration = Duration::from_secs(30);
+/// How often a request kept for a retry is tried again.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
+
+/// Requests that failed for a reason that may pass (the journal busy,
+/// full, away), kept in order and tried again: the way back is never
+/// dropped, and what happened is journaled in the order it happened.
+struct Outbox {
+    queue: VecDeque<(Request, Instant)>,
+    next_try: Instant,
+}
+
+impl Outbox {
+    fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+/// What trying one request came to.
+enum Tried {
+    Done,
+    /// Failed for a reason that may pass: keep it (the request is given
+    /// back) and say why.
+    Again(Request, String),
+}
+
+struct WriterState {
+    session: Session,
+    out: UnboundedSender<Reply>,
+    conductor: bool,
+    epoch: Option<u64>,
+    judge: Judge,
+    renewed: Option<Instant>,
+}
+
+impl WriterState {
+    fn reply(&self, r: Reply) {
+        let _ = self.out.send(r);
+    }
+
+    /// The heartbeat, when due; says when this console gained or lost the
+    /// lease (or its epoch changed: it lost and took it again).
+    fn beat(&mut self) {
+        let since = self.renewed.map_or(Duration::MAX, |t| t.elapsed());
+        if !self.session.beat_due(self.conductor, since) {
+            return;
+        }
+        let started = Instant::now();
+        match self.session.heartbeat(Utc::now()) {
+            Ok(b) => {
+                self.renewed = Some(started);
+                let epoch = if b.conductor {
+                    self.session.epoch()
+                } else {
+                    None
+                };
+                self.set_role(b.conductor, epoch);
+            }
+            Err(e) => self.reply(Reply::Error(format!("heartbeat: {e}"))),
+        }
+    }
+
+    fn set_role(&mut self, conductor: bool, epoch: Option<u64>) {
+        if conductor == self.conductor && epoch == self.epoch {
+            return;
+        }
+        if self.conductor && conductor {
+            // Lost and taken again while this process looked away: what it
+            // queued before belongs to the old epoch. Say "lost" first so
+            // the console stands down, then take over anew.
+            self.reply(Reply::Role {
+                conductor: false,
+                epoch: None,
+            });
+        }
+        self.conductor = conductor;
+        self.epoch = epoch;
+        self.judge = Judge::default();
+        if conductor && let Ok(history) = self.session.history() {
+            self.reply(Reply::History(history));
+        }
+        self.reply(Reply::Role { conductor, epoch });
+    }
+
+    /// The journal said this epoch no longer holds the lease.
+    fn fenced_off(&mut self) {
+        self.set_role(false, None);
+    }
+
+    fn fence(&self, fence: Fence) -> Option<u64> {
+        match fence {
+            Fence::Epoch(e) => Some(e),
+            Fence::Late | Fence::Free => None,
+        }
+    }
+
+    /// Try one request that must be journaled in order.
+    fn try_one(&mut self, req: Request, first: Instant) -> Tried {
+        match req {
+            Request::Submit { id, cmd, claim } => {
+                let now = Utc::now();
+                let r = match &claim {
+                    Some(c) => self.session.submit_claimed(&cmd, now, c),
+                    None => self.session.submit_canonical(&cmd, now),
+                };
+                match r {
+                    Ok(outcome) => {
+                        self.reply(Reply::Submitted {
+                            id,
+                            result: Ok(outcome),
+                        });
+                        Tried::Done
+                    }
+                    Err(e) if retryable(&e) => {
+                        let way_back = claim.is_some();
+                        if way_back || first.elapsed() < FORWARD_RETRY_FOR {
+                            let what = cmd.describe();
+                            Tried::Again(Request::Submit { id, cmd, claim }, format!("{what}: {e}"))
+                        } else {
+                            let msg = format!(
+                                "{e}; not journaled after {}s, so not done: press it again",
+                                FORWARD_RETRY_FOR.as_secs()
+                            );
+                            self.reply(Reply::Submitted {
+                                id,
+                                result: Err(msg),
+                            });
+                            Tried::Done
+                        }
+                    }
+                    Err(e) => {
+                        self.reply(Reply::Submitted {
+                            id,
+                            result: Err(e.to_string()),
+                        });
+                        Tried::Done
+                    }
+                }
+            }
+            Request::Start { events, fence, ack } => {
+                // The job stopped waiting and ran (the way back after
+                // `WAY_BACK_WAIT`): its start is journaled as it happened.
+                let fence = if ack.is_closed() { Fence::Late } else { fence };
+                let names = describe(&events);
+                match self.record(events.clone(), fence) {
+                    Ok(true) => {
+                        let _ = ack.send(StartAck::Go);
+                        Tried::Done
+                    }
+                    Ok(false) => {
+                        let _ = ack.send(StartAck::Refused(
+                            "this console no longer conducts: another console took the lease"
+                                .into(),
+                        ));
+                        Tried::Done
+                    }
+                    Err(e) if retryable(&e) => Tried::Again(
+                        Request::Start { events, fence, ack },
+                        format!("{names}: {e}"),
+                    ),
+                    Err(e) => {
+                        let _ = ack.send(StartAck::Refused(format!("journal: {e}")));
+                        Tried::Done
+                    }
+                }
+            }
+            Request::Record { events, fence } => {
+                let names = describe(&events);
+                match self.record(events.clone(), fence) {
+                    Ok(true) => Tried::Done,
+                    Ok(false) => {
+                        self.reply(Reply::Fenced(format!(
+                            "not journaled ({names}): this console no longer conducts"
+                        )));
+                        Tried::Done
+                    }
+                    Err(e) if retryable(&e) => {
+                        Tried::Again(Request::Record { events, fence }, format!("{names}: {e}"))
+                    }
+                    Err(e) => {
+                        self.reply(Reply::Error(format!("journal: {e}")));
+                        Tried::Done
+                    }
+                }
+            }
+            // Not kept for a retry: the rest is handled in `handle`.
+            other => {
+                self.handle(other);
+                Tried::Done
+            }
+        }
+    }
+
+    /// Journal `events` under `fence`: `Ok(false)` when the fence no longer
+    /// holds (nothing written; this console stands down).
+    fn record(&mut self, events: Vec<EventBody>, fence: Fence) -> Result<bool, SessionError> {
+        if events.is_empty() && fence == Fence::Late {
+            return Ok(true);
+        }
+        let operator = self.session.operator().to_string();
+        let epoch = self.fence(fence);
+        let r = self.session.transact_fenced(
+            // A step finished by hand while its command ran keeps the
+            // operator's outcome: decided against the journal as it is now.
+            move |state, _| {
+                events
+                    .into_iter()
+                    .filter(|e| match e {
+                        EventBody::StepFinished { step, .. } => state
+                            .step(step)
+                            .is_some_and(|s| s.status == StepStatus::Running),
+                        _ => true,
+                    })
+                    .collect()
+            },
+            &operator,
+            Utc::now(),
+            epoch,
+        )?;
+        if r.is_none() {
+            self.fenced_off();
+        }
+        Ok(r.is_some())
+    }
+
+    /// Requests that are not kept for a retry.
+    fn handle(&mut self, req: Request) {
+        match req {
+            Request::Statuses(batch) => self.conduct(batch),
+            Request::SetOperator(name) => self.session.set_operator(&name),
+            other => {
+                let _ = self.try_one(other, Instant::now());
+            }
+        }
+    }
+
+    fn conduct(&mut self, batch: Vec<PanelStatus>) {
+        let (true, Some(epoch)) = (self.conductor, self.epoch) else {
+            return;
+        };
+        let now = Utc::now();
+        self.judge.saw(&batch, now);
+        let judge = &mut self.judge;
+        match self.session.conduct(&batch, now, epoch, |s, rb, p, last| {
+            judge.judge(s, rb, p, last, now)
+        }) {
+            Ok(Some(events)) if !events.is_empty() => self.reply(Reply::Conducted(events)),
+            Ok(Some(_)) => {}
+            // The lease is gone (or was taken and given back): beat now.
+            Ok(None) => self.renewed = None,
+            Err(e) => self.reply(Reply::Error(format!("readings: {e}"))),
+        }
+    }
+}
+
+/// May this failure pass by itself (so the request is kept and tried
+/// again)? A busy, full, read-only-for-now or unreachable journal may; a
+/// refusal of the data itself would fail the same way forever.
+fn retryable(e: &SessionError) -> bool {
+    match e {
+        SessionError::Journal(j) => j.may_pass(),
+        _ => false,
+    }
+}
+
+fn describe(events: &[EventBody]) -> String {
+    let names: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            EventBody::ActionStarted { action, .. } | EventBody::ActionRetried { action, .. } => {
+                format!("{action} started")
+            }
+            EventBody::ActionRan { action, .. } => format!("{action} result"),
+            other => other.kind(),
+        })
+        .collect();
+    if names.is_empty() {
+        "action start".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn run(session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<Reply>) {
+    let mut w = WriterState {
+        session,
+        out,
+        conductor: false,
+        epoch: None,
+        judge: Judge::default(),
+        renewed: None,
+    };
+    let mut outbox = Outbox {
+        queue: VecDeque::new(),
+        next_try: Instant::now(),
+    };
     let mut next_beat = Instant::now();
     let mut pending: Option<Request> = None;
     // Beat before the first request: whether this console conducts is
     // known before any poll result is looked at.
-    let mut renewed: Option<Instant> = None;
-    let beat = |session: &mut Session,
-                conductor: &mut bool,
-                judge: &mut Judge,
-                renewed: &mut Option<Instant>| {
-        let since = renewed.map_or(Duration::MAX, |t| t.elapsed());
-        if !session.beat_due(*conductor, since) {
-            return;
-        }
-        let started = Instant::now();
-        match session.heartbeat(Utc::now()) {
-            Ok(b) => {
-                *renewed = Some(started);
-                if b.conductor != *conductor {
-                    *conductor = b.conductor;
-                    *judge = Judge::default();
-                    if b.conductor
-                        && let Ok(history) = session.history()
-                    {
-                        let _ = out.send(Reply::History(history));
-                    }
-                    let _ = out.send(Reply::Role {
-                        conductor: *conductor,
-                    });
-                }
-            }
-            Err(e) => {
-                let _ = out.send(Reply::Error(format!("heartbeat: {e}")));
-            }
-        }
-    };
-    beat(&mut session, &mut conductor, &mut judge, &mut renewed);
+    w.beat();
     next_beat += BEAT;
     loop {
+        // What was kept for a retry goes first, in order.
+        if !outbox.is_empty() && Instant::now() >= outbox.next_try {
+            while let Some((req, first)) = outbox.queue.pop_front() {
+                match w.try_one(req, first) {
+                    Tried::Done => {}
+                    Tried::Again(req, cause) => {
+                        outbox.queue.push_front((req, first));
+                        outbox.next_try = Instant::now() + RETRY_EVERY;
+                        let _ = cause;
+                        break;
+                    }
+                }
+            }
+            if outbox.is_empty() {
+                w.reply(Reply::Caught);
+            }
+        }
+        let wake = if outbox.is_empty() {
+            next_beat
+        } else {
+            next_beat.min(outbox.next_try)
+        };
         let req = match pending.take() {
             Some(r) => Some(r),
-            None => match rx.recv_timeout(next_beat.saturating_duration_since(Instant::now())) {
+            None => match rx.recv_timeout(wake.saturating_duration_since(Instant::now())) {
                 Ok(r) => Some(r),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => {
                     // The console went without detaching: leave cleanly.
-                    let _ = session.detach_at(Utc::now(), DetachReason::Quit);
+                    let _ = w.session.detach_at(Utc::now(), DetachReason::Quit);
                     return;
                 }
             },
@@ -252,65 +573,40 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
                         }
                     }
                 }
-                if conductor {
-                    let now = Utc::now();
-                    judge.saw(&batch, now);
-                    match session.conduct(&batch, now, |s, rb, p, last| {
-                        judge.judge(s, rb, p, last, now)
-                    }) {
-                        Ok(Some(events)) if !events.is_empty() => {
-                            let _ = out.send(Reply::Conducted(events));
-                        }
-                        Ok(Some(_)) => {}
-                        // The lease is gone: the next beat says so.
-                        Ok(None) => next_beat = Instant::now(),
-                        Err(e) => {
-                            let _ = out.send(Reply::Error(format!("readings: {e}")));
-                        }
+                w.conduct(batch);
+            }
+            Some(Request::SetOperator(name)) => w.session.set_operator(&name),
+            Some(Request::Detach(reason)) => {
+                // What is still kept gets one more try: a pause pressed
+                // just before quitting must not vanish with the console.
+                while let Some((req, first)) = outbox.queue.pop_front() {
+                    if let Tried::Again(_, cause) = w.try_one(req, first) {
+                        w.reply(Reply::Error(format!("not journaled at exit: {cause}")));
                     }
                 }
-            }
-            Some(Request::Submit { id, cmd }) => {
-                let result = session
-                    .submit_canonical(&cmd, Utc::now())
-                    .map_err(|e| e.to_string());
-                let _ = out.send(Reply::Submitted { id, result });
-            }
-            Some(Request::Record(events)) => {
-                let operator = session.operator().to_string();
-                let r = session.transact(
-                    // A step finished by hand while its command ran keeps
-                    // the operator's outcome: decided against the journal
-                    // as it is now.
-                    move |state, _| {
-                        events
-                            .into_iter()
-                            .filter(|e| match e {
-                                EventBody::StepFinished { step, .. } => state
-                                    .step(step)
-                                    .is_some_and(|s| s.status == StepStatus::Running),
-                                _ => true,
-                            })
-                            .collect()
-                    },
-                    &operator,
-                );
-                if let Err(e) = r {
-                    let _ = out.send(Reply::Error(format!("journal: {e}")));
-                }
-            }
-            Some(Request::SetOperator(name)) => session.set_operator(&name),
-            Some(Request::Detach(reason)) => {
-                let r = session
+                let r = w
+                    .session
                     .detach_at(Utc::now(), reason)
                     .map_err(|e| e.to_string());
-                let _ = out.send(Reply::Detached(r));
+                w.reply(Reply::Detached(r));
                 return;
             }
+            Some(req) if !outbox.is_empty() => {
+                // Behind what is kept: journaled in the order it came.
+                outbox.queue.push_back((req, Instant::now()));
+            }
+            Some(req) => match w.try_one(req, Instant::now()) {
+                Tried::Done => {}
+                Tried::Again(req, cause) => {
+                    w.reply(Reply::Retrying(cause));
+                    outbox.queue.push_back((req, Instant::now()));
+                    outbox.next_try = Instant::now() + RETRY_EVERY;
+                }
+            },
         }
         if Instant::now() >= next_beat {
             next_beat = Instant::now() + BEAT;
-            beat(&mut session, &mut conductor, &mut judge, &mut renewed);
+            w.beat();
         }
     }
 }

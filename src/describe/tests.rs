@@ -67,6 +67,7 @@ fn a_guard_is_never_a_person_and_people_carry_their_role() {
             reason: "errors FAIL".into(),
             trigger: Trigger::Guard,
             evidence: Evidence::new(),
+            recorded_late: None,
         },
     );
     assert_eq!(actor(Some(&rb), &paused), "guard");

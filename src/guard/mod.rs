@@ -247,6 +247,7 @@ pub fn events_for(
         reason,
         trigger: Trigger::Guard,
         evidence: evidence.clone(),
+        recorded_late: None,
     };
     match g.then {
         GuardThen::Pause => vec![fired, pause(reason)],
@@ -262,6 +263,7 @@ pub fn events_for(
                         reason,
                         override_reason: None,
                         evidence: evidence.clone(),
+                        recorded_late: None,
                     },
                 ],
                 (true, Status::Running) => vec![

@@ -90,6 +90,8 @@ fn state(status: Status) -> State {
         steps: vec![],
         attached: BTreeMap::new(),
         conductor: None,
+        conductor_epoch: None,
+        conductor_console: None,
         pending: vec![],
         rollback_deadline: None,
         last_seq: 0,
@@ -415,6 +417,7 @@ fn events_for_a_pause_guard() {
                 reason: "guard: errors FAIL for 30s".into(),
                 trigger: Trigger::Guard,
                 evidence: ev.clone(),
+                recorded_late: None,
             },
         ]
     );

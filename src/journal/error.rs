@@ -64,3 +64,34 @@ impl JournalError {
         }
     }
 }
+
+impl JournalError {
+    /// May this pass by itself, so that trying the same write again later
+    /// can succeed? A busy, full, briefly unwritable or unreachable journal
+    /// may; a journal that is not ours, or data it refuses, will not.
+    pub fn may_pass(&self) -> bool {
+        match self {
+            JournalError::Busy { .. } | JournalError::Open { .. } => true,
+            JournalError::Sqlite { cause, .. } | JournalError::Corrupt { cause, .. } => {
+                let c = cause.to_ascii_lowercase();
+                [
+                    "full",
+                    "i/o",
+                    "locked",
+                    "readonly",
+                    "read-only",
+                    "connection",
+                    "closed",
+                    "terminat",
+                    "shutdown",
+                    "shutting down",
+                    "timed out",
+                    "unable to open",
+                ]
+                .iter()
+                .any(|w| c.contains(w))
+            }
+            _ => false,
+        }
+    }
+}

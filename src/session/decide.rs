@@ -203,6 +203,7 @@ pub fn decide(
                 reason: reason.clone(),
                 trigger: Trigger::Operator,
                 evidence: evidence(panels),
+                recorded_late: None,
             }])
         }
         Command::Resume => {
@@ -250,6 +251,7 @@ pub fn decide(
                 reason: reason.clone(),
                 override_reason: ovr.map(str::to_string),
                 evidence: evidence(panels),
+                recorded_late: None,
             }])
         }
         Command::Acknowledge { reason } => {

@@ -179,6 +179,11 @@ pub enum EventBody {
         reason: String,
         trigger: Trigger,
         evidence: Evidence,
+        /// Extension: the pause ran before the journal could take it (the
+        /// journal was locked, full or away for more than 2 s); this is when
+        /// it really ran. Its action already ran: nobody runs it again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_late: Option<DateTime<Utc>>,
     },
     Resumed {
         reason: String,
@@ -209,6 +214,10 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
         evidence: Evidence,
+        /// Extension: as `paused`'s: when the rollback really started,
+        /// before the journal could take it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_late: Option<DateTime<Utc>>,
     },
     RollbackFinished {
         trigger: Trigger,

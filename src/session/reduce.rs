@@ -85,6 +85,8 @@ impl State {
                 .collect(),
             attached: BTreeMap::new(),
             conductor: None,
+            conductor_epoch: None,
+            conductor_console: None,
             pending: Vec::new(),
             rollback_deadline: match runbook.cutover.rollback_deadline {
                 Some(Deadline::At(t)) => Some(t),
@@ -168,8 +170,10 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 }
             }
         }
-        EventBody::ConductorChanged { .. } => {
+        EventBody::ConductorChanged { console, .. } => {
             state.conductor = Some(op.to_string());
+            state.conductor_epoch = Some(event.seq);
+            state.conductor_console = Some(console.clone());
         }
         EventBody::CutoverStarted {} => {
             if state.status == Status::Ready {
@@ -488,6 +492,7 @@ mod tests {
                     reason: "mismatch".into(),
                     override_reason: None,
                     evidence: Evidence::new(),
+                    recorded_late: None,
                 },
             ),
             (

@@ -485,6 +485,7 @@ fn may_start_table() {
                         reason: "x".into(),
                         trigger: Trigger::Operator,
                         evidence: Evidence::new(),
+                        recorded_late: None,
                     },
                 ));
                 v
@@ -534,6 +535,7 @@ fn expand_refusals_table() {
         reason: "look".into(),
         trigger: Trigger::Operator,
         evidence: Evidence::new(),
+        recorded_late: None,
     };
     #[allow(clippy::type_complexity)]
     let cases: Vec<(
@@ -612,6 +614,7 @@ fn expand_refusals_table() {
                     reason: "mismatch".into(),
                     override_reason: None,
                     evidence: Evidence::new(),
+                    recorded_late: None,
                 },
             )]),
             panels_with(&[]),
@@ -686,6 +689,7 @@ fn rollback_refusal_table() {
             reason: "x".into(),
             override_reason: None,
             evidence: Evidence::new(),
+            recorded_late: None,
         },
     ));
     assert_eq!(

@@ -187,6 +187,12 @@ pub struct State {
     /// The operator whose console conducts (holds the lease), from the
     /// latest `conductor_changed`; cleared when their last console leaves.
     pub conductor: Option<String>,
+    /// The conductor's fence: the seq of the `conductor_changed` that gave
+    /// its console the lease. It grows with every holder, so work a console
+    /// queued under an older epoch is refused when it tries to commit.
+    pub conductor_epoch: Option<u64>,
+    /// The console id (`host:pid:start`) holding that epoch.
+    pub conductor_console: Option<String>,
     pub pending: Vec<PendingAction>,
     /// Absolute deadline, fixed when the cutover starts (or by the runbook).
     pub rollback_deadline: Option<DateTime<Utc>>,

@@ -69,6 +69,9 @@ pub enum Effect {
 }
 
 #[derive(Debug, Clone)]
+// One message at a time moves through `update`; none is stored in bulk,
+// so the size of the largest (a whole `State`) costs a memcpy, not memory.
+#[allow(clippy::large_enum_variant)]
 pub enum Msg {
     Key(KeyEvent),
     Resize,

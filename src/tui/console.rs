@@ -50,8 +50,11 @@ use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
+use super::way_back::WayBack;
+use crate::actions::queue::{self, Fence};
 use crate::actions::takeover;
 use crate::console_session::Session;
+use crate::console_session::claim::Claim;
 use crate::console_session::writer::{Reply, Request, Writer};
 use crate::health::reading::{self, Reading};
 use crate::health::{self, PanelMap, PanelStatus};
@@ -59,6 +62,8 @@ use crate::journal::{Followed, FollowerHandle};
 use crate::notify::{self, Notifier};
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::command::{Command, Outcome};
+use crate::session::decide::{Decision, Seen, decide};
+use crate::session::event::SessionMode;
 use crate::session::event::{DetachReason, Event, EventBody};
 use crate::session::reduce::reduce;
 use crate::session::state::State;
@@ -119,6 +124,14 @@ pub struct Console {
     in_flight: usize,
     /// This console holds the lease: it polls and judges.
     conductor: bool,
+    /// How many way-back actions this console ran by itself (their ids).
+    late_runs: u64,
+    /// Its epoch (the seq of the `conductor_changed` that gave it the
+    /// lease): every job it queues carries it as its fence.
+    epoch: Option<u64>,
+    /// Pauses and rollbacks handed to the writer that this console runs by
+    /// itself if the journal does not take them in time.
+    way_back: WayBack,
     /// The whole journal as read when the lease was gained, for the
     /// takeover (`Reply::History`).
     history: Option<Vec<Event>>,
@@ -193,6 +206,9 @@ impl Console {
             done_rx: Some(done_rx),
             in_flight: 0,
             conductor: false,
+            epoch: None,
+            late_runs: 0,
+            way_back: WayBack::default(),
             history: None,
             poll_to: None,
             poller: None,
@@ -279,7 +295,14 @@ impl Console {
             target: sent.target,
             status: sent.status,
         };
-        if !self.writer.send(Request::Record(vec![body])) {
+        let Some(epoch) = self.epoch else {
+            return true;
+        };
+        let fence = Fence::Epoch(epoch);
+        if !self.writer.send(Request::Record {
+            events: vec![body],
+            fence,
+        }) {
             self.error("journal", "the journal writer has stopped");
         }
         true
@@ -303,10 +326,16 @@ impl Console {
         let read = events.last().map_or(0, |e| e.seq);
         events.extend(self.app.journal.iter().filter(|e| e.seq > read).cloned());
         let plan = takeover::resolve(&events, &self.state);
-        if !plan.journal.is_empty() && !self.writer.send(Request::Record(plan.journal.clone())) {
+        let fence = self.epoch.map_or(Fence::Free, Fence::Epoch);
+        if !plan.journal.is_empty()
+            && !self.writer.send(Request::Record {
+                events: plan.journal.clone(),
+                fence,
+            })
+        {
             self.error("journal", "the journal writer has stopped");
         }
-        let retried = self.effects.take_over(&plan, &events, &self.state);
+        let retried = self.effects.take_over(&plan, &events, &self.state, fence);
         self.in_flight += retried;
         if let Some(line) = takeover::summary(&plan) {
             self.app.update(Msg::Info(line));
@@ -346,9 +375,13 @@ impl Console {
             }
             let stage_before = self.state.stage;
             reduce(&mut self.state, &self.runbook, ev);
-            if self.conductor && !self.read_only {
+            if self.conductor
+                && !self.read_only
+                && let Some(epoch) = self.epoch
+            {
                 let ev = std::slice::from_ref(ev);
-                self.in_flight += self.effects.spawn_for(ev, stage_before);
+                let fence = Fence::Epoch(epoch);
+                self.in_flight += self.effects.spawn_for(ev, stage_before, fence);
             }
             new.push(ev.clone());
         }
@@ -382,13 +415,88 @@ impl Console {
             id,
             what: cmd.describe(),
         });
+        let claim = self.way_back_claim(id, cmd);
         if !self.writer.send(Request::Submit {
             id,
             cmd: cmd.clone(),
+            claim,
         }) {
             self.app.update(Msg::Settled { id });
             self.error("journal", "the journal writer has stopped");
         }
+    }
+
+    /// A pause or rollback that the rules allow now (by what this console
+    /// has folded, so a two-person request or a refusal never runs early)
+    /// waits for the journal at most `WAY_BACK_WAIT`: its claim goes with
+    /// it to the writer.
+    fn way_back_claim(&mut self, id: u64, cmd: &Command) -> Option<Arc<Claim>> {
+        if !matches!(cmd, Command::Pause { .. } | Command::Rollback { .. }) {
+            return None;
+        }
+        self.way_back_body(cmd)?;
+        Some(
+            self.way_back
+                .arm(id, cmd.clone(), tokio::time::Instant::now()),
+        )
+    }
+
+    /// The pause or rollback `cmd` decides to on this console's own fold,
+    /// if the rules allow it outright.
+    fn way_back_body(&self, cmd: &Command) -> Option<EventBody> {
+        let op = &self.app.operator;
+        way_back_body(&self.runbook, &self.state, &self.readings, op, cmd)
+    }
+
+    /// Way-back commands the journal did not take in time: run them here
+    /// now (the writer journals them late). Returns whether anything ran.
+    pub fn on_way_back_due(&mut self) -> bool {
+        let now = Utc::now();
+        let mut bodies = Vec::new();
+        let (rb, state, readings, op) = (
+            &self.runbook,
+            &self.state,
+            &self.readings,
+            &self.app.operator,
+        );
+        let due = self
+            .way_back
+            .take_due(tokio::time::Instant::now(), now, |cmd| {
+                way_back_body(rb, state, readings, op, cmd).is_some()
+            });
+        for cmd in &due {
+            if let Some(body) = self.way_back_body(cmd) {
+                bodies.push((cmd.clone(), body));
+            }
+        }
+        for (cmd, body) in &bodies {
+            let body = body.clone();
+            let ev = Event {
+                seq: self.state.last_seq + 1,
+                ts: now,
+                operator: self.app.operator.clone(),
+                body,
+            };
+            let mode = self.state.mode.unwrap_or(SessionMode::Rehearsal);
+            for mut job in queue::plan(&self.runbook, mode, &[ev], self.state.stage) {
+                self.late_runs += 1;
+                job.id = format!(
+                    "late-{}-{}/{}",
+                    std::process::id(),
+                    self.late_runs,
+                    job.action_name()
+                );
+                job.fence = Fence::Late;
+                self.effects.run_now(job);
+                self.in_flight += 1;
+            }
+            self.app.update(Msg::Error(format!(
+                "{}: the journal did not answer within {} s, so this console runs it now; it is journaled (recorded late) as soon as the journal answers",
+                cmd.describe(),
+                queue::WAY_BACK_WAIT.as_secs()
+            )));
+        }
+        !due.is_empty()
     }
 
     /// Statuses from this console's poller: stored (and judged) by the
@@ -423,6 +531,7 @@ impl Console {
     pub fn on_reply(&mut self, reply: Reply) -> bool {
         match reply {
             Reply::Submitted { id, result } => {
+                self.way_back.settled(id);
                 self.app.update(Msg::Settled { id });
                 match result {
                     Ok(Outcome::Applied(events)) => self.committed(&events),
@@ -435,7 +544,19 @@ impl Console {
             }
             Reply::Conducted(events) => self.committed(&events),
             Reply::History(events) => self.history = Some(events),
-            Reply::Role { conductor } => self.set_role(conductor),
+            Reply::Role { conductor, epoch } => self.set_role(conductor, epoch),
+            Reply::Retrying(cause) => self.error(
+                "journal",
+                format!("not journaled yet, kept and tried again every 0.5 s: {cause}"),
+            ),
+            Reply::Caught => {
+                self.app.update(Msg::Info(
+                    "journal: everything kept is journaled now".into(),
+                ));
+            }
+            Reply::Fenced(line) => {
+                self.app.update(Msg::Info(line));
+            }
             Reply::Error(e) => self.error("journal", e),
             Reply::Detached(_) => {}
         }
@@ -448,11 +569,12 @@ impl Console {
     /// alive (a frozen process whose lease expired) starts nothing more:
     /// what is running finishes and is journaled, the queued rest is left
     /// to the new conductor.
-    fn set_role(&mut self, conductor: bool) {
-        if conductor == self.conductor {
+    fn set_role(&mut self, conductor: bool, epoch: Option<u64>) {
+        if conductor == self.conductor && epoch == self.epoch {
             return;
         }
         self.conductor = conductor;
+        self.epoch = epoch;
         if conductor {
             self.take_over_in_flight();
             self.pump_notify();
@@ -477,7 +599,19 @@ impl Console {
         if done.finished {
             self.in_flight = self.in_flight.saturating_sub(1);
         }
-        if !done.events.is_empty() && !self.writer.send(Request::Record(done.events)) {
+        let sent = match done.start {
+            Some(ack) => self.writer.send(Request::Start {
+                events: done.events,
+                fence: done.fence,
+                ack,
+            }),
+            None if done.events.is_empty() => true,
+            None => self.writer.send(Request::Record {
+                events: done.events,
+                fence: done.fence,
+            }),
+        };
+        if !sent {
             self.error("journal", "the journal writer has stopped");
         }
         if let Some(f) = done.failure {
@@ -542,6 +676,27 @@ impl Console {
     }
 }
 
+/// The pause or rollback `cmd` decides to on `state`, if the rules allow
+/// it outright (not a two-person request, not refused).
+fn way_back_body(
+    runbook: &Runbook,
+    state: &State,
+    readings: &PanelMap,
+    operator: &str,
+    cmd: &Command,
+) -> Option<EventBody> {
+    let seen = Seen::of(state);
+    match decide(runbook, state, cmd, operator, readings, Utc::now(), seen) {
+        Decision::Apply(bodies) => bodies.into_iter().find(|b| {
+            matches!(
+                b,
+                EventBody::Paused { .. } | EventBody::RollbackStarted { .. }
+            )
+        }),
+        Decision::Refuse { .. } => None,
+    }
+}
+
 /// What woke the loop.
 enum Wake {
     Done(ActionDone),
@@ -553,6 +708,8 @@ enum Wake {
     Tick,
     /// A panel change held back by the pacer is due.
     Frame,
+    /// A pause or rollback waited its longest for the journal.
+    WayBack,
 }
 
 /// The next message of an optional channel; pending forever without one.
@@ -624,6 +781,7 @@ where
             Some(r) = replies.recv() => Wake::Reply(r),
             Some(f) = followed.recv() => Wake::Followed(f),
             _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
+            _ = sleep_until_due(console.way_back.due()), if console.way_back.due().is_some() => Wake::WayBack,
             Some(st) = panels.recv() => Wake::Panel(st),
             input = keys.next() => match input {
                 Some(Ok(ev)) => Wake::Key(ev),
@@ -661,6 +819,7 @@ where
                 false
             }
             Wake::Frame => true,
+            Wake::WayBack => console.on_way_back_due(),
             Wake::Key(ev) => {
                 if console.on_terminal(ev) {
                     break Exit::Quit;

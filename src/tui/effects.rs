@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::actions::queue::{ActionQueue, Executor};
+use crate::actions::queue::{ActionQueue, Executor, Fence, Job};
 use crate::actions::takeover::{self, Takeover};
 use crate::runbook::model::Runbook;
 use crate::session::event::{Event, SessionMode};
@@ -54,8 +54,14 @@ impl Effects {
     /// how many jobs were queued: each sends exactly one finished report,
     /// so the loop can wait for every result to be journaled before it
     /// exits.
-    pub fn spawn_for(&self, events: &[Event], stage_before: Option<usize>) -> usize {
-        self.queue.on_events(events, stage_before)
+    pub fn spawn_for(&self, events: &[Event], stage_before: Option<usize>, fence: Fence) -> usize {
+        self.queue.on_events_fenced(events, stage_before, fence)
+    }
+
+    /// Run one job now (a pause or rollback this console runs by itself
+    /// because the journal did not answer in time). Counts as one.
+    pub fn run_now(&self, job: Job) {
+        self.queue.push(job);
     }
 
     /// Another console's `rollback_started` (seq): stop our forward work
@@ -67,7 +73,7 @@ impl Effects {
     /// Queue what a takeover runs, in journal order: the retries it
     /// decided and the decisions `events` show never started
     /// (`takeover::unstarted`). Returns how many.
-    pub fn take_over(&self, t: &Takeover, events: &[Event], state: &State) -> usize {
+    pub fn take_over(&self, t: &Takeover, events: &[Event], state: &State, fence: Fence) -> usize {
         let (rb, mode) = (self.queue.runbook(), self.queue.mode());
         let mut jobs: Vec<_> = t
             .retry
@@ -81,7 +87,8 @@ impl Effects {
         }
         jobs.sort_by_key(|j| j.seq);
         let n = jobs.len();
-        for j in jobs {
+        for mut j in jobs {
+            j.fence = fence;
             self.queue.push(j);
         }
         n

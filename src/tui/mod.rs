@@ -17,6 +17,7 @@ pub mod preview;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod way_back;
 
 pub use app::{App, AppOptions, Effect, Msg};
 pub use console::Exit;
