@@ -278,6 +278,8 @@ async fn queued_forward_actions_are_dropped_by_a_rollback_and_later_ones_wait_fo
     let resumed = EventBody::Resumed {
         reason: "go".into(),
         trigger: Trigger::Operator,
+        override_reason: None,
+        evidence: Default::default(),
     };
     let mut rb = (*runbook(tmp.path(), 0.5)).clone();
     rb.actions.resume = Some(action("echo resume >> flags.log"));

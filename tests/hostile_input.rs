@@ -118,7 +118,14 @@ fn a_damaged_row_opens_names_its_seq_keeps_rollback_and_holds_expand_until_ackno
         Outcome::Applied(_)
     ));
     assert!(s.state().unacknowledged_damage().is_none());
-    s.submit(&Command::Resume, &panels, t(14)).unwrap();
+    s.submit(
+        &Command::Resume {
+            override_reason: None,
+        },
+        &panels,
+        t(14),
+    )
+    .unwrap();
     let out = s
         .submit(
             &Command::Expand {

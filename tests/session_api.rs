@@ -76,7 +76,9 @@ fn arb_command() -> impl Strategy<Value = Command> {
         Just(Command::Pause {
             reason: "look".into()
         }),
-        Just(Command::Resume),
+        Just(Command::Resume {
+            override_reason: None
+        }),
         Just(Command::Expand {
             override_reason: None
         }),

@@ -119,7 +119,9 @@ fn parse_command(line: &str) -> Command {
             },
         },
         "pause" => Command::Pause { reason: rest(1) },
-        "resume" => Command::Resume,
+        "resume" => Command::Resume {
+            override_reason: None,
+        },
         "expand" if words.get(1) == Some(&"--override") => Command::Expand {
             override_reason: Some(rest(2)),
         },

@@ -97,7 +97,12 @@ fn parses_every_command() {
                 reason: s("latency looks odd"),
             }),
         ),
-        ("resume", Parsed::Run(Command::Resume)),
+        (
+            "resume",
+            Parsed::Run(Command::Resume {
+                override_reason: None,
+            }),
+        ),
         (
             "expand",
             Parsed::Run(Command::Expand {
@@ -277,7 +282,12 @@ fn pause_acts_at_once_and_resume_when_paused() {
         state: s,
     });
     press(&mut app, KeyCode::Char('p'));
-    assert_eq!(app.take_effects(), vec![Effect::Submit(Command::Resume)]);
+    assert_eq!(
+        app.take_effects(),
+        vec![Effect::Submit(Command::Resume {
+            override_reason: None
+        })]
+    );
     assert!(
         render(&app, 80, 24)
             .lines()

@@ -464,6 +464,8 @@ mod tests {
                     EventBody::Resumed {
                         reason: "ok".into(),
                         trigger: Trigger::Operator,
+                        override_reason: None,
+                        evidence: Default::default(),
                     },
                 ]),
                 s(&[]),

@@ -172,6 +172,15 @@ fn outcome(o: StepOutcome) -> &'static str {
     }
 }
 
+/// A way-back decision the journal took late (it ran while the journal
+/// did not answer): when it really ran, in UTC (the event's own time is
+/// when the journal took it).
+fn late(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map_or(String::new(), |t| {
+        format!(" (recorded late: ran at {} UTC)", t.format("%H:%M:%S"))
+    })
+}
+
 fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
@@ -230,10 +239,31 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             format!("finished step {step}: {}", outcome(*o))
         }
         EventBody::Paused {
-            reason, trigger, ..
-        } => format!("PAUSED{}{}", by(*trigger), colon(reason)),
-        EventBody::Resumed { reason, trigger } => {
-            format!("resumed{}{}", by(*trigger), colon(reason))
+            reason,
+            trigger,
+            recorded_late,
+            ..
+        } => format!(
+            "PAUSED{}{}{}",
+            by(*trigger),
+            colon(reason),
+            late(*recorded_late)
+        ),
+        EventBody::Resumed {
+            reason,
+            trigger,
+            override_reason,
+            ..
+        } => {
+            if override_reason.is_some() {
+                format!(
+                    "resumed{} OVERRIDING a guard{}",
+                    by(*trigger),
+                    colon(reason)
+                )
+            } else {
+                format!("resumed{}{}", by(*trigger), colon(reason))
+            }
         }
         EventBody::ActionRequested { action, reason } => format!(
             "requested {}{}: needs a second operator",
@@ -268,14 +298,16 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             trigger,
             reason,
             override_reason,
+            recorded_late,
             ..
         } => format!(
-            "ROLLBACK started{}{}{}",
+            "ROLLBACK started{}{}{}{}",
             by(*trigger),
             colon(reason),
             override_reason
                 .as_deref()
-                .map_or(String::new(), |r| format!(", OVERRIDE: {r}"))
+                .map_or(String::new(), |r| format!(", OVERRIDE: {r}")),
+            late(*recorded_late)
         ),
         EventBody::RollbackFinished { outcome: o, .. } => match o {
             RollbackOutcome::Done => "rollback finished: done".into(),

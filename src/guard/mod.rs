@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::health::{PanelMap, PanelState, PanelStatus};
+use crate::health::{PanelMap, PanelStatus};
 use crate::runbook::model::{Guard, GuardThen, GuardWhen, Runbook};
 use crate::session::event::{EventBody, Evidence, Trigger};
 use crate::session::state::{State, Status};
@@ -44,11 +44,7 @@ pub use crate::session::reduce::{guard_key, then_str, when_str};
 /// UNKNOWN (no poll yet) never holds: a console that just started must
 /// not act before it has looked.
 pub fn condition_holds(g: &Guard, p: &PanelStatus) -> bool {
-    match g.when {
-        GuardWhen::Fail => p.state == PanelState::Fail,
-        GuardWhen::Warn => matches!(p.state, PanelState::Warn | PanelState::Fail),
-        GuardWhen::Stale => matches!(p.state, PanelState::Stale | PanelState::Error),
-    }
+    crate::session::rules::guard_condition(g.when, p.state)
 }
 
 /// May a guard with this `then` act in this status? Pause guards only while
@@ -116,12 +112,13 @@ fn delta(d: std::time::Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
-/// Has this guard already fired for the breach that began at `since`?
+/// Has this guard already fired for the breach that began at `since`? A
+/// firing before the latest resume does not count: a resume re-arms every
+/// guard, so a breach that outlives an override fires again.
 fn already_fired(state: &State, key: &str, since: DateTime<Utc>, every: TimeDelta) -> bool {
-    state
-        .guard_last_fired
-        .get(key)
-        .is_some_and(|fired| *fired >= since - every)
+    state.guard_last_fired.get(key).is_some_and(|fired| {
+        *fired >= since - every && state.guards_rearmed_at.is_none_or(|r| *fired >= r)
+    })
 }
 
 fn panel_every(runbook: &Runbook, panel: &str) -> TimeDelta {
@@ -168,7 +165,10 @@ pub fn decide(
         let Some(p) = panels.get(&g.panel) else {
             continue;
         };
-        if !condition_holds(g, p) || !status_allows(g.then, state.status) {
+        if !condition_holds(g, p)
+            || !status_allows(g.then, state.status)
+            || crate::session::rules::guard_silenced(state, g, now)
+        {
             continue;
         }
         let key = guard_key(g);

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::health::PanelState;
+
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
@@ -36,6 +38,7 @@ fn guard(panel: &str, when: GuardWhen, for_s: u64, then: GuardThen) -> Guard {
         when,
         for_: Duration::from_secs(for_s),
         then,
+        override_for: Duration::from_secs(600),
     }
 }
 
@@ -101,6 +104,8 @@ fn state(status: Status) -> State {
         rollback_failed: false,
         expand_interrupted: false,
         guard_last_fired: BTreeMap::new(),
+        guards_rearmed_at: None,
+        guard_silenced_until: BTreeMap::new(),
         notified: BTreeMap::new(),
     }
 }
@@ -498,4 +503,83 @@ fn fail_breach_start_is_the_panels_own_even_if_a_recovery_was_not_observed() {
     let d = decide(&rb, &st, &p, &tracker, t(90));
     assert_eq!(d.len(), 1, "a new FAIL run is a new breach");
     assert_eq!(d[0].breach_since, t(60));
+}
+
+/// The whole rule, through the real `decide` and `reduce`: a guard pauses;
+/// resume is refused while its condition holds; `resume --override`
+/// silences it for `override_for` (10 min here); when that runs out the
+/// same breach fires it again, because the resume re-armed it.
+#[test]
+fn an_override_silences_a_guard_for_its_time_and_then_it_fires_again() {
+    use crate::session::command::Command;
+    use crate::session::decide::{Decision as D, Seen, decide as decide_cmd};
+    use crate::session::event::Event;
+    use crate::session::reduce::reduce;
+
+    let rb = runbook(vec![guard("errors", GuardWhen::Fail, 30, GuardThen::Pause)]);
+    let mut st = State::new(&rb);
+    let mut seq = 0;
+    let mut fold = |st: &mut State, bodies: Vec<EventBody>, at: DateTime<Utc>| {
+        for body in bodies {
+            seq += 1;
+            let ev = Event {
+                seq,
+                ts: at,
+                operator: "alice".into(),
+                body,
+            };
+            reduce(st, &rb, &ev);
+        }
+    };
+    fold(&mut st, vec![EventBody::CutoverStarted {}], t(0));
+    let mut c = Console::new();
+    c.see(&rb, "errors", PanelState::Fail, t(10));
+    let d = c.decide(&rb, &st, t(40));
+    assert_eq!(d.len(), 1, "FAIL for 30 s pauses");
+    let evs = events_for(&d[0], &rb, &st, &Evidence::new());
+    fold(&mut st, evs, t(40));
+    assert_eq!(st.status, Status::Paused);
+
+    let resume = |ovr: Option<&str>| Command::Resume {
+        override_reason: ovr.map(str::to_string),
+    };
+    let seen = Seen::of(&st);
+    match decide_cmd(&rb, &st, &resume(None), "alice", &c.panels, t(50), seen) {
+        D::Refuse { reason, .. } => {
+            assert!(
+                reason.starts_with("guard holds: errors is FAIL"),
+                "{reason}"
+            );
+            assert!(reason.contains("--override"), "{reason}");
+        }
+        other => panic!("resume must be refused while errors FAIL: {other:?}"),
+    }
+    let ovr = resume(Some("known noise: retry storm from one tenant"));
+    let D::Apply(bodies) = decide_cmd(&rb, &st, &ovr, "alice", &c.panels, t(60), seen) else {
+        panic!("an override resumes");
+    };
+    match &bodies[0] {
+        EventBody::Resumed {
+            override_reason,
+            evidence,
+            ..
+        } => {
+            assert!(override_reason.is_some());
+            assert_eq!(evidence["errors"].state, PanelState::Fail, "with evidence");
+        }
+        other => panic!("expected resumed, got {other:?}"),
+    }
+    fold(&mut st, bodies, t(60));
+    assert_eq!(st.status, Status::Running);
+    assert_eq!(
+        st.guard_silenced_until.get("errors/fail/pause"),
+        Some(&(t(60) + chrono::TimeDelta::minutes(10)))
+    );
+    // The same breach goes on: silent for ten minutes...
+    assert!(c.decide(&rb, &st, t(61)).is_empty());
+    assert!(c.decide(&rb, &st, t(659)).is_empty());
+    // ...then armed again, and it fires for the breach it was silenced on.
+    let d = c.decide(&rb, &st, t(661));
+    assert_eq!(d.len(), 1, "fires again after the override ran out");
+    assert_eq!(events_for(&d[0], &rb, &st, &Evidence::new()).len(), 2);
 }

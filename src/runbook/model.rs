@@ -309,7 +309,12 @@ pub struct Guard {
     pub when: GuardWhen,
     pub for_: Duration,
     pub then: GuardThen,
+    /// How long an override silences it (default 10 minutes).
+    pub override_for: Duration,
 }
+
+/// A guard's `override_for` when the runbook says nothing.
+pub const DEFAULT_OVERRIDE_FOR: Duration = Duration::from_secs(10 * 60);
 
 /// Where to look: `dashboard` of each panel and `link` of each step, by
 /// id. Kept beside the panels and steps (not in them) so adding them left

@@ -297,6 +297,10 @@ pub struct RawGuard {
     #[serde(default = "missing_str")]
     #[schemars(with = "String")]
     pub then: S<String>,
+    /// How long an operator's override (`resume --override`, `expand
+    /// --override`) silences this guard while its condition still holds.
+    #[schemars(with = "Option<String>")]
+    pub override_for: Option<S<Value>>,
 }
 
 /// An `[operators]` entry. Short: `alice = ["ic"]` (the account `alice`

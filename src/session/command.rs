@@ -37,7 +37,11 @@ pub enum Command {
     Pause {
         reason: String,
     },
-    Resume,
+    /// `override_reason` set: resume although a guard's condition still
+    /// holds (that guard is silenced for its `override_for`).
+    Resume {
+        override_reason: Option<String>,
+    },
     /// `override_reason` set: the operator typed a reason to override refusals.
     Expand {
         override_reason: Option<String>,
@@ -71,7 +75,7 @@ impl Command {
             Command::Start { step } => format!("start {step}"),
             Command::Finish { step, .. } => format!("finish {step}"),
             Command::Pause { .. } => "pause".into(),
-            Command::Resume => "resume".into(),
+            Command::Resume { .. } => "resume".into(),
             Command::Expand {
                 override_reason: None,
             } => "expand".into(),

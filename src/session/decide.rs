@@ -206,16 +206,44 @@ pub fn decide(
                 recorded_late: None,
             }])
         }
-        Command::Resume => {
+        Command::Resume { override_reason } => {
             if state.status != Status::Paused {
                 return refuse(cmd, format!("not paused ({})", state.status.as_str()));
             }
-            if let Some(d) = two_person(runbook, state, cmd, ActionKind::Resume, operator, "") {
+            let ovr = override_reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            // A resume re-arms every guard: resuming into a breach that is
+            // still there would only be paused again (or, worse, not).
+            let holding = rules::guards_holding_now(runbook, state, panels, now);
+            if ovr.is_none()
+                && let Some(g) = holding.first()
+            {
+                let st = panels.get(&g.panel).map_or("?", |p| p.state.as_str());
+                return refuse(
+                    cmd,
+                    format!(
+                        "guard holds: {} is {st} (then {}); `resume --override REASON` resumes anyway and silences it for {}",
+                        g.panel,
+                        super::reduce::then_str(g.then),
+                        rules::format_duration(g.override_for)
+                    ),
+                );
+            }
+            let why = ovr.unwrap_or_default();
+            if let Some(d) = two_person(runbook, state, cmd, ActionKind::Resume, operator, why) {
                 return d;
             }
             Decision::Apply(vec![EventBody::Resumed {
-                reason: String::new(),
+                reason: why.to_string(),
                 trigger: Trigger::Operator,
+                override_reason: ovr.map(str::to_string),
+                evidence: if ovr.is_some() {
+                    evidence(panels)
+                } else {
+                    Default::default()
+                },
             }])
         }
         Command::Expand { override_reason } => decide_expand(

@@ -188,6 +188,14 @@ pub enum EventBody {
     Resumed {
         reason: String,
         trigger: Trigger,
+        /// Extension: resumed while a guard's condition still held; the
+        /// operator's reason. Silences those guards for their
+        /// `override_for` (see `State::guard_silenced_until`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+        /// Extension: the panels as the console knew them (with an override).
+        #[serde(default, skip_serializing_if = "Evidence::is_empty")]
+        evidence: Evidence,
     },
     ActionRequested {
         action: ActionKind,

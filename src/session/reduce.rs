@@ -99,6 +99,8 @@ impl State {
             rollback_failed: false,
             expand_interrupted: false,
             guard_last_fired: BTreeMap::new(),
+            guards_rearmed_at: None,
+            guard_silenced_until: BTreeMap::new(),
             notified: BTreeMap::new(),
         }
     }
@@ -122,6 +124,30 @@ impl State {
 }
 
 /// Fold one event into `state`.
+/// An operator overrode the guards whose condition held by `evidence`
+/// (the panels as the deciding console knew them): each is silent for its
+/// `override_for` from `at`, then armed again.
+fn silence_overridden(
+    state: &mut State,
+    runbook: &Runbook,
+    evidence: &crate::session::event::Evidence,
+    at: DateTime<Utc>,
+) {
+    for g in &runbook.guards {
+        let holds = evidence
+            .get(&g.panel)
+            .is_some_and(|e| super::rules::guard_condition(g.when, e.state));
+        if !holds {
+            continue;
+        }
+        let until = chrono::Duration::from_std(g.override_for)
+            .ok()
+            .and_then(|d| at.checked_add_signed(d))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        state.guard_silenced_until.insert(guard_key(g), until);
+    }
+}
+
 pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
     state.last_seq = event.seq;
     let at = event.ts;
@@ -268,10 +294,18 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.status = Status::Paused;
             }
         }
-        EventBody::Resumed { .. } => {
+        EventBody::Resumed {
+            override_reason,
+            evidence,
+            ..
+        } => {
             clear_pending(state, ActionKind::Resume);
             if state.status == Status::Paused {
                 state.status = Status::Running;
+                state.guards_rearmed_at = Some(at);
+            }
+            if override_reason.is_some() {
+                silence_overridden(state, runbook, evidence, at);
             }
         }
         EventBody::ActionRequested { action, reason } => {
@@ -284,8 +318,16 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
             });
         }
         EventBody::ActionWithdrawn { action } => clear_pending(state, *action),
-        EventBody::Expanded { to_stage, .. } => {
+        EventBody::Expanded {
+            to_stage,
+            override_reason,
+            evidence,
+            ..
+        } => {
             clear_pending(state, ActionKind::Expand);
+            if override_reason.is_some() {
+                silence_overridden(state, runbook, evidence, at);
+            }
             state.expand_interrupted = false;
             if let Some(idx) = runbook.stages.iter().position(|s| &s.name == to_stage) {
                 if let Some(last) = state.stage_history.last_mut()

@@ -236,14 +236,16 @@ pub fn may_act_on_step(
     ))
 }
 
-/// Is a panel in this state inside a guard's `when` condition? `warn`
-/// includes FAIL (worse than a warning); `stale` is STALE only (an ERROR
-/// becomes STALE after `stale_after` polls).
+/// Is a panel in this state inside a guard's `when` condition? The one
+/// definition (guards fire on it, expand and resume are refused on it):
+/// `warn` includes FAIL (worse than a warning); `stale` includes ERROR (a
+/// dead endpoint is caught from its first failed poll, not only after
+/// `stale_after` polls).
 pub fn guard_condition(when: GuardWhen, state: PanelState) -> bool {
     match when {
         GuardWhen::Fail => state == PanelState::Fail,
         GuardWhen::Warn => matches!(state, PanelState::Warn | PanelState::Fail),
-        GuardWhen::Stale => state == PanelState::Stale,
+        GuardWhen::Stale => matches!(state, PanelState::Stale | PanelState::Error),
     }
 }
 
@@ -257,6 +259,28 @@ pub fn guards_holding<'a>(runbook: &'a Runbook, panels: &PanelMap) -> Vec<&'a Gu
                 .get(&g.panel)
                 .is_some_and(|p| guard_condition(g.when, p.state))
         })
+        .collect()
+}
+
+/// Is this guard silenced by an override at `now`?
+pub fn guard_silenced(state: &State, g: &Guard, now: DateTime<Utc>) -> bool {
+    state
+        .guard_silenced_until
+        .get(&super::reduce::guard_key(g))
+        .is_some_and(|until| *until > now)
+}
+
+/// Guards whose condition holds now and that no override silences: what
+/// refuses a resume or an expand without an override.
+pub fn guards_holding_now<'a>(
+    runbook: &'a Runbook,
+    state: &State,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+) -> Vec<&'a Guard> {
+    guards_holding(runbook, panels)
+        .into_iter()
+        .filter(|g| !guard_silenced(state, g, now))
         .collect()
 }
 
@@ -310,7 +334,7 @@ pub fn expand_refusals(
             "{d} (read it, then `acknowledge REASON`)"
         )));
     }
-    for g in guards_holding(runbook, panels) {
+    for g in guards_holding_now(runbook, state, panels, now) {
         let st = panels.get(&g.panel).map_or("?", |p| p.state.as_str());
         out.push(Refusal::soft(format!(
             "guard holds: {} is {st} (then {})",

@@ -208,6 +208,13 @@ pub struct State {
     /// When each guard last fired, keyed by `guard_key` ("panel/when/then"):
     /// lets every console agree a breach has already been acted on.
     pub guard_last_fired: BTreeMap<String, DateTime<Utc>>,
+    /// The latest resume: it re-arms every guard (a firing before it no
+    /// longer counts for the breach).
+    pub guards_rearmed_at: Option<DateTime<Utc>>,
+    /// Guards an operator overrode (`resume --override`, `expand
+    /// --override`) while their condition held, keyed like
+    /// `guard_last_fired`: silent until then, armed again after.
+    pub guard_silenced_until: BTreeMap<String, DateTime<Utc>>,
     /// Per notify target (`slack#1`), the highest event seq journaled as
     /// `notified`: the notifier's cursor, so a takeover neither skips nor
     /// repeats.

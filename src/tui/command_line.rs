@@ -17,7 +17,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("start", "start STEP"),
     ("finish", "finish STEP [done|failed|skipped]"),
     ("pause", "pause [REASON]"),
-    ("resume", "resume"),
+    ("resume", "resume [--override REASON]"),
     ("expand", "expand [--override REASON]"),
     ("rollback", "rollback REASON"),
     ("note", "note TEXT"),
@@ -179,7 +179,21 @@ pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
                 },
             }
         }
-        "resume" => Command::Resume,
+        "resume" => match arg(1) {
+            None => Command::Resume {
+                override_reason: None,
+            },
+            Some("--override") => {
+                let reason = rest_after(line, 2);
+                if reason.is_empty() {
+                    return Err("an override needs a reason: resume --override REASON".into());
+                }
+                Command::Resume {
+                    override_reason: Some(reason),
+                }
+            }
+            Some(other) => return Err(format!("unexpected `{other}`: {}", usage("resume"))),
+        },
         "expand" => match arg(1) {
             None => Command::Expand {
                 override_reason: None,

@@ -108,12 +108,18 @@ pub fn guards(cx: &mut Ctx, raw: &[RawGuard], names: &Names) -> Vec<Guard> {
             }
         };
         let for_ = cx.duration(g.for_.as_ref(), "for", Duration::ZERO);
+        let override_for = cx.duration(
+            g.override_for.as_ref(),
+            "override_for",
+            crate::runbook::model::DEFAULT_OVERRIDE_FOR,
+        );
         if let (Some(when), Some(then)) = (when, then) {
             out.push(Guard {
                 panel: g.panel.get_ref().clone(),
                 when,
                 for_,
                 then,
+                override_for,
             });
         }
     }

@@ -92,7 +92,9 @@ impl App {
             Action::Begin => self.submit(Command::Begin),
             Action::PauseResume => {
                 if self.state.status == Status::Paused {
-                    self.submit(Command::Resume)
+                    self.submit(Command::Resume {
+                        override_reason: None,
+                    })
                 } else {
                     self.submit(Command::Pause {
                         reason: "operator".into(),

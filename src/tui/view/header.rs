@@ -205,7 +205,33 @@ fn guards_span(app: &App) -> Span<'static> {
     if n == 0 {
         return Span::styled("no guards", t.dim());
     }
+    // Overridden guards are silent for a while: say so, and for how long,
+    // so nobody reads "armed" while one is off.
+    let silenced: Vec<chrono::TimeDelta> = app
+        .runbook
+        .guards
+        .iter()
+        .filter_map(|g| {
+            let until = app
+                .state
+                .guard_silenced_until
+                .get(&crate::session::reduce::guard_key(g))?;
+            (*until > app.now).then(|| *until - app.now)
+        })
+        .collect();
     match app.state.status {
+        Status::Running | Status::Paused if !silenced.is_empty() => {
+            let left = silenced.iter().max().copied().unwrap_or_default();
+            Span::styled(
+                format!(
+                    "guards armed ({}), {} SILENCED {} more",
+                    n - silenced.len(),
+                    silenced.len(),
+                    format::hms(left)
+                ),
+                t.warning(),
+            )
+        }
         Status::Running | Status::Paused => Span::styled(format!("guards armed ({n})"), t.bold()),
         Status::Ready => Span::styled(format!("guards arm at begin ({n})"), t.dim()),
         _ => Span::styled("guards off", t.dim()),
