@@ -24,6 +24,7 @@ fn ctx(reason: &str) -> ActionContext {
         reason: reason.into(),
         mode: "rehearsal".into(),
         fence: None,
+        run_token: None,
     }
 }
 

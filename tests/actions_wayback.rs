@@ -358,6 +358,7 @@ fn quiet_ctx() -> ActionContext {
         reason: String::new(),
         mode: "rehearsal".into(),
         fence: None,
+        run_token: None,
     }
 }
 

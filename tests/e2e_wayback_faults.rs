@@ -253,3 +253,64 @@ fn a_pause_pressed_while_the_journal_is_locked_runs_and_is_journaled_late() {
     );
     assert_eq!(kind(&ev, "action_ran").count(), 1);
 }
+
+/// The expand a frozen conductor left running is stopped by the console
+/// that takes over (same host: by its run token) before anything else
+/// runs, so it can never land after the rollback that undoes it.
+#[test]
+fn a_takeover_stops_the_expand_a_frozen_conductor_left_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let rb = runbook(3).replace(
+        "run = 'echo \"expand $WARROOM_EXPOSURE $WARROOM_FENCE\" >> flags.log'",
+        "run = 'echo started >> expand.log; sleep 10; echo \"expand $WARROOM_EXPOSURE $WARROOM_FENCE\" >> flags.log'\ntimeout = \"60s\"",
+    );
+    std::fs::write(dir.join("rb.toml"), rb).unwrap();
+    let j = dir.join("j.db");
+    let mut alice = console(dir, "alice");
+    let mut bob = console(dir, "bob");
+    alice.command("begin");
+    alice.command("expand");
+    alice.wait_for("Expand", Duration::from_secs(5));
+    alice.send("y");
+    wait_until(Duration::from_secs(10), "the expand to start", || {
+        dir.join("expand.log").exists().then_some(())
+    });
+    signal(&alice, libc::SIGSTOP);
+    let ev = wait_until(Duration::from_secs(20), "the takeover's note", || {
+        let ev = journal_events(&j);
+        let found = kind(&ev, "note").any(|e| {
+            e["text"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("takeover: waited")
+        });
+        found.then_some(ev)
+    });
+    let note = kind(&ev, "note").last().unwrap()["text"].clone();
+    eprintln!("{note}");
+    bob.command("rollback the expand never finished");
+    bob.wait_for("Roll back", Duration::from_secs(5));
+    bob.send("y");
+    wait_until(Duration::from_secs(20), "the rollback", || {
+        flags(dir)
+            .iter()
+            .any(|l| l.starts_with("rollback"))
+            .then_some(())
+    });
+    signal(&alice, libc::SIGCONT);
+    alice.command("note awake");
+    wait_until(Duration::from_secs(20), "the woken console's note", || {
+        kind(&journal_events(&j), "note")
+            .any(|e| e["text"] == "awake")
+            .then_some(())
+    });
+    // The note said every process of the expand ended before bob acted (it
+    // starts with "waited", not "still running"), so nothing of it is left
+    // to write a flag later.
+    let lines = flags(dir);
+    assert!(
+        lines.iter().all(|l| !l.starts_with("expand")),
+        "the orphaned expand must not land: {lines:?}"
+    );
+}

@@ -376,6 +376,7 @@ fn ctx() -> warroom::actions::ActionContext {
         reason: "drill".into(),
         mode: "rehearsal".into(),
         fence: None,
+        run_token: None,
     }
 }
 

@@ -104,6 +104,7 @@ fn ctx(action: &str, exposure: f64) -> ActionContext {
         reason: "demo".into(),
         mode: "rehearsal".into(),
         fence: None,
+        run_token: None,
     }
 }
 

@@ -483,6 +483,8 @@ fn journal_with_rollback_in_flight(rb: &Arc<Runbook>, path: &std::path::Path, de
                 EventBody::ActionStarted {
                     action: "rollback".into(),
                     id: "3/rollback".into(),
+                    run_token: None,
+                    host: None,
                 },
             ]
         },

@@ -33,6 +33,11 @@ pub struct ActionContext {
     /// refuse a stale conductor's late call. `None` for an action a console
     /// ran while the journal could not say who conducts.
     pub fence: Option<u64>,
+    /// The run token its processes carry (`_WARROOM_RUN`), chosen before
+    /// `action_started` is journaled so a takeover can find them; `None`:
+    /// the runner makes one.
+    #[serde(skip)]
+    pub run_token: Option<String>,
 }
 
 /// The `WARROOM_MODE` word for a session mode. The format knows two words:
@@ -76,6 +81,7 @@ impl ActionContext {
             reason: reason.to_string(),
             mode: mode_str(mode).to_string(),
             fence: None,
+            run_token: None,
         }
     }
 
@@ -131,6 +137,7 @@ mod tests {
             reason: "bake passed".into(),
             mode: "live".into(),
             fence: Some(42),
+            run_token: None,
         }
     }
 

@@ -156,11 +156,11 @@ mod tests {
                 ran(
                     "expand",
                     None,
-                    "[warroom] timed out after 2s: every process it started was stopped",
+                    "[warroom] timed out after 2s: stopped its process group and every process carrying its run token",
                     None,
                     Some(TimedOut),
                 ),
-                "expand TIMED OUT: command timed out after 2s: every process it started was stopped",
+                "expand TIMED OUT: command timed out after 2s: stopped its process group and every process carrying its run token",
             ),
             (
                 ran(

@@ -257,6 +257,13 @@ enum Order {
     /// A rollback at this seq started elsewhere (another console ran it):
     /// stop and drop the forward jobs decided before it.
     Preempt(u64),
+    /// Before anything else runs: stop what actions left in flight by
+    /// another console still run on this host (their run tokens), and
+    /// journal what was waited for.
+    Reap {
+        orphans: Vec<super::takeover::InFlight>,
+        fence: Fence,
+    },
     /// This console lost the conductor's lease: drop every job not started
     /// yet (the new conductor runs them) and stop the running ones (their
     /// whole trees): a console frozen past its lease must not go on acting
@@ -315,6 +322,14 @@ impl ActionQueue {
     /// all the same, so no expand of ours lands after someone's rollback.
     pub fn preempt(&self, seq: u64) {
         let _ = self.tx.send(Order::Preempt(seq));
+    }
+
+    /// A takeover: stop the processes `orphans` left running on this host
+    /// before any job queued after this runs (see `Order::Reap`).
+    pub fn reap(&self, orphans: Vec<super::takeover::InFlight>, fence: Fence) {
+        if !orphans.is_empty() {
+            let _ = self.tx.send(Order::Reap { orphans, fence });
+        }
     }
 
     /// This console is no longer the conductor: start nothing more (see
@@ -398,6 +413,7 @@ async fn dispatch(
             order = rx.recv(), if open => match order {
                 None => open = false,
                 Some(Order::Preempt(seq)) => preempt(seq, &mut forward, &mut fwd, &out).await,
+                Some(Order::Reap { orphans, fence }) => reap(orphans, fence, &out).await,
                 Some(Order::StandDown) => {
                     // Each dropped job still owes its one finished report.
                     for j in forward.drain(..).chain(back.drain(..)) {
@@ -450,6 +466,65 @@ async fn preempt(
             stop.stop();
         }
         let _ = r.handle.await;
+    }
+}
+
+/// How long a takeover lets an orphaned run end after SIGTERM before
+/// SIGKILL (and as long again before it gives up and says so).
+const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Stop and wait for what `orphans` left running (same host: by run token;
+/// another host: say plainly it cannot be seen), one note each.
+async fn reap(
+    orphans: Vec<super::takeover::InFlight>,
+    fence: Fence,
+    out: &UnboundedSender<Report>,
+) {
+    let here = super::tree::host_name();
+    for f in orphans {
+        let text = match (&f.run_token, &f.host) {
+            (Some(token), Some(host)) if Some(host) == here.as_ref() => {
+                let token = token.clone();
+                let r = tokio::task::spawn_blocking(move || {
+                    super::tree::stop_carriers(&token, ORPHAN_GRACE)
+                })
+                .await;
+                match r {
+                    Ok(r) if r.found == 0 => format!(
+                        "takeover: {} ({}) left no process carrying its run token on this host",
+                        f.action, f.id
+                    ),
+                    Ok(r) if r.left == 0 => format!(
+                        "takeover: waited {:.1} s for {} process(es) of {} ({}) carrying its run token to end before acting",
+                        r.waited.as_secs_f64(),
+                        r.found,
+                        f.action,
+                        f.id
+                    ),
+                    Ok(r) => format!(
+                        "takeover: {} of {} process(es) of {} ({}) were still running after {:.1} s (SIGKILL sent)",
+                        r.left,
+                        r.found,
+                        f.action,
+                        f.id,
+                        r.waited.as_secs_f64()
+                    ),
+                    Err(e) => format!("takeover: could not look for {}'s processes: {e}", f.id),
+                }
+            }
+            (Some(_), Some(host)) => format!(
+                "takeover: {} ({}) ran on host {host}: this console cannot see or stop its processes there",
+                f.action, f.id
+            ),
+            _ => continue,
+        };
+        let _ = out.send(Report {
+            events: vec![EventBody::Note { text }],
+            failure: None,
+            finished: false,
+            fence,
+            start: None,
+        });
     }
 }
 
@@ -548,12 +623,24 @@ async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, st
     // A rehearsal without `--execute` starts nothing: only its
     // "not executed" `action_ran` is journaled.
     let mut start = Vec::new();
+    let token = super::tree::new_token();
     if exec.execute && has_work(rb, &job.kind) {
         let (action, id) = (job.action_name(), job.id.clone());
+        let (run_token, host) = (Some(token.clone()), super::tree::host_name());
         start.push(if job.retried {
-            EventBody::ActionRetried { action, id }
+            EventBody::ActionRetried {
+                action,
+                id,
+                run_token,
+                host,
+            }
         } else {
-            EventBody::ActionStarted { action, id }
+            EventBody::ActionStarted {
+                action,
+                id,
+                run_token,
+                host,
+            }
         });
     }
     let fence = match confirm_start(&job, start, &out).await {
@@ -565,6 +652,7 @@ async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, st
         }
     };
     let mut ctx = job.ctx.clone();
+    ctx.run_token = Some(token);
     ctx.fence = match fence {
         Fence::Epoch(e) => Some(e),
         Fence::Late | Fence::Free => None,

@@ -196,7 +196,7 @@ pub async fn run_command_until(
 ) -> RunResult {
     let started = Instant::now();
     tree::become_subreaper();
-    let token = tree::new_token();
+    let token = ctx.run_token.clone().unwrap_or_else(tree::new_token);
     let mut command = tokio::process::Command::new("sh");
     command
         .arg("-c")
@@ -335,7 +335,7 @@ pub async fn run_command_until(
             (_, _) if timed_out => (
                 None,
                 Some(format!(
-                    "timed out after {}: every process it started was stopped",
+                    "timed out after {}: stopped its process group and every process carrying its run token",
                     crate::timefmt::duration(timeout)
                 )),
             ),

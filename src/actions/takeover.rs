@@ -28,6 +28,10 @@ pub const GONE: &str = "[warroom] interrupted: the console running it went away"
 pub struct InFlight {
     pub action: String,
     pub id: String,
+    /// What its processes carry, and where they run (journals before run
+    /// tokens were recorded have neither).
+    pub run_token: Option<String>,
+    pub host: Option<String>,
     /// seq of its `action_started`/`action_retried` (0: inferred from the
     /// state, never journaled as started).
     pub seq: u64,
@@ -38,12 +42,25 @@ pub fn in_flight(events: &[Event]) -> Vec<InFlight> {
     let mut open: Vec<InFlight> = Vec::new();
     for ev in events {
         match &ev.body {
-            EventBody::ActionStarted { action, id } | EventBody::ActionRetried { action, id } => {
+            EventBody::ActionStarted {
+                action,
+                id,
+                run_token,
+                host,
+            }
+            | EventBody::ActionRetried {
+                action,
+                id,
+                run_token,
+                host,
+            } => {
                 open.retain(|f| &f.id != id);
                 open.push(InFlight {
                     action: action.clone(),
                     id: id.clone(),
                     seq: ev.seq,
+                    run_token: run_token.clone(),
+                    host: host.clone(),
                 });
             }
             EventBody::ActionRan { id: Some(id), .. } => open.retain(|f| &f.id != id),
@@ -204,9 +221,8 @@ pub fn unstarted(
     let (mut last_fwd, mut last_back, mut last_rollback) = (0u64, 0u64, 0u64);
     for ev in events {
         let (action, id) = match &ev.body {
-            EventBody::ActionStarted { action, id } | EventBody::ActionRetried { action, id } => {
-                (action, Some(id))
-            }
+            EventBody::ActionStarted { action, id, .. }
+            | EventBody::ActionRetried { action, id, .. } => (action, Some(id)),
             EventBody::ActionRan { action, id, .. } => (action, id.as_ref()),
             EventBody::RollbackStarted { .. } => {
                 last_rollback = ev.seq;
@@ -306,6 +322,8 @@ mod tests {
         EventBody::ActionStarted {
             action: action.into(),
             id: id.into(),
+            run_token: None,
+            host: None,
         }
     }
 
@@ -432,6 +450,8 @@ mod tests {
                     EventBody::ActionRetried {
                         action: "rollback".into(),
                         id: "2/rollback".into(),
+                        run_token: None,
+                        host: None,
                     },
                 ]),
                 s(&["rollback/2/rollback"]),

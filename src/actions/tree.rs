@@ -220,3 +220,48 @@ mod tests {
         }
     }
 }
+
+/// This host's name, as `action_started` records it (where its processes
+/// run).
+pub fn host_name() -> Option<String> {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+}
+
+/// What stopping an orphaned run came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaped {
+    /// Processes that carried the run's token when we looked.
+    pub found: usize,
+    /// Still there at the end (could not be stopped in time).
+    pub left: usize,
+    pub waited: std::time::Duration,
+}
+
+/// Stop every process of this host that carries `token` (an action left
+/// running by a console that went away or froze) and wait until they are
+/// gone: TERM, then KILL after `grace`, giving up after twice that. Blocks:
+/// run it off the loop. Only processes that carry the token can be seen: one
+/// that cleared its environment is not ours to recognise.
+pub fn stop_carriers(token: &str, grace: std::time::Duration) -> Reaped {
+    let started = std::time::Instant::now();
+    // Root 0: no walk reaches it, so only carriers of the token count.
+    let mut live = members(0, token);
+    let found = live.len();
+    let mut sig = Signal::SIGTERM;
+    while !live.is_empty() && started.elapsed() < grace * 2 {
+        signal_all(&live, sig);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        reap_orphans();
+        live = members(0, token);
+        if started.elapsed() >= grace {
+            sig = Signal::SIGKILL;
+        }
+    }
+    Reaped {
+        found,
+        left: live.len(),
+        waited: started.elapsed(),
+    }
+}

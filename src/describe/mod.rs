@@ -320,8 +320,8 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             guard_condition(rb, panel, *when, *then),
             then_word(*then)
         ),
-        EventBody::ActionStarted { action, id } => format!("started {action} ({id})"),
-        EventBody::ActionRetried { action, id } => {
+        EventBody::ActionStarted { action, id, .. } => format!("started {action} ({id})"),
+        EventBody::ActionRetried { action, id, .. } => {
             format!("RETRIED {action} ({id}): its console went away")
         }
         EventBody::ActionRan { output_tail, .. } => {

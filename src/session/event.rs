@@ -244,12 +244,24 @@ pub enum EventBody {
     ActionStarted {
         action: String,
         id: String,
+        /// Extension: the run token every process of this run carries in
+        /// its environment, and the host it runs on: a console that takes
+        /// over stops what is left of it before acting (same host), or says
+        /// it cannot see it (another host).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run_token: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
     },
     /// Extension: a console took over an action another console left in
     /// flight and runs it again (rollback and pause only); same `id`.
     ActionRetried {
         action: String,
         id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run_token: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
     },
     ActionRan {
         /// `pause`, `resume`, `expand`, `rollback`, or `step:<id>` for a step command.

@@ -85,6 +85,13 @@ impl Effects {
                 jobs.push(j);
             }
         }
+        // What the previous conductor left running is stopped first:
+        // no retried rollback runs beside the expand it must undo.
+        let orphans: Vec<_> = takeover::in_flight(events)
+            .into_iter()
+            .filter(|f| f.run_token.is_some())
+            .collect();
+        self.queue.reap(orphans, fence);
         jobs.sort_by_key(|j| j.seq);
         let n = jobs.len();
         for mut j in jobs {
