@@ -566,17 +566,20 @@ async fn confirm_start(
     start: Vec<EventBody>,
     out: &UnboundedSender<Report>,
 ) -> Result<Fence, String> {
-    if job.fence == Fence::Free {
+    // Free jobs, and way-back jobs a console runs because the journal did
+    // not answer in time (Late), run at once: their start is journaled
+    // when the journal takes it.
+    if matches!(job.fence, Fence::Free | Fence::Late) {
         if !start.is_empty() {
             let _ = out.send(Report {
                 events: start,
                 failure: None,
                 finished: false,
-                fence: Fence::Free,
+                fence: job.fence,
                 start: None,
             });
         }
-        return Ok(Fence::Free);
+        return Ok(job.fence);
     }
     let (ack, answer) = tokio::sync::oneshot::channel();
     let _ = out.send(Report {
