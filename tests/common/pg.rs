@@ -17,6 +17,9 @@ pub struct Cluster {
     pub dir: PathBuf,
     /// 5432 unless the setup chose another (its socket's name too).
     pub port: u16,
+    /// How to start it again after `stop` (the way-back outage tests).
+    restart: Vec<String>,
+    bin: PathBuf,
 }
 
 /// How a cluster differs from the plain one: files to write into its
@@ -114,20 +117,22 @@ pub fn start_with(setup: Setup) -> Option<Cluster> {
             run(c, "chown");
         }
     }
+    let restart: Vec<String> = vec![
+        "-w".into(),
+        "-D".into(),
+        data.display().to_string(),
+        "-l".into(),
+        dir.join("log").display().to_string(),
+        "-o".into(),
+        format!(
+            "-c listen_addresses='' -c unix_socket_directories='{}' -c max_connections=200 -c port={port} {}",
+            dir.display(),
+            setup.options
+        ),
+        "start".into(),
+    ];
     let mut ctl = as_owner(&bin.join("pg_ctl"));
-    ctl.args(["-w", "-D"])
-        .arg(&data)
-        .arg("-l")
-        .arg(dir.join("log"))
-        .args([
-            "-o",
-            &format!(
-                "-c listen_addresses='' -c unix_socket_directories='{}' -c max_connections=200 -c port={port} {}",
-                dir.display(),
-                setup.options
-            ),
-            "start",
-        ]);
+    ctl.args(&restart);
     run(ctl, "pg_ctl start");
     // Stop the cluster when this process ends, however it ends.
     let stop = format!(
@@ -150,7 +155,12 @@ pub fn start_with(setup: Setup) -> Option<Cluster> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    Some(Cluster { dir, port })
+    Some(Cluster {
+        dir,
+        port,
+        restart,
+        bin,
+    })
 }
 
 /// The shared cluster, or None (skip) when PostgreSQL is not installed.
@@ -160,6 +170,22 @@ pub fn cluster() -> Option<&'static Cluster> {
 }
 
 impl Cluster {
+    /// Stop the server (fast: open connections are cut), as an outage.
+    pub fn stop(&self) {
+        let mut ctl = as_owner(&self.bin.join("pg_ctl"));
+        ctl.args(["-w", "-m", "fast", "-D"])
+            .arg(self.dir.join("data"))
+            .arg("stop");
+        run(ctl, "pg_ctl stop");
+    }
+
+    /// Start it again after `stop`, with the same options.
+    pub fn start_again(&self) {
+        let mut ctl = as_owner(&self.bin.join("pg_ctl"));
+        ctl.args(&self.restart);
+        run(ctl, "pg_ctl start");
+    }
+
     pub fn url(&self, db: &str) -> PathBuf {
         PathBuf::from(format!(
             "postgresql://warroom@/{db}?host={}&port={}",
