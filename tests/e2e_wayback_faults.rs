@@ -314,3 +314,102 @@ fn a_takeover_stops_the_expand_a_frozen_conductor_left_running() {
         "the orphaned expand must not land: {lines:?}"
     );
 }
+
+/// A health endpoint answering 200 until `fail` is set, then 500.
+fn switchable_endpoint() -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let f = std::sync::Arc::clone(&fail);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            let answer: &[u8] = if f.load(Ordering::Relaxed) {
+                b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\nfail"
+            } else {
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            };
+            let _ = s.write_all(answer);
+        }
+    });
+    (port, fail)
+}
+
+/// Guards keep judging while the journal is locked: the conductor judges
+/// its own readings, pauses by itself, and the decision is journaled
+/// `recorded_late` once the lock is gone; the pause runs once.
+#[test]
+fn a_guard_breached_while_the_journal_is_locked_still_pauses() {
+    let (port, fail) = switchable_endpoint();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let rb = format!(
+        "{}\n[sources.svc]\ntype = \"http\"\nurl = \"http://127.0.0.1:{port}/healthz\"\n\n[[panels]]\nid = \"up\"\nsource = \"svc\"\nevery = \"1s\"\n\n[[guards]]\npanel = \"up\"\nwhen = \"fail\"\nthen = \"pause\"\n",
+        runbook(3)
+    );
+    std::fs::write(dir.join("rb.toml"), rb).unwrap();
+    let j = dir.join("j.db");
+    let mut alice = console(dir, "alice");
+    alice.command("begin");
+    wait_until(Duration::from_secs(10), "the start and a reading", || {
+        let ev = journal_events(&j);
+        kind(&ev, "cutover_started").next()?;
+        alice.screen().contains("OK").then_some(())
+    });
+    let mut locker = rusqlite::Connection::open(&j).unwrap();
+    let tx = locker
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let locked = Instant::now();
+    fail.store(true, std::sync::atomic::Ordering::Relaxed);
+    wait_until(Duration::from_secs(20), "the guard's pause to run", || {
+        flags(dir)
+            .iter()
+            .any(|l| l.starts_with("pause "))
+            .then_some(())
+    });
+    eprintln!(
+        "guard paused {:?} after the breach began, the journal locked",
+        locked.elapsed()
+    );
+    assert!(
+        locked.elapsed() < Duration::from_secs(15),
+        "ran while locked"
+    );
+    let hold = Duration::from_secs(15).saturating_sub(locked.elapsed());
+    std::thread::sleep(hold);
+    tx.rollback().unwrap();
+    let ev = wait_until(
+        Duration::from_secs(20),
+        "the late guard in the journal",
+        || {
+            let ev = journal_events(&j);
+            let late = kind(&ev, "paused").any(|e| e["recorded_late"].is_string());
+            (late
+                && kind(&ev, "guard_fired").next().is_some()
+                && kind(&ev, "action_ran").next().is_some())
+            .then_some(ev)
+        },
+    );
+    assert_eq!(kind(&ev, "guard_fired").count(), 1, "fired once");
+    alice.wait_for("PAUSED", Duration::from_secs(10));
+    // Two more stored polls of the failing panel after the journal is
+    // back: the writer's own judge has seen the breach again by then.
+    let readings = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("SELECT COUNT(*) FROM readings", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = readings(&locker);
+    wait_until(Duration::from_secs(10), "two more readings", || {
+        (readings(&locker) >= before + 2).then_some(())
+    });
+    let pauses = flags(dir)
+        .iter()
+        .filter(|l| l.starts_with("pause "))
+        .count();
+    assert_eq!(pauses, 1, "the pause ran once: {:?}", flags(dir));
+}

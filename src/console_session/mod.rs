@@ -6,6 +6,7 @@
 //! - `identity`: who is at this console (Unix account, SSH host).
 pub mod claim;
 pub mod identity;
+pub mod local_fires;
 pub mod session;
 pub mod writer;
 

@@ -21,6 +21,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 use super::claim::Claim;
+use super::local_fires::LocalFires;
 use super::session::{BEAT, Session, SessionError};
 use crate::actions::queue::{Fence, StartAck};
 use crate::guard::{self, GuardTracker};
@@ -53,6 +54,11 @@ pub enum Request {
         fence: Fence,
         ack: oneshot::Sender<StartAck>,
     },
+    /// A guard's decision this console carried out by itself while the
+    /// journal did not answer (`tui::outage_judge`): journaled as it is
+    /// when the guard's action still fits the state, else as a note that
+    /// says what ran and when.
+    Late { events: Vec<EventBody> },
     /// A finished action's events (`action_ran`, ...), and notification
     /// cursors, journaled under `fence` (a stale conductor's are dropped),
     /// except a `step_finished` for a step no longer running.
@@ -94,6 +100,8 @@ pub enum Reply {
     Retrying(String),
     /// Everything kept for a retry is journaled now.
     Caught,
+    /// A poll round was stored: the journal answers the conductor.
+    Stored,
     /// Something this console did is not journaled because it no longer
     /// conducts (its epoch was fenced off).
     Fenced(String),
@@ -111,10 +119,20 @@ pub struct Writer {
 impl Writer {
     /// Start the writer thread with `session`; answers go to `replies`.
     pub fn spawn(session: Session, replies: UnboundedSender<Reply>) -> std::io::Result<Writer> {
+        Self::spawn_with(session, replies, LocalFires::default())
+    }
+
+    /// `spawn`, with the guards the console fired by itself during a
+    /// journal outage (the judge skips those breaches).
+    pub fn spawn_with(
+        session: Session,
+        replies: UnboundedSender<Reply>,
+        fires: LocalFires,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("journal-writer".into())
-            .spawn(move || run(session, rx, replies))?;
+            .spawn(move || run(session, rx, replies, fires))?;
         Ok(Writer {
             tx: Some(tx),
             thread: Some(thread),
@@ -167,9 +185,14 @@ impl Judge {
         panels: &PanelMap,
         last: bool,
         now: DateTime<Utc>,
+        fires: &LocalFires,
     ) -> Vec<EventBody> {
         self.tracker.observe(rb, panels, now);
         for d in guard::decide(rb, state, panels, &self.tracker, now) {
+            if fires.covers(&d.key, d.breach_since) {
+                // The console ran it during the outage; its record comes.
+                continue;
+            }
             let events = guard::events_for(&d, rb, state, &evidence(panels));
             if !events.is_empty() {
                 return events;
@@ -250,6 +273,7 @@ struct WriterState {
     epoch: Option<u64>,
     judge: Judge,
     renewed: Option<Instant>,
+    fires: LocalFires,
 }
 
 impl WriterState {
@@ -383,6 +407,27 @@ impl WriterState {
                     }
                 }
             }
+            Request::Late { events } => {
+                let operator = self.session.operator().to_string();
+                let names = describe(&events);
+                let keep = events.clone();
+                let r = self.session.transact_fenced(
+                    |state, _| late_guard(state, events),
+                    &operator,
+                    Utc::now(),
+                    None,
+                );
+                match r {
+                    Ok(_) => Tried::Done,
+                    Err(e) if retryable(&e) => {
+                        Tried::Again(Request::Late { events: keep }, format!("{names}: {e}"))
+                    }
+                    Err(e) => {
+                        self.reply(Reply::Error(format!("journal: {e}")));
+                        Tried::Done
+                    }
+                }
+            }
             Request::Record { events, fence } => {
                 let names = describe(&events);
                 match self.record(events.clone(), fence) {
@@ -459,16 +504,51 @@ impl WriterState {
         };
         let now = Utc::now();
         self.judge.saw(&batch, now);
-        let judge = &mut self.judge;
+        let (judge, fires) = (&mut self.judge, &self.fires);
         match self.session.conduct(&batch, now, epoch, |s, rb, p, last| {
-            judge.judge(s, rb, p, last, now)
+            judge.judge(s, rb, p, last, now, fires)
         }) {
-            Ok(Some(events)) if !events.is_empty() => self.reply(Reply::Conducted(events)),
-            Ok(Some(_)) => {}
+            Ok(Some(events)) => {
+                self.reply(Reply::Stored);
+                if !events.is_empty() {
+                    self.reply(Reply::Conducted(events));
+                }
+            }
             // The lease is gone (or was taken and given back): beat now.
             Ok(None) => self.renewed = None,
             Err(e) => self.reply(Reply::Error(format!("readings: {e}"))),
         }
+    }
+}
+
+/// A guard decision the console ran during an outage, decided again on
+/// the journal as it is now: as it was when its action still fits the
+/// state (and nobody journaled the same breach meanwhile), else a note that
+/// says what ran, so the record never claims a move the state refuses.
+fn late_guard(state: &State, events: Vec<EventBody>) -> Vec<EventBody> {
+    let fired = events.iter().find_map(|e| match e {
+        EventBody::GuardFired {
+            panel, when, then, ..
+        } => Some((panel.clone(), *when, *then)),
+        _ => None,
+    });
+    let ran_at = events.iter().find_map(|e| match e {
+        EventBody::Paused { recorded_late, .. }
+        | EventBody::RollbackStarted { recorded_late, .. } => *recorded_late,
+        _ => None,
+    });
+    match fired {
+        Some((_, _, then)) if guard::status_allows(then, state.status) => events,
+        Some((panel, when, then)) => vec![EventBody::Note {
+            text: format!(
+                "guard {panel} {}: its {} ran at {} UTC while the journal did not answer (the cutover is {} now)",
+                crate::guard::when_str(when),
+                crate::guard::then_str(then),
+                ran_at.map_or("?".into(), |t| t.format("%H:%M:%S").to_string()),
+                state.status.as_str()
+            ),
+        }],
+        None => events,
     }
 }
 
@@ -500,7 +580,12 @@ fn describe(events: &[EventBody]) -> String {
     }
 }
 
-fn run(session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<Reply>) {
+fn run(
+    session: Session,
+    rx: mpsc::Receiver<Request>,
+    out: UnboundedSender<Reply>,
+    fires: LocalFires,
+) {
     let mut w = WriterState {
         session,
         out,
@@ -508,6 +593,7 @@ fn run(session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<Reply
         epoch: None,
         judge: Judge::default(),
         renewed: None,
+        fires,
     };
     let mut outbox = Outbox {
         queue: VecDeque::new(),
@@ -534,6 +620,9 @@ fn run(session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<Reply
                 }
             }
             if outbox.is_empty() {
+                // Every late guard decision is journaled: the journal's
+                // own record (guard_last_fired) rules from here.
+                w.fires.clear();
                 w.reply(Reply::Caught);
             }
         }

@@ -48,6 +48,7 @@ use super::app::{App, AppOptions, Effect, Msg};
 use super::effects::{ActionDone, Effects};
 use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
+use super::outage_judge::OutageJudge;
 use super::terminal::Gone;
 use super::view;
 use super::way_back::WayBack;
@@ -132,6 +133,8 @@ pub struct Console {
     /// Pauses and rollbacks handed to the writer that this console runs by
     /// itself if the journal does not take them in time.
     way_back: WayBack,
+    /// Guards judged here while the journal does not store poll rounds.
+    outage: OutageJudge,
     /// The whole journal as read when the lease was gained, for the
     /// takeover (`Reply::History`).
     history: Option<Vec<Event>>,
@@ -191,7 +194,9 @@ impl Console {
             }
         };
         let (reply_tx, reply_rx) = mpsc::unbounded_channel();
-        let writer = Writer::spawn(session, reply_tx).context("starting the journal writer")?;
+        let outage = OutageJudge::default();
+        let writer = Writer::spawn_with(session, reply_tx, outage.fires.clone())
+            .context("starting the journal writer")?;
         Ok(Console {
             app,
             state,
@@ -209,6 +214,7 @@ impl Console {
             epoch: None,
             late_runs: 0,
             way_back: WayBack::default(),
+            outage,
             history: None,
             poll_to: None,
             poller: None,
@@ -470,26 +476,7 @@ impl Console {
             }
         }
         for (cmd, body) in &bodies {
-            let body = body.clone();
-            let ev = Event {
-                seq: self.state.last_seq + 1,
-                ts: now,
-                operator: self.app.operator.clone(),
-                body,
-            };
-            let mode = self.state.mode.unwrap_or(SessionMode::Rehearsal);
-            for mut job in queue::plan(&self.runbook, mode, &[ev], self.state.stage) {
-                self.late_runs += 1;
-                job.id = format!(
-                    "late-{}-{}/{}",
-                    std::process::id(),
-                    self.late_runs,
-                    job.action_name()
-                );
-                job.fence = Fence::Late;
-                self.effects.run_now(job);
-                self.in_flight += 1;
-            }
+            self.run_way_back_now(body.clone(), now);
             self.app.update(Msg::Error(format!(
                 "{}: the journal did not answer within {} s, so this console runs it now; it is journaled (recorded late) as soon as the journal answers",
                 cmd.describe(),
@@ -504,8 +491,73 @@ impl Console {
     /// demoted conductor's last polls). Never shown directly: every console
     /// shows the readings it follows.
     pub fn on_panel(&mut self, statuses: Vec<PanelStatus>) {
-        if !statuses.is_empty() {
-            self.writer.send(Request::Statuses(statuses));
+        if statuses.is_empty() {
+            return;
+        }
+        if self.conductor && !self.read_only {
+            let (now, wall) = (tokio::time::Instant::now(), Utc::now());
+            self.outage.sent(&self.runbook, &statuses, now, wall);
+            if self.outage.in_outage(now) {
+                for events in self.outage.fire(&self.runbook, &self.state, wall) {
+                    self.run_late(events, wall);
+                }
+            }
+        }
+        self.writer.send(Request::Statuses(statuses));
+    }
+
+    /// A guard fired during a journal outage: run its pause or rollback
+    /// here now and hand the decision to the writer to journal late.
+    fn run_late(&mut self, events: Vec<EventBody>, wall: chrono::DateTime<Utc>) {
+        let Some(body) = events
+            .iter()
+            .find(|b| {
+                matches!(
+                    b,
+                    EventBody::Paused { .. } | EventBody::RollbackStarted { .. }
+                )
+            })
+            .cloned()
+        else {
+            return;
+        };
+        let mut plan_body = body;
+        if let EventBody::Paused { recorded_late, .. }
+        | EventBody::RollbackStarted { recorded_late, .. } = &mut plan_body
+        {
+            *recorded_late = None;
+        }
+        self.run_way_back_now(plan_body, wall);
+        let what = crate::describe::event(Some(&self.runbook), &events[0]);
+        self.app.update(Msg::Error(format!(
+            "{what}: the journal has not answered for {} s, so this console acts on its own readings; journaled (recorded late) when the journal answers",
+            queue::WAY_BACK_WAIT.as_secs()
+        )));
+        if !self.writer.send(Request::Late { events }) {
+            self.error("journal", "the journal writer has stopped");
+        }
+    }
+
+    /// Run the pause or rollback `body` decides, here and now (Late fence).
+    fn run_way_back_now(&mut self, body: EventBody, wall: chrono::DateTime<Utc>) {
+        let ev = Event {
+            seq: self.state.last_seq + 1,
+            ts: wall,
+            operator: self.app.operator.clone(),
+            body,
+        };
+        let mode = self.state.mode.unwrap_or(SessionMode::Rehearsal);
+        for mut job in queue::plan(&self.runbook, mode, &[ev], self.state.stage) {
+            self.late_runs += 1;
+            job.id = format!(
+                "late-{}-{}/{}",
+                std::process::id(),
+                self.late_runs,
+                job.action_name()
+            );
+            job.fence = Fence::Late;
+            self.effects.run_now(job);
+            self.in_flight += 1;
         }
     }
 
@@ -549,6 +601,9 @@ impl Console {
                 "journal",
                 format!("not journaled yet, kept and tried again every 0.5 s: {cause}"),
             ),
+            Reply::Stored => {
+                self.outage.stored();
+            }
             Reply::Caught => {
                 self.app.update(Msg::Info(
                     "journal: everything kept is journaled now".into(),

@@ -13,6 +13,7 @@ pub mod input;
 pub mod keymap;
 pub mod launch;
 pub mod mode;
+pub mod outage_judge;
 pub mod preview;
 pub mod terminal;
 pub mod theme;
