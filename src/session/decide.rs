@@ -224,9 +224,8 @@ pub fn decide(
                 return refuse(
                     cmd,
                     format!(
-                        "guard holds: {} is {st} (then {}); `resume --override REASON` resumes anyway and silences it for {}",
+                        "guard holds: {} is {st}; resume --override REASON silences it {}",
                         g.panel,
-                        super::reduce::then_str(g.then),
                         rules::format_duration(g.override_for)
                     ),
                 );
