@@ -132,7 +132,7 @@ async fn context_reaches_the_command_as_env_vars() {
     assert_eq!(
         env,
         "WARROOM_ACTION=expand\nWARROOM_CUTOVER=checkout-v2\nWARROOM_EXPOSURE=5\n\
-         WARROOM_MODE=rehearsal\nWARROOM_OPERATOR=alice\nWARROOM_PREVIOUS_EXPOSURE=1\n\
+         WARROOM_FENCE=\nWARROOM_MODE=rehearsal\nWARROOM_OPERATOR=alice\nWARROOM_PREVIOUS_EXPOSURE=1\n\
          WARROOM_REASON=bake passed\nWARROOM_STAGE=five\n"
     );
 }

@@ -102,6 +102,24 @@ fn step_id<'a>(rb: &'a Runbook, word: Option<&str>, cmd: &str) -> Result<&'a str
 }
 
 /// The rest of the line after `n` words, as typed (inner spacing kept).
+/// `VERB [--override REASON]`: nothing, or the override's reason (which
+/// may not be empty).
+fn override_arg(line: &str, first: Option<&str>, verb: &str) -> Result<Option<String>, String> {
+    match first {
+        None => Ok(None),
+        Some("--override") => {
+            let reason = rest_after(line, 2);
+            if reason.is_empty() {
+                return Err(format!(
+                    "an override needs a reason: {verb} --override REASON"
+                ));
+            }
+            Ok(Some(reason))
+        }
+        Some(other) => Err(format!("unexpected `{other}`: {}", usage(verb))),
+    }
+}
+
 fn rest_after(line: &str, n: usize) -> String {
     let mut s = line.trim_start();
     for _ in 0..n {
@@ -179,35 +197,11 @@ pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
                 },
             }
         }
-        "resume" => match arg(1) {
-            None => Command::Resume {
-                override_reason: None,
-            },
-            Some("--override") => {
-                let reason = rest_after(line, 2);
-                if reason.is_empty() {
-                    return Err("an override needs a reason: resume --override REASON".into());
-                }
-                Command::Resume {
-                    override_reason: Some(reason),
-                }
-            }
-            Some(other) => return Err(format!("unexpected `{other}`: {}", usage("resume"))),
+        "resume" => Command::Resume {
+            override_reason: override_arg(line, arg(1), "resume")?,
         },
-        "expand" => match arg(1) {
-            None => Command::Expand {
-                override_reason: None,
-            },
-            Some("--override") => {
-                let reason = rest_after(line, 2);
-                if reason.is_empty() {
-                    return Err("an override needs a reason: expand --override REASON".into());
-                }
-                Command::Expand {
-                    override_reason: Some(reason),
-                }
-            }
-            Some(other) => return Err(format!("unexpected `{other}`: {}", usage("expand"))),
+        "expand" => Command::Expand {
+            override_reason: override_arg(line, arg(1), "expand")?,
         },
         "rollback" => {
             // `rollback --override REASON` overrides a passed deadline;
