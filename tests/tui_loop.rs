@@ -643,6 +643,7 @@ async fn the_conductor_runs_a_guard_rollback_once_and_another_consoles_expand() 
         webhook: None,
         timeout: Duration::from_secs(60),
         two_person: false,
+        roles: vec![],
     });
     let rb = Arc::new(rb);
     let a = start_with(Arc::clone(&rb), &path, "alice", true);

@@ -12,7 +12,7 @@ use super::reduce::reduce;
 use super::rules;
 use super::state::{GateStatus, State, Status, StepStatus};
 use crate::health::PanelMap;
-use crate::runbook::model::{ActionKind, Runbook};
+use crate::runbook::model::{ActionKind, Runbook, StepPhase};
 
 /// What the console showed when the operator acted: if another console
 /// changed it in the meantime, an expand is refused rather than applied
@@ -63,7 +63,26 @@ pub fn decide(
     now: DateTime<Utc>,
     seen: Seen,
 ) -> Decision {
+    if let Err(e) = rules::may_command(runbook, state, cmd, operator) {
+        return refuse(cmd, e);
+    }
     match cmd {
+        Command::NewAttempt { reason } => {
+            if !state.status.is_final() {
+                return refuse(
+                    cmd,
+                    format!(
+                        "attempt {} is {}: a new attempt opens only after COMPLETE or ROLLED_BACK",
+                        state.attempt,
+                        state.status.as_str()
+                    ),
+                );
+            }
+            Decision::Apply(vec![EventBody::AttemptOpened {
+                attempt: state.attempt + 1,
+                reason: reason.clone(),
+            }])
+        }
         Command::Begin => match state.status {
             Status::Ready => Decision::Apply(vec![EventBody::CutoverStarted {}]),
             _ => refuse(cmd, "already started"),
@@ -428,10 +447,13 @@ pub fn follow_ups(
     }
     let last_stage = runbook.stages.len().checked_sub(1);
     let at_last = last_stage.is_none() || state.stage == last_stage;
+    // Close steps are the follow-up after the end: not needed to complete.
     let steps_done = state
         .steps
         .iter()
-        .all(|s| matches!(s.status, StepStatus::Done | StepStatus::Skipped));
+        .zip(&runbook.steps)
+        .filter(|(_, spec)| spec.phase == StepPhase::Main)
+        .all(|(s, _)| matches!(s.status, StepStatus::Done | StepStatus::Skipped));
     if state.status == Status::Running && at_last && steps_done {
         out.push(EventBody::Completed {});
     }

@@ -98,6 +98,9 @@ impl State {
             expand_interrupted: false,
             guard_last_fired: BTreeMap::new(),
             notified: BTreeMap::new(),
+            no_return: None,
+            attempt: 1,
+            past_attempts: Vec::new(),
         }
     }
 
@@ -251,6 +254,15 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 s.finished_at = None;
                 s.started_by = Some(op.to_string());
             }
+            // The first start of an irreversible step is the point of no
+            // return; a retry of it after a failure does not move it.
+            if state.no_return.is_none() && runbook.step(step).is_some_and(|s| s.irreversible) {
+                state.no_return = Some(super::state::NoReturn {
+                    step: step.clone(),
+                    by: op.to_string(),
+                    at,
+                });
+            }
         }
         EventBody::StepFinished { step, outcome } => {
             if let Some(s) = state.steps.iter_mut().find(|s| &s.id == step) {
@@ -330,6 +342,11 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.completed_at = Some(at);
             }
         }
+        EventBody::AttemptOpened { attempt, .. } => {
+            if state.status.is_final() && *attempt == state.attempt + 1 {
+                open_attempt(state, runbook, event.seq, at, *attempt);
+            }
+        }
         EventBody::Notified {
             event_seq, target, ..
         } => {
@@ -363,6 +380,34 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         | EventBody::Note { .. }
         | EventBody::Unknown { .. } => {}
     }
+}
+
+/// A new attempt: what the session knows of its people, its journal and
+/// its notifications stays; the cutover itself starts again from READY.
+fn open_attempt(state: &mut State, runbook: &Runbook, seq: u64, at: DateTime<Utc>, attempt: u32) {
+    let past = super::state::PastAttempt {
+        number: state.attempt,
+        started_at: state.started_at,
+        ended: state.status,
+        closed_at: at,
+        closed_seq: seq,
+    };
+    let fresh = State::new(runbook);
+    let mut past_attempts = std::mem::take(&mut state.past_attempts);
+    past_attempts.push(past);
+    *state = State {
+        mode: state.mode,
+        runbook_sha256: state.runbook_sha256.take(),
+        attached: std::mem::take(&mut state.attached),
+        conductor: state.conductor.take(),
+        last_seq: state.last_seq,
+        notified: std::mem::take(&mut state.notified),
+        damage: std::mem::take(&mut state.damage),
+        damage_acknowledged: state.damage_acknowledged,
+        attempt,
+        past_attempts,
+        ..fresh
+    };
 }
 
 fn close_stage(state: &mut State, at: DateTime<Utc>) {

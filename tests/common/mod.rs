@@ -77,6 +77,8 @@ fn step(id: &str, title: &str, owner: &str, expect: u64, irreversible: bool) -> 
         timeout: mins(5),
         notes: None,
         irreversible,
+        stage: None,
+        phase: Default::default(),
     }
 }
 
@@ -86,6 +88,7 @@ pub fn runbook() -> Arc<Runbook> {
         webhook: None,
         timeout: Duration::from_secs(60),
         two_person: two,
+        roles: vec![],
     };
     let mut steps = vec![
         step("freeze", "Freeze writes on legacy billing", "db", 15, false),
@@ -264,6 +267,7 @@ pub fn runbook() -> Arc<Runbook> {
                 false,
             )),
             rollback,
+            begin_roles: vec![],
         },
         guards: vec![
             Guard {
