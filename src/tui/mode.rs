@@ -50,6 +50,23 @@ pub enum Mode {
     Search,
 }
 
+impl Mode {
+    /// A question whose answer changes the cutover: keys typed before it
+    /// appeared are dropped, and only its own keys answer it.
+    pub fn asks(&self) -> bool {
+        match self {
+            Mode::Confirm(_) => true,
+            Mode::TextInput(p) => matches!(
+                p,
+                TextPurpose::ConfirmIrreversible { .. }
+                    | TextPurpose::RollbackReason
+                    | TextPurpose::OverrideReason(_)
+            ),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfirmKind {
     /// Expand to the next stage; `y` submits `command`.
@@ -86,7 +103,7 @@ impl TextPurpose {
             TextPurpose::VetoReason { gate, item } => format!("Veto {gate} #{item}: reason"),
             TextPurpose::Note => "Note".into(),
             TextPurpose::ConfirmIrreversible { step } => {
-                format!("IRREVERSIBLE: type `{step}` to start it")
+                format!("POINT OF NO RETURN: type `{step}` to start it")
             }
         }
     }

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use super::{App, Effect, signers};
 use crate::runbook::model::ActionKind;
 use crate::session::command::Command;
-use crate::session::event::StepOutcome;
+use crate::session::event::{SessionMode, StepOutcome};
 use crate::session::rules;
 use crate::session::state::{Status, StepStatus};
 use crate::tui::command_line::{self, Parsed};
@@ -19,6 +19,17 @@ use crate::tui::preview;
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) {
         let mode = self.ui.mode.clone();
+        if mode.asks()
+            && self
+                .modal_since
+                .is_some_and(|t| t.elapsed() < self.opts.confirm_arm)
+        {
+            // Typed before the question was on screen: not an answer.
+            self.info(
+                "a key typed before this question appeared was dropped: read it, then answer",
+            );
+            return;
+        }
         let action = keymap::lookup_for(self, &key);
         match mode {
             Mode::Normal => {
@@ -71,10 +82,28 @@ impl App {
                     self.ui.text.edit(key);
                 }
             },
-            Mode::Confirm(kind) => {
-                self.ui.mode = Mode::Normal;
-                self.confirm(kind, action.unwrap_or(Action::Cancel));
-            }
+            Mode::Confirm(kind) => match action {
+                Some(Action::Cancel) => {
+                    self.ui.mode = Mode::Normal;
+                    self.info("cancelled");
+                }
+                Some(a) if self.confirm_takes(&kind, a) => {
+                    self.ui.mode = Mode::Normal;
+                    self.confirm(kind, a);
+                }
+                // Never passed on: a typed-ahead command line must not
+                // turn into hotkeys behind the dialog.
+                _ => {
+                    let keys = match &kind {
+                        ConfirmKind::Finish { .. } => "d, f, k, n or esc",
+                        ConfirmKind::Action(cmd) if self.confirm_refused_for(cmd) => {
+                            "y, o, n or esc"
+                        }
+                        _ => "y, n or esc",
+                    };
+                    self.info(format!("ignored: this question takes only {keys}"));
+                }
+            },
             Mode::Search => self.search_key(action, key),
             Mode::Help | Mode::Detail(_) => match action {
                 Some(Action::Cancel) => self.ui.mode = Mode::Normal,
@@ -89,6 +118,10 @@ impl App {
 
     fn normal(&mut self, a: Action) {
         match a {
+            // Live, beginning is asked first: the gates and the first stage.
+            Action::Begin if self.opts.mode == SessionMode::Live => {
+                self.open_confirm(Command::Begin)
+            }
             Action::Begin => self.submit(Command::Begin),
             Action::PauseResume => {
                 if self.state.status == Status::Paused {
@@ -327,6 +360,19 @@ impl App {
         }
     }
 
+    /// Is `a` one of this confirmation's own answers?
+    fn confirm_takes(&self, kind: &ConfirmKind, a: Action) -> bool {
+        match (kind, a) {
+            (ConfirmKind::Action(cmd), Action::Override) => self.confirm_refused_for(cmd),
+            (ConfirmKind::Action(_) | ConfirmKind::Quit, Action::Confirm) => true,
+            (
+                ConfirmKind::Finish { .. },
+                Action::FinishDone | Action::FinishFailed | Action::FinishSkipped,
+            ) => true,
+            _ => false,
+        }
+    }
+
     fn confirm_refused_for(&self, cmd: &Command) -> bool {
         preview::preview(
             &self.runbook,
@@ -390,6 +436,9 @@ impl App {
                 match parsed {
                     Parsed::Run(cmd @ (Command::Expand { .. } | Command::Rollback { .. })) => {
                         self.open_confirm(cmd)
+                    }
+                    Parsed::Run(Command::Begin) if self.opts.mode == SessionMode::Live => {
+                        self.open_confirm(Command::Begin)
                     }
                     Parsed::Run(Command::Start { step }) => self.start_step(step),
                     Parsed::Run(cmd) => self.submit(cmd),
