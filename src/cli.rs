@@ -188,6 +188,10 @@ pub struct SessionArgs {
     /// Rehearse only: attach to the latest rehearsal, to rehearse together.
     #[arg(long)]
     pub join: bool,
+    /// Open a new attempt in the same journal after the last one ended
+    /// (COMPLETE or ROLLED_BACK), with this reason: one record per cutover.
+    #[arg(long, value_name = "REASON", num_args = 0..=1, default_missing_value = "")]
+    pub new_attempt: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -310,6 +314,7 @@ impl SessionArgs {
             accept_runbook_change: self.accept_runbook_change,
             execute: self.execute,
             join: self.join,
+            new_attempt: self.new_attempt.clone(),
         }
     }
 }

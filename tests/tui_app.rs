@@ -935,3 +935,41 @@ fn begin_asks_first_in_a_live_session() {
         vec![Effect::Submit(Command::Begin)]
     );
 }
+
+/// Past the point of no return the header says so instead of a rollback
+/// countdown, and `r` shows a refusal that cannot be overridden, naming
+/// the step, who started it and when.
+#[test]
+fn past_the_point_of_no_return_the_header_says_so_and_rollback_is_refused() {
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.no_return = Some(warroom::session::state::NoReturn {
+        step: "backfill".into(),
+        by: "bob".into(),
+        at: at(14, 0),
+    });
+    let mut app = app(s, healthy_panels(), vec![], at(30, 0));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("PAST NO RETURN"), "{text}");
+    assert!(!text.contains("rollback in"), "{text}");
+    press(&mut app, KeyCode::Char('r'));
+    typ(&mut app, "mismatches");
+    press(&mut app, KeyCode::Enter);
+    let text = render(&app, 80, 24);
+    insta::assert_snapshot!("rollback_past_no_return_80x24", text);
+    assert!(
+        text.contains("past the point of no return: irreversible step backfill")
+            && text.contains("started by bob at"),
+        "{text}"
+    );
+    assert!(
+        text.contains("This refusal cannot be overridden."),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('o'));
+    assert!(
+        matches!(app.ui.mode, Mode::Confirm(_)),
+        "o is no answer to a hard refusal"
+    );
+    assert!(app.take_effects().is_empty());
+}

@@ -490,7 +490,7 @@ pub fn rollback_refusal(
     // by the rollback action, so running it would only mislead.
     if let Some(nr) = &state.no_return {
         return Some(Refusal::hard(format!(
-            "{nr}; rollback is refused on every path (roll forward or pause)"
+            "{nr}: rollback is refused (pause, or roll forward)"
         )));
     }
     match state.status {

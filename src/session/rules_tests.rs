@@ -972,7 +972,7 @@ fn whole_rules_table() {
         override_reason: ovr.map(str::to_string),
     };
     let start_cmd = |s: &str| Command::Start { step: s.into() };
-    let no_return = "past the point of no return: irreversible step backfill was started by bob at 2026-11-21 22:01:00Z";
+    let no_return = "past the point of no return: irreversible step backfill started by bob at 2026-11-21 22:01:00Z";
 
     type Row<'a> = (
         &'a str,

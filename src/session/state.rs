@@ -232,7 +232,7 @@ impl std::fmt::Display for NoReturn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "past the point of no return: irreversible step {} was started by {} at {}",
+            "past the point of no return: irreversible step {} started by {} at {}",
             self.step,
             self.by,
             self.at.format("%Y-%m-%d %H:%M:%SZ")

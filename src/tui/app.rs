@@ -274,6 +274,20 @@ impl App {
         }
     }
 
+    /// Why pending step `i` may not start now (its gate, `after` steps or
+    /// `stage`), once the cutover has begun; `None` when it may, or before
+    /// the begin (every step waits for that alike).
+    pub fn step_blocked(&self, i: usize) -> Option<String> {
+        let st = self.state.steps.get(i)?;
+        if self.state.status == crate::session::state::Status::Ready
+            || !matches!(st.status, crate::session::state::StepStatus::Pending)
+        {
+            return None;
+        }
+        crate::session::rules::may_start(&self.runbook, &self.state, i, &self.panels, self.now)
+            .err()
+    }
+
     /// The open confirmation is refused, and every refusal may be overridden.
     pub fn confirm_refused(&self) -> bool {
         self.confirm_preview()

@@ -74,8 +74,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             &[("y", "confirm: run it"), ("n/esc", "cancel")],
         ));
     } else {
+        // Wrapped here so the room left for the evidence is counted right.
         for r in &p.refusals {
-            lines.push(Line::styled(format!("refused: {r}"), t.error()));
+            for l in format::wrap(&format!("refused: {r}"), inner_w) {
+                lines.push(Line::styled(l, t.error()));
+            }
         }
     }
     if !p.refusals.is_empty() && !p.overridable {

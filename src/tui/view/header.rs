@@ -73,6 +73,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     l1.extend([
         Span::styled(st.status.as_str(), t.status(st.status)),
         Span::raw("  "),
+    ]);
+    if st.attempt > 1 {
+        l1.push(Span::styled(format!("attempt {}", st.attempt), t.bold()));
+        l1.push(Span::raw("  "));
+    }
+    l1.extend([
         Span::styled(exposure_text(app, g.compact), t.bold()),
         Span::raw("  "),
     ]);
@@ -140,6 +146,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
 fn deadline_span(app: &App) -> Span<'static> {
     let t = app.theme();
+    if app.state.no_return.is_some() && !app.state.status.is_final() {
+        // No countdown to a rollback that is refused anyway.
+        return Span::styled("PAST NO RETURN", t.error());
+    }
     if app.state.status.is_final() && app.state.rollback_deadline.is_some() {
         // Nothing left to roll back against: the countdown stops.
         return Span::styled("rollback deadline stopped", t.dim());
