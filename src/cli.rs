@@ -202,6 +202,9 @@ pub struct DemoArgs {
     /// Act as NAME (`:as NAME` switches inside the demo).
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<String>,
+    /// With --journal: open a new attempt in it after the last one ended.
+    #[arg(long, value_name = "REASON", num_args = 0..=1, default_missing_value = "")]
+    pub new_attempt: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -259,6 +262,7 @@ pub fn run(cli: Cli) -> u8 {
             commands::demo::Request {
                 journal: a.journal,
                 operator: a.as_name,
+                new_attempt: a.new_attempt,
             },
             out,
         ),
