@@ -52,8 +52,9 @@ struct Step {
     /// to `as` (the person); it also names the console.
     #[serde(default)]
     account: Option<String>,
-    /// Command-line syntax, or "observe" (journal gate transitions) or
-    /// "refresh" (fold in other consoles' events).
+    /// Command-line syntax, or "observe" (journal gate transitions),
+    /// "refresh" (fold in other consoles' events) or "guards" (the guards
+    /// judge the panels, as the conductor does).
     cmd: String,
     /// Panel states from this moment on, e.g. { mismatch = "OK" }.
     #[serde(default)]
@@ -72,6 +73,12 @@ struct Step {
     gates: BTreeMap<String, String>,
     #[serde(default)]
     pending: Option<Vec<String>>,
+    /// The attempt's number (1 until `new-attempt`).
+    #[serde(default)]
+    attempt: Option<u32>,
+    /// Past the point of no return: the irreversible step's id, or "" for not.
+    #[serde(default)]
+    no_return: Option<String>,
 }
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -135,6 +142,7 @@ fn parse_command(line: &str) -> Command {
             override_reason: None,
         },
         "note" => Command::Note { text: rest(1) },
+        "new-attempt" => Command::NewAttempt { reason: rest(1) },
         "withdraw-request" => Command::WithdrawRequest {
             action: match words[1] {
                 "rollback" => ActionKind::Rollback,
@@ -233,6 +241,43 @@ fn run_scenario_at(
                 session.observe(&panels, now).unwrap(),
             ),
             "refresh" => ("applied", String::new(), session.refresh().unwrap()),
+            // What the rollback action's end journals (no action runs here).
+            "rollback-finished" => {
+                let evs = session
+                    .transact_at(
+                        |_, _| {
+                            vec![warroom::session::event::EventBody::RollbackFinished {
+                                trigger: warroom::session::event::Trigger::Operator,
+                                reason: String::new(),
+                                outcome: warroom::session::event::RollbackOutcome::Done,
+                            }]
+                        },
+                        &step.operator,
+                        now,
+                    )
+                    .unwrap();
+                ("applied", String::new(), evs)
+            }
+            // The guards judge the panels as the conductor does: decided
+            // inside the write lock on the freshest state.
+            "guards" => {
+                let p = panels.clone();
+                let evs = session
+                    .transact_at(
+                        move |s, r| {
+                            let tracker = warroom::guard::GuardTracker::default();
+                            let ev = warroom::session::evidence(&p);
+                            warroom::guard::decide(r, s, &p, &tracker, now)
+                                .iter()
+                                .flat_map(|d| warroom::guard::events_for(d, r, s, &ev))
+                                .collect()
+                        },
+                        &step.operator,
+                        now,
+                    )
+                    .unwrap();
+                ("applied", String::new(), evs)
+            }
             line => match session.submit(&parse_command(line), &panels, now).unwrap() {
                 Outcome::Applied(ev) => ("applied", String::new(), ev),
                 Outcome::Refused { reason, events } => ("refused", reason, events),
@@ -262,6 +307,13 @@ fn run_scenario_at(
         for (gate, want) in &step.gates {
             let got = s.gate(gate).unwrap().status.as_str();
             assert_eq!(got, want, "{ctx}: gate {gate}");
+        }
+        if let Some(want) = step.attempt {
+            assert_eq!(s.attempt, want, "{ctx}: attempt");
+        }
+        if let Some(want) = &step.no_return {
+            let got = s.no_return.as_ref().map_or("", |n| n.step.as_str());
+            assert_eq!(got, want, "{ctx}: point of no return");
         }
         if let Some(want) = &step.pending {
             let got: Vec<String> = s

@@ -481,13 +481,18 @@ pub fn follow_ups_after(
         reduce(&mut scratch, runbook, &ev);
     }
     // Every gate transition is journaled once, whatever caused it: a veto
-    // on a GO gate makes it NO-GO in the fold, so say so in the journal.
+    // on a GO gate makes it NO-GO in the fold, so say so in the journal. A
+    // new attempt starts every gate unsigned: that is no reopening.
+    let new_attempt = bodies
+        .iter()
+        .any(|b| matches!(b, EventBody::AttemptOpened { .. }));
     let mut out: Vec<EventBody> = state
         .gates
         .iter()
         .zip(&scratch.gates)
         .filter(|(before, after)| {
-            before.status == GateStatus::Go
+            !new_attempt
+                && before.status == GateStatus::Go
                 && after.status != GateStatus::Go
                 && !bodies
                     .iter()
