@@ -501,3 +501,35 @@ fn the_report_reads_in_the_runbooks_zone_and_tz_overrides_it() {
     assert!(text.contains("Timeline (Europe/Berlin)"), "{text}");
     assert!(text.contains("CET"), "{text}");
 }
+
+/// A retried cutover is one record: the report numbers the attempts and
+/// marks where the new one opened and where the point of no return was.
+#[test]
+fn report_numbers_the_attempts_and_marks_the_point_of_no_return() {
+    let (_dir, journal, rb) = run_scenario(&scenario_path("10_new_attempt.toml"));
+    let text = report_text(&journal, warroom::report::Format::Markdown, Some(&rb));
+    assert!(
+        text.contains(
+            "| Attempts | 2: #1 ROLLED_BACK (from 2026-11-21 22:00:04), #2 RUNNING (this one) |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("OPENED ATTEMPT 2 of the cutover: fixed the tenant index"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| Point of no return | **none in the plan** |"),
+        "{text}"
+    );
+    let (_dir, journal, rb) = run_scenario(&scenario_path("09_point_of_no_return.toml"));
+    let text = report_text(&journal, warroom::report::Format::Markdown, Some(&rb));
+    assert!(
+        text.contains("| Point of no return | **crossed at 2026-11-21 22:12:00 UTC: step backfill started by bob** |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PAUSED by guard: guard: mismatch FAIL for 0s; past the point of no return"),
+        "{text}"
+    );
+}
