@@ -887,22 +887,6 @@ fn a_confirmation_ignores_every_key_but_its_own() {
     assert!(fin.take_effects().is_empty());
 }
 
-/// Keys typed before a confirmation appeared are dropped: with the arm
-/// time the console uses, a `y` pressed right after `e` opens nothing.
-#[test]
-fn keys_typed_ahead_of_a_confirmation_are_dropped() {
-    let mut app = running_app();
-    app.opts.confirm_arm = std::time::Duration::from_secs(3600);
-    press(&mut app, KeyCode::Char('e'));
-    press(&mut app, KeyCode::Char('y'));
-    assert!(
-        app.take_effects().is_empty(),
-        "a typed-ahead y never confirms"
-    );
-    assert!(matches!(app.ui.mode, Mode::Confirm(_)));
-    assert!(render(&app, 120, 40).contains("typed before this question appeared was dropped"));
-}
-
 /// Live, `b` (and `:begin`) asks first, showing the gates, the first
 /// stage and where the point of no return is; rehearsals begin at once.
 #[test]

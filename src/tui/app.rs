@@ -56,15 +56,7 @@ pub struct AppOptions {
     pub rehearsal_durations: BTreeMap<String, Duration>,
     /// `--tz`: clocks in this zone instead of the runbook's `timezone`.
     pub tz: Option<crate::timefmt::Zone>,
-    /// A confirmation takes keys only once it has been on screen this
-    /// long: keys typed ahead of it are dropped, never answered with.
-    /// The console uses `CONFIRM_ARM`; tests that press keys at once, zero.
-    pub confirm_arm: std::time::Duration,
 }
-
-/// How long a confirmation is on screen before it takes a key: longer
-/// than the gap between typed-ahead keys, shorter than reading it.
-pub const CONFIRM_ARM: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// Something the loop must do on the app's behalf.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +71,9 @@ pub enum Effect {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Keys already queued when a question opened were dropped (the loop
+    /// drains them before the question is drawn): say so.
+    TypedAhead(usize),
     Resize,
     /// The wall clock; redraws only when the shown second changes.
     Tick(DateTime<Utc>),
@@ -164,8 +159,6 @@ pub struct App {
     /// Commands handed to the journal writer and not answered yet, by id.
     pub pending: BTreeMap<u64, String>,
     effects: Vec<Effect>,
-    /// When the confirmation on screen opened (see `AppOptions::confirm_arm`).
-    modal_since: Option<std::time::Instant>,
 }
 
 impl App {
@@ -202,7 +195,6 @@ impl App {
             },
             start_values: BTreeMap::new(),
             quit: false,
-            modal_since: None,
             damaged_at: None,
             pending: BTreeMap::new(),
             effects: Vec::new(),
@@ -322,11 +314,13 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Key(k) => {
-                let before = self.ui.mode.clone();
                 self.on_key(k);
-                if self.ui.mode != before && self.ui.mode.asks() {
-                    self.modal_since = Some(std::time::Instant::now());
-                }
+                true
+            }
+            Msg::TypedAhead(n) => {
+                self.info(format!(
+                    "{n} key(s) typed before this question appeared were dropped: read it, then answer"
+                ));
                 true
             }
             Msg::Resize => true,

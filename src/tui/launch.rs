@@ -161,7 +161,6 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         theme: Theme::from_env(opts.no_color),
         extra_keys: opts.extra_keys.clone(),
         tz: opts.tz,
-        confirm_arm: crate::tui::app::CONFIRM_ARM,
         rehearsal_durations: rehearsal
             .and_then(|p| crate::report::rehearsal_timings(&p).ok())
             .unwrap_or_default(),

@@ -443,7 +443,6 @@ pub fn options(operator: &str, theme: Theme) -> AppOptions {
         extra_keys: vec![],
         rehearsal_durations: BTreeMap::new(),
         tz: None,
-        confirm_arm: std::time::Duration::ZERO,
     }
 }
 

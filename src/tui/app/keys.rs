@@ -19,17 +19,6 @@ use crate::tui::preview;
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) {
         let mode = self.ui.mode.clone();
-        if mode.asks()
-            && self
-                .modal_since
-                .is_some_and(|t| t.elapsed() < self.opts.confirm_arm)
-        {
-            // Typed before the question was on screen: not an answer.
-            self.info(
-                "a key typed before this question appeared was dropped: read it, then answer",
-            );
-            return;
-        }
         let action = keymap::lookup_for(self, &key);
         match mode {
             Mode::Normal => {
