@@ -22,6 +22,36 @@ pub struct Console {
 impl Console {
     /// Start `warroom ARGS` at `cols`x`rows` in `cwd` with extra `env`.
     pub fn spawn(args: &[&str], cols: u16, rows: u16, cwd: &Path, env: &[(&str, &str)]) -> Console {
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.args(args);
+        Console::spawn_command(cmd, cols, rows, cwd, env)
+    }
+
+    /// `spawn` as another Unix account (`setpriv` switches uid and gid,
+    /// groups cleared): a second operator on one machine. Tests run as root.
+    pub fn spawn_as_uid(
+        uid: u32,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        cwd: &Path,
+        env: &[(&str, &str)],
+    ) -> Console {
+        let mut cmd = CommandBuilder::new("setpriv");
+        let id = uid.to_string();
+        cmd.args(["--reuid", &id, "--regid", &id, "--clear-groups"]);
+        cmd.arg(env!("CARGO_BIN_EXE_warroom"));
+        cmd.args(args);
+        Console::spawn_command(cmd, cols, rows, cwd, env)
+    }
+
+    fn spawn_command(
+        mut cmd: CommandBuilder,
+        cols: u16,
+        rows: u16,
+        cwd: &Path,
+        env: &[(&str, &str)],
+    ) -> Console {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -31,8 +61,6 @@ impl Console {
                 pixel_height: 0,
             })
             .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
-        cmd.args(args);
         cmd.cwd(cwd);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
