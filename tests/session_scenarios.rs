@@ -309,10 +309,14 @@ fn run_scenario_at(
             assert_eq!(got, want, "{ctx}: gate {gate}");
         }
         if let Some(want) = step.attempt {
-            assert_eq!(s.attempt, want, "{ctx}: attempt");
+            assert_eq!(s.attempts.number, want, "{ctx}: attempt");
         }
         if let Some(want) = &step.no_return {
-            let got = s.no_return.as_ref().map_or("", |n| n.step.as_str());
+            let got = s
+                .attempts
+                .no_return
+                .as_ref()
+                .map_or("", |n| n.step.as_str());
             assert_eq!(got, want, "{ctx}: point of no return");
         }
         if let Some(want) = &step.pending {

@@ -927,7 +927,7 @@ fn begin_asks_first_in_a_live_session() {
 fn past_the_point_of_no_return_the_header_says_so_and_rollback_is_refused() {
     let rb = runbook();
     let mut s = running_state(&rb);
-    s.no_return = Some(warroom::session::state::NoReturn {
+    s.attempts.no_return = Some(warroom::session::state::NoReturn {
         step: "backfill".into(),
         by: "bob".into(),
         at: at(14, 0),

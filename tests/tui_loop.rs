@@ -29,7 +29,9 @@ struct Running {
     keys: Keys,
     panels: mpsc::UnboundedSender<PanelStatus>,
     gone: Option<tokio::sync::oneshot::Sender<Gone>>,
-    task: tokio::task::JoinHandle<(Exit, Terminal<TestBackend>)>,
+    task: tokio::task::JoinHandle<(Exit, Terminal<Watched>)>,
+    /// The screen as of the last draw.
+    screen: Arc<std::sync::Mutex<String>>,
 }
 
 fn open(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Session {
@@ -48,8 +50,13 @@ fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
     let (gone_tx, gone_rx) = tokio::sync::oneshot::channel();
+    let screen = Arc::new(std::sync::Mutex::new(String::new()));
+    let backend = Watched {
+        inner: TestBackend::new(80, 24),
+        screen: Arc::clone(&screen),
+    };
     let task = tokio::spawn(async move {
-        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut term = Terminal::new(backend).unwrap();
         let gone = async move { gone_rx.await.unwrap_or(Gone::Hangup) };
         let exit = run_loop(&mut term, &mut console, key_rx, panel_rx, gone)
             .await
@@ -61,7 +68,19 @@ fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool
         panels,
         gone: Some(gone_tx),
         task,
+        screen,
     }
+}
+
+/// Answer the question on screen with `c` once it is drawn: keys typed
+/// before a question appears are dropped, as a person's would be.
+async fn answer(r: &Running, c: KeyCode) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !r.screen.lock().unwrap().contains("n/esc") {
+        assert!(Instant::now() < deadline, "{}", r.screen.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    key(r, c);
 }
 
 fn key(r: &Running, c: KeyCode) {
@@ -185,7 +204,7 @@ async fn a_confirmed_rollback_runs_its_action_and_finishes() {
     key(&r, KeyCode::Char('r'));
     typ(&r, "mismatches climbing");
     key(&r, KeyCode::Enter);
-    key(&r, KeyCode::Char('y'));
+    answer(&r, KeyCode::Char('y')).await;
     wait_for(&path, "the rollback to finish", |ev| {
         count(ev, "rollback_finished") == 1
     })
@@ -282,6 +301,12 @@ async fn a_console_that_just_attached_does_not_reopen_a_gate_the_others_saw_go()
 struct Watched {
     inner: TestBackend,
     screen: Arc<std::sync::Mutex<String>>,
+}
+
+impl Watched {
+    fn buffer(&self) -> &ratatui::buffer::Buffer {
+        self.inner.buffer()
+    }
 }
 
 impl ratatui::backend::Backend for Watched {
@@ -659,7 +684,7 @@ async fn the_conductor_runs_a_guard_rollback_once_and_another_consoles_expand() 
     key(&b, KeyCode::Char('b'));
     wait_for(&path, "the start", |ev| count(ev, "cutover_started") == 1).await;
     key(&b, KeyCode::Char('e'));
-    key(&b, KeyCode::Char('y'));
+    answer(&b, KeyCode::Char('y')).await;
     wait_for(&path, "the expand to run", |ev| {
         count(ev, "action_ran") == 1
     })

@@ -252,8 +252,9 @@ pub fn events_for(
         GuardThen::Pause => vec![fired, pause(reason)],
         // Past the point of no return a rollback would undo nothing the
         // irreversible step did: hold exposure instead and say why.
-        GuardThen::Rollback if state.no_return.is_some() => {
+        GuardThen::Rollback if state.attempts.no_return.is_some() => {
             let why = state
+                .attempts
                 .no_return
                 .as_ref()
                 .map_or(String::new(), ToString::to_string);

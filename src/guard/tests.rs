@@ -102,9 +102,7 @@ fn state(status: Status) -> State {
         expand_interrupted: false,
         guard_last_fired: BTreeMap::new(),
         notified: BTreeMap::new(),
-        no_return: None,
-        attempt: 1,
-        past_attempts: vec![],
+        attempts: Box::default(),
     }
 }
 
@@ -496,7 +494,7 @@ fn rollback_guard_past_the_point_of_no_return_pauses_instead_and_says_why() {
     )]);
     let p = panels(&[("mismatch", PanelState::Fail, t(0))]);
     let mut st = state(Status::Running);
-    st.no_return = Some(crate::session::state::NoReturn {
+    st.attempts.no_return = Some(crate::session::state::NoReturn {
         step: "drop-legacy-writes".into(),
         by: "bob".into(),
         at: t(-60),

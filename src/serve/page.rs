@@ -84,8 +84,8 @@ fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
     };
     let deadline = match st.live_rollback_deadline() {
         // The countdown means nothing once rollback is refused outright.
-        _ if st.no_return.is_some() && !st.status.is_final() => {
-            esc(&st.no_return.as_ref().map_or(String::new(), |n| {
+        _ if st.attempts.no_return.is_some() && !st.status.is_final() => {
+            esc(&st.attempts.no_return.as_ref().map_or(String::new(), |n| {
                 format!("PAST NO RETURN: step {} started by {}", n.step, n.by)
             }))
         }
@@ -95,15 +95,16 @@ fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
     };
     let mode = st.mode.map_or("unknown", |m| m.as_str());
     // A retried cutover: which attempt this is, and how the others ended.
-    let attempt = if st.attempt > 1 {
+    let attempt = if st.attempts.number > 1 {
         let past: Vec<String> = st
-            .past_attempts
+            .attempts
+            .past
             .iter()
             .map(|a| format!("#{} {}", a.number, a.ended.as_str()))
             .collect();
         format!(
             "<div><dt>attempt</dt><dd>{} (before: {})</dd></div>\n",
-            st.attempt,
+            st.attempts.number,
             past.join(", ")
         )
     } else {

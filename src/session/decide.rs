@@ -73,13 +73,13 @@ pub fn decide(
                     cmd,
                     format!(
                         "attempt {} is {}: a new attempt opens only after COMPLETE or ROLLED_BACK",
-                        state.attempt,
+                        state.attempts.number,
                         state.status.as_str()
                     ),
                 );
             }
             Decision::Apply(vec![EventBody::AttemptOpened {
-                attempt: state.attempt + 1,
+                attempt: state.attempts.number + 1,
                 reason: reason.clone(),
             }])
         }

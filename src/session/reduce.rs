@@ -98,9 +98,7 @@ impl State {
             expand_interrupted: false,
             guard_last_fired: BTreeMap::new(),
             notified: BTreeMap::new(),
-            no_return: None,
-            attempt: 1,
-            past_attempts: Vec::new(),
+            attempts: Box::default(),
         }
     }
 
@@ -256,8 +254,10 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
             }
             // The first start of an irreversible step is the point of no
             // return; a retry of it after a failure does not move it.
-            if state.no_return.is_none() && runbook.step(step).is_some_and(|s| s.irreversible) {
-                state.no_return = Some(super::state::NoReturn {
+            if state.attempts.no_return.is_none()
+                && runbook.step(step).is_some_and(|s| s.irreversible)
+            {
+                state.attempts.no_return = Some(super::state::NoReturn {
                     step: step.clone(),
                     by: op.to_string(),
                     at,
@@ -343,7 +343,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
             }
         }
         EventBody::AttemptOpened { attempt, .. } => {
-            if state.status.is_final() && *attempt == state.attempt + 1 {
+            if state.status.is_final() && *attempt == state.attempts.number + 1 {
                 open_attempt(state, runbook, event.seq, at, *attempt);
             }
         }
@@ -386,15 +386,20 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
 /// its notifications stays; the cutover itself starts again from READY.
 fn open_attempt(state: &mut State, runbook: &Runbook, seq: u64, at: DateTime<Utc>, attempt: u32) {
     let past = super::state::PastAttempt {
-        number: state.attempt,
+        number: state.attempts.number,
         started_at: state.started_at,
         ended: state.status,
         closed_at: at,
         closed_seq: seq,
     };
     let fresh = State::new(runbook);
-    let mut past_attempts = std::mem::take(&mut state.past_attempts);
+    let mut past_attempts = std::mem::take(&mut state.attempts.past);
     past_attempts.push(past);
+    let attempts = Box::new(super::state::Attempts {
+        number: attempt,
+        no_return: None,
+        past: past_attempts,
+    });
     *state = State {
         mode: state.mode,
         runbook_sha256: state.runbook_sha256.take(),
@@ -404,8 +409,7 @@ fn open_attempt(state: &mut State, runbook: &Runbook, seq: u64, at: DateTime<Utc
         notified: std::mem::take(&mut state.notified),
         damage: std::mem::take(&mut state.damage),
         damage_acknowledged: state.damage_acknowledged,
-        attempt,
-        past_attempts,
+        attempts,
         ..fresh
     };
 }

@@ -488,7 +488,7 @@ pub fn rollback_refusal(
     }
     // Never overridable: what the irreversible step did cannot be undone
     // by the rollback action, so running it would only mislead.
-    if let Some(nr) = &state.no_return {
+    if let Some(nr) = &state.attempts.no_return {
         return Some(Refusal::hard(format!(
             "{nr}: rollback is refused (pause, or roll forward)"
         )));

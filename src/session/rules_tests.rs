@@ -1300,14 +1300,14 @@ fn a_new_attempt_starts_from_ready_and_keeps_the_old_one() {
         ),
     ];
     let s = state_of(&rows);
-    assert_eq!(s.attempt, 2);
+    assert_eq!(s.attempts.number, 2);
     assert_eq!(s.status, Status::Ready);
     assert_eq!(s.stage, None);
     assert!(s.stage_history.is_empty());
     assert!(s.gates[0].items[0].signers.is_empty(), "sign again");
-    assert_eq!(s.past_attempts.len(), 1);
-    assert_eq!(s.past_attempts[0].number, 1);
-    assert_eq!(s.past_attempts[0].ended, Status::RolledBack);
-    assert_eq!(s.past_attempts[0].started_at, Some(at(1)));
+    assert_eq!(s.attempts.past.len(), 1);
+    assert_eq!(s.attempts.past[0].number, 1);
+    assert_eq!(s.attempts.past[0].ended, Status::RolledBack);
+    assert_eq!(s.attempts.past[0].started_at, Some(at(1)));
     assert_eq!(s.last_seq, 7);
 }

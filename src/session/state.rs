@@ -210,13 +210,31 @@ pub struct State {
     pub damage: Vec<Damage>,
     /// Damage up to this seq was acknowledged (`damage_acknowledged`).
     pub damage_acknowledged: Option<i64>,
+    /// Which attempt this is, its point of no return, and the attempts
+    /// before it. Boxed: the state travels in the console's messages.
+    pub attempts: Box<Attempts>,
+}
+
+/// The cutover's attempts in this journal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempts {
+    /// This attempt's number, from 1; `attempt_opened` adds one.
+    pub number: u32,
     /// Set when the first irreversible step starts: rollback is refused
     /// from then on, for the rest of this attempt.
     pub no_return: Option<NoReturn>,
-    /// This attempt's number, from 1; `attempt_opened` adds one.
-    pub attempt: u32,
     /// The attempts before this one, in order (how each ended).
-    pub past_attempts: Vec<PastAttempt>,
+    pub past: Vec<PastAttempt>,
+}
+
+impl Default for Attempts {
+    fn default() -> Self {
+        Attempts {
+            number: 1,
+            no_return: None,
+            past: Vec::new(),
+        }
+    }
 }
 
 /// The point of no return, as journaled: the irreversible step, who

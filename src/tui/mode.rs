@@ -52,16 +52,16 @@ pub enum Mode {
 
 impl Mode {
     /// A question whose answer changes the cutover: keys typed before it
-    /// appeared are dropped, and only its own keys answer it.
+    /// appeared are dropped. (Quitting changes nothing: `q` `y` typed in
+    /// one go still leaves.) Every confirmation takes only its own keys.
     pub fn asks(&self) -> bool {
         match self {
+            Mode::Confirm(ConfirmKind::Quit) => false,
             Mode::Confirm(_) => true,
-            Mode::TextInput(p) => matches!(
-                p,
-                TextPurpose::ConfirmIrreversible { .. }
-                    | TextPurpose::RollbackReason
-                    | TextPurpose::OverrideReason(_)
-            ),
+            // A reason typed ahead is the operator's own text, and the
+            // rollback it leads to asks again; the id of an irreversible
+            // step is the answer itself.
+            Mode::TextInput(p) => matches!(p, TextPurpose::ConfirmIrreversible { .. }),
             _ => false,
         }
     }

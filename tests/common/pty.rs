@@ -104,6 +104,17 @@ impl Console {
         self.writer.flush().expect("flush keys");
     }
 
+    /// Answer the question on screen with `key`, once it is drawn (keys
+    /// typed before a question appears are dropped, as a person's would be).
+    /// Returns once the question is gone, so the next keys are not typed
+    /// ahead of the next question.
+    pub fn answer(&mut self, key: &str) {
+        let t = Duration::from_secs(20);
+        self.wait_for("n/esc", t);
+        self.send(key);
+        self.wait_until(t, "the question answered", |s| !s.contains("n/esc"));
+    }
+
     /// Type a command line: `:` + text + Enter.
     pub fn command(&mut self, text: &str) {
         self.send(":");

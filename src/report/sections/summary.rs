@@ -273,11 +273,12 @@ fn no_return(cx: &Ctx) -> String {
 /// attempt of the cutover.
 fn attempts(cx: &Ctx) -> Option<String> {
     let st = cx.state.as_ref()?;
-    if st.attempt <= 1 {
+    if st.attempts.number <= 1 {
         return None;
     }
     let mut parts: Vec<String> = st
-        .past_attempts
+        .attempts
+        .past
         .iter()
         .map(|a| {
             let started = a.started_at.map_or(" (not started)".to_string(), |t| {
@@ -286,8 +287,12 @@ fn attempts(cx: &Ctx) -> Option<String> {
             format!("#{} {}{started}", a.number, a.ended.as_str())
         })
         .collect();
-    parts.push(format!("#{} {} (this one)", st.attempt, st.status.as_str()));
-    Some(format!("{}: {}", st.attempt, parts.join(", ")))
+    parts.push(format!(
+        "#{} {} (this one)",
+        st.attempts.number,
+        st.status.as_str()
+    ));
+    Some(format!("{}: {}", st.attempts.number, parts.join(", ")))
 }
 
 fn count(cx: &Ctx, f: impl Fn(&EventBody) -> bool) -> usize {

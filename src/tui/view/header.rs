@@ -74,8 +74,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         Span::styled(st.status.as_str(), t.status(st.status)),
         Span::raw("  "),
     ]);
-    if st.attempt > 1 {
-        l1.push(Span::styled(format!("attempt {}", st.attempt), t.bold()));
+    if st.attempts.number > 1 {
+        l1.push(Span::styled(
+            format!("attempt {}", st.attempts.number),
+            t.bold(),
+        ));
         l1.push(Span::raw("  "));
     }
     l1.extend([
@@ -146,7 +149,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
 fn deadline_span(app: &App) -> Span<'static> {
     let t = app.theme();
-    if app.state.no_return.is_some() && !app.state.status.is_final() {
+    if app.state.attempts.no_return.is_some() && !app.state.status.is_final() {
         // No countdown to a rollback that is refused anyway.
         return Span::styled("PAST NO RETURN", t.error());
     }
