@@ -50,11 +50,7 @@ fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
     let (gone_tx, gone_rx) = tokio::sync::oneshot::channel();
-    let screen = Arc::new(std::sync::Mutex::new(String::new()));
-    let backend = Watched {
-        inner: TestBackend::new(80, 24),
-        screen: Arc::clone(&screen),
-    };
+    let (backend, screen) = Watched::new(80, 24);
     let task = tokio::spawn(async move {
         let mut term = Terminal::new(backend).unwrap();
         let gone = async move { gone_rx.await.unwrap_or(Gone::Hangup) };
@@ -294,60 +290,6 @@ async fn a_console_that_just_attached_does_not_reopen_a_gate_the_others_saw_go()
     let ev = events(&path);
     assert_eq!(count(&ev, "gate_reopened"), 0, "{:?}", kinds(&path));
     assert_eq!(count(&ev, "gate_go"), 1);
-}
-
-/// A TestBackend whose screen, as of the last flush, can be read while
-/// the loop owns the terminal.
-struct Watched {
-    inner: TestBackend,
-    screen: Arc<std::sync::Mutex<String>>,
-}
-
-impl Watched {
-    fn buffer(&self) -> &ratatui::buffer::Buffer {
-        self.inner.buffer()
-    }
-}
-
-impl ratatui::backend::Backend for Watched {
-    type Error = std::convert::Infallible;
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
-    {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
-        &mut self,
-        p: P,
-    ) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(p)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, region: ratatui::backend::ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(region)
-    }
-    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        *self.screen.lock().unwrap() = buffer_text(self.inner.buffer());
-        self.inner.flush()
-    }
 }
 
 /// Readings reach the screen through the follower and the pacer with no
