@@ -965,6 +965,27 @@ fn whole_rules_table() {
             ),
         ],
     );
+    let rolling_back = with(
+        &begun,
+        vec![
+            (2, "bob", start("freeze")),
+            (3, "bob", done("freeze")),
+            (
+                4,
+                "alice",
+                EventBody::RollbackStarted {
+                    trigger: Trigger::Guard,
+                    reason: "x".into(),
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                },
+            ),
+        ],
+    );
+    let completed = with(
+        &at_enterprise,
+        vec![(900, "alice", EventBody::Completed {})],
+    );
     let ready_live = vec![live(SessionMode::Live)];
     let ready_rehearsal = vec![live(SessionMode::Rehearsal)];
     let rollback = |ovr: Option<&str>| Command::Rollback {
@@ -1024,6 +1045,14 @@ fn whole_rules_table() {
             start_cmd("backfill"),
             Err("asked for a rollback"),
         ),
+        (
+            "irreversible step while a rollback runs",
+            &rolling_back,
+            70,
+            "bob",
+            start_cmd("backfill"),
+            Err("step backfill is irreversible and a rollback is running"),
+        ),
         // 2. Steps bound to the plan.
         (
             "stage not reached",
@@ -1074,6 +1103,48 @@ fn whole_rules_table() {
             Ok("step_started"),
         ),
         // 5. After the end.
+        (
+            "main step after COMPLETE",
+            &completed,
+            901,
+            "alice",
+            start_cmd("verify-ent"),
+            Err("cutover is COMPLETE (only `phase = \"close\"` steps run after the end)"),
+        ),
+        (
+            "close step after COMPLETE",
+            &completed,
+            901,
+            "alice",
+            start_cmd("close-change"),
+            Ok("step_started"),
+        ),
+        (
+            "new attempt after COMPLETE",
+            &completed,
+            901,
+            "alice",
+            Command::NewAttempt {
+                reason: "next tenant segment".into(),
+            },
+            Ok("attempt_opened"),
+        ),
+        (
+            "unlisted account starts a step, live",
+            &at_internal,
+            300,
+            "mallory",
+            start_cmd("soak-check"),
+            Err("not listed in [operators]"),
+        ),
+        (
+            "unlisted account opens a new attempt, live",
+            &rolled_back,
+            300,
+            "mallory",
+            Command::NewAttempt { reason: "x".into() },
+            Err("not listed in [operators]"),
+        ),
         (
             "main step after ROLLED_BACK",
             &rolled_back,
