@@ -69,6 +69,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     if app.opts.read_only {
         l1.push(Span::styled("READ-ONLY", t.warning()));
         l1.push(Span::raw("  "));
+    } else if app.opts.mode == SessionMode::Live && !rb.lists(&app.operator) {
+        // Not in [operators]: the rules refuse every act but a note.
+        l1.push(Span::styled("WATCH+NOTE", t.warning()));
+        l1.push(Span::raw("  "));
     }
     l1.extend([
         Span::styled(st.status.as_str(), t.status(st.status)),
