@@ -188,6 +188,10 @@ pub struct SessionArgs {
     /// Rehearse only: attach to the latest rehearsal, to rehearse together.
     #[arg(long)]
     pub join: bool,
+    /// Open a new attempt in the same journal after the last one ended
+    /// (COMPLETE or ROLLED_BACK), with this reason: one record per cutover.
+    #[arg(long, value_name = "REASON", num_args = 0..=1, default_missing_value = "")]
+    pub new_attempt: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +202,9 @@ pub struct DemoArgs {
     /// Act as NAME (`:as NAME` switches inside the demo).
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<String>,
+    /// With --journal: open a new attempt in it after the last one ended.
+    #[arg(long, value_name = "REASON", num_args = 0..=1, default_missing_value = "")]
+    pub new_attempt: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -255,6 +262,7 @@ pub fn run(cli: Cli) -> u8 {
             commands::demo::Request {
                 journal: a.journal,
                 operator: a.as_name,
+                new_attempt: a.new_attempt,
             },
             out,
         ),
@@ -310,6 +318,7 @@ impl SessionArgs {
             accept_runbook_change: self.accept_runbook_change,
             execute: self.execute,
             join: self.join,
+            new_attempt: self.new_attempt.clone(),
         }
     }
 }

@@ -45,6 +45,7 @@ fn action(run: Option<&str>, hook: Option<Webhook>) -> Action {
         webhook: hook,
         timeout: Duration::from_secs(10),
         two_person: false,
+        roles: vec![],
     }
 }
 
@@ -82,6 +83,7 @@ fn only_pause(a: Action) -> Actions {
         resume: None,
         expand: None,
         rollback: action(Some("true"), None),
+        begin_roles: vec![],
     }
 }
 
@@ -599,6 +601,8 @@ async fn rehearsal_executes_nothing() {
         timeout: Duration::from_secs(5),
         notes: None,
         irreversible: false,
+        stage: None,
+        phase: Default::default(),
     }];
     let rb = runbook(
         dir.path(),
@@ -680,6 +684,8 @@ async fn step_commands_use_the_step_timeout_and_report_it() {
         timeout: Duration::from_millis(300),
         notes: None,
         irreversible: true,
+        stage: None,
+        phase: Default::default(),
     };
     let rb = runbook(
         dir.path(),

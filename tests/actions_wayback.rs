@@ -25,6 +25,7 @@ fn action(run: &str) -> Action {
         webhook: None,
         timeout: Duration::from_secs(30),
         two_person: false,
+        roles: vec![],
     }
 }
 

@@ -204,7 +204,7 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
     // A step's command sets its outcome by its exit code.
     for step in ["smoke", "flaky"] {
         alice.command(&format!("start {step}"));
-        alice.send("y");
+        alice.answer("y");
     }
     let finished = |step: &str| {
         events(&journal)
@@ -223,7 +223,7 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
     assert!(log_lines(dir.path()).contains(&"smoke".to_string()));
 
     alice.command("expand");
-    alice.send("y");
+    alice.answer("y");
     wait_until(T, "the expand command", || {
         log_lines(dir.path())
             .contains(&"expand 10".to_string())
@@ -232,7 +232,7 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
 
     // The next stage's gate is not GO: refused, and journaled as such.
     alice.command("expand");
-    alice.send("y");
+    alice.answer("y");
     wait_until(T, "expand_refused", || {
         (count(&events(&journal), "expand_refused") == 1).then_some(())
     });
@@ -240,7 +240,7 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
     bob.command("sign more 1");
     alice.wait_until(T, "gate more GO", |s| s.contains("GO    more"));
     alice.command("expand");
-    alice.send("y");
+    alice.answer("y");
     wait_until(T, "the second expand command", || {
         log_lines(dir.path())
             .contains(&"expand 50".to_string())
@@ -282,7 +282,7 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
 
     // Two-person rollback: alice asks, bob confirms; it runs once.
     alice.command("rollback numbers look wrong");
-    alice.send("y");
+    alice.answer("y");
     wait_until(T, "action_requested", || {
         (count(&events(&journal), "action_requested") == 1).then_some(())
     });
@@ -292,7 +292,7 @@ fn rehearsal_with_execute_expands_pauses_by_guard_once_and_rolls_back_with_two_p
             .any(|l| l.starts_with("rollback"))
     );
     bob.command("rollback agreed, roll back");
-    bob.send("y");
+    bob.answer("y");
     bob.wait_for("ROLLED_BACK", T);
     alice.wait_for("ROLLED_BACK", T);
     let rollbacks: Vec<String> = log_lines(dir.path())
@@ -345,7 +345,7 @@ fn a_rehearsal_without_execute_runs_nothing() {
     c.command("begin");
     c.wait_for("RUNNING", T);
     c.command("expand");
-    c.send("y");
+    c.answer("y");
     wait_until(T, "action_ran not executed", || {
         events(&journal)
             .iter()

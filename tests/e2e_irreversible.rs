@@ -64,18 +64,18 @@ fn start_of_an_irreversible_step_says_why_or_asks_for_its_id() {
     // Refused: the reason first, no prompt to type anything.
     c.command("start migrate");
     let screen = c.wait_for("waiting for step freeze", T);
-    assert!(!screen.contains("IRREVERSIBLE: type"), "{screen}");
+    assert!(!screen.contains("POINT OF NO RETURN: type"), "{screen}");
 
     c.command("finish freeze skipped");
     c.wait_until(T, "freeze skipped", |s| s.contains("skipped"));
 
     // Allowed: the id must be typed; a wrong one starts nothing.
     c.command("start migrate");
-    c.wait_for("IRREVERSIBLE: type `migrate`", T);
+    c.wait_for("POINT OF NO RETURN: type `migrate`", T);
     c.send("migrat\r");
     c.wait_for("typed `migrat`, not `migrate`: not started", T);
     c.command("start migrate");
-    c.wait_for("IRREVERSIBLE: type `migrate`", T);
+    c.wait_for("POINT OF NO RETURN: type `migrate`", T);
     c.send("migrate\r");
     pty::wait_until(T, "step_started in the journal", || {
         events(&journal)

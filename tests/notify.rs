@@ -17,7 +17,6 @@ use common::*;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc as fmpsc;
 use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 use warroom::console_session::{OpenOptions, Session};
 use warroom::health::{PanelState, PanelStatus};
@@ -174,6 +173,8 @@ struct Running {
     keys: Keys,
     panels: mpsc::UnboundedSender<PanelStatus>,
     task: tokio::task::JoinHandle<Exit>,
+    /// The screen as of the last draw.
+    screen: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
@@ -192,8 +193,9 @@ fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
     let mut console = Console::new(session, options(who, Theme::no_color()), false, None).unwrap();
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
+    let (backend, screen) = Watched::new(80, 24);
     let task = tokio::spawn(async move {
-        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut term = Terminal::new(backend).unwrap();
         run_loop(
             &mut term,
             &mut console,
@@ -204,7 +206,22 @@ fn start(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Running {
         .await
         .unwrap()
     });
-    Running { keys, panels, task }
+    Running {
+        keys,
+        panels,
+        task,
+        screen,
+    }
+}
+
+/// Answer the question on screen with `c` once it is drawn: keys typed
+/// before a question appears are dropped, as a person's would be.
+async fn answer(r: &Running, c: char) {
+    wait_until("the question on screen", || {
+        r.screen.lock().unwrap().contains("n/esc")
+    })
+    .await;
+    key(r, c);
 }
 
 fn key(r: &Running, c: char) {
@@ -291,7 +308,7 @@ async fn three_consoles_send_each_event_once() {
     })
     .await;
     key(&consoles[0], 'e');
-    key(&consoles[0], 'y');
+    answer(&consoles[0], 'y').await;
     wait_until("the expand", || count(&events(&path), "expanded") == 1).await;
     for c in &consoles {
         c.panels.send(failing_errors()).unwrap();
@@ -323,7 +340,7 @@ async fn a_console_that_takes_over_neither_skips_nor_repeats() {
     let a = start(Arc::clone(&rb), &path, "alice");
     key(&a, 'b');
     key(&a, 'e');
-    key(&a, 'y');
+    answer(&a, 'y').await;
     wait_until("alice's notification", || {
         count(&events(&path), "notified") == 1
     })
@@ -475,7 +492,7 @@ async fn quitting_journals_a_notification_already_on_its_way() {
     let a = start(with_target(&format!("{url}/slow")), &path, "alice");
     key(&a, 'b');
     key(&a, 'e');
-    key(&a, 'y');
+    answer(&a, 'y').await;
     wait_until("the expand", || count(&events(&path), "expanded") == 1).await;
     // Quit once the notification is on its way and not yet answered.
     wait_until("the post reaching the target", || {

@@ -374,6 +374,23 @@ fn binary_accepts_a_shipped_runbook_and_summarises_it() {
     }
 }
 
+/// `check` says where the point of no return is in the plan and who may
+/// do what in a live session.
+#[test]
+fn check_prints_the_point_of_no_return_and_who_may_act() {
+    let (code, out, err) = warroom(&["check", "tests/scenarios/runbooks/sample.toml"], &[]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "backfill         after freeze; owner db; IRREVERSIBLE",
+        "point of no return: step backfill (2 of 2): from its start rollback is refused on every path",
+        "live:            only [operators]: alice (ic), bob (db, billing), carol (billing); others watch and note",
+        "rehearse, demo:  anyone, as anyone",
+        "rollback         any listed operator; two persons (a second one confirms)",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in {out}");
+    }
+}
+
 #[test]
 fn binary_usage_errors_exit_2() {
     let (code, _, err) = warroom(&["check"], &[]);

@@ -115,6 +115,21 @@ const TABLE: &[(&str, Expected)] = &[
             ),
         ],
     ),
+    (
+        "rules.toml",
+        &[
+            (16, 9, "unknown stage `canry`"),
+            (
+                22,
+                9,
+                "step `verify`: `baked` applies only with `stage = \"NAME\"`",
+            ),
+            (27, 9, "step `phase`"),
+            (30, 6, "a `phase = \"close\"` step runs after the end"),
+            (36, 10, "unknown role `sre`"),
+            (40, 16, "unknown role `dba`"),
+        ],
+    ),
 ];
 
 #[test]

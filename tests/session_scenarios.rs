@@ -52,8 +52,9 @@ struct Step {
     /// to `as` (the person); it also names the console.
     #[serde(default)]
     account: Option<String>,
-    /// Command-line syntax, or "observe" (journal gate transitions) or
-    /// "refresh" (fold in other consoles' events).
+    /// Command-line syntax, or "observe" (journal gate transitions),
+    /// "refresh" (fold in other consoles' events) or "guards" (the guards
+    /// judge the panels, as the conductor does).
     cmd: String,
     /// Panel states from this moment on, e.g. { mismatch = "OK" }.
     #[serde(default)]
@@ -72,6 +73,12 @@ struct Step {
     gates: BTreeMap<String, String>,
     #[serde(default)]
     pending: Option<Vec<String>>,
+    /// The attempt's number (1 until `new-attempt`).
+    #[serde(default)]
+    attempt: Option<u32>,
+    /// Past the point of no return: the irreversible step's id, or "" for not.
+    #[serde(default)]
+    no_return: Option<String>,
 }
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -119,6 +126,9 @@ fn parse_command(line: &str) -> Command {
             },
         },
         "pause" => Command::Pause { reason: rest(1) },
+        "resume" if words.get(1) == Some(&"--override") => Command::Resume {
+            override_reason: Some(rest(2)),
+        },
         "resume" => Command::Resume {
             override_reason: None,
         },
@@ -137,6 +147,7 @@ fn parse_command(line: &str) -> Command {
             override_reason: None,
         },
         "note" => Command::Note { text: rest(1) },
+        "new-attempt" => Command::NewAttempt { reason: rest(1) },
         "withdraw-request" => Command::WithdrawRequest {
             action: match words[1] {
                 "rollback" => ActionKind::Rollback,
@@ -235,6 +246,43 @@ fn run_scenario_at(
                 session.observe(&panels, now).unwrap(),
             ),
             "refresh" => ("applied", String::new(), session.refresh().unwrap()),
+            // What the rollback action's end journals (no action runs here).
+            "rollback-finished" => {
+                let evs = session
+                    .transact_at(
+                        |_, _| {
+                            vec![warroom::session::event::EventBody::RollbackFinished {
+                                trigger: warroom::session::event::Trigger::Operator,
+                                reason: String::new(),
+                                outcome: warroom::session::event::RollbackOutcome::Done,
+                            }]
+                        },
+                        &step.operator,
+                        now,
+                    )
+                    .unwrap();
+                ("applied", String::new(), evs)
+            }
+            // The guards judge the panels as the conductor does: decided
+            // inside the write lock on the freshest state.
+            "guards" => {
+                let p = panels.clone();
+                let evs = session
+                    .transact_at(
+                        move |s, r| {
+                            let tracker = warroom::guard::GuardTracker::default();
+                            let ev = warroom::session::evidence(&p);
+                            warroom::guard::decide(r, s, &p, &tracker, now)
+                                .iter()
+                                .flat_map(|d| warroom::guard::events_for(d, r, s, &ev))
+                                .collect()
+                        },
+                        &step.operator,
+                        now,
+                    )
+                    .unwrap();
+                ("applied", String::new(), evs)
+            }
             line => match session.submit(&parse_command(line), &panels, now).unwrap() {
                 Outcome::Applied(ev) => ("applied", String::new(), ev),
                 Outcome::Refused { reason, events } => ("refused", reason, events),
@@ -264,6 +312,17 @@ fn run_scenario_at(
         for (gate, want) in &step.gates {
             let got = s.gate(gate).unwrap().status.as_str();
             assert_eq!(got, want, "{ctx}: gate {gate}");
+        }
+        if let Some(want) = step.attempt {
+            assert_eq!(s.attempts.number, want, "{ctx}: attempt");
+        }
+        if let Some(want) = &step.no_return {
+            let got = s
+                .attempts
+                .no_return
+                .as_ref()
+                .map_or("", |n| n.step.as_str());
+            assert_eq!(got, want, "{ctx}: point of no return");
         }
         if let Some(want) = &step.pending {
             let got: Vec<String> = s
@@ -450,4 +509,36 @@ fn the_report_reads_in_the_runbooks_zone_and_tz_overrides_it() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("Timeline (Europe/Berlin)"), "{text}");
     assert!(text.contains("CET"), "{text}");
+}
+
+/// A retried cutover is one record: the report numbers the attempts and
+/// marks where the new one opened and where the point of no return was.
+#[test]
+fn report_numbers_the_attempts_and_marks_the_point_of_no_return() {
+    let (_dir, journal, rb) = run_scenario(&scenario_path("10_new_attempt.toml"));
+    let text = report_text(&journal, warroom::report::Format::Markdown, Some(&rb));
+    assert!(
+        text.contains(
+            "| Attempts | 2: #1 ROLLED_BACK (from 2026-11-21 22:00:04), #2 RUNNING (this one) |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("OPENED ATTEMPT 2 of the cutover: fixed the tenant index"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| Point of no return | **none in the plan** |"),
+        "{text}"
+    );
+    let (_dir, journal, rb) = run_scenario(&scenario_path("09_point_of_no_return.toml"));
+    let text = report_text(&journal, warroom::report::Format::Markdown, Some(&rb));
+    assert!(
+        text.contains("| Point of no return | **crossed at 2026-11-21 22:12:00 UTC: step backfill started by bob** |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PAUSED by guard: guard: mismatch FAIL for 0s; past the point of no return"),
+        "{text}"
+    );
 }

@@ -423,7 +423,10 @@ fn an_irreversible_step_starts_only_when_its_id_is_typed() {
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char('s'));
     let text = render(&app, 80, 24);
-    assert!(text.contains("IRREVERSIBLE: type `backfill`"), "{text}");
+    assert!(
+        text.contains("POINT OF NO RETURN: type `backfill`"),
+        "{text}"
+    );
     typ(&mut app, "backfil");
     press(&mut app, KeyCode::Enter);
     assert!(app.take_effects().is_empty());
@@ -740,7 +743,7 @@ fn a_long_evidence_list_never_pushes_the_keys_off_a_small_screen() {
     );
     assert!(text.contains("more panels"), "{text}");
     assert!(
-        text.contains("any other key cancel"),
+        text.contains("n/esc cancel"),
         "the keys stay on screen:\n{text}"
     );
 }
@@ -789,7 +792,7 @@ fn an_irreversible_step_asks_its_id_on_every_path_and_only_after_the_rules_say_y
     let app_ = &mut first;
     run_line(app_, "start backfill");
     assert!(
-        render(app_, 80, 24).contains("IRREVERSIBLE: type `backfill`"),
+        render(app_, 80, 24).contains("POINT OF NO RETURN: type `backfill`"),
         "`:start` asks for the id like `s` does"
     );
     assert!(app_.take_effects().is_empty());
@@ -856,4 +859,111 @@ fn an_irreversible_step_with_a_command_asks_the_id_then_shows_the_command() {
             step: "backfill".into()
         })]
     );
+}
+
+/// In a confirmation only its own keys act: a command line typed into it
+/// is ignored with a hint, the question stays, nothing is submitted and
+/// no hotkey behind the dialog runs (`r` would open a rollback).
+#[test]
+fn a_confirmation_ignores_every_key_but_its_own() {
+    let mut app = running_app();
+    press(&mut app, KeyCode::Char('e'));
+    assert!(matches!(app.ui.mode, Mode::Confirm(_)));
+    typ(&mut app, ":start backfill r");
+    assert!(
+        matches!(app.ui.mode, Mode::Confirm(_)),
+        "still asking: {:?}",
+        app.ui.mode
+    );
+    assert!(app.take_effects().is_empty());
+    assert!(
+        render(&app, 120, 40).contains("ignored: this question takes only y, o, n or esc"),
+        "{}",
+        render(&app, 120, 40)
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.ui.mode, Mode::Normal);
+    assert!(app.take_effects().is_empty());
+    // The finish dialog: only d, f, k, n, esc.
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.steps[1].status = warroom::session::state::StepStatus::Running;
+    let mut fin = common::app(s, vec![], vec![], at(30, 0));
+    press(&mut fin, KeyCode::Char('j'));
+    press(&mut fin, KeyCode::Char('s'));
+    assert!(matches!(fin.ui.mode, Mode::Confirm(_)));
+    press(&mut fin, KeyCode::Char('y'));
+    assert!(matches!(fin.ui.mode, Mode::Confirm(_)), "y is not a finish");
+    assert!(fin.take_effects().is_empty());
+}
+
+/// Live, `b` (and `:begin`) asks first, showing the gates, the first
+/// stage and where the point of no return is; rehearsals begin at once.
+#[test]
+fn begin_asks_first_in_a_live_session() {
+    let rb = runbook();
+    let mut live = app(ready_state(&rb), healthy_panels(), vec![], at(30, 0));
+    live.opts.mode = warroom::session::event::SessionMode::Live;
+    for open in [":begin", "b"] {
+        if open == "b" {
+            press(&mut live, KeyCode::Char('b'));
+        } else {
+            run_line(&mut live, "begin");
+        }
+        assert!(matches!(live.ui.mode, Mode::Confirm(_)), "{open}");
+        let text = render(&live, 120, 40);
+        assert!(text.contains("Begin the LIVE cutover"), "{text}");
+        assert!(text.contains("go-live OPEN"), "{text}");
+        assert!(text.contains("First      internal 0.5%"), "{text}");
+        assert!(text.contains("No return  at step backfill"), "{text}");
+        assert!(live.take_effects().is_empty());
+        press(&mut live, KeyCode::Char('n'));
+    }
+    press(&mut live, KeyCode::Char('b'));
+    press(&mut live, KeyCode::Char('y'));
+    assert_eq!(live.take_effects(), vec![Effect::Submit(Command::Begin)]);
+    let mut rehearsal = app(ready_state(&rb), healthy_panels(), vec![], at(30, 0));
+    press(&mut rehearsal, KeyCode::Char('b'));
+    assert_eq!(
+        rehearsal.take_effects(),
+        vec![Effect::Submit(Command::Begin)]
+    );
+}
+
+/// Past the point of no return the header says so instead of a rollback
+/// countdown, and `r` shows a refusal that cannot be overridden, naming
+/// the step, who started it and when.
+#[test]
+fn past_the_point_of_no_return_the_header_says_so_and_rollback_is_refused() {
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    s.attempts.no_return = Some(warroom::session::state::NoReturn {
+        step: "backfill".into(),
+        by: "bob".into(),
+        at: at(14, 0),
+    });
+    let mut app = app(s, healthy_panels(), vec![], at(30, 0));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("PAST NO RETURN"), "{text}");
+    assert!(!text.contains("rollback in"), "{text}");
+    press(&mut app, KeyCode::Char('r'));
+    typ(&mut app, "mismatches");
+    press(&mut app, KeyCode::Enter);
+    let text = render(&app, 80, 24);
+    insta::assert_snapshot!("rollback_past_no_return_80x24", text);
+    assert!(
+        text.contains("past the point of no return: irreversible step backfill")
+            && text.contains("started by bob at"),
+        "{text}"
+    );
+    assert!(
+        text.contains("This refusal cannot be overridden."),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('o'));
+    assert!(
+        matches!(app.ui.mode, Mode::Confirm(_)),
+        "o is no answer to a hard refusal"
+    );
+    assert!(app.take_effects().is_empty());
 }

@@ -29,7 +29,9 @@ struct Running {
     keys: Keys,
     panels: mpsc::UnboundedSender<PanelStatus>,
     gone: Option<tokio::sync::oneshot::Sender<Gone>>,
-    task: tokio::task::JoinHandle<(Exit, Terminal<TestBackend>)>,
+    task: tokio::task::JoinHandle<(Exit, Terminal<Watched>)>,
+    /// The screen as of the last draw.
+    screen: Arc<std::sync::Mutex<String>>,
 }
 
 fn open(rb: Arc<Runbook>, path: &std::path::Path, who: &str) -> Session {
@@ -48,8 +50,9 @@ fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool
     let (keys, key_rx) = fmpsc::unbounded();
     let (panels, panel_rx) = mpsc::unbounded_channel();
     let (gone_tx, gone_rx) = tokio::sync::oneshot::channel();
+    let (backend, screen) = Watched::new(80, 24);
     let task = tokio::spawn(async move {
-        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut term = Terminal::new(backend).unwrap();
         let gone = async move { gone_rx.await.unwrap_or(Gone::Hangup) };
         let exit = run_loop(&mut term, &mut console, key_rx, panel_rx, gone)
             .await
@@ -61,7 +64,19 @@ fn start_with(rb: Arc<Runbook>, path: &std::path::Path, who: &str, execute: bool
         panels,
         gone: Some(gone_tx),
         task,
+        screen,
     }
+}
+
+/// Answer the question on screen with `c` once it is drawn: keys typed
+/// before a question appears are dropped, as a person's would be.
+async fn answer(r: &Running, c: KeyCode) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !r.screen.lock().unwrap().contains("n/esc") {
+        assert!(Instant::now() < deadline, "{}", r.screen.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    key(r, c);
 }
 
 fn key(r: &Running, c: KeyCode) {
@@ -185,7 +200,7 @@ async fn a_confirmed_rollback_runs_its_action_and_finishes() {
     key(&r, KeyCode::Char('r'));
     typ(&r, "mismatches climbing");
     key(&r, KeyCode::Enter);
-    key(&r, KeyCode::Char('y'));
+    answer(&r, KeyCode::Char('y')).await;
     wait_for(&path, "the rollback to finish", |ev| {
         count(ev, "rollback_finished") == 1
     })
@@ -275,54 +290,6 @@ async fn a_console_that_just_attached_does_not_reopen_a_gate_the_others_saw_go()
     let ev = events(&path);
     assert_eq!(count(&ev, "gate_reopened"), 0, "{:?}", kinds(&path));
     assert_eq!(count(&ev, "gate_go"), 1);
-}
-
-/// A TestBackend whose screen, as of the last flush, can be read while
-/// the loop owns the terminal.
-struct Watched {
-    inner: TestBackend,
-    screen: Arc<std::sync::Mutex<String>>,
-}
-
-impl ratatui::backend::Backend for Watched {
-    type Error = std::convert::Infallible;
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
-    {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
-        &mut self,
-        p: P,
-    ) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(p)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, region: ratatui::backend::ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(region)
-    }
-    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        *self.screen.lock().unwrap() = buffer_text(self.inner.buffer());
-        self.inner.flush()
-    }
 }
 
 /// Readings reach the screen through the follower and the pacer with no
@@ -646,6 +613,7 @@ async fn the_conductor_runs_a_guard_rollback_once_and_another_consoles_expand() 
         webhook: None,
         timeout: Duration::from_secs(60),
         two_person: false,
+        roles: vec![],
     });
     let rb = Arc::new(rb);
     let a = start_with(Arc::clone(&rb), &path, "alice", true);
@@ -661,7 +629,7 @@ async fn the_conductor_runs_a_guard_rollback_once_and_another_consoles_expand() 
     key(&b, KeyCode::Char('b'));
     wait_for(&path, "the start", |ev| count(ev, "cutover_started") == 1).await;
     key(&b, KeyCode::Char('e'));
-    key(&b, KeyCode::Char('y'));
+    answer(&b, KeyCode::Char('y')).await;
     wait_for(&path, "the expand to run", |ev| {
         count(ev, "action_ran") == 1
     })

@@ -19,6 +19,8 @@ pub struct Request<'a> {
     pub accept_runbook_change: bool,
     pub execute: bool,
     pub join: bool,
+    /// `--new-attempt [REASON]`: open the next attempt in this journal.
+    pub new_attempt: Option<String>,
 }
 
 pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
@@ -78,6 +80,7 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
     if mode == SessionMode::Rehearsal {
         opts.execute = req.execute;
     }
+    opts.new_attempt = req.new_attempt.clone();
     finish(run_console(opts), &journal)
 }
 

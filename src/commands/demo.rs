@@ -13,6 +13,9 @@ use crate::tui::{ConsoleOptions, demo_keys, run_console_async};
 
 pub struct Request {
     pub journal: Option<PathBuf>,
+    /// `--new-attempt [REASON]` (with `--journal`): try the demo again in
+    /// the same journal after it ended.
+    pub new_attempt: Option<String>,
     pub operator: Option<String>,
 }
 
@@ -80,6 +83,7 @@ async fn demo(req: Request, out: Output) -> u8 {
     opts.no_color = !out.color_allowed;
     opts.tz = out.tz;
     opts.extra_keys = demo_keys();
+    opts.new_attempt = req.new_attempt.clone();
     let handle = sim.clone();
     opts.on_extra = Some(Box::new(move |id: &str| {
         let fault = Fault::parse(id)?;

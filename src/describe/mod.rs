@@ -234,7 +234,16 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
         EventBody::GateGo { gate, .. } => format!("gate {gate} is GO"),
         EventBody::GateReopened { gate } => format!("gate {gate} reopened"),
         EventBody::Refused { what, reason } => format!("refused `{what}`: {reason}"),
-        EventBody::StepStarted { step } => format!("started step {step}"),
+        EventBody::StepStarted { step } => {
+            let irreversible = rb
+                .and_then(|r| r.step(step))
+                .is_some_and(|s| s.irreversible);
+            if irreversible {
+                format!("started step {step}: POINT OF NO RETURN (rollback refused from here)")
+            } else {
+                format!("started step {step}")
+            }
+        }
         EventBody::StepFinished { step, outcome: o } => {
             format!("finished step {step}: {}", outcome(*o))
         }
@@ -339,6 +348,9 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
         }
         EventBody::Note { text } => format!("note: {text}"),
         EventBody::Completed {} => "COMPLETED the cutover".into(),
+        EventBody::AttemptOpened { attempt, reason } => {
+            format!("OPENED ATTEMPT {attempt} of the cutover{}", colon(reason))
+        }
         EventBody::Notified {
             event_seq,
             target,

@@ -251,6 +251,27 @@ pub fn events_for(
     };
     match g.then {
         GuardThen::Pause => vec![fired, pause(reason)],
+        // Past the point of no return a rollback would undo nothing the
+        // irreversible step did: hold exposure instead and say why.
+        GuardThen::Rollback if state.attempts.no_return.is_some() => {
+            let why = state
+                .attempts
+                .no_return
+                .as_ref()
+                .map_or(String::new(), ToString::to_string);
+            match state.status {
+                Status::Running => vec![
+                    fired,
+                    pause(format!("{reason}; {why}: paused instead of rolling back")),
+                ],
+                _ => vec![
+                    fired,
+                    EventBody::Note {
+                        text: format!("{reason}; {why}: no rollback (already paused)"),
+                    },
+                ],
+            }
+        }
         GuardThen::Rollback => {
             let past_deadline = state
                 .rollback_deadline

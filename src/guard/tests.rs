@@ -71,7 +71,9 @@ fn runbook(guards: Vec<Guard>) -> Runbook {
                 webhook: None,
                 timeout: Duration::from_secs(60),
                 two_person: false,
+                roles: vec![],
             },
+            begin_roles: vec![],
         },
         guards,
         links: Default::default(),
@@ -107,6 +109,7 @@ fn state(status: Status) -> State {
         guards_rearmed_at: None,
         guard_silenced_until: BTreeMap::new(),
         notified: BTreeMap::new(),
+        attempts: Box::default(),
     }
 }
 
@@ -487,6 +490,51 @@ fn rollback_guard_past_the_deadline_pauses_instead() {
     st.status = Status::Paused;
     let evs = events_for(&d[0], &rb, &st, &Evidence::new());
     assert_eq!(evs.len(), 1, "already paused: only the firing is recorded");
+}
+
+#[test]
+fn rollback_guard_past_the_point_of_no_return_pauses_instead_and_says_why() {
+    let rb = runbook(vec![guard(
+        "mismatch",
+        GuardWhen::Fail,
+        0,
+        GuardThen::Rollback,
+    )]);
+    let p = panels(&[("mismatch", PanelState::Fail, t(0))]);
+    let mut st = state(Status::Running);
+    st.attempts.no_return = Some(crate::session::state::NoReturn {
+        step: "drop-legacy-writes".into(),
+        by: "bob".into(),
+        at: t(-60),
+    });
+    let d = decide(&rb, &st, &p, &GuardTracker::default(), t(1));
+    let evs = events_for(&d[0], &rb, &st, &Evidence::new());
+    assert_eq!(evs.len(), 2);
+    assert!(
+        !evs.iter()
+            .any(|e| matches!(e, EventBody::RollbackStarted { .. })),
+        "never a rollback past the point of no return: {evs:?}"
+    );
+    match &evs[1] {
+        EventBody::Paused { reason, .. } => {
+            assert!(reason.contains("point of no return"), "{reason}");
+            assert!(reason.contains("drop-legacy-writes"), "{reason}");
+            assert!(reason.contains("bob"), "{reason}");
+            assert!(
+                reason.contains("paused instead of rolling back"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected paused, got {other:?}"),
+    }
+    st.status = Status::Paused;
+    let evs = events_for(&d[0], &rb, &st, &Evidence::new());
+    match &evs[..] {
+        [EventBody::GuardFired { .. }, EventBody::Note { text }] => {
+            assert!(text.contains("no rollback"), "{text}")
+        }
+        other => panic!("already paused: the firing and why, got {other:?}"),
+    }
 }
 
 #[test]

@@ -228,7 +228,34 @@ pub struct Step {
     /// Default 5m.
     pub timeout: Duration,
     pub notes: Option<String>,
+    /// Starting it is the point of no return: from then on rollback is
+    /// refused on every path (`rules::rollback_refusal`).
     pub irreversible: bool,
+    /// `stage = "NAME"` (and `baked = true`): the stage the cutover must
+    /// have reached (and baked) before this step may start.
+    pub stage: Option<StageNeed>,
+    /// `phase = "close"`: follow-up work that may also run after the
+    /// cutover is COMPLETE or ROLLED_BACK.
+    pub phase: StepPhase,
+}
+
+/// A step's `stage` binding: reached means the current stage is `stage`
+/// or a later one; baked also needs `stage`'s bake over (or a later stage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageNeed {
+    pub stage: String,
+    pub baked: bool,
+}
+
+/// When a step belongs to the cutover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepPhase {
+    /// The cutover's own work: between `begin` and the end.
+    #[default]
+    Main,
+    /// Follow-up (close the change record): from `begin` on, also after
+    /// COMPLETE or ROLLED_BACK; not needed for `completed`.
+    Close,
 }
 
 #[derive(Debug, Clone)]
@@ -246,6 +273,9 @@ pub struct Action {
     /// Default 60s.
     pub timeout: Duration,
     pub two_person: bool,
+    /// Roles that may take this action in a live session; empty: anyone
+    /// listed in `[operators]`.
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -275,6 +305,9 @@ pub struct Actions {
     pub expand: Option<Action>,
     /// Required: a cutover without a way back is refused by validation.
     pub rollback: Action,
+    /// `[actions.begin] roles = [...]`: who may begin a live cutover;
+    /// empty: anyone listed in `[operators]`.
+    pub begin_roles: Vec<String>,
 }
 
 impl Actions {
@@ -389,6 +422,20 @@ impl Runbook {
                 .iter()
                 .any(|o| o.name == operator && o.roles.iter().any(|r| r == role)),
         }
+    }
+    /// Is `person` listed in `[operators]`? Without `[operators]`,
+    /// everyone is (the runbook restricts no one).
+    pub fn lists(&self, person: &str) -> bool {
+        self.operators
+            .as_ref()
+            .is_none_or(|ops| ops.iter().any(|o| o.name == person))
+    }
+    /// The first irreversible step of the cutover's own work, in plan
+    /// order: where the point of no return is.
+    pub fn point_of_no_return(&self) -> Option<&Step> {
+        self.steps
+            .iter()
+            .find(|s| s.irreversible && s.phase == StepPhase::Main)
     }
     /// Replace every known secret in `text` with `***`.
     pub fn redact(&self, text: &str) -> String {

@@ -243,6 +243,15 @@ pub struct RawStep {
     pub notes: Option<String>,
     #[serde(default)]
     pub irreversible: bool,
+    /// The stage the cutover must have reached before this step starts.
+    #[schemars(with = "Option<String>")]
+    pub stage: Option<S<String>>,
+    /// With `stage`: that stage's bake must be over too.
+    #[schemars(with = "Option<bool>")]
+    pub baked: Option<S<bool>>,
+    /// `"main"` (default) or `"close"` (may run after the end).
+    #[schemars(with = "Option<String>")]
+    pub phase: Option<S<String>>,
     /// Second wave: a link (wiki, ticket) shown in details and the report.
     #[schemars(with = "Option<String>")]
     pub link: Option<S<String>>,
@@ -255,6 +264,17 @@ pub struct RawActions {
     pub resume: Option<RawAction>,
     pub expand: Option<RawAction>,
     pub rollback: Option<RawAction>,
+    /// Who may begin: `[actions.begin] roles = ["ic"]` (nothing runs).
+    pub begin: Option<RawBegin>,
+}
+
+/// `[actions.begin]`: only who may begin; beginning runs nothing.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBegin {
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub roles: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -267,6 +287,10 @@ pub struct RawAction {
     pub timeout: Option<S<Value>>,
     #[serde(default)]
     pub two_person: bool,
+    /// Roles that may take this action in a live session.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub roles: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

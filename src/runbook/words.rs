@@ -16,3 +16,4 @@ pub const UNITS: &[&str] = &[
 pub const GUARD_WHEN: &[&str] = &["fail", "warn", "stale"];
 pub const GUARD_THEN: &[&str] = &["pause", "rollback"];
 pub const NOTIFY_FORMATS: &[&str] = &["slack", "teams", "json"];
+pub const STEP_PHASES: &[&str] = &["main", "close"];

@@ -83,11 +83,33 @@ fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
         None => "not started".into(),
     };
     let deadline = match st.live_rollback_deadline() {
+        // The countdown means nothing once rollback is refused outright.
+        _ if st.attempts.no_return.is_some() && !st.status.is_final() => {
+            esc(&st.attempts.no_return.as_ref().map_or(String::new(), |n| {
+                format!("PAST NO RETURN: step {} started by {}", n.step, n.by)
+            }))
+        }
         Some(d) if d > now => format!("{} ({} left)", stamp(zone, d), countdown(d - now)),
         Some(d) => format!("{} (passed)", stamp(zone, d)),
         None => "none".into(),
     };
     let mode = st.mode.map_or("unknown", |m| m.as_str());
+    // A retried cutover: which attempt this is, and how the others ended.
+    let attempt = if st.attempts.number > 1 {
+        let past: Vec<String> = st
+            .attempts
+            .past
+            .iter()
+            .map(|a| format!("#{} {}", a.number, a.ended.as_str()))
+            .collect();
+        format!(
+            "<div><dt>attempt</dt><dd>{} (before: {})</dd></div>\n",
+            st.attempts.number,
+            past.join(", ")
+        )
+    } else {
+        String::new()
+    };
     let conductor = st
         .conductor
         .as_deref()
@@ -104,7 +126,7 @@ fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
         "<header>\n<h1>{title}</h1>\n<p class=\"status {cls}\"><span class=\"word\">{word}</span> <span class=\"mode\">{mode}</span></p>\n<dl class=\"facts\">\n\
 <div><dt>stage</dt><dd>{stage} · exposure {exposure}</dd></div>\n\
 <div><dt>elapsed</dt><dd>{elapsed}</dd></div>\n\
-<div><dt>rollback deadline</dt><dd>{deadline}</dd></div>\n\
+{attempt}<div><dt>rollback deadline</dt><dd>{deadline}</dd></div>\n\
 <div><dt>conductor</dt><dd>{conductor}</dd></div>\n\
 <div><dt>operators</dt><dd>{ops}</dd></div>\n\
 <div><dt>as of</dt><dd>{asof}</dd></div>\n</dl>\n</header>\n",
@@ -317,6 +339,78 @@ mod tests {
         assert!(html.contains("never polled"));
         assert!(html.contains("<span class=\"word\">READY</span>"));
         assert!(html.contains("elapsed</dt><dd>not started"));
+    }
+
+    /// A retried cutover past its point of no return: the page numbers
+    /// the attempt, names the earlier one, and says PAST NO RETURN where
+    /// the rollback countdown was.
+    #[test]
+    fn the_page_numbers_the_attempt_and_says_past_no_return() {
+        use crate::session::event::{Evidence, RollbackOutcome, Trigger};
+        let rb = sample_runbook();
+        let mut live = Live::new(&rb);
+        let bodies = vec![
+            ("alice", EventBody::CutoverStarted {}),
+            (
+                "alice",
+                EventBody::RollbackStarted {
+                    trigger: Trigger::Operator,
+                    reason: "x".into(),
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                    recorded_late: None,
+                },
+            ),
+            (
+                "alice",
+                EventBody::RollbackFinished {
+                    trigger: Trigger::Operator,
+                    reason: "x".into(),
+                    outcome: RollbackOutcome::Done,
+                },
+            ),
+            (
+                "alice",
+                EventBody::AttemptOpened {
+                    attempt: 2,
+                    reason: "again".into(),
+                },
+            ),
+            ("alice", EventBody::CutoverStarted {}),
+            (
+                "bob",
+                EventBody::StepStarted {
+                    step: "backfill".into(),
+                },
+            ),
+        ];
+        for (i, (op, body)) in bodies.into_iter().enumerate() {
+            let e = Event {
+                seq: i as u64 + 1,
+                ts: t(i as i64),
+                operator: op.into(),
+                body,
+            };
+            live.apply(&rb, &crate::journal::Followed::Event(e));
+        }
+        let html = main(
+            &rb,
+            &live,
+            None,
+            At {
+                now: t(60),
+                zone: Zone::UTC,
+            },
+        );
+        assert!(
+            html.contains("<dt>attempt</dt><dd>2 (before: #1 ROLLED_BACK)</dd>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<dd>PAST NO RETURN: step backfill started by bob</dd>"),
+            "{html}"
+        );
+        assert!(html.contains("OPENED ATTEMPT 2"), "{html}");
     }
 
     #[test]

@@ -61,6 +61,10 @@ pub enum Command {
     WithdrawRequest {
         action: ActionKind,
     },
+    /// Open a new attempt after the last one ended (`run --new-attempt`).
+    NewAttempt {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -86,6 +90,7 @@ impl Command {
             Command::Note { .. } => "note".into(),
             Command::Acknowledge { .. } => "acknowledge".into(),
             Command::WithdrawRequest { action } => format!("withdraw-request {}", action.as_str()),
+            Command::NewAttempt { .. } => "new-attempt".into(),
         }
     }
 }

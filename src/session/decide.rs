@@ -12,7 +12,7 @@ use super::reduce::reduce;
 use super::rules;
 use super::state::{GateStatus, State, Status, StepStatus};
 use crate::health::PanelMap;
-use crate::runbook::model::{ActionKind, Runbook};
+use crate::runbook::model::{ActionKind, Runbook, StepPhase};
 
 /// What the console showed when the operator acted: if another console
 /// changed it in the meantime, an expand is refused rather than applied
@@ -63,7 +63,26 @@ pub fn decide(
     now: DateTime<Utc>,
     seen: Seen,
 ) -> Decision {
+    if let Err(e) = rules::may_command(runbook, state, cmd, operator) {
+        return refuse(cmd, e);
+    }
     match cmd {
+        Command::NewAttempt { reason } => {
+            if !state.status.is_final() {
+                return refuse(
+                    cmd,
+                    format!(
+                        "attempt {} is {}: a new attempt opens only after COMPLETE or ROLLED_BACK",
+                        state.attempts.number,
+                        state.status.as_str()
+                    ),
+                );
+            }
+            Decision::Apply(vec![EventBody::AttemptOpened {
+                attempt: state.attempts.number + 1,
+                reason: reason.clone(),
+            }])
+        }
         Command::Begin => match state.status {
             Status::Ready => Decision::Apply(vec![EventBody::CutoverStarted {}]),
             _ => refuse(cmd, "already started"),
@@ -457,10 +476,13 @@ pub fn follow_ups(
     }
     let last_stage = runbook.stages.len().checked_sub(1);
     let at_last = last_stage.is_none() || state.stage == last_stage;
+    // Close steps are the follow-up after the end: not needed to complete.
     let steps_done = state
         .steps
         .iter()
-        .all(|s| matches!(s.status, StepStatus::Done | StepStatus::Skipped));
+        .zip(&runbook.steps)
+        .filter(|(_, spec)| spec.phase == StepPhase::Main)
+        .all(|(s, _)| matches!(s.status, StepStatus::Done | StepStatus::Skipped));
     if state.status == Status::Running && at_last && steps_done {
         out.push(EventBody::Completed {});
     }
@@ -488,13 +510,18 @@ pub fn follow_ups_after(
         reduce(&mut scratch, runbook, &ev);
     }
     // Every gate transition is journaled once, whatever caused it: a veto
-    // on a GO gate makes it NO-GO in the fold, so say so in the journal.
+    // on a GO gate makes it NO-GO in the fold, so say so in the journal. A
+    // new attempt starts every gate unsigned: that is no reopening.
+    let new_attempt = bodies
+        .iter()
+        .any(|b| matches!(b, EventBody::AttemptOpened { .. }));
     let mut out: Vec<EventBody> = state
         .gates
         .iter()
         .zip(&scratch.gates)
         .filter(|(before, after)| {
-            before.status == GateStatus::Go
+            !new_attempt
+                && before.status == GateStatus::Go
                 && after.status != GateStatus::Go
                 && !bodies
                     .iter()

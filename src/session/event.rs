@@ -287,6 +287,16 @@ pub enum EventBody {
         text: String,
     },
     Completed {},
+    /// Extension: a new attempt of the same runbook opens in this journal
+    /// after the last one ended (COMPLETE or ROLLED_BACK). `reduce` keeps
+    /// the ended attempt's summary and starts the cutover again from
+    /// READY: gates unsigned, steps pending, exposure zero.
+    AttemptOpened {
+        /// The new attempt's number (2 for the first retry).
+        attempt: u32,
+        #[serde(default)]
+        reason: String,
+    },
     /// Second wave: a `[[notify]]` target was sent event `event_seq`
     /// (`status`: `HTTP 200`, or why it failed after its retries).
     Notified {

@@ -102,6 +102,7 @@ impl State {
             guards_rearmed_at: None,
             guard_silenced_until: BTreeMap::new(),
             notified: BTreeMap::new(),
+            attempts: Box::default(),
         }
     }
 
@@ -281,6 +282,17 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 s.finished_at = None;
                 s.started_by = Some(op.to_string());
             }
+            // The first start of an irreversible step is the point of no
+            // return; a retry of it after a failure does not move it.
+            if state.attempts.no_return.is_none()
+                && runbook.step(step).is_some_and(|s| s.irreversible)
+            {
+                state.attempts.no_return = Some(super::state::NoReturn {
+                    step: step.clone(),
+                    by: op.to_string(),
+                    at,
+                });
+            }
         }
         EventBody::StepFinished { step, outcome } => {
             if let Some(s) = state.steps.iter_mut().find(|s| &s.id == step) {
@@ -376,6 +388,11 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.completed_at = Some(at);
             }
         }
+        EventBody::AttemptOpened { attempt, .. } => {
+            if state.status.is_final() && *attempt == state.attempts.number + 1 {
+                open_attempt(state, runbook, event.seq, at, *attempt);
+            }
+        }
         EventBody::Notified {
             event_seq, target, ..
         } => {
@@ -409,6 +426,38 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         | EventBody::Note { .. }
         | EventBody::Unknown { .. } => {}
     }
+}
+
+/// A new attempt: what the session knows of its people, its journal and
+/// its notifications stays; the cutover itself starts again from READY.
+fn open_attempt(state: &mut State, runbook: &Runbook, seq: u64, at: DateTime<Utc>, attempt: u32) {
+    let past = super::state::PastAttempt {
+        number: state.attempts.number,
+        started_at: state.started_at,
+        ended: state.status,
+        closed_at: at,
+        closed_seq: seq,
+    };
+    let fresh = State::new(runbook);
+    let mut past_attempts = std::mem::take(&mut state.attempts.past);
+    past_attempts.push(past);
+    let attempts = Box::new(super::state::Attempts {
+        number: attempt,
+        no_return: None,
+        past: past_attempts,
+    });
+    *state = State {
+        mode: state.mode,
+        runbook_sha256: state.runbook_sha256.take(),
+        attached: std::mem::take(&mut state.attached),
+        conductor: state.conductor.take(),
+        last_seq: state.last_seq,
+        notified: std::mem::take(&mut state.notified),
+        damage: std::mem::take(&mut state.damage),
+        damage_acknowledged: state.damage_acknowledged,
+        attempts,
+        ..fresh
+    };
 }
 
 fn close_stage(state: &mut State, at: DateTime<Utc>) {

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::command::Command;
 use super::event::SessionMode;
 use super::state::{GateStatus, State, Status, StepStatus};
 use crate::health::{PanelMap, PanelState};
-use crate::runbook::model::{Guard, GuardWhen, Runbook};
+use crate::runbook::model::{ActionKind, Guard, GuardWhen, Runbook, StageNeed, StepPhase};
 
 /// "4m12s", "1h5s", "0s": how refusals, the report and the console show a
 /// span, in the runbook's own units (one formatter for the whole product),
@@ -177,10 +178,32 @@ pub fn may_start(
     };
     match state.status {
         Status::Ready => return Err("cutover not started (begin first)".into()),
+        // Close steps are the follow-up: they outlive the cutover.
+        Status::RolledBack | Status::Complete if spec.phase == StepPhase::Close => {}
         Status::RolledBack | Status::Complete => {
-            return Err(format!("cutover is {}", state.status.as_str()));
+            return Err(format!(
+                "cutover is {} (only `phase = \"close\"` steps run after the end)",
+                state.status.as_str()
+            ));
+        }
+        Status::RollingBack if spec.irreversible => {
+            return Err(format!(
+                "step {} is irreversible and a rollback is running",
+                spec.id
+            ));
         }
         Status::Running | Status::Paused | Status::RollingBack => {}
+    }
+    if spec.irreversible
+        && let Some(p) = state
+            .pending
+            .iter()
+            .find(|p| p.action == ActionKind::Rollback)
+    {
+        return Err(format!(
+            "step {} is irreversible and {} asked for a rollback: confirm or withdraw that first",
+            spec.id, p.requested_by
+        ));
     }
     match ss.status {
         StepStatus::Pending | StepStatus::Failed => {}
@@ -205,7 +228,95 @@ pub fn may_start(
     if !waiting.is_empty() {
         return Err(format!("waiting for step {}", waiting.join(", ")));
     }
+    if let Some(need) = &spec.stage {
+        stage_reached(runbook, state, need, now)?;
+    }
     Ok(())
+}
+
+/// Has the cutover reached the stage a step needs (and, with `baked`,
+/// baked it)? "Reached" is the exposure now: a later stage counts, a
+/// rollback (exposure zero) does not.
+pub fn stage_reached(
+    runbook: &Runbook,
+    state: &State,
+    need: &StageNeed,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let Some(want) = runbook.stages.iter().position(|s| s.name == need.stage) else {
+        return Err(format!("no stage {}", need.stage));
+    };
+    let at = state
+        .stage
+        .and_then(|i| runbook.stages.get(i))
+        .map_or("none", |s| s.name.as_str());
+    match state.stage {
+        Some(cur) if cur > want => Ok(()),
+        Some(cur) if cur == want && !need.baked => Ok(()),
+        Some(cur) if cur == want => {
+            let bake = chrono::Duration::from_std(runbook.stages[want].bake)
+                .unwrap_or(chrono::Duration::MAX);
+            let elapsed = state
+                .stage_entered_at
+                .map_or(chrono::Duration::zero(), |e| now - e);
+            if elapsed >= bake {
+                return Ok(());
+            }
+            let left = (bake - elapsed).to_std().unwrap_or_default();
+            let left = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
+            Err(format!(
+                "needs stage {} baked: {} of bake left",
+                need.stage,
+                format_duration(left)
+            ))
+        }
+        _ => Err(format!(
+            "needs stage {}{} (now at stage {at})",
+            need.stage,
+            if need.baked { " baked" } else { "" }
+        )),
+    }
+}
+
+/// May `operator` give `cmd` at all? In a live session whose runbook has
+/// `[operators]`, that list is an allow-list: an account it does not list
+/// may watch and note, nothing else. An action (and `begin`) with `roles`
+/// is taken only by a holder of one of them. Rehearsals and demos keep
+/// the freedom to act as anyone (one person rehearses every role).
+pub fn may_command(
+    runbook: &Runbook,
+    state: &State,
+    cmd: &Command,
+    operator: &str,
+) -> Result<(), String> {
+    if state.mode != Some(SessionMode::Live) || matches!(cmd, Command::Note { .. }) {
+        return Ok(());
+    }
+    if !runbook.lists(operator) {
+        return Err(format!(
+            "{operator} is not listed in [operators]: in a live session an unlisted account may watch and note, nothing else"
+        ));
+    }
+    let (what, roles) = match cmd {
+        Command::Begin => ("begin", &runbook.actions.begin_roles),
+        Command::Pause { .. } => ("pause", action_roles(runbook, ActionKind::Pause)),
+        Command::Resume { .. } => ("resume", action_roles(runbook, ActionKind::Resume)),
+        Command::Expand { .. } => ("expand", action_roles(runbook, ActionKind::Expand)),
+        Command::Rollback { .. } => ("rollback", action_roles(runbook, ActionKind::Rollback)),
+        _ => return Ok(()),
+    };
+    if roles.is_empty() || roles.iter().any(|r| runbook.holds_role(operator, r)) {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} is for role {}; {operator} holds none of them",
+        roles.join(" or ")
+    ))
+}
+
+fn action_roles(runbook: &Runbook, kind: ActionKind) -> &Vec<String> {
+    static NONE: Vec<String> = Vec::new();
+    runbook.actions.get(kind).map_or(&NONE, |a| &a.roles)
 }
 
 /// May `operator` start or finish step `step` (0-based)? In a live session
@@ -397,6 +508,16 @@ pub fn rollback_refusal(
     match state.status {
         Status::Ready => return Some(Refusal::hard("cutover not started")),
         Status::RolledBack => return Some(Refusal::hard("already rolled back")),
+        _ => {}
+    }
+    // Never overridable: what the irreversible step did cannot be undone
+    // by the rollback action, so running it would only mislead.
+    if let Some(nr) = &state.attempts.no_return {
+        return Some(Refusal::hard(format!(
+            "{nr}: rollback is refused (pause, or roll forward)"
+        )));
+    }
+    match state.status {
         Status::RollingBack if !state.rollback_failed => {
             return Some(Refusal::hard("a rollback is already running"));
         }

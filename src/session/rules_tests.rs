@@ -827,3 +827,565 @@ fn step_owner_table() {
         ));
     }
 }
+
+/// The rules of issue 25 through `decide`, one row per refusal (or the
+/// allowed case beside it): the point of no return on every rollback
+/// path, steps bound to a stage, close steps after the end, who may act in
+/// a live session, and a new attempt.
+#[test]
+fn whole_rules_table() {
+    use crate::runbook::model::{StageNeed, Step, StepPhase};
+    use crate::session::command::Command;
+    use crate::session::decide::{Decision, Seen, decide};
+    use crate::session::event::{RollbackOutcome, SessionMode, StepOutcome};
+
+    let mut rb = sample_runbook();
+    let extra = |id: &str, stage: Option<(&str, bool)>, phase: StepPhase| Step {
+        id: id.into(),
+        title: id.into(),
+        owner: None,
+        expect: None,
+        gate: None,
+        after: vec![],
+        run: None,
+        timeout: Duration::from_secs(60),
+        notes: None,
+        irreversible: false,
+        stage: stage.map(|(s, baked)| StageNeed {
+            stage: s.into(),
+            baked,
+        }),
+        phase,
+    };
+    rb.steps.push(extra(
+        "verify-ent",
+        Some(("enterprise", false)),
+        StepPhase::Main,
+    ));
+    rb.steps.push(extra(
+        "soak-check",
+        Some(("internal", true)),
+        StepPhase::Main,
+    ));
+    rb.steps.push(extra("close-change", None, StepPhase::Close));
+    rb.actions.begin_roles = vec!["ic".into()];
+    if let Some(p) = rb.actions.pause.as_mut() {
+        p.roles = vec!["ic".into(), "db".into()];
+    }
+
+    let live = |mode: SessionMode| {
+        (
+            0,
+            "alice",
+            EventBody::SessionOpened {
+                runbook: "rb.toml".into(),
+                runbook_sha256: "x".into(),
+                mode,
+            },
+        )
+    };
+    let begun = vec![
+        live(SessionMode::Live),
+        (0, "alice", signed("go-live", 1)),
+        (0, "bob", signed("go-live", 3)),
+        (1, "alice", EventBody::CutoverStarted {}),
+    ];
+    let with = |base: &Vec<(i64, &'static str, EventBody)>,
+                more: Vec<(i64, &'static str, EventBody)>| {
+        let mut v = base.clone();
+        v.extend(more);
+        v
+    };
+    let start = |s: &str| EventBody::StepStarted { step: s.into() };
+    let done = |s: &str| EventBody::StepFinished {
+        step: s.into(),
+        outcome: StepOutcome::Done,
+    };
+    let past_no_return = with(
+        &begun,
+        vec![
+            (2, "bob", start("freeze")),
+            (3, "bob", done("freeze")),
+            (60, "bob", start("backfill")),
+        ],
+    );
+    let requested_then_past = with(
+        &begun,
+        vec![
+            (2, "bob", start("freeze")),
+            (3, "bob", done("freeze")),
+            (60, "bob", start("backfill")),
+            (
+                61,
+                "bob",
+                EventBody::ActionRequested {
+                    action: crate::runbook::model::ActionKind::Rollback,
+                    reason: "x".into(),
+                },
+            ),
+        ],
+    );
+    let rollback_pending = with(
+        &begun,
+        vec![
+            (2, "bob", start("freeze")),
+            (3, "bob", done("freeze")),
+            (
+                4,
+                "carol",
+                EventBody::ActionRequested {
+                    action: crate::runbook::model::ActionKind::Rollback,
+                    reason: "x".into(),
+                },
+            ),
+        ],
+    );
+    let at_internal = with(&begun, vec![(100, "alice", expanded(None, "internal"))]);
+    let at_enterprise = with(
+        &at_internal,
+        vec![(800, "alice", expanded(Some("internal"), "enterprise"))],
+    );
+    let rolled_back = with(
+        &at_internal,
+        vec![
+            (
+                200,
+                "alice",
+                EventBody::RollbackStarted {
+                    trigger: Trigger::Operator,
+                    reason: "x".into(),
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                    recorded_late: None,
+                },
+            ),
+            (
+                201,
+                "alice",
+                EventBody::RollbackFinished {
+                    trigger: Trigger::Operator,
+                    reason: "x".into(),
+                    outcome: RollbackOutcome::Done,
+                },
+            ),
+        ],
+    );
+    let rolling_back = with(
+        &begun,
+        vec![
+            (2, "bob", start("freeze")),
+            (3, "bob", done("freeze")),
+            (
+                4,
+                "alice",
+                EventBody::RollbackStarted {
+                    trigger: Trigger::Guard,
+                    reason: "x".into(),
+                    override_reason: None,
+                    evidence: Evidence::new(),
+                    recorded_late: None,
+                },
+            ),
+        ],
+    );
+    let completed = with(
+        &at_enterprise,
+        vec![(900, "alice", EventBody::Completed {})],
+    );
+    let ready_live = vec![live(SessionMode::Live)];
+    let ready_rehearsal = vec![live(SessionMode::Rehearsal)];
+    let rollback = |ovr: Option<&str>| Command::Rollback {
+        reason: "mismatches".into(),
+        override_reason: ovr.map(str::to_string),
+    };
+    let start_cmd = |s: &str| Command::Start { step: s.into() };
+    let no_return = "past the point of no return: irreversible step backfill started by bob at 2026-11-21 22:01:00Z";
+
+    type Row<'a> = (
+        &'a str,
+        &'a Vec<(i64, &'static str, EventBody)>,
+        i64,
+        &'a str,
+        Command,
+        Result<&'a str, &'a str>,
+    );
+    let rows: Vec<Row> = vec![
+        // 1. The point of no return, on every rollback path.
+        (
+            "rollback before the point: asked",
+            &begun,
+            70,
+            "alice",
+            rollback(None),
+            Ok("action_requested"),
+        ),
+        (
+            "rollback past the point",
+            &past_no_return,
+            70,
+            "alice",
+            rollback(None),
+            Err(no_return),
+        ),
+        (
+            "rollback --override past the point",
+            &past_no_return,
+            70,
+            "alice",
+            rollback(Some("customers")),
+            Err(no_return),
+        ),
+        (
+            "second person confirms a rollback past the point",
+            &requested_then_past,
+            70,
+            "alice",
+            rollback(None),
+            Err(no_return),
+        ),
+        (
+            "irreversible step while a rollback is asked",
+            &rollback_pending,
+            70,
+            "bob",
+            start_cmd("backfill"),
+            Err("asked for a rollback"),
+        ),
+        (
+            "irreversible step while a rollback runs",
+            &rolling_back,
+            70,
+            "bob",
+            start_cmd("backfill"),
+            Err("step backfill is irreversible and a rollback is running"),
+        ),
+        // 2. Steps bound to the plan.
+        (
+            "stage not reached",
+            &at_internal,
+            120,
+            "alice",
+            start_cmd("verify-ent"),
+            Err("needs stage enterprise (now at stage internal)"),
+        ),
+        (
+            "stage not reached, not begun exposure",
+            &begun,
+            120,
+            "alice",
+            start_cmd("soak-check"),
+            Err("needs stage internal baked (now at stage none)"),
+        ),
+        (
+            "stage reached",
+            &at_enterprise,
+            900,
+            "alice",
+            start_cmd("verify-ent"),
+            Ok("step_started"),
+        ),
+        (
+            "stage reached, bake not over",
+            &at_internal,
+            400,
+            "alice",
+            start_cmd("soak-check"),
+            Err("needs stage internal baked: 5m of bake left"),
+        ),
+        (
+            "stage reached and baked",
+            &at_internal,
+            700,
+            "alice",
+            start_cmd("soak-check"),
+            Ok("step_started"),
+        ),
+        (
+            "a later stage counts as baked",
+            &at_enterprise,
+            801,
+            "alice",
+            start_cmd("soak-check"),
+            Ok("step_started"),
+        ),
+        // 5. After the end.
+        (
+            "main step after COMPLETE",
+            &completed,
+            901,
+            "alice",
+            start_cmd("verify-ent"),
+            Err("cutover is COMPLETE (only `phase = \"close\"` steps run after the end)"),
+        ),
+        (
+            "close step after COMPLETE",
+            &completed,
+            901,
+            "alice",
+            start_cmd("close-change"),
+            Ok("step_started"),
+        ),
+        (
+            "new attempt after COMPLETE",
+            &completed,
+            901,
+            "alice",
+            Command::NewAttempt {
+                reason: "next tenant segment".into(),
+            },
+            Ok("attempt_opened"),
+        ),
+        (
+            "unlisted account starts a step, live",
+            &at_internal,
+            300,
+            "mallory",
+            start_cmd("soak-check"),
+            Err("not listed in [operators]"),
+        ),
+        (
+            "unlisted account opens a new attempt, live",
+            &rolled_back,
+            300,
+            "mallory",
+            Command::NewAttempt { reason: "x".into() },
+            Err("not listed in [operators]"),
+        ),
+        (
+            "main step after ROLLED_BACK",
+            &rolled_back,
+            300,
+            "alice",
+            start_cmd("verify-ent"),
+            Err("only `phase = \"close\"` steps run after the end"),
+        ),
+        (
+            "close step after ROLLED_BACK",
+            &rolled_back,
+            300,
+            "alice",
+            start_cmd("close-change"),
+            Ok("step_started"),
+        ),
+        (
+            "close step before begin",
+            &ready_live,
+            0,
+            "alice",
+            start_cmd("close-change"),
+            Err("cutover not started"),
+        ),
+        (
+            "new attempt while RUNNING",
+            &at_internal,
+            300,
+            "alice",
+            Command::NewAttempt {
+                reason: "retry".into(),
+            },
+            Err("attempt 1 is RUNNING: a new attempt opens only after COMPLETE or ROLLED_BACK"),
+        ),
+        (
+            "new attempt after ROLLED_BACK",
+            &rolled_back,
+            300,
+            "alice",
+            Command::NewAttempt {
+                reason: "retry".into(),
+            },
+            Ok("attempt_opened"),
+        ),
+        // 3. Who may act.
+        (
+            "unlisted account begins, live",
+            &ready_live,
+            0,
+            "mallory",
+            Command::Begin,
+            Err(
+                "mallory is not listed in [operators]: in a live session an unlisted account may watch and note, nothing else",
+            ),
+        ),
+        (
+            "unlisted account pauses, live",
+            &at_internal,
+            300,
+            "mallory",
+            Command::Pause { reason: "x".into() },
+            Err("not listed in [operators]"),
+        ),
+        (
+            "unlisted account rolls back, live",
+            &at_internal,
+            300,
+            "mallory",
+            rollback(None),
+            Err("not listed in [operators]"),
+        ),
+        (
+            "unlisted account confirms a two-person rollback, live",
+            &rollback_pending,
+            300,
+            "mallory",
+            rollback(None),
+            Err("not listed in [operators]"),
+        ),
+        (
+            "unlisted account signs, live",
+            &ready_live,
+            0,
+            "mallory",
+            Command::Sign {
+                gate: "go-live".into(),
+                item: 3,
+            },
+            Err("not listed in [operators]"),
+        ),
+        (
+            "unlisted account notes, live",
+            &ready_live,
+            0,
+            "mallory",
+            Command::Note {
+                text: "watching".into(),
+            },
+            Ok("note"),
+        ),
+        (
+            "unlisted account begins, rehearsal",
+            &ready_rehearsal,
+            0,
+            "mallory",
+            Command::Begin,
+            Ok("cutover_started"),
+        ),
+        (
+            "begin by a role it does not name, live",
+            &ready_live,
+            0,
+            "bob",
+            Command::Begin,
+            Err("begin is for role ic; bob holds none of them"),
+        ),
+        (
+            "begin by the IC, live",
+            &ready_live,
+            0,
+            "alice",
+            Command::Begin,
+            Ok("cutover_started"),
+        ),
+        (
+            "begin by another role, rehearsal",
+            &ready_rehearsal,
+            0,
+            "bob",
+            Command::Begin,
+            Ok("cutover_started"),
+        ),
+        (
+            "pause by a role it does not name, live",
+            &at_internal,
+            300,
+            "carol",
+            Command::Pause { reason: "x".into() },
+            Err("pause is for role ic or db; carol holds none of them"),
+        ),
+        (
+            "pause by a role it names, live",
+            &at_internal,
+            300,
+            "bob",
+            Command::Pause { reason: "x".into() },
+            Ok("paused"),
+        ),
+    ];
+    let panels = panels_with(&[]);
+    for (name, events, secs, op, cmd, want) in rows {
+        let mut s = State::new(&rb);
+        for (i, (t, who, body)) in events.iter().enumerate() {
+            let ev = Event {
+                seq: i as u64 + 1,
+                ts: at(*t),
+                operator: who.to_string(),
+                body: body.clone(),
+            };
+            reduce(&mut s, &rb, &ev);
+        }
+        let got = decide(&rb, &s, &cmd, op, &panels, at(secs), Seen::of(&s));
+        match (got, want) {
+            (Decision::Apply(evs), Ok(kind)) => {
+                assert_eq!(evs[0].kind(), kind, "{name}")
+            }
+            (Decision::Refuse { reason, event }, Err(want)) => {
+                assert!(reason.contains(want), "{name}: {reason:?} lacks {want:?}");
+                assert!(
+                    matches!(event, EventBody::Refused { .. }),
+                    "{name}: journaled as refused"
+                );
+            }
+            (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+        }
+    }
+}
+
+/// A new attempt: the ended attempt is kept as a summary, the cutover
+/// starts again from READY (gates unsigned, steps pending, the point of
+/// no return cleared), and replaying the journal gives the same state.
+#[test]
+fn a_new_attempt_starts_from_ready_and_keeps_the_old_one() {
+    use crate::session::event::RollbackOutcome;
+    let rows = vec![
+        (0, "alice", signed("go-live", 1)),
+        (1, "alice", EventBody::CutoverStarted {}),
+        (2, "alice", expanded(None, "internal")),
+        (
+            3,
+            "guard",
+            EventBody::RollbackStarted {
+                trigger: Trigger::Guard,
+                reason: "x".into(),
+                override_reason: None,
+                evidence: Evidence::new(),
+                recorded_late: None,
+            },
+        ),
+        (
+            4,
+            "guard",
+            EventBody::RollbackFinished {
+                trigger: Trigger::Guard,
+                reason: "x".into(),
+                outcome: RollbackOutcome::Done,
+            },
+        ),
+        (
+            5,
+            "alice",
+            EventBody::AttemptOpened {
+                attempt: 2,
+                reason: "fixed the index".into(),
+            },
+        ),
+        // A stale or doubled attempt_opened is ignored.
+        (
+            6,
+            "bob",
+            EventBody::AttemptOpened {
+                attempt: 2,
+                reason: "again".into(),
+            },
+        ),
+    ];
+    let s = state_of(&rows);
+    assert_eq!(s.attempts.number, 2);
+    assert_eq!(s.status, Status::Ready);
+    assert_eq!(s.stage, None);
+    assert!(s.stage_history.is_empty());
+    assert!(s.gates[0].items[0].signers.is_empty(), "sign again");
+    assert_eq!(s.attempts.past.len(), 1);
+    assert_eq!(s.attempts.past[0].number, 1);
+    assert_eq!(s.attempts.past[0].ended, Status::RolledBack);
+    assert_eq!(s.attempts.past[0].started_at, Some(at(1)));
+    assert_eq!(s.last_seq, 7);
+}

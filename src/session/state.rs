@@ -223,6 +223,65 @@ pub struct State {
     pub damage: Vec<Damage>,
     /// Damage up to this seq was acknowledged (`damage_acknowledged`).
     pub damage_acknowledged: Option<i64>,
+    /// Which attempt this is, its point of no return, and the attempts
+    /// before it. Boxed: the state travels in the console's messages.
+    pub attempts: Box<Attempts>,
+}
+
+/// The cutover's attempts in this journal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempts {
+    /// This attempt's number, from 1; `attempt_opened` adds one.
+    pub number: u32,
+    /// Set when the first irreversible step starts: rollback is refused
+    /// from then on, for the rest of this attempt.
+    pub no_return: Option<NoReturn>,
+    /// The attempts before this one, in order (how each ended).
+    pub past: Vec<PastAttempt>,
+}
+
+impl Default for Attempts {
+    fn default() -> Self {
+        Attempts {
+            number: 1,
+            no_return: None,
+            past: Vec::new(),
+        }
+    }
+}
+
+/// The point of no return, as journaled: the irreversible step, who
+/// started it and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoReturn {
+    pub step: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Display for NoReturn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "past the point of no return: irreversible step {} started by {} at {}",
+            self.step,
+            self.by,
+            self.at.format("%Y-%m-%d %H:%M:%SZ")
+        )
+    }
+}
+
+/// An earlier attempt of the same runbook in this journal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PastAttempt {
+    pub number: u32,
+    pub started_at: Option<DateTime<Utc>>,
+    /// COMPLETE or ROLLED_BACK (the only states a new attempt follows).
+    pub ended: Status,
+    /// When the next attempt was opened.
+    pub closed_at: DateTime<Utc>,
+    /// The journal seq of the `attempt_opened` that closed it.
+    pub closed_seq: u64,
 }
 
 /// One damaged row: "journal damaged at seq N: what".

@@ -20,6 +20,7 @@ fn action(run: &str, two_person: bool) -> Action {
         webhook: None,
         timeout: Duration::from_secs(60),
         two_person,
+        roles: vec![],
     }
 }
 
@@ -175,6 +176,8 @@ pub fn sample_runbook() -> Runbook {
                 timeout: mins(10),
                 notes: None,
                 irreversible: false,
+                stage: None,
+                phase: Default::default(),
             },
             Step {
                 id: "backfill".into(),
@@ -187,6 +190,8 @@ pub fn sample_runbook() -> Runbook {
                 timeout: mins(5),
                 notes: None,
                 irreversible: true,
+                stage: None,
+                phase: Default::default(),
             },
         ],
         actions: Actions {
@@ -194,6 +199,7 @@ pub fn sample_runbook() -> Runbook {
             resume: Some(action("flagctl unfreeze billing-v2", false)),
             expand: Some(action("flagctl set billing-v2", false)),
             rollback: action("./scripts/rollback.sh", true),
+            begin_roles: vec![],
         },
         guards: vec![
             Guard {

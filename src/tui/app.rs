@@ -74,6 +74,9 @@ pub enum Effect {
 #[allow(clippy::large_enum_variant)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Keys already queued when a question opened were dropped (the loop
+    /// drains them before the question is drawn): say so.
+    TypedAhead(usize),
     Resize,
     /// The wall clock; redraws only when the shown second changes.
     Tick(DateTime<Utc>),
@@ -266,6 +269,20 @@ impl App {
         }
     }
 
+    /// Why pending step `i` may not start now (its gate, `after` steps or
+    /// `stage`), once the cutover has begun; `None` when it may, or before
+    /// the begin (every step waits for that alike).
+    pub fn step_blocked(&self, i: usize) -> Option<String> {
+        let st = self.state.steps.get(i)?;
+        if self.state.status == crate::session::state::Status::Ready
+            || !matches!(st.status, crate::session::state::StepStatus::Pending)
+        {
+            return None;
+        }
+        crate::session::rules::may_start(&self.runbook, &self.state, i, &self.panels, self.now)
+            .err()
+    }
+
     /// The open confirmation is refused, and every refusal may be overridden.
     pub fn confirm_refused(&self) -> bool {
         self.confirm_preview()
@@ -301,6 +318,12 @@ impl App {
         match msg {
             Msg::Key(k) => {
                 self.on_key(k);
+                true
+            }
+            Msg::TypedAhead(n) => {
+                self.info(format!(
+                    "{n} key(s) typed before this question appeared were dropped: read it, then answer"
+                ));
                 true
             }
             Msg::Resize => true,

@@ -784,6 +784,25 @@ async fn sleep_until_due(at: Option<tokio::time::Instant>) {
     }
 }
 
+/// A question (a confirmation, an irreversible step's id) just opened and
+/// is not drawn yet: every key already queued was typed before anyone
+/// could read it, so none of them may answer it. Dropped, and said.
+fn drop_typed_ahead<K>(keys: &mut K, console: &mut Console)
+where
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
+    use futures::FutureExt;
+    let mut dropped = 0;
+    while let Some(Some(Ok(ev))) = keys.next().now_or_never() {
+        if matches!(ev, TermEvent::Key(k) if k.kind != KeyEventKind::Release) {
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        console.app.update(Msg::TypedAhead(dropped));
+    }
+}
+
 /// The loop, generic over the backend and the terminal's event stream so
 /// tests drive it headless. `panels` carries this console's poller output
 /// (`Console::poll_into` its sender; tests send statuses in). Returns how
@@ -876,8 +895,12 @@ where
             Wake::Frame => true,
             Wake::WayBack => console.on_way_back_due(),
             Wake::Key(ev) => {
+                let asked = console.app.ui.mode.asks();
                 if console.on_terminal(ev) {
                     break Exit::Quit;
+                }
+                if !asked && console.app.ui.mode.asks() {
+                    drop_typed_ahead(&mut keys, console);
                 }
                 true
             }

@@ -418,11 +418,11 @@ const CONFIRM_ACTION: &[Binding] = &[
         when: refused,
     },
     Binding {
-        keys: &[],
-        label: "any other key",
+        keys: &[k('n'), code(KeyCode::Esc), CTRL_C],
+        label: "n/esc",
         action: Action::Cancel,
         short: "cancel",
-        help: "cancel",
+        help: "cancel (any other key is ignored, never passed on)",
         acts: false,
         when: always,
     },
@@ -457,11 +457,11 @@ const CONFIRM_FINISH: &[Binding] = &[
         when: always,
     },
     Binding {
-        keys: &[],
-        label: "any other key",
+        keys: &[k('n'), code(KeyCode::Esc), CTRL_C],
+        label: "n/esc",
         action: Action::Cancel,
         short: "cancel",
-        help: "cancel",
+        help: "cancel (any other key is ignored, never passed on)",
         acts: false,
         when: always,
     },
@@ -478,8 +478,8 @@ const CONFIRM_QUIT: &[Binding] = &[
         when: always,
     },
     Binding {
-        keys: &[],
-        label: "any other key",
+        keys: &[k('n'), code(KeyCode::Esc), CTRL_C],
+        label: "n/esc",
         action: Action::Cancel,
         short: "stay",
         help: "stay",
@@ -583,14 +583,11 @@ pub fn table(mode: &Mode) -> &'static [Binding] {
     }
 }
 
-/// The action a key means in this mode, if any. In a confirm modal every
-/// unbound key cancels.
+/// The action a key means in this mode, if any. In a confirm modal an
+/// unbound key means nothing (it is ignored with a hint, never passed on).
 pub fn lookup(mode: &Mode, key: &KeyEvent) -> Option<Action> {
     let t = table(mode);
-    t.iter()
-        .find(|b| b.matches(key))
-        .map(|b| b.action)
-        .or_else(|| matches!(mode, Mode::Confirm(_)).then_some(Action::Cancel))
+    t.iter().find(|b| b.matches(key)).map(|b| b.action)
 }
 
 /// `lookup` where one key has two meanings (`n`: next match while a

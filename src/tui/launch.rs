@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::mpsc;
 
-use super::app::AppOptions;
+use super::app::{AppOptions, Msg};
 use super::console::{Console, Exit, ExtraHandler, run_loop};
 use super::keymap::ExtraKey;
 use super::terminal::{self, TerminalGuard};
@@ -42,6 +42,9 @@ pub struct ConsoleOptions {
     /// A rehearsal journal whose step timings to show beside the plan.
     /// `None` in a live run: the latest rehearsal beside the runbook.
     pub rehearsal_journal: Option<PathBuf>,
+    /// `--new-attempt [REASON]`: journal `attempt_opened` before the
+    /// console starts (refused unless the last attempt ended).
+    pub new_attempt: Option<String>,
 }
 
 impl ConsoleOptions {
@@ -68,6 +71,7 @@ impl ConsoleOptions {
             extra_keys: Vec::new(),
             on_extra: None,
             rehearsal_journal: None,
+            new_attempt: None,
         }
     }
 }
@@ -124,6 +128,25 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
+    let mut session = session;
+    if let Some(reason) = &opts.new_attempt {
+        let cmd = crate::session::command::Command::NewAttempt {
+            reason: reason.clone(),
+        };
+        let refused =
+            match session.submit(&cmd, &crate::health::PanelMap::new(), chrono::Utc::now()) {
+                Ok(crate::session::command::Outcome::Applied(_)) => None,
+                Ok(crate::session::command::Outcome::Refused { reason, .. }) => {
+                    Some(format!("--new-attempt refused: {reason}"))
+                }
+                Err(e) => Some(format!("--new-attempt: {e}")),
+            };
+        if let Some(why) = refused {
+            eprintln!("warroom: {why}");
+            let _ = session.detach();
+            return Ok(2);
+        }
+    }
     let rehearsal = opts.rehearsal_journal.clone().or_else(|| {
         (opts.mode == SessionMode::Live)
             .then(|| journal::paths::latest_rehearsal(&runbook.dir, &runbook.cutover.id))
@@ -144,6 +167,9 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
     };
     let (panel_tx, panel_rx) = mpsc::unbounded_channel();
     let mut console = Console::new(session, app_opts, opts.execute, opts.on_extra)?;
+    if let Some(who) = who_may_act(&runbook, opts.mode, &opts.operator) {
+        console.app.update(Msg::Info(who));
+    }
     // Only the conductor polls: the console starts its poller when the
     // writer reports that it holds the lease.
     console.poll_into(panel_tx);
@@ -189,4 +215,26 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
 pub fn run_console(opts: ConsoleOptions) -> anyhow::Result<i32> {
     let rt = crate::runtime::start().context("starting the async runtime")?;
     rt.block_on(run_console_async(opts))
+}
+
+/// What the status line says at start about who may act: in a rehearsal
+/// or demo anyone may act as anyone (one person rehearses every role); in
+/// a live session an account `[operators]` does not list may only watch
+/// and note.
+fn who_may_act(
+    runbook: &crate::runbook::model::Runbook,
+    mode: SessionMode,
+    operator: &str,
+) -> Option<String> {
+    match mode {
+        SessionMode::Live if !runbook.lists(operator) => Some(format!(
+            "{operator} is not listed in [operators]: you may watch and note, nothing else"
+        )),
+        SessionMode::Live => None,
+        _ if runbook.operators.is_some() => Some(format!(
+            "{}: anyone may act as any role here (`:as NAME`); live, only [operators] act",
+            mode.as_str()
+        )),
+        _ => None,
+    }
 }

@@ -50,6 +50,23 @@ pub enum Mode {
     Search,
 }
 
+impl Mode {
+    /// A question whose answer changes the cutover: keys typed before it
+    /// appeared are dropped. (Quitting changes nothing: `q` `y` typed in
+    /// one go still leaves.) Every confirmation takes only its own keys.
+    pub fn asks(&self) -> bool {
+        match self {
+            Mode::Confirm(ConfirmKind::Quit) => false,
+            Mode::Confirm(_) => true,
+            // A reason typed ahead is the operator's own text, and the
+            // rollback it leads to asks again; the id of an irreversible
+            // step is the answer itself.
+            Mode::TextInput(p) => matches!(p, TextPurpose::ConfirmIrreversible { .. }),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfirmKind {
     /// Expand to the next stage; `y` submits `command`.
@@ -86,7 +103,7 @@ impl TextPurpose {
             TextPurpose::VetoReason { gate, item } => format!("Veto {gate} #{item}: reason"),
             TextPurpose::Note => "Note".into(),
             TextPurpose::ConfirmIrreversible { step } => {
-                format!("IRREVERSIBLE: type `{step}` to start it")
+                format!("POINT OF NO RETURN: type `{step}` to start it")
             }
         }
     }

@@ -29,6 +29,9 @@ pub struct Preview {
     pub overridable: bool,
     /// Two-person: who asked, or that this is the first half.
     pub two_person: Option<String>,
+    /// What else the operator must know before `y`: the gates and first
+    /// stage of a begin, the point of no return of an irreversible step.
+    pub notes: Vec<String>,
 }
 
 fn stage_label(rb: &Runbook, idx: Option<usize>) -> String {
@@ -96,6 +99,15 @@ pub fn preview(
     now: DateTime<Utc>,
 ) -> Option<Preview> {
     let note = rehearsal.then_some("(rehearsal: not executed)");
+    // Who may act comes first: the same rule the session applies.
+    let who: Vec<Refusal> = rules::may_command(rb, state, cmd, operator)
+        .err()
+        .map(|reason| Refusal {
+            reason,
+            overridable: false,
+        })
+        .into_iter()
+        .collect();
     let (kind, title, stage_change, refusals, to) = match cmd {
         Command::Expand { override_reason } => {
             let next = state.stage.map(|i| i + 1).unwrap_or(0);
@@ -141,8 +153,10 @@ pub fn preview(
         Command::Start { step } => {
             return start_preview(rb, state, panels, operator, step, rehearsal, now);
         }
+        Command::Begin => return Some(begin_preview(rb, state, panels, who, now)),
         _ => return None,
     };
+    let refusals: Vec<Refusal> = who.into_iter().chain(refusals).collect();
     let two_person = rb.actions.get(kind).filter(|a| a.two_person).map(|_| {
         match state.pending.iter().find(|p| p.action == kind) {
             Some(p) if p.requested_by != operator => {
@@ -173,7 +187,57 @@ pub fn preview(
         overridable: refusals.iter().all(|r| r.overridable),
         refusals: refusals.into_iter().map(|r| r.reason).collect(),
         two_person,
+        notes: Vec::new(),
     })
+}
+
+/// Beginning a live cutover: what it starts under (every gate's status
+/// and the first stage an expand will reach), and where the point of no
+/// return is. Nothing runs; exposure stays 0 % until the first expand.
+fn begin_preview(
+    rb: &Runbook,
+    state: &State,
+    panels: &PanelMap,
+    who: Vec<Refusal>,
+    now: DateTime<Utc>,
+) -> Preview {
+    let mut refusals: Vec<String> = who.into_iter().map(|r| r.reason).collect();
+    if state.status != crate::session::state::Status::Ready {
+        refusals.push("already started".into());
+    }
+    let gates = rb
+        .gates
+        .iter()
+        .map(|g| {
+            let st = rules::gate_status_of(rb, state, &g.id, panels, now);
+            format!("{} {}", g.id, st.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut notes = vec![format!(
+        "Gates      {}",
+        if gates.is_empty() { "none" } else { &gates }
+    )];
+    notes.push(format!(
+        "First      {} (on the first expand)",
+        stage_label(rb, rb.stages.first().map(|_| 0))
+    ));
+    if let Some(step) = rb.point_of_no_return() {
+        notes.push(format!(
+            "No return  at step {}: once it starts, rollback is refused",
+            step.id
+        ));
+    }
+    Preview {
+        title: format!("Begin the LIVE cutover {}", rb.cutover.id),
+        runs: vec!["(nothing runs: the clock and the rollback deadline start)".into()],
+        stage_change: None,
+        evidence: evidence(rb, panels),
+        overridable: refusals.is_empty(),
+        refusals,
+        two_person: None,
+        notes,
+    }
 }
 
 /// Starting a step that runs a command: show the command before `y`.
@@ -203,6 +267,13 @@ fn start_preview(
         .err()
         .into_iter()
         .collect();
+    let notes = if spec.irreversible {
+        vec![
+            "POINT OF NO RETURN: once this step starts, rollback is refused on every path (keys, :rollback, --override, guards)".into(),
+        ]
+    } else {
+        Vec::new()
+    };
     Some(Preview {
         title: format!("Start {}: {}", spec.id, spec.title),
         runs,
@@ -211,5 +282,6 @@ fn start_preview(
         overridable: refusals.is_empty(),
         refusals,
         two_person: None,
+        notes,
     })
 }

@@ -77,6 +77,8 @@ fn step(id: &str, title: &str, owner: &str, expect: u64, irreversible: bool) -> 
         timeout: mins(5),
         notes: None,
         irreversible,
+        stage: None,
+        phase: Default::default(),
     }
 }
 
@@ -86,6 +88,7 @@ pub fn runbook() -> Arc<Runbook> {
         webhook: None,
         timeout: Duration::from_secs(60),
         two_person: two,
+        roles: vec![],
     };
     let mut steps = vec![
         step("freeze", "Freeze writes on legacy billing", "db", 15, false),
@@ -264,6 +267,7 @@ pub fn runbook() -> Arc<Runbook> {
                 false,
             )),
             rollback,
+            begin_roles: vec![],
         },
         guards: vec![
             Guard {
@@ -513,4 +517,70 @@ pub fn open_rehearsal(
         },
     )
     .unwrap()
+}
+
+/// A TestBackend whose screen, as of the last flush, can be read while
+/// the loop owns the terminal.
+pub struct Watched {
+    pub inner: ratatui::backend::TestBackend,
+    pub screen: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Watched {
+    /// A `w`x`h` screen and the handle its text is read through.
+    pub fn new(w: u16, h: u16) -> (Watched, std::sync::Arc<std::sync::Mutex<String>>) {
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        (
+            Watched {
+                inner: ratatui::backend::TestBackend::new(w, h),
+                screen: std::sync::Arc::clone(&screen),
+            },
+            screen,
+        )
+    }
+
+    pub fn buffer(&self) -> &ratatui::buffer::Buffer {
+        self.inner.buffer()
+    }
+}
+
+impl ratatui::backend::Backend for Watched {
+    type Error = std::convert::Infallible;
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        p: P,
+    ) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(p)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, region: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(region)
+    }
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        *self.screen.lock().unwrap() = buffer_text(self.inner.buffer());
+        self.inner.flush()
+    }
 }

@@ -22,6 +22,36 @@ pub struct Console {
 impl Console {
     /// Start `warroom ARGS` at `cols`x`rows` in `cwd` with extra `env`.
     pub fn spawn(args: &[&str], cols: u16, rows: u16, cwd: &Path, env: &[(&str, &str)]) -> Console {
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.args(args);
+        Console::spawn_command(cmd, cols, rows, cwd, env)
+    }
+
+    /// `spawn` as another Unix account (`setpriv` switches uid and gid,
+    /// groups cleared): a second operator on one machine. Tests run as root.
+    pub fn spawn_as_uid(
+        uid: u32,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        cwd: &Path,
+        env: &[(&str, &str)],
+    ) -> Console {
+        let mut cmd = CommandBuilder::new("setpriv");
+        let id = uid.to_string();
+        cmd.args(["--reuid", &id, "--regid", &id, "--clear-groups"]);
+        cmd.arg(env!("CARGO_BIN_EXE_warroom"));
+        cmd.args(args);
+        Console::spawn_command(cmd, cols, rows, cwd, env)
+    }
+
+    fn spawn_command(
+        mut cmd: CommandBuilder,
+        cols: u16,
+        rows: u16,
+        cwd: &Path,
+        env: &[(&str, &str)],
+    ) -> Console {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -31,8 +61,6 @@ impl Console {
                 pixel_height: 0,
             })
             .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
-        cmd.args(args);
         cmd.cwd(cwd);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
@@ -74,6 +102,17 @@ impl Console {
     pub fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush keys");
+    }
+
+    /// Answer the question on screen with `key`, once it is drawn (keys
+    /// typed before a question appears are dropped, as a person's would be).
+    /// Returns once the question is gone, so the next keys are not typed
+    /// ahead of the next question.
+    pub fn answer(&mut self, key: &str) {
+        let t = Duration::from_secs(20);
+        self.wait_for("n/esc", t);
+        self.send(key);
+        self.wait_until(t, "the question answered", |s| !s.contains("n/esc"));
     }
 
     /// Type a command line: `:` + text + Enter.

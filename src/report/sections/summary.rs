@@ -205,6 +205,10 @@ pub fn summary(cx: &Ctx, doc: &mut Doc) {
             }
         )
     });
+    row("Point of no return", vec![strong(no_return(cx))]);
+    if let Some(a) = attempts(cx) {
+        row("Attempts", vec![text(a)]);
+    }
     row("Guard firings", vec![text(guards.to_string())]);
     row(
         "Refusals / overrides",
@@ -215,6 +219,80 @@ pub fn summary(cx: &Ctx, doc: &mut Doc) {
     doc.list_or(decisions, "None.");
     doc.h(3, "Damage");
     doc.list_or(damage(cx), "None found.");
+}
+
+/// Where the point of no return was crossed, per attempt: the first start
+/// of an irreversible step (rollback was refused from then on).
+fn no_return(cx: &Ctx) -> String {
+    let Some(rb) = cx.runbook else {
+        return "unknown (runbook unavailable)".into();
+    };
+    let mut attempt = 1;
+    let mut crossed: Vec<(u32, String)> = Vec::new();
+    for e in cx.events {
+        match &e.body {
+            EventBody::AttemptOpened { attempt: n, .. } => attempt = *n,
+            EventBody::StepStarted { step }
+                if rb.step(step).is_some_and(|s| s.irreversible)
+                    && crossed.iter().all(|(a, _)| *a != attempt) =>
+            {
+                crossed.push((
+                    attempt,
+                    format!(
+                        "crossed at {} {}: step {step} started by {}",
+                        cx.time(&e.ts),
+                        cx.abbrev(&e.ts),
+                        e.operator
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    let several = attempt > 1;
+    if crossed.is_empty() {
+        return match rb.point_of_no_return() {
+            Some(s) => format!("not crossed (step {} was not started)", s.id),
+            None => "none in the plan".into(),
+        };
+    }
+    crossed
+        .into_iter()
+        .map(|(a, t)| {
+            if several {
+                format!("attempt {a}: {t}")
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// "2: #1 ROLLED_BACK, #2 COMPLETE" when the journal holds more than one
+/// attempt of the cutover.
+fn attempts(cx: &Ctx) -> Option<String> {
+    let st = cx.state.as_ref()?;
+    if st.attempts.number <= 1 {
+        return None;
+    }
+    let mut parts: Vec<String> = st
+        .attempts
+        .past
+        .iter()
+        .map(|a| {
+            let started = a.started_at.map_or(" (not started)".to_string(), |t| {
+                format!(" (from {})", cx.time(&t))
+            });
+            format!("#{} {}{started}", a.number, a.ended.as_str())
+        })
+        .collect();
+    parts.push(format!(
+        "#{} {} (this one)",
+        st.attempts.number,
+        st.status.as_str()
+    ));
+    Some(format!("{}: {}", st.attempts.number, parts.join(", ")))
 }
 
 fn count(cx: &Ctx, f: impl Fn(&EventBody) -> bool) -> usize {

@@ -12,12 +12,16 @@ const ACTION_TIMEOUT: Duration = Duration::from_secs(60);
 const METHODS: [&str; 5] = ["POST", "PUT", "PATCH", "GET", "DELETE"];
 
 /// `None` when there is no usable rollback (reported).
-pub fn actions(cx: &mut Ctx, raw: Option<&RawActions>) -> Option<Actions> {
+pub fn actions(cx: &mut Ctx, raw: Option<&RawActions>, names: &Names) -> Option<Actions> {
     let get = |f: fn(&RawActions) -> &Option<RawAction>| raw.and_then(|a| f(a).as_ref());
-    let pause = get(|a| &a.pause).map(|a| action(cx, a, "pause"));
-    let resume = get(|a| &a.resume).map(|a| action(cx, a, "resume"));
-    let expand = get(|a| &a.expand).map(|a| action(cx, a, "expand"));
-    let rollback = get(|a| &a.rollback).map(|a| action(cx, a, "rollback"));
+    let pause = get(|a| &a.pause).map(|a| action(cx, a, "pause", names));
+    let resume = get(|a| &a.resume).map(|a| action(cx, a, "resume", names));
+    let expand = get(|a| &a.expand).map(|a| action(cx, a, "expand", names));
+    let rollback = get(|a| &a.rollback).map(|a| action(cx, a, "rollback", names));
+    let begin_roles = raw
+        .and_then(|a| a.begin.as_ref())
+        .map(|b| roles(cx, &b.roles, names))
+        .unwrap_or_default();
     let Some(rollback) = rollback else {
         let msg = "no [actions.rollback]: a cutover without a way back is refused (add [actions.rollback] with `run` and/or `webhook`)";
         match cx.table_span(&["actions"]) {
@@ -31,10 +35,18 @@ pub fn actions(cx: &mut Ctx, raw: Option<&RawActions>) -> Option<Actions> {
         resume,
         expand,
         rollback,
+        begin_roles,
     })
 }
 
-fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
+fn roles(cx: &mut Ctx, raw: &[toml::Spanned<String>], names: &Names) -> Vec<String> {
+    for r in raw {
+        cx.reference(r, &names.roles, "role");
+    }
+    raw.iter().map(|r| r.get_ref().clone()).collect()
+}
+
+fn action(cx: &mut Ctx, raw: &RawAction, name: &str, names: &Names) -> Action {
     let what = format!("action `{name}`");
     if raw.run.is_none() && raw.webhook.is_none() {
         let span = cx.table_span(&["actions", name]);
@@ -83,6 +95,7 @@ fn action(cx: &mut Ctx, raw: &RawAction, name: &str) -> Action {
         webhook,
         timeout: cx.timeout(raw.timeout.as_ref(), ACTION_TIMEOUT),
         two_person: raw.two_person,
+        roles: roles(cx, &raw.roles, names),
     }
 }
 

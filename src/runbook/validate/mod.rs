@@ -36,12 +36,17 @@ pub fn validate(
         roles: roles.iter().map(|r| r.id.clone()).collect(),
         panels: panels.iter().map(|p| p.id.clone()).collect(),
         gates: raw.gates.iter().map(|g| g.id.get_ref().clone()).collect(),
+        stages: raw
+            .stages
+            .iter()
+            .map(|s| s.name.get_ref().clone())
+            .collect(),
     };
     let gates = plan::gates(&mut cx, &raw.gates, &names);
     let stages = plan::stages(&mut cx, &raw.stages, &names);
     let steps = plan::steps(&mut cx, &raw.steps, &names);
     plan::unused_gates(&mut cx, &raw);
-    let actions = actions::actions(&mut cx, raw.actions.as_ref());
+    let actions = actions::actions(&mut cx, raw.actions.as_ref(), &names);
     let guards = actions::guards(&mut cx, &raw.guards, &names);
     let links = notify::links(&mut cx, &raw);
     let notify = notify::targets(&mut cx, &raw.notify);

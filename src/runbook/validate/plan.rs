@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use super::ctx::{Ctx, IdRule, Seen};
-use crate::runbook::model::{Gate, GateItem, Stage, Step};
+use crate::runbook::model::{Gate, GateItem, Stage, StageNeed, Step, StepPhase};
 use crate::runbook::raw::{RawGate, RawRunbook, RawStage, RawStep, is_missing};
+use crate::runbook::words;
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
@@ -13,6 +14,7 @@ pub struct Names {
     pub roles: Vec<String>,
     pub panels: Vec<String>,
     pub gates: Vec<String>,
+    pub stages: Vec<String>,
 }
 
 pub fn gates(cx: &mut Ctx, raw: &[RawGate], names: &Names) -> Vec<Gate> {
@@ -160,6 +162,35 @@ pub fn steps(cx: &mut Ctx, raw: &[RawStep], names: &Names) -> Vec<Step> {
         if let Some(run) = &s.run {
             cx.script(run, &format!("step `{id}`"));
         }
+        let stage = s.stage.as_ref().map(|st| {
+            cx.reference(st, &names.stages, "stage");
+            StageNeed {
+                stage: st.get_ref().clone(),
+                baked: s.baked.as_ref().is_some_and(|b| *b.get_ref()),
+            }
+        });
+        if let (Some(b), None) = (&s.baked, &s.stage) {
+            cx.error(
+                b.span(),
+                format!("step `{id}`: `baked` applies only with `stage = \"NAME\"`"),
+            );
+        }
+        let phase = match s.phase.as_ref().map(|p| (p, p.get_ref().as_str())) {
+            None | Some((_, "main")) => StepPhase::Main,
+            Some((_, "close")) => StepPhase::Close,
+            Some((p, other)) => {
+                cx.one_of(p, "step `phase`", other, words::STEP_PHASES);
+                StepPhase::Main
+            }
+        };
+        if phase == StepPhase::Close && s.irreversible {
+            cx.error(
+                s.id.span(),
+                format!(
+                    "step `{id}`: a `phase = \"close\"` step runs after the end and cannot be the point of no return (`irreversible`)"
+                ),
+            );
+        }
         out.push(Step {
             id: id.clone(),
             title: s.title.get_ref().clone(),
@@ -174,6 +205,8 @@ pub fn steps(cx: &mut Ctx, raw: &[RawStep], names: &Names) -> Vec<Step> {
             timeout: cx.timeout(s.timeout.as_ref(), STEP_TIMEOUT),
             notes: s.notes.clone(),
             irreversible: s.irreversible,
+            stage,
+            phase,
         });
     }
     cycles(cx, raw);

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use super::{App, Effect, signers};
 use crate::runbook::model::ActionKind;
 use crate::session::command::Command;
-use crate::session::event::StepOutcome;
+use crate::session::event::{SessionMode, StepOutcome};
 use crate::session::rules;
 use crate::session::state::{Status, StepStatus};
 use crate::tui::command_line::{self, Parsed};
@@ -71,10 +71,28 @@ impl App {
                     self.ui.text.edit(key);
                 }
             },
-            Mode::Confirm(kind) => {
-                self.ui.mode = Mode::Normal;
-                self.confirm(kind, action.unwrap_or(Action::Cancel));
-            }
+            Mode::Confirm(kind) => match action {
+                Some(Action::Cancel) => {
+                    self.ui.mode = Mode::Normal;
+                    self.info("cancelled");
+                }
+                Some(a) if self.confirm_takes(&kind, a) => {
+                    self.ui.mode = Mode::Normal;
+                    self.confirm(kind, a);
+                }
+                // Never passed on: a typed-ahead command line must not
+                // turn into hotkeys behind the dialog.
+                _ => {
+                    let keys = match &kind {
+                        ConfirmKind::Finish { .. } => "d, f, k, n or esc",
+                        ConfirmKind::Action(cmd) if self.confirm_refused_for(cmd) => {
+                            "y, o, n or esc"
+                        }
+                        _ => "y, n or esc",
+                    };
+                    self.info(format!("ignored: this question takes only {keys}"));
+                }
+            },
             Mode::Search => self.search_key(action, key),
             Mode::Help | Mode::Detail(_) => match action {
                 Some(Action::Cancel) => self.ui.mode = Mode::Normal,
@@ -89,6 +107,10 @@ impl App {
 
     fn normal(&mut self, a: Action) {
         match a {
+            // Live, beginning is asked first: the gates and the first stage.
+            Action::Begin if self.opts.mode == SessionMode::Live => {
+                self.open_confirm(Command::Begin)
+            }
             Action::Begin => self.submit(Command::Begin),
             Action::PauseResume => {
                 if self.state.status == Status::Paused {
@@ -329,6 +351,19 @@ impl App {
         }
     }
 
+    /// Is `a` one of this confirmation's own answers?
+    fn confirm_takes(&self, kind: &ConfirmKind, a: Action) -> bool {
+        match (kind, a) {
+            (ConfirmKind::Action(cmd), Action::Override) => self.confirm_refused_for(cmd),
+            (ConfirmKind::Action(_) | ConfirmKind::Quit, Action::Confirm) => true,
+            (
+                ConfirmKind::Finish { .. },
+                Action::FinishDone | Action::FinishFailed | Action::FinishSkipped,
+            ) => true,
+            _ => false,
+        }
+    }
+
     fn confirm_refused_for(&self, cmd: &Command) -> bool {
         preview::preview(
             &self.runbook,
@@ -392,6 +427,9 @@ impl App {
                 match parsed {
                     Parsed::Run(cmd @ (Command::Expand { .. } | Command::Rollback { .. })) => {
                         self.open_confirm(cmd)
+                    }
+                    Parsed::Run(Command::Begin) if self.opts.mode == SessionMode::Live => {
+                        self.open_confirm(Command::Begin)
                     }
                     Parsed::Run(Command::Start { step }) => self.start_step(step),
                     Parsed::Run(cmd) => self.submit(cmd),

@@ -45,6 +45,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         let label = if i == 0 { "Runs      " } else { "          " };
         lines.push(Line::from(vec![Span::styled(label, t.dim()), Span::raw(r)]));
     }
+    for n in &p.notes {
+        let style = if n.starts_with("POINT OF NO RETURN") || n.starts_with("No return") {
+            t.warning()
+        } else {
+            t.bold()
+        };
+        for (i, l) in format::wrap(n, inner_w).into_iter().enumerate() {
+            let l = if i == 0 { l } else { format!("  {l}") };
+            lines.push(Line::styled(l, style));
+        }
+    }
     if let Some(tp) = &p.two_person {
         lines.push(Line::from(vec![
             Span::styled("Approval  ", t.dim()),
@@ -60,16 +71,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ));
         lines.push(keys_line(
             app,
-            &[("y", "confirm: run it"), ("any other key", "cancel")],
+            &[("y", "confirm: run it"), ("n/esc", "cancel")],
         ));
     } else {
+        // Wrapped here so the room left for the evidence is counted right.
         for r in &p.refusals {
-            lines.push(Line::styled(format!("refused: {r}"), t.error()));
+            for l in format::wrap(&format!("refused: {r}"), inner_w) {
+                lines.push(Line::styled(l, t.error()));
+            }
         }
     }
     if !p.refusals.is_empty() && !p.overridable {
         lines.push(Line::from("This refusal cannot be overridden."));
-        lines.push(keys_line(app, &[("any key", "close: nothing runs")]));
+        lines.push(keys_line(app, &[("n/esc", "close: nothing runs")]));
     } else if !p.refusals.is_empty() {
         let cmd = if p.title.starts_with("Expand") {
             "expand"
@@ -83,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         for k in [
             ("o", "override: type a reason (journaled), then it runs"),
             ("y", "ask again: runs only if the rules allow it by now"),
-            ("any other key", "cancel: nothing runs"),
+            ("n/esc", "cancel: nothing runs"),
         ] {
             lines.push(keys_line(app, &[k]));
         }
@@ -165,7 +179,7 @@ pub fn draw_finish(frame: &mut Frame, area: Rect, app: &App, step: &str) {
                 ("d", "done"),
                 ("f", "failed"),
                 ("k", "skipped"),
-                ("any other key", "cancel: still running"),
+                ("n/esc", "cancel: still running"),
             ],
         ),
     ];
@@ -182,10 +196,7 @@ pub fn draw_quit(frame: &mut Frame, area: Rect, app: &App) {
     let lines = vec![
         Line::from("Leave this console? The cutover goes on; nothing changes."),
         Line::from(""),
-        keys_line(
-            app,
-            &[("y", "quit this console"), ("any other key", "stay")],
-        ),
+        keys_line(app, &[("y", "quit this console"), ("n/esc", "stay")]),
     ];
     let r = modal(frame, area, 62, lines.len() as u16 + 2);
     let block = Block::bordered()

@@ -141,9 +141,12 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     ])];
     if s.irreversible {
         l.push(Line::styled(
-            "⚠ IRREVERSIBLE: starting it asks you to type its id",
+            "⚠ IRREVERSIBLE: the point of no return; starting it asks you to type its id, and from then on rollback is refused",
             t.irreversible(),
         ));
+    }
+    if let Some(why) = app.step_blocked(i) {
+        l.push(kv(app, "blocked", why));
     }
     l.push(kv(
         app,
@@ -177,6 +180,21 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     }
     if !s.after.is_empty() {
         l.push(kv(app, "after", s.after.join(", ")));
+    }
+    if let Some(need) = &s.stage {
+        let what = if need.baked {
+            "reached and baked"
+        } else {
+            "reached"
+        };
+        l.push(kv(app, "stage", format!("{} ({what})", need.stage)));
+    }
+    if s.phase == crate::runbook::model::StepPhase::Close {
+        l.push(kv(
+            app,
+            "phase",
+            "close: may also run after COMPLETE or ROLLED_BACK".to_string(),
+        ));
     }
     l.push(kv(
         app,

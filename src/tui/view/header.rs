@@ -69,10 +69,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     if app.opts.read_only {
         l1.push(Span::styled("READ-ONLY", t.warning()));
         l1.push(Span::raw("  "));
+    } else if app.opts.mode == SessionMode::Live && !rb.lists(&app.operator) {
+        // Not in [operators]: the rules refuse every act but a note.
+        l1.push(Span::styled("WATCH+NOTE", t.warning()));
+        l1.push(Span::raw("  "));
     }
     l1.extend([
         Span::styled(st.status.as_str(), t.status(st.status)),
         Span::raw("  "),
+    ]);
+    if st.attempts.number > 1 {
+        l1.push(Span::styled(
+            format!("attempt {}", st.attempts.number),
+            t.bold(),
+        ));
+        l1.push(Span::raw("  "));
+    }
+    l1.extend([
         Span::styled(exposure_text(app, g.compact), t.bold()),
         Span::raw("  "),
     ]);
@@ -140,6 +153,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
 fn deadline_span(app: &App) -> Span<'static> {
     let t = app.theme();
+    if app.state.attempts.no_return.is_some() && !app.state.status.is_final() {
+        // No countdown to a rollback that is refused anyway.
+        return Span::styled("PAST NO RETURN", t.error());
+    }
     if app.state.status.is_final() && app.state.rollback_deadline.is_some() {
         // Nothing left to roll back against: the countdown stops.
         return Span::styled("rollback deadline stopped", t.dim());

@@ -50,7 +50,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         .iter()
         .filter(|s| matches!(s.status, StepStatus::Done | StepStatus::Skipped))
         .count();
-    let count = Span::styled(format!("{done}/{} done", rb.steps.len()), t.dim());
+    // The selected step's block, said where the eye is: why it waits.
+    let why = (app.ui.focus == Pane::Runbook)
+        .then(|| app.step_blocked(app.ui.sel_step))
+        .flatten()
+        .map(|w| format!(" · {}: {w}", rb.steps[app.ui.sel_step].id))
+        .unwrap_or_default();
+    let count = Span::styled(format!("{done}/{} done{why}", rb.steps.len()), t.dim());
     let block = pane_block(app, Pane::Runbook, Some(count));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -131,7 +137,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
             Span::raw(cursor),
             mark,
             Span::raw(" "),
-            Span::styled(pad(status.as_str(), STATE_W), t.step(status)),
+            match app.step_blocked(i) {
+                Some(_) => Span::styled(pad("blocked", STATE_W), t.dim()),
+                None => Span::styled(pad(status.as_str(), STATE_W), t.step(status)),
+            },
             Span::raw(" "),
             Span::raw(name),
             Span::styled(irr_tag, t.irreversible()),

@@ -24,6 +24,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, purpose: &TextPurpose) {
             format!("⚠ {title} cannot be undone."),
             t.irreversible(),
         ));
+        lines.push(Line::styled(
+            "Once it starts, rollback is refused on every path.",
+            t.irreversible(),
+        ));
         if let Some(run) = app.runbook.step(step).and_then(|s| s.run.as_ref()) {
             let note = if app.opts.executes {
                 ""
