@@ -105,6 +105,8 @@ fn at_160x50_twenty_notes_show_at_least_fifteen_and_search_finds_the_rest() {
     let text = render(&app, 160, 50);
     assert!(!text.contains("note number 01"), "the oldest scrolled out");
 
+    // `/` searches the pane it is pressed on: the journal.
+    app.ui.focus = warroom::tui::mode::Pane::Journal;
     press(&mut app, KeyCode::Char('/'));
     typ(&mut app, "number 01");
     press(&mut app, KeyCode::Enter);
@@ -135,6 +137,8 @@ fn at_160x50_twenty_notes_show_at_least_fifteen_and_search_finds_the_rest() {
 #[test]
 fn n_and_capital_n_walk_the_matches_and_page_keys_scroll() {
     let mut app = notes_app(40);
+    // `/` searches the pane it is pressed on: the journal.
+    app.ui.focus = warroom::tui::mode::Pane::Journal;
     press(&mut app, KeyCode::Char('/'));
     typ(&mut app, "number 1");
     press(&mut app, KeyCode::Enter);
@@ -168,6 +172,8 @@ fn n_and_capital_n_walk_the_matches_and_page_keys_scroll() {
 #[test]
 fn a_line_found_stays_in_view_while_new_events_arrive() {
     let mut app = notes_app(30);
+    // `/` searches the pane it is pressed on: the journal.
+    app.ui.focus = warroom::tui::mode::Pane::Journal;
     press(&mut app, KeyCode::Char('/'));
     typ(&mut app, "number 05");
     press(&mut app, KeyCode::Enter);

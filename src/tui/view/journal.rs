@@ -113,10 +113,7 @@ fn event_lines<'a>(app: &App, e: &Event, w: usize, wrap: bool) -> Vec<Line<'a>> 
     let (time, op_w) = time_col(app, e.ts, w);
     let lead = format::cells(&time) + 1 + op_w + 1;
     let text_w = w.saturating_sub(lead);
-    let q = app.ui.search.as_deref().or(match app.ui.mode {
-        crate::tui::mode::Mode::Search => Some(app.ui.search_edit.text()),
-        _ => None,
-    });
+    let q = app.journal_query();
     let parts = if wrap {
         format::wrap(&text, text_w.max(1))
     } else {
@@ -164,7 +161,10 @@ pub const BAKE_OVER: &str = "bake over: expand allowed";
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     let t = app.theme();
     let mut title = Vec::new();
-    if let Some(q) = &app.ui.search {
+    if let Some(q) = app
+        .journal_query()
+        .filter(|_| app.ui.mode != crate::tui::mode::Mode::Search)
+    {
         let n = app.journal_matches(q).len();
         title.push(format!("/{q} ({n})"));
     }
