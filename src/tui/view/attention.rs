@@ -18,6 +18,17 @@ pub fn panel(app: &App, i: usize) -> Option<&'static str> {
     }
 }
 
+/// How bad a panel's word is: FAIL first, then ERROR, STALE, WARN; OK last.
+pub fn rank(word: Option<&str>) -> u8 {
+    match word {
+        Some("FAIL") => 0,
+        Some("ERROR") => 1,
+        Some("STALE") => 2,
+        Some(_) => 3,
+        None => 4,
+    }
+}
+
 /// A step that needs a look: failed, or next in line (its `after` steps
 /// done) in a running cutover yet refused by the rules (its gate not GO).
 pub fn step(app: &App, i: usize) -> Option<&'static str> {
@@ -96,8 +107,11 @@ pub fn item(app: &App, gi: usize, ii: usize) -> Option<&'static str> {
 
 /// Everything not OK on the console: `2 FAIL, 1 VETO, 1 blocked`.
 pub fn summary(app: &App) -> String {
-    let panels = (0..app.runbook.panels.len()).map(|i| panel(app, i));
+    let mut panels: Vec<Option<&str>> = (0..app.runbook.panels.len())
+        .map(|i| panel(app, i))
+        .collect();
+    panels.sort_by_key(|w| rank(*w));
     let gates = (0..app.runbook.gates.len()).map(|i| gate(app, i));
     let steps = (0..app.runbook.steps.len()).map(|i| step(app, i));
-    super::scroll::note(panels.chain(gates).chain(steps))
+    super::scroll::note(panels.into_iter().chain(gates).chain(steps))
 }

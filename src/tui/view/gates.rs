@@ -244,7 +244,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
 }
 
 /// Which gates show their items. Collapsed, the selected gate opens, then
-/// the gates that need a look, then the others in order, while they fit.
+/// the gates that need a look, then those not GO, then the rest, while
+/// they fit. (Every heading stays in view: a gate line says more than an
+/// item line.)
 fn opened(app: &App, collapsed: bool, h: usize) -> Vec<bool> {
     let gates = &app.runbook.gates;
     if !collapsed {
@@ -265,7 +267,14 @@ fn opened(app: &App, collapsed: bool, h: usize) -> Vec<bool> {
         .map(|gi| 1 + if open[gi] { items(gi) } else { 0 })
         .sum();
     let mut order: Vec<usize> = (0..gates.len()).collect();
-    order.sort_by_key(|gi| attention::gate(app, *gi).is_none());
+    // What needs a look, then what is still to sign, then what is GO.
+    let go = |gi: usize| {
+        app.state
+            .gates
+            .get(gi)
+            .is_some_and(|g| g.status == GateStatus::Go)
+    };
+    order.sort_by_key(|gi| (attention::gate(app, *gi).is_none(), go(*gi)));
     for gi in order {
         if !open[gi] && used + items(gi) <= h {
             open[gi] = true;

@@ -24,14 +24,14 @@ const THRESHOLD_W: usize = 10;
 const VALUE_W_COMPACT: usize = 8;
 
 /// Panels in the order the pane shows them. Not focused and short of
-/// rows, the ones that are not OK come first: what needs a look is what
-/// shows (the rest are counted on the border).
+/// rows, the ones that are not OK come first, the worst first: what needs
+/// a look is what shows (the rest are counted on the border).
 fn order(app: &App, fits: bool, focused: bool) -> Vec<usize> {
     let mut shown: Vec<usize> = (0..app.runbook.panels.len())
         .filter(|i| app.panel_shown(*i))
         .collect();
     if !fits && !focused {
-        shown.sort_by_key(|i| attention::panel(app, *i).is_none());
+        shown.sort_by_key(|i| attention::rank(attention::panel(app, *i)));
     }
     shown
 }

@@ -32,7 +32,8 @@ pub const BORDERS: u16 = 2;
 /// The journal never gets fewer rows than this (borders included)...
 pub const JOURNAL_MIN: u16 = 4;
 /// ...and on a tall screen (body of `TALL_BODY` rows and up) at least 15
-/// lines, whatever the other panes hold.
+/// lines, whatever the other panes hold, once it has that many events
+/// (until then, the rows it does not need go to the panes that do).
 pub const JOURNAL_MIN_TALL: u16 = 15 + BORDERS;
 pub const TALL_BODY: u16 = 40;
 /// Gates keep this many rows (borders included) when space is short; the
@@ -60,6 +61,8 @@ pub struct Content {
     /// ...and one line per gate with the selected gate's items, the
     /// fallback before any gate is hidden.
     pub gate_min: u16,
+    /// Journal lines there are to show.
+    pub journal_rows: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,7 +177,7 @@ pub fn compact(body: Rect, c: Content) -> Areas {
 /// Short of rows, runbook and gates share the column by what they hold.
 pub fn roomy(body: Rect, c: Content, left_pct: u16) -> Areas {
     let journal_min = if body.height >= TALL_BODY {
-        JOURNAL_MIN_TALL
+        JOURNAL_MIN_TALL.min((c.journal_rows + BORDERS).max(JOURNAL_MIN))
     } else {
         JOURNAL_MIN
     };
@@ -223,6 +226,7 @@ mod tests {
         health_min: 5,
         gate_rows: 8,
         gate_min: 5,
+        journal_rows: 40,
     };
 
     #[test]
@@ -241,6 +245,17 @@ mod tests {
         assert_eq!(a.journal.bottom(), 48);
         // A gate list of 8 rows does not take 20.
         assert_eq!(a.gates.height, 8 + 2);
+        // A journal of three events leaves the rest to the panes above.
+        let short = roomy(
+            Rect::new(0, 3, 160, 45),
+            Content {
+                gate_rows: 40,
+                journal_rows: 3,
+                ..DEMO
+            },
+            55,
+        );
+        assert_eq!(short.journal.height, 3 + 2);
     }
 
     #[test]
@@ -252,6 +267,7 @@ mod tests {
             health_min: 40,
             gate_rows: 40,
             gate_min: 10,
+            journal_rows: 100,
         };
         let a = roomy(Rect::new(0, 3, 160, 45), big, 55);
         assert_eq!(a.journal.height, JOURNAL_MIN_TALL);
@@ -310,6 +326,7 @@ mod tests {
             health_min: 11,
             gate_rows: 22,
             gate_min: 5,
+            journal_rows: 2,
         };
         let a = compact(Rect::new(0, 2, 80, 20), dense);
         assert_eq!(a.gates.height, 5 + BORDERS, "{a:?}");

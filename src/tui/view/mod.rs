@@ -88,6 +88,7 @@ fn content(app: &App, g: Geometry) -> layout::Content {
         health_min: panels,
         gate_rows,
         gate_min,
+        journal_rows: app.journal.len().min(usize::from(u16::MAX)) as u16,
     }
 }
 

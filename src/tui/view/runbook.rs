@@ -185,8 +185,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         } else {
             id_w(app)
         };
-        // The tag only where it fits beside the whole id (`⚠` marks it anyway).
-        let irr_tag = if step.irreversible && !g.compact && id_cells + 14 <= title_w {
+        // The tag only where it leaves room for some title beside the
+        // whole id (`⚠` marks the step anyway).
+        let irr_tag = if step.irreversible && !g.compact && id_cells + 14 + 10 <= title_w {
             " IRREVERSIBLE"
         } else {
             ""
