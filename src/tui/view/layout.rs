@@ -25,6 +25,8 @@
 
 use ratatui::layout::Rect;
 
+use crate::tui::mode::Pane;
+
 /// Rows under the panes: the message or `:` line, then the keys.
 pub const BOTTOM_ROWS: u16 = 2;
 /// Pane borders, top and bottom.
@@ -63,6 +65,9 @@ pub struct Content {
     pub gate_min: u16,
     /// Journal lines there are to show.
     pub journal_rows: u16,
+    /// Gates (one heading line each).
+    pub gate_heads: u16,
+    pub focus: Pane,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,6 +76,39 @@ pub struct Areas {
     pub health: Rect,
     pub gates: Rect,
     pub journal: Rect,
+}
+
+/// The two claims on a column, the pane above (`top`) and the gates.
+/// The focused one is served first: the top leaves the gates every
+/// heading (their state at a glance), the gates leave the top its
+/// minimum. Otherwise both start from their minimum and share fairly.
+fn claims(c: Content, avail: u16, top_need: u16, gates_need: u16, top_focused: bool) -> [Claim; 2] {
+    let top_min = TOP_MIN.min(avail / 2);
+    let gates_min = GATES_MIN.min(avail / 2);
+    let glance = (c.gate_heads + BORDERS).min(gates_need).max(gates_min);
+    let (top_min, gates_min) = if top_focused {
+        (
+            top_need.min(avail.saturating_sub(glance)).max(top_min),
+            glance,
+        )
+    } else if c.focus == Pane::Gates {
+        (
+            top_min,
+            gates_need.min(avail.saturating_sub(top_min)).max(gates_min),
+        )
+    } else {
+        (top_min, gates_min)
+    };
+    [
+        Claim {
+            min: top_min,
+            need: top_need,
+        },
+        Claim {
+            min: gates_min,
+            need: gates_need,
+        },
+    ]
 }
 
 fn rows(top: u16, h: u16, x: u16, w: u16) -> Rect {
@@ -137,22 +175,20 @@ pub fn compact(body: Rect, c: Content) -> Areas {
     let avail = body.height.saturating_sub(JOURNAL_MIN);
     let top_need = c.runbook_rows.max(c.health_min) + BORDERS;
     let gates_full = c.gate_rows + BORDERS;
+    let gates_need = if top_need + gates_full <= avail {
+        gates_full
+    } else {
+        c.gate_min + BORDERS
+    };
     let ([top, gates], _) = share(
         avail,
-        [
-            Claim {
-                min: TOP_MIN,
-                need: top_need,
-            },
-            Claim {
-                min: GATES_MIN,
-                need: if top_need + gates_full <= avail {
-                    gates_full
-                } else {
-                    c.gate_min + BORDERS
-                },
-            },
-        ],
+        claims(
+            c,
+            avail,
+            top_need,
+            gates_need,
+            matches!(c.focus, Pane::Runbook | Pane::Health),
+        ),
     );
     let rest = body.height.saturating_sub(top + gates);
     // Spare rows beyond the journal's minimum open every gate first.
@@ -187,22 +223,14 @@ pub fn roomy(body: Rect, c: Content, left_pct: u16) -> Areas {
     let right_need = c.health_rows + BORDERS;
     let top_max = body.height.saturating_sub(journal_min);
     let top = left_need.max(right_need).min(top_max);
+    let gates_need = if left_need <= top {
+        gates_full
+    } else {
+        c.gate_min + BORDERS
+    };
     let ([rb, gates], left) = share(
         top,
-        [
-            Claim {
-                min: TOP_MIN.min(top / 2),
-                need: rb_need,
-            },
-            Claim {
-                min: GATES_MIN.min(top / 2),
-                need: if left_need <= top {
-                    gates_full
-                } else {
-                    c.gate_min + BORDERS
-                },
-            },
-        ],
+        claims(c, top, rb_need, gates_need, c.focus == Pane::Runbook),
     );
     // Whatever is left opens every gate, then fills the column.
     let gates = gates + left;
@@ -227,6 +255,8 @@ mod tests {
         gate_rows: 8,
         gate_min: 5,
         journal_rows: 40,
+        gate_heads: 3,
+        focus: Pane::Runbook,
     };
 
     #[test]
@@ -268,6 +298,8 @@ mod tests {
             gate_rows: 40,
             gate_min: 10,
             journal_rows: 100,
+            gate_heads: 5,
+            focus: Pane::Runbook,
         };
         let a = roomy(Rect::new(0, 3, 160, 45), big, 55);
         assert_eq!(a.journal.height, JOURNAL_MIN_TALL);
@@ -327,6 +359,8 @@ mod tests {
             gate_rows: 22,
             gate_min: 5,
             journal_rows: 2,
+            gate_heads: 5,
+            focus: Pane::Runbook,
         };
         let a = compact(Rect::new(0, 2, 80, 20), dense);
         assert_eq!(a.gates.height, 5 + BORDERS, "{a:?}");
@@ -342,5 +376,16 @@ mod tests {
         let a = compact(Rect::new(0, 2, 80, 20), small);
         assert_eq!(a.runbook.height, 4 + BORDERS);
         assert_eq!(a.gates.height, 20 - 6 - JOURNAL_MIN);
+        // Gates focused: every heading and the open gate's four items.
+        let a = compact(
+            Rect::new(0, 2, 80, 20),
+            Content {
+                gate_min: 5 + 4,
+                focus: Pane::Gates,
+                ..dense
+            },
+        );
+        assert_eq!(a.gates.height, 9 + BORDERS, "{a:?}");
+        assert_eq!(a.runbook.height, TOP_MIN);
     }
 }

@@ -89,6 +89,8 @@ fn content(app: &App, g: Geometry) -> layout::Content {
         gate_rows,
         gate_min,
         journal_rows: app.journal.len().min(usize::from(u16::MAX)) as u16,
+        gate_heads: app.runbook.gates.len().min(usize::from(u16::MAX)) as u16,
+        focus: app.ui.focus,
     }
 }
 
