@@ -143,11 +143,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     // the rehearsal column, when the id would not fit whole.
     let left_min = 3 + STATE_W + 1 + id_w(app) + 1;
     let mut right = time_w;
-    let show_rehearsal = show_rehearsal && left_min + right + REHEARSAL_W + 1 <= w;
+    let show_rehearsal = show_rehearsal && left_min + right + REHEARSAL_W < w;
     if show_rehearsal {
         right += REHEARSAL_W + 1;
     }
-    let show_owner = w >= 50 && left_min + right + OWNER_W + 1 <= w;
+    let show_owner = w >= 50 && left_min + right + OWNER_W < w;
     if show_owner {
         right += OWNER_W + 1;
     }

@@ -62,7 +62,7 @@ pub struct Hidden {
 
 impl Hidden {
     /// Rows `first..first + shown` of `labels` are on screen.
-    pub fn of<'a>(labels: &[Option<&'a str>], first: usize, shown: usize) -> Hidden {
+    pub fn of(labels: &[Option<&str>], first: usize, shown: usize) -> Hidden {
         let end = (first + shown).min(labels.len());
         let first = first.min(end);
         Hidden {
