@@ -446,3 +446,49 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(prio: u8, forms: &[&'static str]) -> Item {
+        Item::forms(prio, forms.iter().map(|f| Span::raw(*f)).collect())
+    }
+
+    fn shown(items: &[Item], width: usize) -> String {
+        let form = fit(items, width);
+        items
+            .iter()
+            .zip(form)
+            .filter_map(|(i, f)| f.map(|f| i.forms[f][0].content.to_string()))
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+
+    #[test]
+    fn the_lowest_priority_gives_way_first_and_nothing_is_cut() {
+        let items = [
+            item(95, &["elapsed 0:25:10"]),
+            item(85, &["⚠ 1 FAIL, 1 VETO", "⚠ 2 not OK"]),
+            item(30, &["conductor: alice"]),
+            item(
+                20,
+                &["ops: alice (you), bob", "ops: alice (you) +1", "ops: 2"],
+            ),
+        ];
+        assert_eq!(
+            shown(&items, 80),
+            "elapsed 0:25:10  ⚠ 1 FAIL, 1 VETO  conductor: alice  ops: alice (you), bob"
+        );
+        // The operators shrink to a count, then go; then the conductor.
+        assert_eq!(
+            shown(&items, 60),
+            "elapsed 0:25:10  ⚠ 1 FAIL, 1 VETO  conductor: alice  ops: 2"
+        );
+        assert_eq!(shown(&items, 50), "elapsed 0:25:10  ⚠ 1 FAIL, 1 VETO");
+        // The attention count takes its short form before going.
+        assert_eq!(shown(&items, 30), "elapsed 0:25:10  ⚠ 2 not OK");
+        assert_eq!(shown(&items, 15), "elapsed 0:25:10");
+        assert_eq!(shown(&items, 5), "");
+    }
+}
