@@ -285,3 +285,21 @@ fn tile<'a>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::view::{COMPACT, ROOMY, WIDE};
+
+    #[test]
+    fn tiles_shrink_to_one_line_rows_before_a_panel_is_hidden() {
+        // Roomy: thresholds when the height allows, then two lines, then one.
+        assert_eq!(lines_per(ROOMY, 11, 40), 3);
+        assert_eq!(lines_per(ROOMY, 11, 29), 2);
+        assert_eq!(lines_per(ROOMY, 11, 21), 1);
+        assert_eq!(lines_per(WIDE, 11, 30), 2);
+        // Still one line each when even that does not fit: the pane scrolls.
+        assert_eq!(lines_per(ROOMY, 11, 8), 1);
+        assert_eq!(lines_per(COMPACT, 11, 40), 1);
+    }
+}

@@ -215,7 +215,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
             Span::raw(cursor),
             mark,
             Span::raw(" "),
-            Span::styled(pad(status.as_str(), STATE_W), t.step(status)),
+            // A step the cutover waits on but may not start yet: its
+            // state word in the warning colour (counted in the header).
+            Span::styled(
+                pad(status.as_str(), STATE_W),
+                if attention::step(app, i) == Some("blocked") {
+                    t.warning()
+                } else {
+                    t.step(status)
+                },
+            ),
             Span::raw(" "),
             Span::raw(name),
             Span::styled(irr_tag, t.irreversible()),
