@@ -277,3 +277,34 @@ fn z_zooms_the_focused_pane_and_slash_filters_it() {
     assert_eq!(app.ui.search, None);
     assert_eq!(app.ui.focus, Pane::Gates);
 }
+
+#[test]
+fn the_journal_counts_the_events_out_of_view() {
+    let mut app = dense_app();
+    let state = app.state.clone();
+    let notes = (3..=12)
+        .map(|i| {
+            event(
+                i,
+                at(111, i as i64),
+                "bob",
+                EventBody::Note {
+                    text: format!("note {i}"),
+                },
+            )
+        })
+        .collect();
+    app.update(Msg::Journal {
+        events: notes,
+        state,
+    });
+    let text = render(&app, 80, 24);
+    let top = text.lines().find(|l| l.contains("Journal")).unwrap();
+    // 12 events, 2 lines of room: the 10 older ones are counted.
+    assert!(top.contains("▲ 10 more"), "{text}");
+    // Scrolled back, the newer ones are counted below.
+    app.ui.focus = Pane::Journal;
+    press(&mut app, KeyCode::Char('g'));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("▼ 10 more"), "{text}");
+}

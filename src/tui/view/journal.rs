@@ -168,13 +168,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
         let n = app.journal_matches(q).len();
         title.push(format!("/{q} ({n})"));
     }
-    if app.ui.journal_back > 0 {
-        title.push(format!("{} newer below", app.ui.journal_back));
-    }
-    let extra = (!title.is_empty()).then(|| Span::styled(title.join("  "), t.warning()));
+    // Scrolled back: the `▼ N more` marker says what is newer below.
+    let title = title.join("  ");
+    let title_cells = format::cells(&title) + Pane::Journal.title().len() + 4;
+    let extra = (!title.is_empty()).then(|| Span::styled(title, t.warning()));
     let block = pane_block(app, Pane::Journal, extra);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
     let h = inner.height as usize;
     app.ui.journal_page.set(inner.height);
     let w = inner.width as usize;
@@ -248,6 +247,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     } else {
         rows.into_iter().skip(over).collect()
     };
+    // Events out of view, older above and newer below (when scrolled back).
+    let hidden = super::scroll::Hidden {
+        above: first,
+        below: app.journal.len().saturating_sub(last),
+        ..Default::default()
+    };
+    frame.render_widget(hidden.mark(block, t, area.width, title_cells), area);
     if lines.is_empty() {
         frame.render_widget(
             Paragraph::new(Line::styled("(nothing journaled yet)", t.dim())),
