@@ -308,3 +308,41 @@ fn the_journal_counts_the_events_out_of_view() {
     let text = render(&app, 80, 24);
     assert!(text.contains("▼ 10 more"), "{text}");
 }
+
+/// The issue's `0s/1` for `0s/10m`: at every width the planned/actual
+/// column of a step in view reads whole, and so does its id.
+#[test]
+fn step_times_are_never_cut_at_any_width() {
+    let app = dense_app();
+    let want = [
+        ("freeze-ddl", "4m/5m"),
+        ("backfill", "24m/1h30m"),
+        ("test-orders", "14m/10m"),
+        ("stop-cdc", "10m"),
+        ("announce", "5m"),
+    ];
+    let mut checked = 0;
+    for h in [24, 40, 60] {
+        for w in (80..=200).step_by(7) {
+            let text = render(&app, w, h);
+            for (id, time) in want {
+                for row in text
+                    .lines()
+                    .filter(|l| l.split(['┃', '│', ' ']).any(|word| word == id))
+                {
+                    // The runbook pane is the first on the row.
+                    let pane = row.split(['┃', '│']).nth(1).unwrap_or_default();
+                    if pane.split_whitespace().any(|word| word == id) {
+                        checked += 1;
+                        assert!(
+                            pane.trim_end().ends_with(time),
+                            "{w}x{h}: `{id}` shows `{time}` whole:\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Most sizes show most of these steps: the check did run.
+    assert!(checked > 3 * 18 * 3, "{checked} rows checked");
+}
