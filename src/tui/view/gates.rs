@@ -304,5 +304,8 @@ pub fn rows(app: &App) -> (u16, u16) {
         full += 1 + items;
         min += 1 + if sel_gate == Some(gi) { items } else { 0 };
     }
-    (full.max(1) as u16, min.max(1) as u16)
+    (
+        super::layout::rows_of(full.max(1)),
+        super::layout::rows_of(min.max(1)),
+    )
 }

@@ -48,6 +48,12 @@ pub const TOP_MIN: u16 = 3 + BORDERS;
 pub const RUNBOOK_MIN_W: u16 = 30;
 pub const HEALTH_MIN_W: u16 = 34;
 
+/// A count of rows as the layout takes it: capped far above any screen,
+/// so sums of rows never overflow.
+pub fn rows_of(n: usize) -> u16 {
+    n.min(10_000) as u16
+}
+
 /// What the panes hold, in rows (borders excluded) and the runbook's
 /// widest row in cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

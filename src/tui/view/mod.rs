@@ -76,20 +76,22 @@ pub fn geometry(area: Rect) -> Geometry {
 
 /// What the panes hold, for the layout.
 fn content(app: &App, g: Geometry) -> layout::Content {
-    let panels = (0..app.runbook.panels.len())
-        .filter(|i| app.panel_shown(*i))
-        .count()
-        .max(1) as u16;
+    let panels = layout::rows_of(
+        (0..app.runbook.panels.len())
+            .filter(|i| app.panel_shown(*i))
+            .count()
+            .max(1),
+    );
     let (gate_rows, gate_min) = gates::rows(app);
     layout::Content {
         runbook_rows: runbook::rows(app, g.compact),
         runbook_w: runbook::compact_width(app),
-        health_rows: panels * g.tile_lines,
+        health_rows: panels.saturating_mul(g.tile_lines),
         health_min: panels,
         gate_rows,
         gate_min,
-        journal_rows: app.journal.len().min(usize::from(u16::MAX)) as u16,
-        gate_heads: app.runbook.gates.len().min(usize::from(u16::MAX)) as u16,
+        journal_rows: layout::rows_of(app.journal.len()),
+        gate_heads: layout::rows_of(app.runbook.gates.len()),
         focus: app.ui.focus,
     }
 }

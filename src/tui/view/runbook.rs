@@ -67,7 +67,7 @@ fn time_w(app: &App, compact: bool) -> usize {
 /// The widest compact row in cells (borders excluded): what the layout
 /// gives the pane so every id and time shows whole.
 pub fn compact_width(app: &App) -> u16 {
-    (3 + STATE_W + 1 + id_w(app) + 1 + time_w(app, true)) as u16
+    super::layout::rows_of(3 + STATE_W + 1 + id_w(app) + 1 + time_w(app, true))
 }
 
 /// Steps the pane shows (the `/` filter applied).
@@ -79,7 +79,7 @@ fn shown(app: &App) -> Vec<usize> {
 
 /// Rows the pane holds (borders excluded).
 pub fn rows(app: &App, compact: bool) -> u16 {
-    shown(app).len().max(1) as u16 + u16::from(!compact)
+    super::layout::rows_of(shown(app).len().max(1) + usize::from(!compact))
 }
 
 /// Where the window goes when the pane is not focused: the first step
