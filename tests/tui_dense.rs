@@ -346,3 +346,28 @@ fn step_times_are_never_cut_at_any_width() {
     // Most sizes show most of these steps: the check did run.
     assert!(checked > 3 * 18 * 3, "{checked} rows checked");
 }
+
+#[test]
+fn slash_on_the_runbook_shows_only_the_steps_holding_the_text() {
+    let mut app = dense_app();
+    press(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "cdc");
+    // As it is typed: the pane already shows only the matches.
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("start-cdc") && text.contains("stop-cdc"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("freeze-ddl") && !text.contains("announce"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.ui.sel_step, 2, "the selection moved onto a match");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.ui.sel_step, 8, "down goes to the next match");
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Runbook 6/12 done  /cdc"), "{text}");
+    // The journal is not filtered by it.
+    assert!(text.contains("VETOED expand-mid"), "{text}");
+}

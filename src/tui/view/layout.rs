@@ -1,5 +1,7 @@
-//! Where each pane goes: heights by what the panes hold, spare rows to the
-//! journal. Pure (sizes in, rectangles out) so a table tests it.
+//! Where each pane goes: heights by what the panes hold, shared fairly when
+//! short (a pane that holds less gives its rows to one that holds more; the
+//! focused pane is served first), spare rows to the journal. Pure (sizes
+//! in, rectangles out) so a table tests it.
 //!
 //! ```text
 //! COMPACT (below 120x40)                   ROOMY / WIDE (120x40 and up)
