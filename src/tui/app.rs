@@ -13,6 +13,7 @@ use crossterm::event::KeyEvent;
 
 mod journal_nav;
 mod keys;
+mod pane_filter;
 
 use super::input::{History, LineEditor};
 use super::keymap::ExtraKey;
@@ -130,10 +131,13 @@ pub struct Ui {
     /// Lines scrolled down in the details overlay.
     pub detail_scroll: u16,
     pub message: Option<Message>,
-    /// The journal pane fills the body (`z`); long lines read whole.
+    /// The focused pane fills the body (`z`); journal lines read whole.
     pub zoom: bool,
-    /// The journal search kept after `/` ... enter (highlighted; n/N move).
+    /// The query kept after `/` ... enter: the journal highlights it (n/N
+    /// move), the other panes show only rows holding it.
     pub search: Option<String>,
+    /// The pane `/` was pressed on: where the query applies.
+    pub search_pane: Pane,
     pub search_edit: LineEditor,
     /// Text lines the journal pane showed at the last draw: a page for
     /// PgUp/PgDn (the draw knows the height, `update` does not).
@@ -190,6 +194,7 @@ impl App {
                 message: None,
                 zoom: false,
                 search: None,
+                search_pane: Pane::Journal,
                 search_edit: LineEditor::new(),
                 journal_page: std::cell::Cell::new(10),
                 cmdline: LineEditor::new(),

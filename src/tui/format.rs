@@ -106,6 +106,29 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` in `width` cells cut only between words (`…` marks the cut), or
+/// None when not even the first word fits.
+pub fn fit_words(s: &str, width: usize) -> Option<String> {
+    if cells(s) <= width {
+        return (!s.is_empty()).then(|| s.to_string());
+    }
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let next = if out.is_empty() {
+            word.to_string()
+        } else {
+            format!("{out} {word}")
+        };
+        if cells(&next) + 1 > width {
+            break;
+        }
+        out = next;
+    }
+    // A dangling comma or dash reads as part of the cut.
+    let out = out.trim_end_matches([',', ';', ':', '-', '/', ' ']);
+    (!out.is_empty()).then(|| format!("{out}…"))
+}
+
 /// Hard-wrap `s` into lines of at most `width` cells, breaking after a
 /// space when one is near the end of the line.
 pub fn wrap(s: &str, width: usize) -> Vec<String> {
@@ -199,6 +222,20 @@ mod tests {
                 .replace(' ', ""),
             "請求システム移行を開始"
         );
+    }
+
+    #[test]
+    fn titles_are_cut_between_words_or_not_at_all() {
+        let t = "Orders database to the new cluster";
+        assert_eq!(fit_words(t, 40).as_deref(), Some(t));
+        assert_eq!(fit_words(t, 20).as_deref(), Some("Orders database to…"));
+        assert_eq!(fit_words(t, 7).as_deref(), Some("Orders…"));
+        assert_eq!(fit_words(t, 6), None);
+        assert_eq!(
+            fit_words("Go / no-go, start", 12).as_deref(),
+            Some("Go / no-go…")
+        );
+        assert_eq!(fit_words("", 10), None);
     }
 
     #[test]

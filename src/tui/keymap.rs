@@ -116,7 +116,7 @@ fn refused(a: &App) -> bool {
     a.confirm_refused()
 }
 fn searching(a: &App) -> bool {
-    a.ui.focus == Pane::Journal && a.ui.search.is_some()
+    a.ui.focus == Pane::Journal && a.journal_query().is_some()
 }
 fn off_live(a: &App) -> bool {
     a.ui.search.is_some() || a.ui.journal_back > 0 || a.ui.zoom
@@ -253,8 +253,8 @@ const NORMAL: &[Binding] = &[
         keys: &[k('/')],
         label: "/",
         action: Action::Search,
-        short: "search",
-        help: "search the journal (n/N: next older/newer match, esc: back to live)",
+        short: "filter",
+        help: "filter the focused pane (journal: search, n/N older/newer; esc: live)",
         acts: false,
         when: always,
     },
@@ -299,7 +299,7 @@ const NORMAL: &[Binding] = &[
         label: "z",
         action: Action::Zoom,
         short: "",
-        help: "zoom the pane (journal: whole lines)",
+        help: "zoom the focused pane to the whole screen and back",
         acts: false,
         when: always,
     },
@@ -308,7 +308,7 @@ const NORMAL: &[Binding] = &[
         label: "esc",
         action: Action::Live,
         short: "live",
-        help: "back to live: end the search, the newest journal line, no zoom",
+        help: "back to live: end the search or filter, the newest journal line, no zoom",
         acts: false,
         when: off_live,
     },
@@ -515,7 +515,7 @@ const SEARCH: &[Binding] = &[
         label: "enter",
         action: Action::Submit,
         short: "keep",
-        help: "keep the search (n/N: next older/newer match)",
+        help: "keep the filter or search (journal: n/N next older/newer match)",
         acts: false,
         when: always,
     },
@@ -524,7 +524,7 @@ const SEARCH: &[Binding] = &[
         label: "esc",
         action: Action::Cancel,
         short: "cancel",
-        help: "end the search, back to live",
+        help: "end the filter or search, back to live",
         acts: false,
         when: always,
     },

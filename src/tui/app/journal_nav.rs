@@ -1,7 +1,8 @@
-//! The journal pane's keys: scroll by page, oldest/newest, `/` search with
-//! n/N, `z` zoom, esc back to live. Matching runs over the very text lines
-//! the pane shows (`view::journal::text`), so what is found is what is
-//! highlighted.
+//! The journal pane's keys, and the keys every pane shares: scroll by
+//! page, oldest/newest, `/` (the journal searches with n/N; the other panes
+//! filter, in `pane_filter.rs`), `z` zooms the focused pane, esc back to
+//! live. Journal matching runs over the very text lines the pane shows
+//! (`view::journal::text`), so what is found is what is highlighted.
 
 use crossterm::event::KeyEvent;
 
@@ -57,9 +58,37 @@ impl App {
         }
     }
 
-    /// The newest match of what is typed so far, as it is typed.
+    /// How many rows the typed text matches on the pane it applies to.
+    pub fn search_count(&self) -> usize {
+        let q = self.ui.search_edit.text();
+        match self.ui.search_pane {
+            Pane::Journal => self.journal_matches(q).len(),
+            Pane::Runbook => (0..self.runbook.steps.len())
+                .filter(|i| self.step_shown(*i))
+                .count(),
+            Pane::Health => (0..self.runbook.panels.len())
+                .filter(|i| self.panel_shown(*i))
+                .count(),
+            Pane::Gates => self
+                .items()
+                .iter()
+                .filter(|(g, i)| self.item_shown(*g, *i))
+                .count(),
+        }
+    }
+
+    /// The newest match of what is typed so far, as it is typed; on the
+    /// other panes the selection onto a row the filter shows.
     fn search_typed(&mut self) {
         let q = self.ui.search_edit.text().to_string();
+        if self.ui.search_pane != Pane::Journal {
+            if self.filter_typed() == 0 && !q.is_empty() {
+                self.error(format!("no row here holds `{q}`"));
+            } else {
+                self.ui.message = None;
+            }
+            return;
+        }
         match self.journal_matches(&q).last() {
             Some(i) => {
                 let i = *i;
@@ -89,7 +118,9 @@ impl App {
             }
             Action::Newest => self.ui.journal_back = 0,
             Action::Search => {
-                self.ui.focus = Pane::Journal;
+                // A new query replaces the old one, on whichever pane.
+                self.ui.search = None;
+                self.ui.search_pane = self.ui.focus;
                 self.ui.search_edit.clear();
                 self.ui.mode = Mode::Search;
             }
@@ -112,6 +143,14 @@ impl App {
                 self.ui.mode = Mode::Normal;
                 if q.is_empty() {
                     self.ui.search = None;
+                } else if self.ui.search_pane != Pane::Journal {
+                    let n = self.search_count();
+                    self.info(format!(
+                        "{} filtered to {n} {} holding `{q}`: esc shows all",
+                        self.ui.search_pane.title(),
+                        if n == 1 { "row" } else { "rows" }
+                    ));
+                    self.ui.search = Some(q);
                 } else {
                     let n = self.journal_matches(&q).len();
                     self.info(format!(

@@ -305,6 +305,9 @@ impl App {
     }
 
     fn move_sel(&mut self, d: isize) {
+        if self.move_filtered(d) {
+            return;
+        }
         fn step(v: usize, d: isize, n: usize) -> usize {
             if n == 0 {
                 0

@@ -161,7 +161,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         (Mode::Search, _) => {
             let q = app.ui.search_edit.text();
-            let n = app.journal_matches(q).len();
+            let n = app.search_count();
             let spans = vec![
                 Span::styled("/", t.key()),
                 Span::raw(q.to_string()),

@@ -56,84 +56,237 @@ fn exposure_text(app: &App, compact: bool) -> String {
     stage_text(app, compact)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
-    let t = app.theme();
-    let rb = &app.runbook;
-    let st = &app.state;
-    let clock = app.zone().clock_abbrev(app.now);
+/// One thing the header says. Short of width, the item with the lowest
+/// `prio` gives way first: to its next shorter form, then wholly. Nothing
+/// is ever cut mid-word. Add an item by pushing it onto `line1` or
+/// `line2` with a priority beside its neighbours'.
+pub struct Item {
+    pub prio: u8,
+    /// Longest first; each is drawn whole or not at all.
+    pub forms: Vec<Vec<Span<'static>>>,
+}
 
-    let mut l1: Vec<Span> = vec![
-        Span::styled(mode_word(app.opts.mode), t.mode(app.opts.mode)),
-        Span::raw("  "),
-    ];
-    if app.opts.read_only {
-        l1.push(Span::styled("READ-ONLY", t.warning()));
-        l1.push(Span::raw("  "));
-    } else if app.opts.mode == SessionMode::Live && !rb.lists(&app.operator) {
-        // Not in [operators]: the rules refuse every act but a note.
-        l1.push(Span::styled("WATCH+NOTE", t.warning()));
-        l1.push(Span::raw("  "));
-    }
-    l1.extend([
-        Span::styled(st.status.as_str(), t.status(st.status)),
-        Span::raw("  "),
-    ]);
-    if st.attempts.number > 1 {
-        l1.push(Span::styled(
-            format!("attempt {}", st.attempts.number),
-            t.bold(),
-        ));
-        l1.push(Span::raw("  "));
-    }
-    l1.extend([
-        Span::styled(exposure_text(app, g.compact), t.bold()),
-        Span::raw("  "),
-    ]);
-    if let Some(b) = bake_span(app, g.compact) {
-        l1.push(b);
-        l1.push(Span::raw("  "));
-    }
-    let used: usize = l1.iter().map(|s| s.width()).sum::<usize>() + clock.len() + 1;
-    let room = (area.width as usize).saturating_sub(used);
-    l1.insert(0, Span::raw(" "));
-    let title = format::fit(&rb.cutover.title, room.saturating_sub(3));
-    let gap = room.saturating_sub(title.chars().count() + 3);
-    l1.insert(1, Span::styled(title, t.bold()));
-    l1.insert(2, Span::raw("  "));
-    l1.push(Span::raw(" ".repeat(gap)));
-    l1.push(Span::styled(clock, t.bold()));
-
-    let mut l2 = vec![Span::raw(" ")];
-    match st.started_at {
-        Some(s) => {
-            // A final state stops the clock at its last event.
-            let end = match st.status {
-                Status::RolledBack | Status::Complete => st
-                    .completed_at
-                    .or(app.journal.back().map(|e| e.ts))
-                    .unwrap_or(app.now),
-                _ => app.now,
-            };
-            l2.push(Span::raw(format!("elapsed {}", format::hms(end - s))))
+impl Item {
+    pub fn new(prio: u8, span: Span<'static>) -> Item {
+        Item {
+            prio,
+            forms: vec![vec![span]],
         }
-        None => l2.push(Span::styled("not started", t.dim())),
     }
-    l2.push(Span::raw("  "));
-    l2.push(deadline_span(app));
-    l2.push(Span::raw("  "));
-    l2.push(guards_span(app));
-    l2.push(Span::raw("  "));
+
+    /// Several renderings, longest first.
+    pub fn forms(prio: u8, forms: Vec<Span<'static>>) -> Item {
+        Item {
+            prio,
+            forms: forms.into_iter().map(|s| vec![s]).collect(),
+        }
+    }
+}
+
+/// Priorities: what an IC must see at a glance stays longest.
+pub mod prio {
+    pub const MODE: u8 = 100;
+    pub const STATUS: u8 = 100;
+    pub const READ_ONLY: u8 = 100;
+    pub const ELAPSED: u8 = 95;
+    pub const DEADLINE: u8 = 90;
+    pub const EXPOSURE: u8 = 90;
+    pub const ATTENTION: u8 = 85;
+    pub const ATTEMPT: u8 = 82;
+    pub const CLOCK: u8 = 80;
+    pub const BAKE: u8 = 60;
+    pub const GUARDS: u8 = 50;
+    pub const CONDUCTOR: u8 = 30;
+    pub const OPERATORS: u8 = 20;
+}
+
+const SEP: usize = 2;
+
+fn cells(spans: &[Span]) -> usize {
+    spans.iter().map(|s| s.width()).sum()
+}
+
+/// Which form of each item is shown in `width` cells (None: dropped).
+/// Items are kept in their order; `SEP` cells between neighbours.
+pub fn fit(items: &[Item], width: usize) -> Vec<Option<usize>> {
+    let mut form: Vec<Option<usize>> = items
+        .iter()
+        .map(|i| (!i.forms.is_empty()).then_some(0))
+        .collect();
+    let total = |form: &[Option<usize>]| {
+        let shown: Vec<usize> = items
+            .iter()
+            .zip(form)
+            .filter_map(|(i, f)| f.map(|f| cells(&i.forms[f])))
+            .collect();
+        shown.iter().sum::<usize>() + SEP * shown.len().saturating_sub(1)
+    };
+    while total(&form) > width {
+        // The lowest priority shown (the last of equals) gives way.
+        let Some(i) = (0..items.len())
+            .filter(|i| form[*i].is_some())
+            .min_by_key(|i| (items[*i].prio, usize::MAX - i))
+        else {
+            break;
+        };
+        form[i] = form[i].map(|f| f + 1).filter(|f| *f < items[i].forms.len());
+    }
+    form
+}
+
+/// The fitted items as one line's spans, `SEP` apart.
+fn join(items: Vec<Item>, width: usize) -> Vec<Span<'static>> {
+    let form = fit(&items, width);
+    let mut out = Vec::new();
+    for (item, f) in items.into_iter().zip(form) {
+        if let Some(f) = f {
+            if !out.is_empty() {
+                out.push(Span::raw(" ".repeat(SEP)));
+            }
+            out.extend(item.forms.into_iter().nth(f).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// The first line's items, left to right (the title and the clock are
+/// placed around them).
+fn line1(app: &App, g: Geometry) -> Vec<Item> {
+    let t = app.theme();
+    let st = &app.state;
+    let mut items = vec![Item::new(
+        prio::MODE,
+        Span::styled(mode_word(app.opts.mode), t.mode(app.opts.mode)),
+    )];
+    if app.opts.read_only {
+        items.push(Item::new(
+            prio::READ_ONLY,
+            Span::styled("READ-ONLY", t.warning()),
+        ));
+    } else if app.opts.mode == SessionMode::Live && !app.runbook.lists(&app.operator) {
+        // Not in [operators]: the rules refuse every act but a note.
+        items.push(Item::new(
+            prio::READ_ONLY,
+            Span::styled("WATCH+NOTE", t.warning()),
+        ));
+    }
+    items.push(Item::new(
+        prio::STATUS,
+        Span::styled(st.status.as_str(), t.status(st.status)),
+    ));
+    if st.attempts.number > 1 {
+        items.push(Item::forms(
+            prio::ATTEMPT,
+            vec![
+                Span::styled(format!("attempt {}", st.attempts.number), t.bold()),
+                Span::styled(format!("#{}", st.attempts.number), t.bold()),
+            ],
+        ));
+    }
+    let mut exposure = vec![Span::styled(exposure_text(app, true), t.bold())];
+    if !g.compact {
+        exposure.insert(0, Span::styled(exposure_text(app, false), t.bold()));
+    }
+    items.push(Item::forms(prio::EXPOSURE, exposure));
+    let mut bake: Vec<Span> = bake_span(app, true).into_iter().collect();
+    if !g.compact {
+        bake.splice(0..0, bake_span(app, false));
+    }
+    if !bake.is_empty() {
+        items.push(Item::forms(prio::BAKE, bake));
+    }
+    items
+}
+
+/// The second line's items, left to right.
+fn line2(app: &App) -> Vec<Item> {
+    let t = app.theme();
+    let st = &app.state;
+    let mut items = Vec::new();
+    items.push(Item::new(
+        prio::ELAPSED,
+        match st.started_at {
+            Some(s) => {
+                // A final state stops the clock at its last event.
+                let end = match st.status {
+                    Status::RolledBack | Status::Complete => st
+                        .completed_at
+                        .or(app.journal.back().map(|e| e.ts))
+                        .unwrap_or(app.now),
+                    _ => app.now,
+                };
+                Span::raw(format!("elapsed {}", format::hms(end - s)))
+            }
+            None => Span::styled("not started", t.dim()),
+        },
+    ));
+    items.push(Item::new(prio::DEADLINE, deadline_span(app)));
+    let attention = super::attention::summary(app);
+    if !attention.is_empty() {
+        let n: usize = attention
+            .split(", ")
+            .filter_map(|p| p.split(' ').next()?.parse::<usize>().ok())
+            .sum();
+        items.push(Item::forms(
+            prio::ATTENTION,
+            vec![
+                Span::styled(format!("⚠ {attention}"), t.warning()),
+                Span::styled(format!("⚠ {n} not OK"), t.warning()),
+            ],
+        ));
+    }
+    items.push(Item::new(prio::GUARDS, guards_span(app)));
     // Who polls and judges for every console (the lease holder).
     if let Some(c) = &app.state.conductor {
-        l2.push(Span::raw(format!("conductor: {c}  ")));
+        items.push(Item::new(
+            prio::CONDUCTOR,
+            Span::raw(format!("conductor: {c}")),
+        ));
     }
-    let used: usize = l2.iter().map(|s| s.width()).sum();
-    if let Some(ops) = operators(app, (area.width as usize).saturating_sub(used)) {
-        l2.push(Span::raw(ops));
+    items.push(Item::forms(
+        prio::OPERATORS,
+        operators(app).into_iter().map(Span::raw).collect(),
+    ));
+    items
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
+    let t = app.theme();
+    let width = area.width as usize;
+    let clock = app.zone().clock_abbrev(app.now);
+
+    // Line 1: ` title  items … clock`; the title takes what is left, cut
+    // only between words, or gives way.
+    let mut items = line1(app, g);
+    let clock = Span::styled(clock, t.bold());
+    let clock_w = clock.width();
+    items.push(Item::new(prio::CLOCK, clock.clone()));
+    let show_clock = fit(&items, width.saturating_sub(2))
+        .last()
+        .is_some_and(Option::is_some);
+    items.pop();
+    let room = width.saturating_sub(2 + if show_clock { clock_w + SEP } else { 0 });
+    let body = join(items, room);
+    let mut l1 = vec![Span::raw(" ")];
+    if let Some(title) = format::fit_words(
+        &app.runbook.cutover.title,
+        room.saturating_sub(cells(&body) + SEP),
+    ) {
+        l1.push(Span::styled(title, t.bold()));
+        l1.push(Span::raw(" ".repeat(SEP)));
     }
-    if let Some(d) = st.unacknowledged_damage() {
+    l1.extend(body);
+    if show_clock {
+        let gap = width.saturating_sub(cells(&l1) + clock_w + 1);
+        l1.push(Span::raw(" ".repeat(gap)));
+        l1.push(clock);
+    }
+
+    let mut l2 = vec![Span::raw(" ")];
+    l2.extend(join(line2(app), width.saturating_sub(2)));
+    if let Some(d) = app.state.unacknowledged_damage() {
         // Nobody may miss it: it takes the second line until acknowledged.
-        let room = (area.width as usize).saturating_sub(2);
+        let room = width.saturating_sub(2);
         l2 = vec![
             Span::raw(" "),
             Span::styled(format::fit(&d.to_string(), room), t.error()),
@@ -255,12 +408,10 @@ fn guards_span(app: &App) -> Span<'static> {
     }
 }
 
-/// Operators attached now, this console's first as `(you)`; observers `(ro)`.
-/// Names that do not fit in `room` are counted (`+2`), never cut mid-name.
-/// `ops: you, others` fit to `room` cells: the names that fit and `+N`
-/// for the rest; on a narrow screen only the count (`ops: 3`); nothing
-/// when even that does not fit (never a label cut in half).
-fn operators(app: &App, room: usize) -> Option<String> {
+/// Operators attached now, this console's first as `(you)`; observers
+/// `(ro)`: every name, then fewer names and `+N` for the rest, then only
+/// the count (`ops: 3`). Never a name cut in half.
+fn operators(app: &App) -> Vec<String> {
     let mut out = vec![format!("{} (you)", app.operator)];
     out.extend(
         app.state
@@ -275,26 +426,20 @@ fn operators(app: &App, room: usize) -> Option<String> {
                 }
             }),
     );
-    let mut shown = format!("ops: {}", out[0]);
-    if format::cells(&shown) + if out.len() > 1 { 4 } else { 0 } > room {
-        let count = format!("ops: {}", out.len());
-        return (count.len() <= room).then_some(count);
-    }
-    for (i, name) in out.iter().enumerate().skip(1) {
-        let more = format!(" +{}", out.len() - i);
-        if format::cells(&shown)
-            + 2
-            + format::cells(name)
-            + if i + 1 < out.len() { more.len() } else { 0 }
-            > room
-        {
-            shown.push_str(&more);
-            break;
-        }
-        shown.push_str(", ");
-        shown.push_str(name);
-    }
-    Some(shown)
+    let mut forms: Vec<String> = (1..=out.len())
+        .rev()
+        .map(|k| {
+            let more = out.len() - k;
+            let names = out[..k].join(", ");
+            if more > 0 {
+                format!("ops: {names} +{more}")
+            } else {
+                format!("ops: {names}")
+            }
+        })
+        .collect();
+    forms.push(format!("ops: {}", out.len()));
+    forms
 }
 
 /// Lines under the header for things an IC must not miss: a two-person
@@ -346,4 +491,50 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
         ]));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(prio: u8, forms: &[&'static str]) -> Item {
+        Item::forms(prio, forms.iter().map(|f| Span::raw(*f)).collect())
+    }
+
+    fn shown(items: &[Item], width: usize) -> String {
+        let form = fit(items, width);
+        items
+            .iter()
+            .zip(form)
+            .filter_map(|(i, f)| f.map(|f| i.forms[f][0].content.to_string()))
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+
+    #[test]
+    fn the_lowest_priority_gives_way_first_and_nothing_is_cut() {
+        let items = [
+            item(95, &["elapsed 0:25:10"]),
+            item(85, &["⚠ 1 FAIL, 1 VETO", "⚠ 2 not OK"]),
+            item(30, &["conductor: alice"]),
+            item(
+                20,
+                &["ops: alice (you), bob", "ops: alice (you) +1", "ops: 2"],
+            ),
+        ];
+        assert_eq!(
+            shown(&items, 80),
+            "elapsed 0:25:10  ⚠ 1 FAIL, 1 VETO  conductor: alice  ops: alice (you), bob"
+        );
+        // The operators shrink to a count, then go; then the conductor.
+        assert_eq!(
+            shown(&items, 60),
+            "elapsed 0:25:10  ⚠ 1 FAIL, 1 VETO  conductor: alice  ops: 2"
+        );
+        assert_eq!(shown(&items, 50), "elapsed 0:25:10  ⚠ 1 FAIL, 1 VETO");
+        // The attention count takes its short form before going.
+        assert_eq!(shown(&items, 30), "elapsed 0:25:10  ⚠ 2 not OK");
+        assert_eq!(shown(&items, 15), "elapsed 0:25:10");
+        assert_eq!(shown(&items, 5), "");
+    }
 }

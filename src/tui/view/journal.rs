@@ -113,10 +113,7 @@ fn event_lines<'a>(app: &App, e: &Event, w: usize, wrap: bool) -> Vec<Line<'a>> 
     let (time, op_w) = time_col(app, e.ts, w);
     let lead = format::cells(&time) + 1 + op_w + 1;
     let text_w = w.saturating_sub(lead);
-    let q = app.ui.search.as_deref().or(match app.ui.mode {
-        crate::tui::mode::Mode::Search => Some(app.ui.search_edit.text()),
-        _ => None,
-    });
+    let q = app.journal_query();
     let parts = if wrap {
         format::wrap(&text, text_w.max(1))
     } else {
@@ -164,17 +161,19 @@ pub const BAKE_OVER: &str = "bake over: expand allowed";
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     let t = app.theme();
     let mut title = Vec::new();
-    if let Some(q) = &app.ui.search {
+    if let Some(q) = app
+        .journal_query()
+        .filter(|_| app.ui.mode != crate::tui::mode::Mode::Search)
+    {
         let n = app.journal_matches(q).len();
         title.push(format!("/{q} ({n})"));
     }
-    if app.ui.journal_back > 0 {
-        title.push(format!("{} newer below", app.ui.journal_back));
-    }
-    let extra = (!title.is_empty()).then(|| Span::styled(title.join("  "), t.warning()));
+    // Scrolled back: the `▼ N more` marker says what is newer below.
+    let title = title.join("  ");
+    let title_cells = format::cells(&title) + Pane::Journal.title().len() + 4;
+    let extra = (!title.is_empty()).then(|| Span::styled(title, t.warning()));
     let block = pane_block(app, Pane::Journal, extra);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
     let h = inner.height as usize;
     app.ui.journal_page.set(inner.height);
     let w = inner.width as usize;
@@ -248,6 +247,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     } else {
         rows.into_iter().skip(over).collect()
     };
+    // Events out of view, older above and newer below (when scrolled back).
+    let hidden = super::scroll::Hidden {
+        above: first,
+        below: app.journal.len().saturating_sub(last),
+        ..Default::default()
+    };
+    frame.render_widget(hidden.mark(block, t, area.width, title_cells), area);
     if lines.is_empty() {
         frame.render_widget(
             Paragraph::new(Line::styled("(nothing journaled yet)", t.dim())),

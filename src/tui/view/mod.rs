@@ -1,6 +1,7 @@
 //! The screen: one file per pane, drawn from `&App` alone (no I/O), generic
 //! over the ratatui backend so tests draw on `TestBackend`.
 
+mod attention;
 mod confirm;
 mod detail;
 mod footer;
@@ -11,6 +12,7 @@ mod help;
 pub mod journal;
 pub mod layout;
 mod runbook;
+mod scroll;
 mod text_input;
 mod util;
 
@@ -74,18 +76,23 @@ pub fn geometry(area: Rect) -> Geometry {
 
 /// What the panes hold, for the layout.
 fn content(app: &App, g: Geometry) -> layout::Content {
-    let gates = app.runbook.gates.len()
-        + app
-            .runbook
-            .gates
-            .iter()
-            .map(|g| g.items.len())
-            .sum::<usize>();
+    let panels = layout::rows_of(
+        (0..app.runbook.panels.len())
+            .filter(|i| app.panel_shown(*i))
+            .count()
+            .max(1),
+    );
+    let (gate_rows, gate_min) = gates::rows(app);
     layout::Content {
         runbook_rows: runbook::rows(app, g.compact),
         runbook_w: runbook::compact_width(app),
-        health_rows: (app.runbook.panels.len().max(1) as u16) * g.tile_lines,
-        gate_rows: gates.max(1) as u16,
+        health_rows: panels.saturating_mul(g.tile_lines),
+        health_min: panels,
+        gate_rows,
+        gate_min,
+        journal_rows: layout::rows_of(app.journal.len()),
+        gate_heads: layout::rows_of(app.runbook.gates.len()),
+        focus: app.ui.focus,
     }
 }
 

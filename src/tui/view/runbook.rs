@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Geometry;
-use super::util::{pane_block, scroll_for, select};
+use super::util::{pane_block, select};
+use super::{attention, scroll};
 use crate::session::state::StepStatus;
 use crate::tui::app::App;
 use crate::tui::format::{self, pad, rpad};
@@ -15,8 +16,10 @@ use crate::tui::mode::Pane;
 
 const STATE_W: usize = 7;
 const OWNER_W: usize = 8;
-const TIME_W: usize = 13;
-const TIME_W_COMPACT: usize = 7;
+/// The time column is as wide as its widest value (`12m/1h30m`), never
+/// cut, and at least as wide as its heading.
+const TIME_MIN_W: usize = 5;
+const TIME_HEADING: &str = "actual/plan";
 const REHEARSAL_W: usize = 10;
 
 /// Cells of the widest step id: the ids are what `:start` and the
@@ -30,15 +33,69 @@ fn id_w(app: &App) -> usize {
         .unwrap_or(0)
 }
 
+/// A step's `actual/plan` (or the plan alone before it starts), and
+/// whether it runs over the plan.
+fn time_text(app: &App, i: usize) -> (String, bool) {
+    let Some(step) = app.runbook.steps.get(i) else {
+        return (String::new(), false);
+    };
+    let actual = app.state.steps.get(i).and_then(|s| {
+        let start = s.started_at?;
+        let end = s.finished_at.unwrap_or(app.now);
+        Some(end - start)
+    });
+    let over =
+        matches!((actual, step.expect), (Some(a), Some(e)) if a.to_std().unwrap_or_default() > e);
+    let plan = step.expect.map(format::short).unwrap_or_else(|| "—".into());
+    let time = match actual {
+        Some(a) => format!("{}/{plan}", format::short_delta(a)),
+        None => plan,
+    };
+    (time, over)
+}
+
+/// The time column's width: its widest value now.
+fn time_w(app: &App, compact: bool) -> usize {
+    let widest = (0..app.runbook.steps.len())
+        .map(|i| format::cells(&time_text(app, i).0))
+        .max()
+        .unwrap_or(0);
+    let heading = if compact { 0 } else { TIME_HEADING.len() };
+    widest.max(TIME_MIN_W).max(heading)
+}
+
 /// The widest compact row in cells (borders excluded): what the layout
-/// gives the pane so every id shows whole.
+/// gives the pane so every id and time shows whole.
 pub fn compact_width(app: &App) -> u16 {
-    (3 + STATE_W + 1 + id_w(app) + 1 + TIME_W_COMPACT) as u16
+    super::layout::rows_of(3 + STATE_W + 1 + id_w(app) + 1 + time_w(app, true))
+}
+
+/// Steps the pane shows (the `/` filter applied).
+fn shown(app: &App) -> Vec<usize> {
+    (0..app.runbook.steps.len())
+        .filter(|i| app.step_shown(*i))
+        .collect()
 }
 
 /// Rows the pane holds (borders excluded).
 pub fn rows(app: &App, compact: bool) -> u16 {
-    app.runbook.steps.len().max(1) as u16 + u16::from(!compact)
+    super::layout::rows_of(shown(app).len().max(1) + usize::from(!compact))
+}
+
+/// Where the window goes when the pane is not focused: the first step
+/// that needs a look, else the first still to do (what happens next).
+fn anchor(app: &App, steps: &[usize]) -> usize {
+    let todo = |i: &usize| {
+        app.state
+            .steps
+            .get(*i)
+            .is_none_or(|s| !matches!(s.status, StepStatus::Done | StepStatus::Skipped))
+    };
+    steps
+        .iter()
+        .position(|i| attention::step(app, *i).is_some())
+        .or_else(|| steps.iter().position(todo))
+        .unwrap_or(0)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
@@ -56,22 +113,51 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         .flatten()
         .map(|w| format!(" · {}: {w}", rb.steps[app.ui.sel_step].id))
         .unwrap_or_default();
-    let count = Span::styled(format!("{done}/{} done{why}", rb.steps.len()), t.dim());
-    let block = pane_block(app, Pane::Runbook, Some(count));
+    let mut title = format!("{done}/{} done{why}", rb.steps.len());
+    if let Some(q) = app.filter_for(Pane::Runbook) {
+        title = format!("{title}  /{q}");
+    }
+    let steps = shown(app);
+    let header_rows = usize::from(!g.compact);
+    let h = (area.height.saturating_sub(2) as usize).saturating_sub(header_rows);
+    let focused = app.ui.focus == Pane::Runbook;
+    let sel = steps
+        .iter()
+        .position(|i| *i == app.ui.sel_step)
+        .unwrap_or(0);
+    let first = if focused {
+        scroll::follow(steps.len(), h, sel)
+    } else {
+        scroll::first_row(steps.len(), h, anchor(app, &steps), 1)
+    };
+    let labels: Vec<Option<&str>> = steps.iter().map(|i| attention::step(app, *i)).collect();
+    let hidden = scroll::Hidden::of(&labels, first, h);
+    let title_cells = format::cells(&title) + Pane::Runbook.title().len() + 4;
+    let block = hidden.mark(
+        pane_block(app, Pane::Runbook, Some(Span::styled(title, t.dim()))),
+        t,
+        area.width,
+        title_cells,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     let w = inner.width as usize;
-    let show_owner = w >= 50;
-    let time_w = if g.compact { TIME_W_COMPACT } else { TIME_W };
+    let time_w = time_w(app, g.compact);
     let show_rehearsal = !g.compact && !app.opts.rehearsal_durations.is_empty();
-    let fixed = 3
-        + STATE_W
-        + 1
-        + time_w
-        + if show_owner { OWNER_W + 1 } else { 0 }
-        + if show_rehearsal { REHEARSAL_W + 1 } else { 0 };
-    let title_w = w.saturating_sub(fixed + 1);
+    // The values on the right are never cut: the owner goes first, then
+    // the rehearsal column, when the id would not fit whole.
+    let left_min = 3 + STATE_W + 1 + id_w(app) + 1;
+    let mut right = time_w;
+    let show_rehearsal = show_rehearsal && left_min + right + REHEARSAL_W < w;
+    if show_rehearsal {
+        right += REHEARSAL_W + 1;
+    }
+    let show_owner = w >= 50 && left_min + right + OWNER_W < w;
+    if show_owner {
+        right += OWNER_W + 1;
+    }
+    let title_w = w.saturating_sub(3 + STATE_W + 1 + right + 1);
 
     let mut lines = Vec::new();
     if !g.compact {
@@ -79,17 +165,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         if show_owner {
             h.push_str(&format!(" {}", pad("owner", OWNER_W)));
         }
-        h.push_str(&format!(" {}", rpad("actual/plan", time_w)));
+        h.push_str(&format!(" {}", rpad(TIME_HEADING, time_w)));
         if show_rehearsal {
             h.push_str(&format!(" {}", rpad("rehearsal", REHEARSAL_W)));
         }
         lines.push(Line::styled(h, t.dim()));
     }
-    let rows = (inner.height as usize).saturating_sub(lines.len());
-    let focused = app.ui.focus == Pane::Runbook;
-    let first = scroll_for(app.ui.sel_step, rows);
 
-    for (i, step) in rb.steps.iter().enumerate().skip(first).take(rows) {
+    for &i in steps.iter().skip(first).take(h) {
+        let step = &rb.steps[i];
         let st = app.state.steps.get(i);
         let status = st.map(|s| s.status).unwrap_or(StepStatus::Pending);
         let mark = if step.irreversible {
@@ -102,7 +186,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         } else {
             " "
         };
-        let irr_tag = if step.irreversible && !g.compact {
+        let id_cells = if g.compact {
+            format::cells(&step.id)
+        } else {
+            id_w(app)
+        };
+        // The tag only where it leaves room for some title beside the
+        // whole id (`⚠` marks the step anyway).
+        let irr_tag = if step.irreversible && !g.compact && id_cells + 14 + 10 <= title_w {
             " IRREVERSIBLE"
         } else {
             ""
@@ -110,36 +201,38 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         // The id first and whole (the word `:start` takes); the title, on
         // roomy screens, is what gets cut.
         let name = if g.compact {
-            step.id.clone()
+            format::fit(&step.id, title_w)
         } else {
-            let room = title_w.saturating_sub(id_w(app) + 1 + irr_tag.len());
-            format!(
-                "{} {}",
-                format::pad(&step.id, id_w(app)),
+            let room = title_w.saturating_sub(id_cells + 1 + irr_tag.len());
+            let title = if room >= 4 {
                 format::fit(&step.title, room)
+            } else {
+                String::new()
+            };
+            format::fit(
+                &format!("{} {title}", format::pad(&step.id, id_cells)),
+                title_w.saturating_sub(irr_tag.len()),
             )
         };
         let name_len = format::cells(&name) + irr_tag.len();
-
-        let actual = st.and_then(|s| {
-            let start = s.started_at?;
-            let end = s.finished_at.unwrap_or(app.now);
-            Some(end - start)
-        });
-        let over = matches!((actual, step.expect), (Some(a), Some(e)) if a.to_std().unwrap_or_default() > e);
-        let plan = step.expect.map(format::short).unwrap_or_else(|| "—".into());
-        let time = match actual {
-            Some(a) => format!("{}/{plan}", format::short_delta(a)),
-            None => plan,
-        };
+        let (time, over) = time_text(app, i);
 
         let mut spans = vec![
             Span::raw(cursor),
             mark,
             Span::raw(" "),
+            // A step the cutover waits on but may not start yet: its
+            // state word in the warning colour (counted in the header).
             match app.step_blocked(i) {
-                Some(_) => Span::styled(pad("blocked", STATE_W), t.dim()),
-                None => Span::styled(pad(status.as_str(), STATE_W), t.step(status)),
+                Some(_) => Span::styled(pad("blocked", STATE_W), t.warning()),
+                None => Span::styled(
+                    pad(status.as_str(), STATE_W),
+                    if attention::step(app, i) == Some("blocked") {
+                        t.warning()
+                    } else {
+                        t.step(status)
+                    },
+                ),
             },
             Span::raw(" "),
             Span::raw(name),
@@ -173,6 +266,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     }
     if rb.steps.is_empty() {
         lines.push(Line::styled("(no steps in this runbook)", t.dim()));
+    } else if steps.is_empty() {
+        lines.push(Line::styled(
+            "(no step holds the filter; esc shows all)",
+            t.dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -58,15 +58,6 @@ pub fn modal(frame: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     r
 }
 
-/// The first row to show so that `selected` stays visible in `height` rows.
-pub fn scroll_for(selected: usize, height: usize) -> usize {
-    if height == 0 {
-        0
-    } else {
-        selected.saturating_sub(height - 1)
-    }
-}
-
 /// Style a whole line as selected (reverse video works without colour).
 pub fn select(line: Line<'_>, selected: bool, sel: Style) -> Line<'_> {
     if selected {
