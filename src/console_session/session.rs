@@ -191,12 +191,17 @@ impl Session {
             host: opts.host.clone(),
             read_only: opts.read_only,
         });
+        // In a live session an account `[operators]` does not list may
+        // watch and note, nothing else: its console never conducts either
+        // (polls, guards and actions would otherwise run, and be journaled,
+        // under the name of someone who may not act).
+        let watch_only = opts.mode == SessionMode::Live && !runbook.lists(&opts.operator);
         let seat = Seat {
             console: console_id(opts.host.as_deref()),
             operator: opts.operator.clone(),
             host: opts.host.clone(),
             pid: std::process::id(),
-            read_only: opts.read_only,
+            read_only: opts.read_only || watch_only,
         };
         tx.beat_presence(&seat)?;
         let mut panels = unknown_panels(&runbook);
