@@ -484,3 +484,49 @@ fn a_command_submitted_under_a_held_lock_is_journaled_after_release() {
         .count();
     assert_eq!(notes, 3);
 }
+
+/// A takeover keeps each panel's "since": the new conductor's poller starts
+/// its own history, but a panel that stayed OK reads "OK since" the time
+/// the session first saw it OK, so an automatic gate item does not fall
+/// back to waiting (issue 26).
+#[test]
+fn a_takeover_keeps_how_long_a_panel_has_been_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    let rb = runbook();
+    let t0 = Utc::now() - chrono::TimeDelta::minutes(10);
+    let mut a = open(&rb, &path, "alice");
+    let beat = a.heartbeat(Utc::now()).unwrap();
+    assert!(beat.conductor);
+    let epoch = a.epoch().unwrap();
+    let now = Utc::now();
+    a.conduct(&[mismatch(0.0, now, t0)], now, epoch, |_, _, _, _| vec![])
+        .unwrap()
+        .unwrap();
+    a.detach().unwrap();
+    let mut b = open(&rb, &path, "bob");
+    assert!(b.heartbeat(Utc::now()).unwrap().conductor, "bob takes over");
+    let epoch = b.epoch().unwrap();
+    // Bob's poller has watched the panel for one poll: OK since now.
+    let later = Utc::now();
+    b.conduct(
+        &[mismatch(0.0, later, later)],
+        later,
+        epoch,
+        |_, _, _, _| vec![],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(b.panels()["mismatch"].state_since, Some(t0));
+    // A reading in another state starts its own run.
+    let fail = Utc::now();
+    b.conduct(
+        &[mismatch(2.0, fail, fail)],
+        fail,
+        epoch,
+        |_, _, _, _| vec![],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(b.panels()["mismatch"].state_since, Some(fail));
+}

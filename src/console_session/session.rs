@@ -631,6 +631,7 @@ impl Session {
             return Ok(None);
         }
         let mut readings: Vec<Reading> = statuses.iter().map(Reading::of).collect();
+        carry_since(&mut readings, &self.panels, &runbook);
         tx.insert_readings(&mut readings)?;
         let new = tx.readings_since(self.last_reading)?;
         let mut scratch = self.state.clone();
@@ -743,6 +744,35 @@ fn epoch_of(state: &State, console: &str) -> Option<u64> {
         state.conductor_epoch
     } else {
         None
+    }
+}
+
+/// A panel's "since" is the session's, not one poller's: a new conductor's
+/// poller starts its own history, so a panel OK for an hour would read "OK
+/// since" its first poll and an automatic gate item would fall back to
+/// waiting on every takeover. A reading in the same state as the canonical
+/// one keeps the canonical start, when that reading is recent enough to
+/// vouch for the time between (within the panel's `stale_after` polls).
+fn carry_since(readings: &mut [Reading], canonical: &PanelMap, runbook: &Runbook) {
+    for r in readings {
+        let Some(c) = canonical.get(&r.panel) else {
+            continue;
+        };
+        let window = runbook
+            .panel(&r.panel)
+            .and_then(|p| chrono::Duration::from_std(p.every * p.stale_after.max(1)).ok())
+            .unwrap_or_default();
+        let recent = match (c.last_poll, r.sampled_at) {
+            (Some(before), Some(now)) => now - before <= window,
+            _ => false,
+        };
+        if let (true, Some(cs), Some(rs)) = (recent, c.state_since, r.state_since)
+            && c.state == r.state
+            && c.state != crate::health::PanelState::Unknown
+            && cs < rs
+        {
+            r.state_since = Some(cs);
+        }
     }
 }
 
