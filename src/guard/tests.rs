@@ -103,6 +103,7 @@ fn state(status: Status) -> State {
         damage: Vec::new(),
         damage_acknowledged: None,
         completed_at: None,
+        ended_at: None,
         rollback_failed: false,
         expand_interrupted: false,
         guard_last_fired: BTreeMap::new(),

@@ -74,12 +74,23 @@ fn status_class(st: Status) -> &'static str {
 
 fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
     let st = &live.state;
+    // The same words as the console's header: an interrupted expand leaves
+    // the exposure unknown, a rolled-back cutover is at no stage.
     let (stage, exposure) = match st.stage.and_then(|i| rb.stages.get(i)) {
         Some(stage) => (esc(&stage.name), crate::describe::exposure(stage.exposure)),
+        None if st.status == Status::RolledBack => (
+            "none (rolled back)".to_string(),
+            crate::describe::exposure(0.0),
+        ),
         None => ("no stage yet".to_string(), crate::describe::exposure(0.0)),
     };
+    let exposure = if st.expand_interrupted {
+        "unknown (expand interrupted)".to_string()
+    } else {
+        exposure
+    };
     let elapsed = match st.started_at {
-        Some(t0) => countdown(st.completed_at.unwrap_or(now) - t0),
+        Some(t0) => countdown(st.elapsed_until(now) - t0),
         None => "not started".into(),
     };
     let deadline = match st.live_rollback_deadline() {

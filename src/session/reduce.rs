@@ -96,6 +96,7 @@ impl State {
             damage: Vec::new(),
             damage_acknowledged: None,
             completed_at: None,
+            ended_at: None,
             rollback_failed: false,
             expand_interrupted: false,
             guard_last_fired: BTreeMap::new(),
@@ -367,6 +368,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                     RollbackOutcome::Done => {
                         // Exposure is back to zero; the history keeps the visits.
                         state.status = Status::RolledBack;
+                        state.ended_at = Some(at);
                         state.expand_interrupted = false;
                         close_stage(state, at);
                         state.stage = None;
@@ -386,6 +388,7 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
             if matches!(state.status, Status::Running | Status::Paused) {
                 state.status = Status::Complete;
                 state.completed_at = Some(at);
+                state.ended_at = Some(at);
             }
         }
         EventBody::AttemptOpened { attempt, .. } => {
@@ -451,6 +454,10 @@ fn open_attempt(state: &mut State, runbook: &Runbook, seq: u64, at: DateTime<Utc
         runbook_sha256: state.runbook_sha256.take(),
         attached: std::mem::take(&mut state.attached),
         conductor: state.conductor.take(),
+        // Who conducts is the session's, not the attempt's: the fence must
+        // hold across a new attempt or no action would run in it.
+        conductor_epoch: state.conductor_epoch,
+        conductor_console: state.conductor_console.take(),
         last_seq: state.last_seq,
         notified: std::mem::take(&mut state.notified),
         damage: std::mem::take(&mut state.damage),

@@ -40,6 +40,15 @@ impl Status {
 }
 
 impl State {
+    /// Where the elapsed clock stands at `now`: stopped at the end of a
+    /// finished attempt (ROLLED_BACK or COMPLETE), running otherwise.
+    pub fn elapsed_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.ended_at {
+            Some(end) if self.status.is_final() => end,
+            _ => now,
+        }
+    }
+
     /// The rollback deadline while it still matters: `None` once the
     /// cutover is ROLLED_BACK or COMPLETE (the countdown stops there).
     pub fn live_rollback_deadline(&self) -> Option<DateTime<Utc>> {
@@ -199,6 +208,9 @@ pub struct State {
     /// seq of the last event folded in (0 = none).
     pub last_seq: u64,
     pub completed_at: Option<DateTime<Utc>>,
+    /// When the attempt reached ROLLED_BACK or COMPLETE: the clock stops
+    /// there on every screen, the status page and the report alike.
+    pub ended_at: Option<DateTime<Utc>>,
     /// Last rollback outcome failed: the console shows how to retry.
     pub rollback_failed: bool,
     /// An expand's action was interrupted (by a rollback, or its console

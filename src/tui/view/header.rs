@@ -206,17 +206,11 @@ fn line2(app: &App) -> Vec<Item> {
     items.push(Item::new(
         prio::ELAPSED,
         match st.started_at {
-            Some(s) => {
-                // A final state stops the clock at its last event.
-                let end = match st.status {
-                    Status::RolledBack | Status::Complete => st
-                        .completed_at
-                        .or(app.journal.back().map(|e| e.ts))
-                        .unwrap_or(app.now),
-                    _ => app.now,
-                };
-                Span::raw(format!("elapsed {}", format::hms(end - s)))
-            }
+            // A finished attempt stops the clock where it ended.
+            Some(s) => Span::raw(format!(
+                "elapsed {}",
+                format::hms(st.elapsed_until(app.now) - s)
+            )),
             None => Span::styled("not started", t.dim()),
         },
     ));

@@ -113,10 +113,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         .flatten()
         .map(|w| format!(" · {}: {w}", rb.steps[app.ui.sel_step].id))
         .unwrap_or_default();
-    let mut title = format!("{done}/{} done{why}", rb.steps.len());
+    // The filter first: it is what the operator just typed.
+    let mut title = format!("{done}/{} done", rb.steps.len());
     if let Some(q) = app.filter_for(Pane::Runbook) {
         title = format!("{title}  /{q}");
     }
+    title.push_str(&why);
     let steps = shown(app);
     let header_rows = usize::from(!g.compact);
     let h = (area.height.saturating_sub(2) as usize).saturating_sub(header_rows);
@@ -223,16 +225,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
             Span::raw(" "),
             // A step the cutover waits on but may not start yet: its
             // state word in the warning colour (counted in the header).
-            match app.step_blocked(i) {
-                Some(_) => Span::styled(pad("blocked", STATE_W), t.warning()),
-                None => Span::styled(
-                    pad(status.as_str(), STATE_W),
-                    if attention::step(app, i) == Some("blocked") {
-                        t.warning()
-                    } else {
-                        t.step(status)
-                    },
-                ),
+            // "blocked": next in line (its `after` steps done) and still
+            // refused by the rules; the title says why for the selected one.
+            if attention::step(app, i) == Some("blocked") {
+                Span::styled(pad("blocked", STATE_W), t.warning())
+            } else {
+                Span::styled(pad(status.as_str(), STATE_W), t.step(status))
             },
             Span::raw(" "),
             Span::raw(name),
