@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
 use crate::journal::conduct::{Lost, Seat, Takeover};
-use crate::journal::{Followed, FollowerHandle, JournalError, NewEvent, Store};
+use crate::journal::{Followed, FollowerHandle, JournalClock, JournalError, NewEvent, Store};
 use crate::runbook::model::Runbook;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
@@ -99,6 +99,9 @@ pub struct Session {
     state: State,
     events: VecDeque<Event>,
     warnings: Vec<String>,
+    /// The journal's clock (`journal::clock`): every `now` this session
+    /// stamps or decides with.
+    clock: JournalClock,
 }
 
 impl std::fmt::Debug for Session {
@@ -118,7 +121,7 @@ impl Session {
         journal_path: &Path,
         opts: OpenOptions,
     ) -> Result<Session, SessionError> {
-        Self::open_at(runbook, journal_path, opts, Utc::now())
+        Self::open_with(runbook, journal_path, opts, None)
     }
 
     /// `open` with the time of the journaled events given (tests, replays).
@@ -127,6 +130,16 @@ impl Session {
         journal_path: &Path,
         opts: OpenOptions,
         now: DateTime<Utc>,
+    ) -> Result<Session, SessionError> {
+        Self::open_with(runbook, journal_path, opts, Some(now))
+    }
+
+    /// `now`: the events' time, or `None` for the journal's clock.
+    fn open_with(
+        runbook: Arc<Runbook>,
+        journal_path: &Path,
+        opts: OpenOptions,
+        now: Option<DateTime<Utc>>,
     ) -> Result<Session, SessionError> {
         let (mut journal, warning) =
             crate::journal::open::open_store(journal_path, !opts.read_only).map_err(
@@ -146,6 +159,12 @@ impl Session {
         // How messages name it (a URL without its password).
         let shown = journal.location().to_path_buf();
         let mut tx = journal.begin()?;
+        // The journal's clock before anything is stamped or decided.
+        let clock = JournalClock::default();
+        if let Some(off) = tx.clock_offset()? {
+            clock.set_offset(off);
+        }
+        let now = now.unwrap_or_else(|| clock.now());
         for ev in tx.read_since(state.last_seq)? {
             reduce(&mut state, &runbook, &ev);
             push_tail(&mut events, ev);
@@ -229,6 +248,7 @@ impl Session {
             state,
             events,
             warnings: warning.into_iter().collect(),
+            clock,
         })
     }
 
@@ -333,7 +353,8 @@ impl Session {
         f: impl FnOnce(&State, &Runbook) -> Vec<EventBody>,
         operator: &str,
     ) -> Result<Vec<Event>, SessionError> {
-        self.transact_at(f, operator, Utc::now())
+        let now = self.now();
+        self.transact_at(f, operator, now)
     }
 
     /// `transact` with the events' time given.
@@ -419,7 +440,7 @@ impl Session {
 
     /// Journal this console's departure (a quit).
     pub fn detach(&mut self) -> Result<(), SessionError> {
-        self.detach_at(Utc::now(), DetachReason::Quit)
+        self.detach_at(self.now(), DetachReason::Quit)
     }
 
     /// Leave: presence removed, the lease released (another console takes
@@ -483,6 +504,9 @@ impl Session {
     /// conductor, journal consoles whose heartbeat stopped as `lost`.
     pub fn heartbeat(&mut self, now: DateTime<Utc>) -> Result<Beat, SessionError> {
         let mut tx = self.journal.begin()?;
+        if let Some(off) = tx.clock_offset()? {
+            self.clock.set_offset(off);
+        }
         for ev in tx.read_since(self.state.last_seq)? {
             reduce(&mut self.state, &self.runbook, &ev);
             push_tail(&mut self.events, ev);
@@ -609,6 +633,16 @@ impl Session {
     ) -> Result<FollowerHandle, JournalError> {
         self.journal
             .follow(self.state.last_seq, self.last_reading, tx)
+    }
+
+    /// The journal's time now (`journal::clock`): what the writer stamps
+    /// and decides with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    /// The journal's clock, shared (the console's ticks and header).
+    pub fn clock(&self) -> JournalClock {
+        self.clock.clone()
     }
 
     /// The canonical readings folded in so far (every panel of the runbook).

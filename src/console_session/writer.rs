@@ -175,6 +175,15 @@ impl Judge {
     }
 }
 
+/// Move a poller's times (this host's clock) onto the journal's.
+fn on_journal_clock(batch: &mut [PanelStatus], clock: &crate::journal::JournalClock) {
+    for st in batch {
+        for t in [&mut st.state_since, &mut st.last_poll, &mut st.last_good] {
+            *t = t.map(|t| clock.shift(t));
+        }
+    }
+}
+
 /// How long the conductor waits for the rest of a poll round before
 /// storing it: short beside any poll interval, long beside the spread of
 /// answers to one tick.
@@ -197,7 +206,8 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
             return;
         }
         let started = Instant::now();
-        match session.heartbeat(Utc::now()) {
+        let now = session.now();
+        match session.heartbeat(now) {
             Ok(b) => {
                 *renewed = Some(started);
                 if b.conductor != *conductor {
@@ -228,7 +238,7 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => {
                     // The console went without detaching: leave cleanly.
-                    let _ = session.detach_at(Utc::now(), DetachReason::Quit);
+                    let _ = session.detach_at(session.now(), DetachReason::Quit);
                     return;
                 }
             },
@@ -253,7 +263,10 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
                     }
                 }
                 if conductor {
-                    let now = Utc::now();
+                    // The poller reads this host's clock; judged and
+                    // stored on the journal's (`journal::clock`).
+                    on_journal_clock(&mut batch, &session.clock());
+                    let now = session.now();
                     judge.saw(&batch, now);
                     match session.conduct(&batch, now, |s, rb, p, last| {
                         judge.judge(s, rb, p, last, now)
@@ -271,8 +284,9 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
                 }
             }
             Some(Request::Submit { id, cmd }) => {
+                let now = session.now();
                 let result = session
-                    .submit_canonical(&cmd, Utc::now())
+                    .submit_canonical(&cmd, now)
                     .map_err(|e| e.to_string());
                 let _ = out.send(Reply::Submitted { id, result });
             }
@@ -301,9 +315,8 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
             }
             Some(Request::SetOperator(name)) => session.set_operator(&name),
             Some(Request::Detach(reason)) => {
-                let r = session
-                    .detach_at(Utc::now(), reason)
-                    .map_err(|e| e.to_string());
+                let now = session.now();
+                let r = session.detach_at(now, reason).map_err(|e| e.to_string());
                 let _ = out.send(Reply::Detached(r));
                 return;
             }

@@ -61,6 +61,11 @@ pub trait StoreTx {
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError>;
     /// Make everything appended durable and release the lock.
     fn commit(self: Box<Self>) -> Result<(), JournalError>;
+    /// The journal's clock minus this host's (`clock.rs`), measured now;
+    /// `None` when the journal's clock is this host's (a SQLite file).
+    fn clock_offset(&mut self) -> Result<Option<chrono::TimeDelta>, JournalError> {
+        Ok(None)
+    }
 }
 
 impl Store for Journal {

@@ -155,6 +155,9 @@ pub struct App {
     pub damaged_at: Option<u64>,
     /// Commands handed to the journal writer and not answered yet, by id.
     pub pending: BTreeMap<u64, String>,
+    /// The journal's clock minus this host's, when more than 2 s apart
+    /// (`journal::clock`): the header says so.
+    pub clock_skew: Option<chrono::TimeDelta>,
     effects: Vec<Effect>,
 }
 
@@ -194,6 +197,7 @@ impl App {
             quit: false,
             damaged_at: None,
             pending: BTreeMap::new(),
+            clock_skew: None,
             effects: Vec::new(),
         }
     }

@@ -37,7 +37,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::Utc;
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -133,6 +132,8 @@ pub struct Console {
     /// `[[notify]]` senders; they send only while `should_notify`.
     notifier: Option<Notifier>,
     notified_rx: Option<UnboundedReceiver<notify::Sent>>,
+    /// The journal's clock (`journal::clock`): ticks and the header's skew.
+    clock: crate::journal::JournalClock,
 }
 
 impl Console {
@@ -146,7 +147,8 @@ impl Console {
     ) -> anyhow::Result<Console> {
         let runbook = Arc::clone(session.runbook());
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let now = Utc::now();
+        let clock = session.clock();
+        let now = clock.now();
         let mut app = App::new(
             Arc::clone(&runbook),
             session.state().clone(),
@@ -202,6 +204,7 @@ impl Console {
             journal_path,
             notifier,
             notified_rx,
+            clock,
         })
     }
 
@@ -670,7 +673,8 @@ where
             Wake::Tick => {
                 console.pump_notify();
                 console.check_follower();
-                console.app.update(Msg::Tick(Utc::now()))
+                console.app.clock_skew = console.clock.skew_shown();
+                console.app.update(Msg::Tick(console.clock.now()))
             }
         };
         if redraw {

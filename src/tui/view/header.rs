@@ -60,7 +60,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let rb = &app.runbook;
     let st = &app.state;
-    let clock = app.zone().clock_abbrev(app.now);
+    let mut clock = app.zone().clock_abbrev(app.now);
+    if let Some(skew) = app.clock_skew {
+        // The time shown is the journal's; this host's own clock is off.
+        clock.push_str(&format!(
+            " (host {})",
+            crate::journal::clock::skew_text(-skew)
+        ));
+    }
 
     let mut l1: Vec<Span> = vec![
         Span::styled(mode_word(app.opts.mode), t.mode(app.opts.mode)),
