@@ -276,3 +276,112 @@ fn a_console_2h_ahead_never_expands_into_a_1h_bake_on_postgres() {
     let last = all_events(&url).last().unwrap().ts;
     assert!((last - Utc::now()).num_seconds().abs() < 60, "{last}");
 }
+
+/// The journal file is deleted under a running console (the file, its
+/// `-wal` and `-shm`): the writer notices it at its next look (once a
+/// second) and says so; forward moves are refused by name; a pause is
+/// still journaled into the file the console opened (the conductor runs
+/// it from there) and a copy is kept beside the path; and nobody can start
+/// a second session on that path while the console runs, neither on the
+/// empty path nor on a file put there since.
+#[test]
+fn a_deleted_journal_is_noticed_forward_moves_refused_and_pause_still_acts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("live.db");
+    let (tx, mut rx) = unbounded_channel();
+    let w = Writer::spawn(open(&path, "alice"), tx).unwrap();
+    wait_reply(&mut rx, "the lease", |r| {
+        matches!(r, Reply::Role { conductor: true })
+    });
+    let submit = |rx: &mut UnboundedReceiver<Reply>, id: u64, cmd: Command| {
+        assert!(w.send(Request::Submit { id, cmd }));
+        let mut got = None;
+        wait_reply(rx, "an answer", |r| match r {
+            Reply::Submitted { id: i, result } if i == id => {
+                got = Some(result.unwrap());
+                true
+            }
+            _ => false,
+        });
+        got.unwrap()
+    };
+    assert!(matches!(
+        submit(&mut rx, 1, Command::Begin),
+        Outcome::Applied(_)
+    ));
+    for f in ["live.db", "live.db-wal", "live.db-shm"] {
+        std::fs::remove_file(tmp.path().join(f)).unwrap();
+    }
+    let deleted = Instant::now();
+    let mut told = String::new();
+    wait_reply(&mut rx, "the console to notice", |r| match r {
+        Reply::Error(e) => {
+            told = e;
+            true
+        }
+        _ => false,
+    });
+    eprintln!("deleted journal noticed after {:?}", deleted.elapsed());
+    assert!(
+        told.contains("live.db: the journal file was deleted or moved away"),
+        "{told}"
+    );
+    let copy = tmp
+        .path()
+        .join(format!("live.db.rescued-{}", std::process::id()));
+    assert!(
+        told.contains(&format!("a copy is kept at {}", copy.display())),
+        "{told}"
+    );
+    match submit(&mut rx, 2, expand()) {
+        Outcome::Refused { reason, events } => {
+            assert!(reason.contains("forward moves are refused"), "{reason}");
+            assert!(events.is_empty());
+        }
+        other => panic!("expand while the journal is gone: {other:?}"),
+    }
+    let pause = Command::Pause {
+        reason: "journal gone".into(),
+    };
+    match submit(&mut rx, 3, pause) {
+        Outcome::Applied(evs) => {
+            assert!(
+                evs.iter()
+                    .any(|e| matches!(e.body, EventBody::Paused { .. }))
+            )
+        }
+        other => panic!("pause while the journal is gone: {other:?}"),
+    }
+    // The copy holds the pause: what an operator reads or puts back.
+    let kept = State::replay(&runbook(), &all_events(&copy));
+    assert_eq!(kept.status, Status::Paused);
+    // No second session on the path while this console runs...
+    let second = |what: &str| {
+        let e = Session::open(
+            runbook(),
+            &path,
+            OpenOptions {
+                mode: SessionMode::Live,
+                operator: "bob".into(),
+                host: None,
+                read_only: false,
+                accept_runbook_change: false,
+            },
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("refused: a console (pid") && e.contains(what),
+            "{e}"
+        );
+    };
+    second("since deleted");
+    assert!(!path.exists(), "the refused open created nothing");
+    // ...nor on a journal someone put at the path since.
+    std::fs::copy(&copy, &path).unwrap();
+    second("since replaced");
+    drop(w);
+    // Once it has gone, the path is free again.
+    drop(open(&path, "bob"));
+}

@@ -102,6 +102,12 @@ pub struct Session {
     /// The journal's clock (`journal::clock`): every `now` this session
     /// stamps or decides with.
     clock: JournalClock,
+    /// The journal's file was deleted or replaced at its path (why), and
+    /// whether the console was told (`check_journal`).
+    lost: Option<String>,
+    lost_told: bool,
+    /// Where the copy of a lost journal is kept (`Store::rescue`).
+    rescued: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Session {
@@ -249,6 +255,9 @@ impl Session {
             events,
             warnings: warning.into_iter().collect(),
             clock,
+            lost: None,
+            lost_told: false,
+            rescued: None,
         })
     }
 
@@ -284,6 +293,12 @@ impl Session {
         if self.read_only {
             return Ok(Outcome::Refused {
                 reason: "read-only: observers cannot act".into(),
+                events: Vec::new(),
+            });
+        }
+        if let Some(reason) = self.refuse_forward(cmd) {
+            return Ok(Outcome::Refused {
+                reason,
                 events: Vec::new(),
             });
         }
@@ -329,6 +344,7 @@ impl Session {
             })?);
         }
         tx.commit()?;
+        self.keep_copy_if_lost();
         if let Some((panels, last)) = fresh {
             self.panels = panels;
             self.last_reading = last;
@@ -384,6 +400,9 @@ impl Session {
             })?);
         }
         tx.commit()?;
+        if !appended.is_empty() {
+            self.keep_copy_if_lost();
+        }
         for ev in &appended {
             self.fold(ev.clone());
         }
@@ -615,6 +634,9 @@ impl Session {
             }
         }
         tx.commit()?;
+        if !appended.is_empty() {
+            self.keep_copy_if_lost();
+        }
         self.panels = panels;
         if let Some(r) = new.last() {
             self.last_reading = r.id;
@@ -633,6 +655,76 @@ impl Session {
     ) -> Result<FollowerHandle, JournalError> {
         self.journal
             .follow(self.state.last_seq, self.last_reading, tx)
+    }
+
+    /// Has the journal's file been deleted or replaced at its path? Looked
+    /// at by the writer once a second: returns what to tell the operator
+    /// once, when it is first noticed. From then on this console refuses
+    /// forward moves and keeps the way back: pause and rollback are still
+    /// journaled into the file it opened (every console of the session
+    /// opened before the deletion shares that file and keeps following
+    /// it), the conductor still runs them, and a copy of that file is kept
+    /// after every change where an operator can read it or put it back
+    /// (`Store::rescue`). The identity never comes back (sticky): the
+    /// connection stays on the file it opened.
+    pub fn check_journal(&mut self) -> Option<String> {
+        if self.lost.is_none() {
+            self.lost = self.journal.lost();
+            self.keep_copy_if_lost();
+        }
+        let why = self.lost.as_ref()?;
+        if self.lost_told {
+            return None;
+        }
+        self.lost_told = true;
+        Some(format!(
+            "{why}: this console still writes to the file it opened ({}); forward moves are refused, pause and rollback still act",
+            self.copy_kept()
+        ))
+    }
+
+    /// The reason to refuse `cmd` when the journal's file is gone: forward
+    /// moves only (begin, sign, lift, start, resume, expand).
+    fn refuse_forward(&mut self, cmd: &Command) -> Option<String> {
+        let forward = matches!(
+            cmd,
+            Command::Begin
+                | Command::Sign { .. }
+                | Command::Lift { .. }
+                | Command::Start { .. }
+                | Command::Resume
+                | Command::Expand { .. }
+        );
+        if !forward {
+            return None;
+        }
+        if self.lost.is_none() {
+            // Looked at now too: a forward move must not slip in between
+            // the writer's looks.
+            self.lost = self.journal.lost();
+            self.keep_copy_if_lost();
+        }
+        let why = self.lost.as_ref()?;
+        Some(format!(
+            "{why}: forward moves are refused; pause and rollback still act ({})",
+            self.copy_kept()
+        ))
+    }
+
+    fn copy_kept(&self) -> String {
+        match &self.rescued {
+            Some(p) => format!("a copy is kept at {}", p.display()),
+            None => "no copy could be kept".into(),
+        }
+    }
+
+    /// After a commit while the journal's file is gone: refresh the copy.
+    fn keep_copy_if_lost(&mut self) {
+        if self.lost.is_some()
+            && let Ok(Some(p)) = self.journal.rescue()
+        {
+            self.rescued = Some(p);
+        }
     }
 
     /// The journal's time now (`journal::clock`): what the writer stamps

@@ -201,6 +201,10 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
                 conductor: &mut bool,
                 judge: &mut Judge,
                 renewed: &mut Option<Instant>| {
+        // Once a second: is the journal's file still the one at its path?
+        if let Some(told) = session.check_journal() {
+            let _ = out.send(Reply::Error(format!("journal: {told}")));
+        }
         let since = renewed.map_or(Duration::MAX, |t| t.elapsed());
         if !session.beat_due(*conductor, since) {
             return;

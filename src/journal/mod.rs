@@ -10,6 +10,7 @@ mod create;
 pub mod decode;
 mod error;
 pub mod follow;
+pub mod identity;
 pub mod open;
 pub mod paths;
 pub mod pg;

@@ -25,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use super::create::{create_journal, network_fs_warning};
 use super::decode::{MAX_SEQ, Row, RowReader, decode};
 pub use super::error::JournalError;
+use super::identity::{Claim, FileId};
 use crate::session::event::{Event, EventBody};
 
 /// Schema version stored in `PRAGMA user_version`.
@@ -57,6 +58,9 @@ pub struct Journal {
     read_only: bool,
     /// The conductor's tables were seen (schema 2): no need to look again.
     conduct_tables: std::cell::Cell<bool>,
+    /// The file this connection opened, and this console's claim on its
+    /// path (`identity.rs`); none for a read-only journal.
+    identity: Option<(FileId, Claim)>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -82,6 +86,9 @@ impl Journal {
     }
 
     fn open_with(path: &Path, create: bool) -> Result<(Journal, Option<String>), JournalError> {
+        // Before anything is created: never a second session on a path a
+        // live console holds with another (deleted, replaced) file.
+        let unchecked = super::identity::check(path)?;
         let exists = match fs::metadata(path) {
             Ok(m) => m.len() > 0,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -117,13 +124,22 @@ impl Journal {
         // the path, and not at the first sign-off.
         conn.query_row("SELECT COUNT(*) FROM events WHERE seq = 0", [], |_| Ok(()))
             .map_err(|e| JournalError::sqlite(path, e))?;
-        let warning = network_fs_warning(path);
+        let id = FileId::at(path)
+            .ok()
+            .flatten()
+            .ok_or_else(|| JournalError::Open {
+                path: path.to_path_buf(),
+                cause: "the file went away while it was being opened".into(),
+            })?;
+        let (claim, unclaimed) = super::identity::claim(path, id)?;
+        let warning = network_fs_warning(path).or(unchecked).or(unclaimed);
         Ok((
             Journal {
                 conn,
                 path: path.to_path_buf(),
                 read_only: false,
                 conduct_tables: std::cell::Cell::new(true),
+                identity: Some((id, claim)),
             },
             warning,
         ))
@@ -157,11 +173,44 @@ impl Journal {
             path: path.to_path_buf(),
             read_only: true,
             conduct_tables: std::cell::Cell::new(false),
+            identity: None,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What happened to the file this journal opened, if it was deleted or
+    /// replaced at its path since (`identity.rs`).
+    pub fn lost(&self) -> Option<String> {
+        let (id, _) = self.identity.as_ref()?;
+        super::identity::lost(&self.path, *id)
+    }
+
+    /// Copy everything this connection sees (the open file, even deleted)
+    /// into a journal file of its own (`identity::rescue_path`), replacing
+    /// the previous copy whole: what an operator can read or put back when
+    /// the journal's file is gone.
+    pub fn rescue(&self) -> Result<PathBuf, JournalError> {
+        let to = super::identity::rescue_path(&self.path);
+        let mut part = to.clone().into_os_string();
+        part.push(".part");
+        let part = PathBuf::from(part);
+        let failed = |cause: String| JournalError::Create {
+            path: to.clone(),
+            cause,
+        };
+        match fs::remove_file(&part) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(failed(e.to_string())),
+        }
+        self.conn
+            .execute("VACUUM INTO ?1", [part.to_string_lossy()])
+            .map_err(|e| failed(e.to_string()))?;
+        fs::rename(&part, &to).map_err(|e| failed(e.to_string()))?;
+        Ok(to)
     }
 
     /// Every event with `seq > after`, in seq order.
