@@ -20,11 +20,12 @@ use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use warroom::console_session::writer::{Reply, Request, Writer};
 use warroom::console_session::{OpenOptions, Session};
+use warroom::health::PanelState;
 use warroom::runbook::model::Runbook;
 use warroom::session::command::{Command, Outcome};
 use warroom::session::event::{Event, EventBody, SessionMode};
 use warroom::session::state::{State, Status};
-use warroom::session::testkit::{all_ok, sample_runbook};
+use warroom::session::testkit::{all_ok, panel_status, sample_runbook};
 
 const ROLE: &str = "WARROOM_TEST_ROLE";
 const URL: &str = "WARROOM_TEST_JOURNAL";
@@ -107,6 +108,17 @@ fn seq_max_row_wedges_nothing(path: &Path, insert: impl FnOnce()) {
             text: "still here".into(),
         },
     );
+    // The conductor still stores and judges readings after a reading
+    // row at id i64::MAX (AUTOINCREMENT would fail, readers would jump).
+    assert!(s.heartbeat(s.now()).unwrap().conductor);
+    let reading = panel_status("errors", PanelState::Ok, Some(0.125), Some(s.now()));
+    let stored = s.conduct(&[reading], s.now(), |_, _, _, _| Vec::new());
+    assert!(stored.unwrap().is_some(), "conducted");
+    assert!(
+        (1..=1 << 53).contains(&s.last_reading()),
+        "{}",
+        s.last_reading()
+    );
     assert_eq!(
         paused[0].seq,
         before + 1,
@@ -118,6 +130,7 @@ fn seq_max_row_wedges_nothing(path: &Path, insert: impl FnOnce()) {
     // state is the one every console folded.
     let joined = open(path, "bob");
     assert_eq!(joined.state().status, Status::RollingBack);
+    assert_eq!(joined.panels()["errors"].value, Some(0.125));
     let damage: Vec<String> = all_events(path)
         .into_iter()
         .filter_map(|e| match e.body {
@@ -147,6 +160,12 @@ fn a_row_at_seq_i64_max_wedges_neither_pause_nor_rollback_on_sqlite() {
             [],
         )
         .unwrap();
+        c.execute(
+            "INSERT INTO readings(id, panel, state, value, recorded_at)
+             VALUES (9223372036854775807, 'errors', 'FAIL', 9, unixepoch())",
+            [],
+        )
+        .unwrap();
     });
 }
 
@@ -158,10 +177,11 @@ fn a_row_at_seq_i64_max_wedges_neither_pause_nor_rollback_on_postgres() {
         std::thread::scope(|s| {
             s.spawn(|| {
                 c.raw(&url)
-                    .execute(
+                    .batch_execute(
                         "INSERT INTO warroom_events(seq, ts, operator, kind, data)
-                         VALUES (9223372036854775807, '2026-12-04T10:00:00Z', 'mallory', 'note', '{\"text\":\"x\"}')",
-                        &[],
+                         VALUES (9223372036854775807, '2026-12-04T10:00:00Z', 'mallory', 'note', '{\"text\":\"x\"}');
+                         INSERT INTO warroom_readings(id, panel, state, value, recorded_at)
+                         VALUES (9223372036854775807, 'errors', 'FAIL', 9, extract(epoch from now()))",
                     )
                     .unwrap();
             })
@@ -384,4 +404,32 @@ fn a_deleted_journal_is_noticed_forward_moves_refused_and_pause_still_acts() {
     drop(w);
     // Once it has gone, the path is free again.
     drop(open(&path, "bob"));
+}
+
+/// A lease stamped to expire centuries ahead (another tool, a wrong
+/// clock) counts as expired: the session is never left without a
+/// conductor, and a presence row from the future is journaled `lost`.
+#[test]
+fn a_lease_from_the_far_future_never_keeps_the_session_without_a_conductor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("live.db");
+    let mut s = open(&path, "alice");
+    assert!(s.heartbeat(s.now()).unwrap().conductor);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.busy_timeout(Duration::from_secs(5)).unwrap();
+    c.execute_batch(
+        "UPDATE lease SET console = 'ghost:1:1', operator = 'ghost', expires_at = 1e300;
+         INSERT INTO presence(console, operator, host, pid, read_only, heartbeat_at)
+         VALUES ('ghost:1:1', 'ghost', NULL, 1, 0, 1e300);",
+    )
+    .unwrap();
+    let beat = s.heartbeat(s.now()).unwrap();
+    assert!(beat.conductor, "took the lease back");
+    let gone: Vec<&str> = beat
+        .events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::OperatorDetached { .. }))
+        .map(|e| e.operator.as_str())
+        .collect();
+    assert_eq!(gone, ["ghost"]);
 }

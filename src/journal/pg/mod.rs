@@ -33,7 +33,7 @@ use postgres::Client;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::backend::{Store, StoreTx};
-use super::conduct::{LeaseBeat, Lost, READINGS_KEEP_SECS, Seat, Takeover};
+use super::conduct::{AHEAD_MAX_SECS, LeaseBeat, Lost, READINGS_KEEP_SECS, Seat, Takeover};
 use super::decode::{MAX_SEQ, Row, RowReader, decode};
 use super::error::JournalError;
 use super::follow::{Followed, FollowerHandle};
@@ -234,8 +234,8 @@ pub(crate) fn readings_since(
     let rows = c
         .query(
             "SELECT id, panel, state, value, baseline, error, sampled_at, state_since, last_good
-             FROM warroom_readings WHERE id > $1 ORDER BY id",
-            &[&after],
+             FROM warroom_readings WHERE id > $1 AND id <= $2 ORDER BY id",
+            &[&after, &MAX_SEQ],
         )
         .map_err(pg_err(path))?;
     Ok(rows
@@ -301,7 +301,8 @@ impl Store for PgJournal {
             c.query_opt(
                 &format!(
                     "SELECT console FROM warroom_lease
-                     WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
+                     WHERE id = 1 AND console <> ''
+                     AND expires_at BETWEEN {NOW} AND {NOW} + {AHEAD_MAX_SECS}"
                 ),
                 &[],
             )
@@ -445,7 +446,8 @@ impl StoreTx for PgTx<'_> {
                 .query(
                     &format!(
                         "DELETE FROM warroom_presence
-                         WHERE console <> $1 AND heartbeat_at < {NOW} - $2
+                         WHERE console <> $1
+                         AND (heartbeat_at < {NOW} - $2 OR heartbeat_at > {NOW} + {AHEAD_MAX_SECS})
                          RETURNING console, operator, host"
                     ),
                     &[&me, &secs],
@@ -467,7 +469,10 @@ impl StoreTx for PgTx<'_> {
     fn beat_lease(&mut self, me: &Seat, ttl: f64) -> Result<LeaseBeat, JournalError> {
         let row = self.tx(|c, p| {
             c.query_opt(
-                &format!("SELECT console, expires_at < {NOW} FROM warroom_lease WHERE id = 1"),
+                &format!(
+                    "SELECT console, expires_at < {NOW} OR expires_at > {NOW} + {AHEAD_MAX_SECS}
+                     FROM warroom_lease WHERE id = 1"
+                ),
                 &[],
             )
             .map_err(pg_err(p))
@@ -511,7 +516,8 @@ impl StoreTx for PgTx<'_> {
             c.query_one(
                 &format!(
                     "SELECT COUNT(*) FROM warroom_lease
-                     WHERE id = 1 AND console = $1 AND expires_at >= {NOW}"
+                     WHERE id = 1 AND console = $1
+                     AND expires_at BETWEEN {NOW} AND {NOW} + {AHEAD_MAX_SECS}"
                 ),
                 &[&console],
             )
