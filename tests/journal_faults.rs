@@ -227,7 +227,9 @@ fn child_skewed_console() {
         "faketime did not move this process's clock"
     );
     let (tx, mut rx) = unbounded_channel();
-    let w = Writer::spawn(open(&url, "alice"), tx).unwrap();
+    let s = open(&url, "alice");
+    eprintln!("journal clock minus this host's: {}", s.clock().offset());
+    let w = Writer::spawn(s, tx).unwrap();
     assert!(w.send(Request::Submit {
         id: 1,
         cmd: expand()
@@ -290,6 +292,7 @@ fn a_console_2h_ahead_never_expands_into_a_1h_bake_on_postgres() {
         outcome.starts_with("OUTCOME refused: bake: 59m5") && !outcome.contains(';'),
         "{outcome}"
     );
+    eprintln!("the console 2h ahead: {outcome}");
     let state = State::replay(&runbook(), &all_events(&url));
     assert_eq!(state.stage, Some(0), "still in the first stage");
     // The skewed console stamped its events on the journal's clock too.
@@ -335,7 +338,7 @@ fn a_deleted_journal_is_noticed_forward_moves_refused_and_pause_still_acts() {
     let deleted = Instant::now();
     let mut told = String::new();
     wait_reply(&mut rx, "the console to notice", |r| match r {
-        Reply::Error(e) => {
+        Reply::JournalLost(e) => {
             told = e;
             true
         }

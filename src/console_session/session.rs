@@ -678,7 +678,7 @@ impl Session {
         }
         self.lost_told = true;
         Some(format!(
-            "{why}: this console still writes to the file it opened ({}); forward moves are refused, pause and rollback still act",
+            "{why}: forward moves refused, pause and rollback still act; this console writes on to the file it opened ({})",
             self.copy_kept()
         ))
     }

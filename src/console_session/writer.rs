@@ -66,6 +66,9 @@ pub enum Reply {
         conductor: bool,
     },
     Error(String),
+    /// The journal's file was deleted or replaced at its path (what to
+    /// show; `Session::check_journal`): sent once.
+    JournalLost(String),
     Detached(Result<(), String>),
 }
 
@@ -203,7 +206,7 @@ fn run(mut session: Session, rx: mpsc::Receiver<Request>, out: UnboundedSender<R
                 renewed: &mut Option<Instant>| {
         // Once a second: is the journal's file still the one at its path?
         if let Some(told) = session.check_journal() {
-            let _ = out.send(Reply::Error(format!("journal: {told}")));
+            let _ = out.send(Reply::JournalLost(told));
         }
         let since = renewed.map_or(Duration::MAX, |t| t.elapsed());
         if !session.beat_due(*conductor, since) {

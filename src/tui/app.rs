@@ -158,6 +158,9 @@ pub struct App {
     /// The journal's clock minus this host's, when more than 2 s apart
     /// (`journal::clock`): the header says so.
     pub clock_skew: Option<chrono::TimeDelta>,
+    /// The journal's file was deleted or replaced under this console
+    /// (`Reply::JournalLost`): the header says so until it quits.
+    pub journal_lost: bool,
     effects: Vec<Effect>,
 }
 
@@ -198,6 +201,7 @@ impl App {
             damaged_at: None,
             pending: BTreeMap::new(),
             clock_skew: None,
+            journal_lost: false,
             effects: Vec::new(),
         }
     }

@@ -440,6 +440,10 @@ impl Console {
             Reply::History(events) => self.history = Some(events),
             Reply::Role { conductor } => self.set_role(conductor),
             Reply::Error(e) => self.error("journal", e),
+            Reply::JournalLost(e) => {
+                self.app.journal_lost = true;
+                self.error("journal", e);
+            }
             Reply::Detached(_) => {}
         }
         true

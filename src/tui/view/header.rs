@@ -77,6 +77,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         l1.push(Span::styled("READ-ONLY", t.warning()));
         l1.push(Span::raw("  "));
     }
+    if app.journal_lost {
+        l1.push(Span::styled("JOURNAL FILE GONE", t.error()));
+        l1.push(Span::raw("  "));
+    }
     l1.extend([
         Span::styled(st.status.as_str(), t.status(st.status)),
         Span::raw("  "),
