@@ -77,10 +77,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         l1.push(Span::styled("READ-ONLY", t.warning()));
         l1.push(Span::raw("  "));
     }
-    if app.journal_lost {
-        l1.push(Span::styled("JOURNAL FILE GONE", t.error()));
-        l1.push(Span::raw("  "));
-    }
     l1.extend([
         Span::styled(st.status.as_str(), t.status(st.status)),
         Span::raw("  "),
@@ -135,6 +131,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         l2 = vec![
             Span::raw(" "),
             Span::styled(format::fit(&d.to_string(), room), t.error()),
+        ];
+    }
+
+    if app.journal_lost {
+        // As the damage banner: the second line until the console quits.
+        let room = (area.width as usize).saturating_sub(2);
+        l2 = vec![
+            Span::raw(" "),
+            Span::styled(
+                format::fit(
+                    "JOURNAL FILE GONE: forward moves refused; pause and rollback still act",
+                    room,
+                ),
+                t.error(),
+            ),
         ];
     }
 
