@@ -653,3 +653,48 @@ async fn the_conductor_runs_a_guard_rollback_once_and_another_consoles_expand() 
     let flags = std::fs::read_to_string(tmp.path().join("flags.log")).unwrap();
     assert_eq!(flags, "expand\nrollback\n");
 }
+
+/// The journal file is deleted under the running conductor (issue 24): a
+/// pause typed afterwards still runs its command and is journaled into the
+/// file the console opened, whose copy beside the path shows it; the
+/// header says so. (Forward moves refused: `journal_faults.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_its_journal_file_deleted_a_console_still_pauses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let mut rb = (*flag_runbook(tmp.path())).clone();
+    if let Some(p) = rb.actions.pause.as_mut() {
+        p.run = Some("echo pause >> flags.log".into());
+        p.webhook = None;
+    }
+    let r = start_with(Arc::new(rb), &path, "alice", true);
+    key(&r, KeyCode::Char('b'));
+    wait_for(&path, "the start", |ev| count(ev, "cutover_started") == 1).await;
+    for f in ["j.db", "j.db-wal", "j.db-shm"] {
+        std::fs::remove_file(tmp.path().join(f)).unwrap();
+    }
+    let copy = tmp
+        .path()
+        .join(format!("j.db.rescued-{}", std::process::id()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !copy.exists() {
+        assert!(Instant::now() < deadline, "the deletion was never noticed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    key(&r, KeyCode::Char(':'));
+    typ(&r, "pause journal gone");
+    key(&r, KeyCode::Enter);
+    wait_for(&copy, "the pause's action in the copy", |ev| {
+        count(ev, "action_ran") == 1
+    })
+    .await;
+    let flags = std::fs::read_to_string(tmp.path().join("flags.log")).unwrap();
+    assert_eq!(flags, "pause\n");
+    let ev = events(&copy);
+    assert_eq!(count(&ev, "paused"), 1);
+    let mut r = r;
+    r.gone.take().unwrap().send(Gone::Terminate).unwrap();
+    let (_, term) = r.task.await.unwrap();
+    let screen = buffer_text(term.backend().buffer());
+    assert!(screen.contains("JOURNAL FILE GONE"), "{screen}");
+}

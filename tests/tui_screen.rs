@@ -451,3 +451,33 @@ fn a_narrow_header_counts_the_operators_instead_of_cutting_their_names() {
         );
     }
 }
+
+/// The journal's clock is the one shown; a host whose own clock is more
+/// than 2 s off says so after it, and a console whose journal file is gone
+/// says so before the status (issue 24).
+#[test]
+fn a_skewed_host_clock_and_a_lost_journal_file_show_in_the_header() {
+    let rb = runbook();
+    let mut app = App::new(
+        Arc::clone(&rb),
+        ready_state(&rb),
+        options("alice", Theme::color()),
+        t0(),
+    );
+    let text = render(&app, 120, 24);
+    assert!(!text.contains("host") && !text.contains("JOURNAL FILE GONE"));
+    // The journal's clock runs 2 h behind this host's.
+    app.clock_skew = Some(chrono::TimeDelta::hours(-2));
+    app.journal_lost = true;
+    for w in [80, 120] {
+        let text = render(&app, w, 24);
+        let mut lines = text.lines();
+        let line = lines.next().unwrap();
+        assert!(line.ends_with("02:00:00 UTC (host +2h)"), "{w}: {line}");
+        let line = lines.next().unwrap();
+        assert!(
+            line.starts_with(" JOURNAL FILE GONE: forward moves refused"),
+            "{w}: {line}"
+        );
+    }
+}

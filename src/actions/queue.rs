@@ -31,6 +31,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
@@ -56,6 +57,16 @@ pub enum Fence {
     Late,
     /// Not tied to a session (tests, tools): runs at once.
     Free,
+}
+
+impl Fence {
+    /// The epoch to check before committing (`None`: nothing to check).
+    pub fn epoch(self) -> Option<u64> {
+        match self {
+            Fence::Epoch(e) => Some(e),
+            Fence::Late | Fence::Free => None,
+        }
+    }
 }
 
 /// The journal's answer to a job's start.
@@ -88,16 +99,31 @@ pub struct Report {
     /// A fenced job's start: the loop hands `events` to the journal writer,
     /// which commits them only while the fence holds and answers here.
     pub start: Option<tokio::sync::oneshot::Sender<StartAck>>,
+    /// Set by the job when it stopped waiting for `start`'s answer and
+    /// ran anyway (the way back after `WAY_BACK_WAIT`): the writer then
+    /// journals the start as it happened. A job that ended without running
+    /// leaves it unset, so its start is never journaled.
+    pub went_late: Arc<AtomicBool>,
 }
 
 impl Report {
     fn done(events: Vec<EventBody>, failure: Option<String>, fence: Fence) -> Report {
+        Report::note(events, failure, fence, true)
+    }
+
+    fn note(
+        events: Vec<EventBody>,
+        failure: Option<String>,
+        fence: Fence,
+        finished: bool,
+    ) -> Report {
         Report {
             events,
             failure,
-            finished: true,
+            finished,
             fence,
             start: None,
+            went_late: Arc::default(),
         }
     }
 }
@@ -352,6 +378,10 @@ struct Running {
     stop: Option<Stop>,
     rollback: bool,
     seq: u64,
+    /// Runs without the journal's word (a pause or rollback it did not
+    /// confirm in time): a stand-down leaves it running, since nobody else
+    /// knows to run it again.
+    late: Arc<AtomicBool>,
 }
 
 /// Wait for a running job's task; forever when none runs.
@@ -381,12 +411,20 @@ async fn dispatch(
             let (rollback, seq) = (job.is_rollback(), job.seq);
             // Only a stand-down stops the way back (never a preemption).
             let (stop, signal) = stop_pair();
-            let task = run_job(job, Arc::clone(&exec), out.clone(), signal);
+            let late = Arc::new(AtomicBool::new(job.fence == Fence::Late));
+            let task = run_job(
+                job,
+                Arc::clone(&exec),
+                out.clone(),
+                signal,
+                Arc::clone(&late),
+            );
             bk = Some(Running {
                 handle: tokio::spawn(task),
                 stop: Some(stop),
                 rollback,
                 seq,
+                late,
             });
         }
         // Forward work waits while a rollback runs or is queued.
@@ -398,12 +436,20 @@ async fn dispatch(
         {
             let (stop, signal) = stop_pair();
             let seq = job.seq;
-            let task = run_job(job, Arc::clone(&exec), out.clone(), signal);
+            let late = Arc::new(AtomicBool::new(false));
+            let task = run_job(
+                job,
+                Arc::clone(&exec),
+                out.clone(),
+                signal,
+                Arc::clone(&late),
+            );
             fwd = Some(Running {
                 handle: tokio::spawn(task),
                 stop: Some(stop),
                 rollback: false,
                 seq,
+                late,
             });
         }
         if !open && fwd.is_none() && bk.is_none() && forward.is_empty() && back.is_empty() {
@@ -415,12 +461,17 @@ async fn dispatch(
                 Some(Order::Preempt(seq)) => preempt(seq, &mut forward, &mut fwd, &out).await,
                 Some(Order::Reap { orphans, fence }) => reap(orphans, fence, &out).await,
                 Some(Order::StandDown) => {
-                    // Each dropped job still owes its one finished report.
-                    for j in forward.drain(..).chain(back.drain(..)) {
+                    // Each dropped job still owes its one finished report. A
+                    // pause or rollback this console runs without the
+                    // journal's word stays: nobody else would run it.
+                    let (keep, drop): (VecDeque<Job>, VecDeque<Job>) =
+                        back.drain(..).partition(|j| j.fence == Fence::Late);
+                    back = keep;
+                    for j in forward.drain(..).chain(drop) {
                         let _ = out.send(Report::done(vec![], None, j.fence));
                     }
                     for r in [fwd.as_ref(), bk.as_ref()].into_iter().flatten() {
-                        if let Some(stop) = &r.stop {
+                        if let Some(stop) = r.stop.as_ref().filter(|_| !r.late.load(Ordering::Acquire)) {
                             stop.stop();
                         }
                     }
@@ -518,13 +569,12 @@ async fn reap(
             ),
             _ => continue,
         };
-        let _ = out.send(Report {
-            events: vec![EventBody::Note { text }],
-            failure: None,
-            finished: false,
+        let _ = out.send(Report::note(
+            vec![EventBody::Note { text }],
+            None,
             fence,
-            start: None,
-        });
+            false,
+        ));
     }
 }
 
@@ -565,39 +615,50 @@ async fn confirm_start(
     job: &Job,
     start: Vec<EventBody>,
     out: &UnboundedSender<Report>,
+    stop: &mut StopSignal,
+    went_late: &Arc<AtomicBool>,
 ) -> Result<Fence, String> {
     // Free jobs, and way-back jobs a console runs because the journal did
     // not answer in time (Late), run at once: their start is journaled
     // when the journal takes it.
     if matches!(job.fence, Fence::Free | Fence::Late) {
         if !start.is_empty() {
-            let _ = out.send(Report {
-                events: start,
-                failure: None,
-                finished: false,
-                fence: job.fence,
-                start: None,
-            });
+            let _ = out.send(Report::note(start, None, job.fence, false));
         }
         return Ok(job.fence);
     }
-    let (ack, answer) = tokio::sync::oneshot::channel();
-    let _ = out.send(Report {
-        events: start,
-        failure: None,
-        finished: false,
-        fence: job.fence,
-        start: Some(ack),
-    });
-    let answer = if job.way_back() {
-        match tokio::time::timeout(WAY_BACK_WAIT, answer).await {
-            Ok(a) => a,
-            // The journal is busy, full or away: the way back never waits
-            // on it. Its start is still journaled when the journal answers.
-            Err(_) => return Ok(Fence::Late),
-        }
+    let (ack, mut answer) = tokio::sync::oneshot::channel();
+    let mut report = Report::note(start, None, job.fence, false);
+    report.start = Some(ack);
+    report.went_late = Arc::clone(went_late);
+    let _ = out.send(report);
+    // The wait counts only time this process runs: slices of 100 ms, so a
+    // console frozen (SIGSTOP) while it waited still gives its writer the
+    // whole wait after it wakes, and the writer's refusal (another console
+    // conducts now) wins over running late.
+    let slices = if job.way_back() {
+        Some(WAY_BACK_WAIT.as_millis() / 100)
     } else {
-        answer.await
+        None
+    };
+    let mut waited = 0u128;
+    let answer = loop {
+        tokio::select! {
+            a = &mut answer => break a,
+            // Stopped while waiting (a rollback preempts, the console
+            // stands down): nothing ran, nothing is journaled.
+            _ = stop.stopped() => return Err("stopped before it started".into()),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(100)), if slices.is_some() => {
+                waited += 1;
+                if slices.is_some_and(|n| waited >= n) {
+                    // The journal is busy, full or away: the way back never
+                    // waits on it longer. Its start is journaled when the
+                    // journal answers.
+                    went_late.store(true, Ordering::Release);
+                    return Ok(Fence::Late);
+                }
+            }
+        }
     };
     match answer {
         Ok(StartAck::Go) => Ok(job.fence),
@@ -617,7 +678,13 @@ pub fn has_work(rb: &Runbook, kind: &JobKind) -> bool {
     }
 }
 
-async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, stop: StopSignal) {
+async fn run_job(
+    job: Job,
+    exec: Arc<Executor>,
+    out: UnboundedSender<Report>,
+    stop: StopSignal,
+    went_late: Arc<AtomicBool>,
+) {
     let rb = &exec.runbook;
     let run = RunId {
         id: Some(job.id.clone()),
@@ -646,7 +713,8 @@ async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, st
             }
         });
     }
-    let fence = match confirm_start(&job, start, &out).await {
+    let mut stop = run.stop.clone();
+    let fence = match confirm_start(&job, start, &out, &mut stop, &went_late).await {
         Ok(f) => f,
         Err(why) => {
             let line = format!("{} not run: {why}", job.action_name());
@@ -656,10 +724,7 @@ async fn run_job(job: Job, exec: Arc<Executor>, out: UnboundedSender<Report>, st
     };
     let mut ctx = job.ctx.clone();
     ctx.run_token = Some(token);
-    ctx.fence = match fence {
-        Fence::Epoch(e) => Some(e),
-        Fence::Late | Fence::Free => None,
-    };
+    ctx.fence = fence.epoch();
     let ran = match &job.kind {
         JobKind::Action(k) => execute(rb, *k, ctx, exec.execute, &exec.client, run).await,
         JobKind::Step(s) => match rb.step(s) {

@@ -86,10 +86,18 @@ pub fn reap_orphans() {
     }
 }
 
-/// A token unique to one run of one command in this process.
+/// A token unique to one run of one command: the pid alone can repeat
+/// (containers that each run as pid 1, a reused pid), so the process's
+/// start time goes with it; a takeover stops processes by this token.
 pub fn new_token() -> String {
+    static STARTED: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    });
     format!(
-        "{}-{}",
+        "{}-{started:x}-{}",
         std::process::id(),
         RUNS.fetch_add(1, Ordering::Relaxed)
     )

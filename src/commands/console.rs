@@ -127,6 +127,9 @@ fn journal_path(
 /// The console's result as an exit code; say where the journal is.
 pub fn finish(result: anyhow::Result<i32>, journal: &Path) -> u8 {
     match result {
+        // Refused before any session opened (another console holds the
+        // path): there is no journal of this console's to point at.
+        Ok(code) if code == i32::from(super::output::EXIT_INVALID) => super::output::EXIT_INVALID,
         Ok(code) => {
             let shown = crate::journal::open::display(journal);
             eprintln!("journal: {shown}\n  report: warroom report {shown}");

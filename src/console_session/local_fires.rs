@@ -23,11 +23,20 @@ impl LocalFires {
     /// `since`?
     pub fn covers(&self, key: &str, since: DateTime<Utc>) -> bool {
         let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        m.get(key).is_some_and(|s| *s <= since)
+        m.get(key).is_some_and(|s| since <= *s)
     }
 
-    /// The journal took the late decisions: its own record rules now.
-    pub fn clear(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    /// The journal took the late decision in `events` (its `guard_fired`):
+    /// the journal's own record (`guard_last_fired`) rules from here.
+    pub fn forget(&self, events: &[crate::session::event::EventBody]) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for e in events {
+            if let crate::session::event::EventBody::GuardFired {
+                panel, when, then, ..
+            } = e
+            {
+                m.remove(&crate::session::reduce::guard_key_of(panel, *when, *then));
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ use super::claim::Claim;
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
 use crate::journal::conduct::{Lost, Seat, Takeover};
-use crate::journal::{Followed, FollowerHandle, JournalError, NewEvent, Store};
+use crate::journal::{Followed, FollowerHandle, JournalClock, JournalError, NewEvent, Store};
 use crate::runbook::model::Runbook;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
@@ -100,6 +100,15 @@ pub struct Session {
     state: State,
     events: VecDeque<Event>,
     warnings: Vec<String>,
+    /// The journal's clock (`journal::clock`): every `now` this session
+    /// stamps or decides with.
+    clock: JournalClock,
+    /// The journal's file was deleted or replaced at its path (why), and
+    /// whether the console was told (`check_journal`).
+    lost: Option<String>,
+    lost_told: bool,
+    /// Where the copy of a lost journal is kept (`Store::rescue`).
+    rescued: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Session {
@@ -119,7 +128,7 @@ impl Session {
         journal_path: &Path,
         opts: OpenOptions,
     ) -> Result<Session, SessionError> {
-        Self::open_at(runbook, journal_path, opts, Utc::now())
+        Self::open_with(runbook, journal_path, opts, None)
     }
 
     /// `open` with the time of the journaled events given (tests, replays).
@@ -128,6 +137,16 @@ impl Session {
         journal_path: &Path,
         opts: OpenOptions,
         now: DateTime<Utc>,
+    ) -> Result<Session, SessionError> {
+        Self::open_with(runbook, journal_path, opts, Some(now))
+    }
+
+    /// `now`: the events' time, or `None` for the journal's clock.
+    fn open_with(
+        runbook: Arc<Runbook>,
+        journal_path: &Path,
+        opts: OpenOptions,
+        now: Option<DateTime<Utc>>,
     ) -> Result<Session, SessionError> {
         let (mut journal, warning) =
             crate::journal::open::open_store(journal_path, !opts.read_only).map_err(
@@ -147,6 +166,12 @@ impl Session {
         // How messages name it (a URL without its password).
         let shown = journal.location().to_path_buf();
         let mut tx = journal.begin()?;
+        // The journal's clock before anything is stamped or decided.
+        let clock = JournalClock::default();
+        if let Some(off) = tx.clock_offset()? {
+            clock.set_offset(off);
+        }
+        let now = now.unwrap_or_else(|| clock.now());
         for ev in tx.read_since(state.last_seq)? {
             reduce(&mut state, &runbook, &ev);
             push_tail(&mut events, ev);
@@ -235,6 +260,10 @@ impl Session {
             state,
             events,
             warnings: warning.into_iter().collect(),
+            clock,
+            lost: None,
+            lost_told: false,
+            rescued: None,
         })
     }
 
@@ -292,6 +321,12 @@ impl Session {
                 events: Vec::new(),
             });
         }
+        if let Some(reason) = self.refuse_forward(cmd) {
+            return Ok(Outcome::Refused {
+                reason,
+                events: Vec::new(),
+            });
+        }
         let seen = Seen::of(&self.state);
         let runbook = Arc::clone(&self.runbook);
         let operator = self.operator.clone();
@@ -317,8 +352,8 @@ impl Session {
         };
         let late = claim.and_then(|c| c.writer_take().err());
         let mut decision = decide(&runbook, &self.state, cmd, &operator, panels, now, seen);
-        if let (Some(ran), Decision::Apply(bodies)) = (late, &mut decision) {
-            mark_late(bodies, ran);
+        if let Some(ran) = late {
+            decision = late_decision(decision, cmd, ran);
         }
         let (bodies, refusal) = match decision {
             Decision::Apply(mut bodies) => {
@@ -338,6 +373,7 @@ impl Session {
             })?);
         }
         tx.commit()?;
+        self.keep_copy_if_lost();
         if let Some((panels, last)) = fresh {
             self.panels = panels;
             self.last_reading = last;
@@ -362,7 +398,8 @@ impl Session {
         f: impl FnOnce(&State, &Runbook) -> Vec<EventBody>,
         operator: &str,
     ) -> Result<Vec<Event>, SessionError> {
-        self.transact_at(f, operator, Utc::now())
+        let now = self.now();
+        self.transact_at(f, operator, now)
     }
 
     /// `transact` with the events' time given.
@@ -413,6 +450,9 @@ impl Session {
             })?);
         }
         tx.commit()?;
+        if !appended.is_empty() {
+            self.keep_copy_if_lost();
+        }
         for ev in &appended {
             self.fold(ev.clone());
         }
@@ -482,7 +522,7 @@ impl Session {
 
     /// Journal this console's departure (a quit).
     pub fn detach(&mut self) -> Result<(), SessionError> {
-        self.detach_at(Utc::now(), DetachReason::Quit)
+        self.detach_at(self.now(), DetachReason::Quit)
     }
 
     /// Leave: presence removed, the lease released (another console takes
@@ -546,6 +586,9 @@ impl Session {
     /// conductor, journal consoles whose heartbeat stopped as `lost`.
     pub fn heartbeat(&mut self, now: DateTime<Utc>) -> Result<Beat, SessionError> {
         let mut tx = self.journal.begin()?;
+        if let Some(off) = tx.clock_offset()? {
+            self.clock.set_offset(off);
+        }
         for ev in tx.read_since(self.state.last_seq)? {
             reduce(&mut self.state, &self.runbook, &ev);
             push_tail(&mut self.events, ev);
@@ -659,6 +702,9 @@ impl Session {
             }
         }
         tx.commit()?;
+        if !appended.is_empty() {
+            self.keep_copy_if_lost();
+        }
         self.panels = panels;
         if let Some(r) = new.last() {
             self.last_reading = r.id;
@@ -677,6 +723,86 @@ impl Session {
     ) -> Result<FollowerHandle, JournalError> {
         self.journal
             .follow(self.state.last_seq, self.last_reading, tx)
+    }
+
+    /// Has the journal's file been deleted or replaced at its path? Looked
+    /// at by the writer once a second: returns what to tell the operator
+    /// once, when it is first noticed. From then on this console refuses
+    /// forward moves and keeps the way back: pause and rollback are still
+    /// journaled into the file it opened (every console of the session
+    /// opened before the deletion shares that file and keeps following
+    /// it), the conductor still runs them, and a copy of that file is kept
+    /// after every change where an operator can read it or put it back
+    /// (`Store::rescue`). The identity never comes back (sticky): the
+    /// connection stays on the file it opened.
+    pub fn check_journal(&mut self) -> Option<String> {
+        if self.lost.is_none() {
+            self.lost = self.journal.lost();
+            self.keep_copy_if_lost();
+        }
+        let why = self.lost.as_ref()?;
+        if self.lost_told {
+            return None;
+        }
+        self.lost_told = true;
+        Some(format!(
+            "{why}: forward moves refused, pause and rollback still act; this console writes on to the file it opened ({})",
+            self.copy_kept()
+        ))
+    }
+
+    /// The reason to refuse `cmd` when the journal's file is gone: forward
+    /// moves only (begin, sign, lift, start, resume, expand).
+    fn refuse_forward(&mut self, cmd: &Command) -> Option<String> {
+        let forward = matches!(
+            cmd,
+            Command::Begin
+                | Command::Sign { .. }
+                | Command::Lift { .. }
+                | Command::Start { .. }
+                | Command::Resume { .. }
+                | Command::Expand { .. }
+        );
+        if !forward {
+            return None;
+        }
+        if self.lost.is_none() {
+            // Looked at now too: a forward move must not slip in between
+            // the writer's looks.
+            self.lost = self.journal.lost();
+            self.keep_copy_if_lost();
+        }
+        let why = self.lost.as_ref()?;
+        Some(format!(
+            "{why}: forward moves are refused; pause and rollback still act ({})",
+            self.copy_kept()
+        ))
+    }
+
+    fn copy_kept(&self) -> String {
+        match &self.rescued {
+            Some(p) => format!("a copy is kept at {}", p.display()),
+            None => "no copy could be kept".into(),
+        }
+    }
+
+    /// After a commit while the journal's file is gone: refresh the copy.
+    fn keep_copy_if_lost(&mut self) {
+        if self.lost.is_some()
+            && let Ok(Some(p)) = self.journal.rescue()
+        {
+            self.rescued = Some(p);
+        }
+    }
+
+    /// The journal's time now (`journal::clock`): what the writer stamps
+    /// and decides with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    /// The journal's clock, shared (the console's ticks and header).
+    pub fn clock(&self) -> JournalClock {
+        self.clock.clone()
     }
 
     /// The canonical readings folded in so far (every panel of the runbook).
@@ -776,14 +902,32 @@ fn carry_since(readings: &mut [Reading], canonical: &PanelMap, runbook: &Runbook
     }
 }
 
-/// The console ran this way-back decision's action at `ran` already.
-fn mark_late(bodies: &mut [EventBody], ran: DateTime<Utc>) {
-    for b in bodies {
-        if let EventBody::Paused { recorded_late, .. }
-        | EventBody::RollbackStarted { recorded_late, .. } = b
-        {
-            *recorded_late = Some(ran);
+/// The console ran this pause or rollback at `ran` already, before the
+/// journal answered. Journaled as the decision, marked `recorded_late`
+/// (nobody runs it again), when the journal as it is now still takes it;
+/// otherwise (already paused, now a two-person request, refused) as a note
+/// that says what ran: never as a request a second person could approve,
+/// which would run it twice.
+fn late_decision(decision: Decision, cmd: &Command, ran: DateTime<Utc>) -> Decision {
+    let note = |now_says: &str| {
+        Decision::Apply(vec![EventBody::Note {
+            text: format!(
+                "{} ran at {} UTC while the journal did not answer; the journal then said: {now_says}",
+                cmd.describe(),
+                ran.format("%H:%M:%S")
+            ),
+        }])
+    };
+    match decision {
+        Decision::Apply(mut bodies) => {
+            if bodies.iter_mut().any(|b| b.set_recorded_late(ran)) {
+                Decision::Apply(bodies)
+            } else {
+                let kinds: Vec<String> = bodies.iter().map(EventBody::kind).collect();
+                note(&kinds.join(", "))
+            }
         }
+        Decision::Refuse { reason, .. } => note(&reason),
     }
 }
 

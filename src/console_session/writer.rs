@@ -53,6 +53,8 @@ pub enum Request {
         events: Vec<EventBody>,
         fence: Fence,
         ack: oneshot::Sender<StartAck>,
+        /// Set by the job when it ran without waiting for `ack` any longer.
+        went_late: Arc<std::sync::atomic::AtomicBool>,
     },
     /// A guard's decision this console carried out by itself while the
     /// journal did not answer (`tui::outage_judge`): journaled as it is
@@ -106,6 +108,9 @@ pub enum Reply {
     /// conducts (its epoch was fenced off).
     Fenced(String),
     Error(String),
+    /// The journal's file was deleted or replaced at its path (what to
+    /// show; `Session::check_journal`): sent once.
+    JournalLost(String),
     Detached(Result<(), String>),
 }
 
@@ -230,6 +235,15 @@ impl Judge {
     }
 }
 
+/// Move a poller's times (this host's clock) onto the journal's.
+fn on_journal_clock(batch: &mut [PanelStatus], clock: &crate::journal::JournalClock) {
+    for st in batch {
+        for t in [&mut st.state_since, &mut st.last_poll, &mut st.last_good] {
+            *t = t.map(|t| clock.shift(t));
+        }
+    }
+}
+
 /// How long the conductor waits for the rest of a poll round before
 /// storing it: short beside any poll interval, long beside the spread of
 /// answers to one tick.
@@ -284,12 +298,17 @@ impl WriterState {
     /// The heartbeat, when due; says when this console gained or lost the
     /// lease (or its epoch changed: it lost and took it again).
     fn beat(&mut self) {
+        // Once a second: is the journal's file still the one at its path?
+        if let Some(told) = self.session.check_journal() {
+            self.reply(Reply::JournalLost(told));
+        }
         let since = self.renewed.map_or(Duration::MAX, |t| t.elapsed());
         if !self.session.beat_due(self.conductor, since) {
             return;
         }
         let started = Instant::now();
-        match self.session.heartbeat(Utc::now()) {
+        let now = self.session.now();
+        match self.session.heartbeat(now) {
             Ok(b) => {
                 self.renewed = Some(started);
                 let epoch = if b.conductor {
@@ -325,23 +344,32 @@ impl WriterState {
         self.reply(Reply::Role { conductor, epoch });
     }
 
+    /// Try what the outbox keeps, in order, when a retry is due; say when
+    /// it is empty again.
+    fn flush(&mut self, outbox: &mut Outbox) {
+        if outbox.is_empty() || Instant::now() < outbox.next_try {
+            return;
+        }
+        while let Some((req, first)) = outbox.queue.pop_front() {
+            if let Tried::Again(req, _) = self.try_one(req, first) {
+                outbox.queue.push_front((req, first));
+                outbox.next_try = Instant::now() + RETRY_EVERY;
+                return;
+            }
+        }
+        self.reply(Reply::Caught);
+    }
+
     /// The journal said this epoch no longer holds the lease.
     fn fenced_off(&mut self) {
         self.set_role(false, None);
-    }
-
-    fn fence(&self, fence: Fence) -> Option<u64> {
-        match fence {
-            Fence::Epoch(e) => Some(e),
-            Fence::Late | Fence::Free => None,
-        }
     }
 
     /// Try one request that must be journaled in order.
     fn try_one(&mut self, req: Request, first: Instant) -> Tried {
         match req {
             Request::Submit { id, cmd, claim } => {
-                let now = Utc::now();
+                let now = self.session.now();
                 let r = match &claim {
                     Some(c) => self.session.submit_claimed(&cmd, now, c),
                     None => self.session.submit_canonical(&cmd, now),
@@ -380,10 +408,21 @@ impl WriterState {
                     }
                 }
             }
-            Request::Start { events, fence, ack } => {
+            Request::Start {
+                events,
+                fence,
+                ack,
+                went_late,
+            } => {
                 // The job stopped waiting and ran (the way back after
                 // `WAY_BACK_WAIT`): its start is journaled as it happened.
-                let fence = if ack.is_closed() { Fence::Late } else { fence };
+                // A job that gave up without running (stopped while it
+                // waited) never gets a start in the journal.
+                let late = went_late.load(std::sync::atomic::Ordering::Acquire);
+                if ack.is_closed() && !late {
+                    return Tried::Done;
+                }
+                let fence = if late { Fence::Late } else { fence };
                 let names = describe(&events);
                 match self.record(events.clone(), fence) {
                     Ok(true) => {
@@ -397,10 +436,19 @@ impl WriterState {
                         ));
                         Tried::Done
                     }
-                    Err(e) if retryable(&e) => Tried::Again(
-                        Request::Start { events, fence, ack },
-                        format!("{names}: {e}"),
-                    ),
+                    // Forward work is not held for ever: past the retry
+                    // window its start is refused and it does not run.
+                    Err(e) if retryable(&e) && (late || first.elapsed() < FORWARD_RETRY_FOR) => {
+                        Tried::Again(
+                            Request::Start {
+                                events,
+                                fence,
+                                ack,
+                                went_late,
+                            },
+                            format!("{names}: {e}"),
+                        )
+                    }
                     Err(e) => {
                         let _ = ack.send(StartAck::Refused(format!("journal: {e}")));
                         Tried::Done
@@ -414,11 +462,15 @@ impl WriterState {
                 let r = self.session.transact_fenced(
                     |state, _| late_guard(state, events),
                     &operator,
-                    Utc::now(),
+                    self.session.now(),
                     None,
                 );
                 match r {
-                    Ok(_) => Tried::Done,
+                    Ok(_) => {
+                        // Journaled: the journal's own record rules now.
+                        self.fires.forget(&keep);
+                        Tried::Done
+                    }
                     Err(e) if retryable(&e) => {
                         Tried::Again(Request::Late { events: keep }, format!("{names}: {e}"))
                     }
@@ -447,11 +499,16 @@ impl WriterState {
                     }
                 }
             }
-            // Not kept for a retry: the rest is handled in `handle`.
-            other => {
-                self.handle(other);
+            // Never kept for a retry (the run loop handles them itself).
+            Request::Statuses(batch) => {
+                self.conduct(batch);
                 Tried::Done
             }
+            Request::SetOperator(name) => {
+                self.session.set_operator(&name);
+                Tried::Done
+            }
+            Request::Detach(_) => Tried::Done,
         }
     }
 
@@ -462,7 +519,7 @@ impl WriterState {
             return Ok(true);
         }
         let operator = self.session.operator().to_string();
-        let epoch = self.fence(fence);
+        let epoch = fence.epoch();
         let r = self.session.transact_fenced(
             // A step finished by hand while its command ran keeps the
             // operator's outcome: decided against the journal as it is now.
@@ -478,7 +535,7 @@ impl WriterState {
                     .collect()
             },
             &operator,
-            Utc::now(),
+            self.session.now(),
             epoch,
         )?;
         if r.is_none() {
@@ -487,22 +544,14 @@ impl WriterState {
         Ok(r.is_some())
     }
 
-    /// Requests that are not kept for a retry.
-    fn handle(&mut self, req: Request) {
-        match req {
-            Request::Statuses(batch) => self.conduct(batch),
-            Request::SetOperator(name) => self.session.set_operator(&name),
-            other => {
-                let _ = self.try_one(other, Instant::now());
-            }
-        }
-    }
-
-    fn conduct(&mut self, batch: Vec<PanelStatus>) {
+    fn conduct(&mut self, mut batch: Vec<PanelStatus>) {
         let (true, Some(epoch)) = (self.conductor, self.epoch) else {
             return;
         };
-        let now = Utc::now();
+        // The poller reads this host's clock; judged and stored on the
+        // journal's (`journal::clock`).
+        on_journal_clock(&mut batch, &self.session.clock());
+        let now = self.session.now();
         self.judge.saw(&batch, now);
         let (judge, fires) = (&mut self.judge, &self.fires);
         match self.session.conduct(&batch, now, epoch, |s, rb, p, last| {
@@ -607,25 +656,7 @@ fn run(
     next_beat += BEAT;
     loop {
         // What was kept for a retry goes first, in order.
-        if !outbox.is_empty() && Instant::now() >= outbox.next_try {
-            while let Some((req, first)) = outbox.queue.pop_front() {
-                match w.try_one(req, first) {
-                    Tried::Done => {}
-                    Tried::Again(req, cause) => {
-                        outbox.queue.push_front((req, first));
-                        outbox.next_try = Instant::now() + RETRY_EVERY;
-                        let _ = cause;
-                        break;
-                    }
-                }
-            }
-            if outbox.is_empty() {
-                // Every late guard decision is journaled: the journal's
-                // own record (guard_last_fired) rules from here.
-                w.fires.clear();
-                w.reply(Reply::Caught);
-            }
-        }
+        w.flush(&mut outbox);
         let wake = if outbox.is_empty() {
             next_beat
         } else {
@@ -637,8 +668,12 @@ fn run(
                 Ok(r) => Some(r),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => {
-                    // The console went without detaching: leave cleanly.
-                    let _ = w.session.detach_at(Utc::now(), DetachReason::Quit);
+                    // The console went without detaching: one more try at
+                    // what is kept, then leave cleanly.
+                    outbox.next_try = Instant::now();
+                    w.flush(&mut outbox);
+                    let now = w.session.now();
+                    let _ = w.session.detach_at(now, DetachReason::Quit);
                     return;
                 }
             },
@@ -662,7 +697,15 @@ fn run(
                         }
                     }
                 }
-                w.conduct(batch);
+                // What was kept goes first: a guard must not judge on a
+                // state that lacks a pause still waiting to be journaled.
+                if !outbox.is_empty() {
+                    outbox.next_try = Instant::now();
+                    w.flush(&mut outbox);
+                }
+                if outbox.is_empty() {
+                    w.conduct(batch);
+                }
             }
             Some(Request::SetOperator(name)) => w.session.set_operator(&name),
             Some(Request::Detach(reason)) => {
@@ -673,10 +716,8 @@ fn run(
                         w.reply(Reply::Error(format!("not journaled at exit: {cause}")));
                     }
                 }
-                let r = w
-                    .session
-                    .detach_at(Utc::now(), reason)
-                    .map_err(|e| e.to_string());
+                let now = w.session.now();
+                let r = w.session.detach_at(now, reason).map_err(|e| e.to_string());
                 w.reply(Reply::Detached(r));
                 return;
             }

@@ -33,6 +33,16 @@ pub trait Store: Send {
     /// the write lock: a console that neither conducts nor owes a presence
     /// renewal then commits nothing.
     fn lease_console(&self) -> Result<Option<String>, JournalError>;
+    /// Why this store is no longer the journal at its location (a file
+    /// deleted or replaced at its path: `identity.rs`); `None` while it is.
+    fn lost(&self) -> Option<String> {
+        None
+    }
+    /// Keep a copy of everything this store holds where an operator can
+    /// find it (when it was `lost`); `None` when there is nothing to copy.
+    fn rescue(&self) -> Result<Option<std::path::PathBuf>, JournalError> {
+        Ok(None)
+    }
     /// Deliver every new event and reading after these positions to `tx`.
     fn follow(
         &self,
@@ -61,6 +71,11 @@ pub trait StoreTx {
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError>;
     /// Make everything appended durable and release the lock.
     fn commit(self: Box<Self>) -> Result<(), JournalError>;
+    /// The journal's clock minus this host's (`clock.rs`), measured now;
+    /// `None` when the journal's clock is this host's (a SQLite file).
+    fn clock_offset(&mut self) -> Result<Option<chrono::TimeDelta>, JournalError> {
+        Ok(None)
+    }
 }
 
 impl Store for Journal {
@@ -78,6 +93,12 @@ impl Store for Journal {
     }
     fn lease_console(&self) -> Result<Option<String>, JournalError> {
         Ok(self.lease_holder()?.map(|h| h.console))
+    }
+    fn lost(&self) -> Option<String> {
+        Journal::lost(self)
+    }
+    fn rescue(&self) -> Result<Option<std::path::PathBuf>, JournalError> {
+        Journal::rescue(self).map(Some)
     }
     fn follow(
         &self,

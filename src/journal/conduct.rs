@@ -15,6 +15,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::decode::MAX_SEQ;
 use super::error::JournalError;
 use super::store::{WriteTx, format_ts};
 use crate::health::reading::{Reading, parse_state};
@@ -97,6 +98,12 @@ pub struct Lost {
 
 const NOW: &str = "unixepoch('subsec')";
 
+/// A lease or heartbeat is never set further ahead than its ttl (3 s):
+/// one stamped more than this ahead of the journal's clock was written by
+/// another tool (or a wrong clock) and counts as expired, so it can never
+/// keep the lease from being taken or a dead console on the header.
+pub const AHEAD_MAX_SECS: f64 = 60.0;
+
 fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
     move |e| JournalError::sqlite(path, e)
 }
@@ -146,7 +153,9 @@ impl WriteTx<'_> {
                 .conn()
                 .prepare_cached(&format!(
                     "SELECT console, operator, host FROM presence
-                     WHERE console <> ?1 AND heartbeat_at < {NOW} - ?2 ORDER BY console"
+                     WHERE console <> ?1
+                     AND (heartbeat_at < {NOW} - ?2 OR heartbeat_at > {NOW} + {AHEAD_MAX_SECS})
+                     ORDER BY console"
                 ))
                 .map_err(err(path))?;
             let rows = stmt
@@ -173,7 +182,10 @@ impl WriteTx<'_> {
         let row: Option<(String, bool)> = self
             .conn()
             .query_row(
-                &format!("SELECT console, expires_at < {NOW} FROM lease WHERE id = 1"),
+                &format!(
+                    "SELECT console, expires_at < {NOW} OR expires_at > {NOW} + {AHEAD_MAX_SECS}
+                     FROM lease WHERE id = 1"
+                ),
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -219,7 +231,10 @@ impl WriteTx<'_> {
         let path = self.path();
         self.conn()
             .query_row(
-                &format!("SELECT COUNT(*) FROM lease WHERE id = 1 AND console = ?1 AND expires_at >= {NOW}"),
+                &format!(
+                    "SELECT COUNT(*) FROM lease WHERE id = 1 AND console = ?1
+                     AND expires_at BETWEEN {NOW} AND {NOW} + {AHEAD_MAX_SECS}"
+                ),
                 [console],
                 |r| r.get::<_, i64>(0),
             )
@@ -240,18 +255,30 @@ impl WriteTx<'_> {
     }
 
     /// Store readings (their ids are assigned here) and prune old ones.
+    /// Ids follow the highest one in `1..=MAX_SEQ`, never AUTOINCREMENT's
+    /// own: a row another tool wrote at id i64::MAX would make that fail
+    /// (`database or disk is full`) and blind every guard.
     pub fn insert_readings(&mut self, readings: &mut [Reading]) -> Result<(), JournalError> {
         let path = self.path();
+        let mut last: i64 = self
+            .conn()
+            .query_row(
+                "SELECT COALESCE(MAX(id), 0) FROM readings WHERE id BETWEEN 1 AND ?1",
+                [MAX_SEQ],
+                |r| r.get(0),
+            )
+            .map_err(err(path))?;
         {
             let mut stmt = self
                 .conn()
                 .prepare_cached(&format!(
-                    "INSERT INTO readings(panel, state, value, baseline, error, sampled_at,
+                    "INSERT INTO readings(id, panel, state, value, baseline, error, sampled_at,
                        state_since, last_good, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW})"
+                     VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW})"
                 ))
                 .map_err(err(path))?;
             for r in readings.iter_mut() {
+                last = last.saturating_add(1).min(MAX_SEQ);
                 stmt.execute(params![
                     r.panel,
                     r.state.as_str(),
@@ -261,15 +288,17 @@ impl WriteTx<'_> {
                     r.sampled_at.as_ref().map(format_ts),
                     r.state_since.as_ref().map(format_ts),
                     r.last_good.as_ref().map(format_ts),
+                    last,
                 ])
                 .map_err(err(path))?;
-                r.id = self.conn().last_insert_rowid();
+                r.id = last;
             }
         }
+        // The newest reading in range stays: the next ids follow it.
         self.conn()
             .execute(
-                &format!("DELETE FROM readings WHERE recorded_at < {NOW} - ?1"),
-                [READINGS_KEEP_SECS],
+                &format!("DELETE FROM readings WHERE recorded_at < {NOW} - ?1 AND id < ?2"),
+                params![READINGS_KEEP_SECS, last],
             )
             .map_err(err(path))?;
         Ok(())
@@ -306,11 +335,11 @@ pub(crate) fn readings_since(
     let mut stmt = conn
         .prepare_cached(
             "SELECT id, panel, state, value, baseline, error, sampled_at, state_since, last_good
-             FROM readings WHERE id > ?1 ORDER BY id",
+             FROM readings WHERE id > ?1 AND id <= ?2 ORDER BY id",
         )
         .map_err(err(path))?;
     let rows = stmt
-        .query_map([after], |r| {
+        .query_map([after, MAX_SEQ], |r| {
             Ok(Reading {
                 id: r.get(0)?,
                 panel: r.get(1)?,
@@ -361,7 +390,8 @@ pub(crate) fn holder(conn: &Connection, path: &Path) -> Result<Option<Holder>, J
     conn.query_row(
         &format!(
             "SELECT console, operator, pid, host FROM lease
-             WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
+             WHERE id = 1 AND console <> ''
+             AND expires_at BETWEEN {NOW} AND {NOW} + {AHEAD_MAX_SECS}"
         ),
         [],
         |r| {

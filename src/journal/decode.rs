@@ -6,9 +6,9 @@
 //! text: every string is sanitized (`untrusted::text`), and a row that
 //! cannot be taken as written never stops a reader. It becomes a `damaged`
 //! event in its place (an undecodable row, a bad timestamp, a known kind
-//! with malformed fields, a gap in seq, a negative seq): the console opens
-//! with a banner and refuses expand until someone acknowledges it; `report`
-//! prints it where it happened. A kind this build does not know (a newer
+//! with malformed fields, a gap in seq, a seq below 1 or above `MAX_SEQ`):
+//! the console opens with a banner and refuses expand until someone
+//! acknowledges it; `report` prints it where it happened. A kind this build does not know (a newer
 //! warroom wrote it) is `Unknown`, shown and ignored. Fuzzed
 //! (`fuzz/fuzz_targets/journal_decode.rs`, `journal_rows.rs`) and proptested
 //! (`tests/journal_decode_props.rs`).
@@ -21,6 +21,14 @@ use rusqlite::types::ValueRef;
 use super::error::JournalError;
 use crate::session::event::{Event, EventBody};
 use crate::untrusted::{sanitize, sanitize_lines};
+
+/// The highest seq a journal row may have: 2^53, the largest integer every
+/// JSON reader keeps exactly (a report's JSON Lines carry seq as a number),
+/// and more events than any session writes. A row above it was written by
+/// another tool: it is `damaged` (read only with the whole journal, like a
+/// row below 1, and never a position to append after), so `seq = max + 1`
+/// can never wrap, and appends go on after the highest seq within range.
+pub const MAX_SEQ: i64 = 1 << 53;
 
 /// One row of the `events` table (what the file holds, typed or not).
 pub(super) fn decode(
@@ -116,6 +124,18 @@ impl RowReader {
                 when,
                 operator,
                 "a row with seq below 1".into(),
+            ));
+            return;
+        }
+        if row.seq > MAX_SEQ {
+            // Never a position: the rows appended after it (from the
+            // highest seq in range) are read in their place.
+            out.push(damaged(
+                0,
+                row.seq,
+                when,
+                operator,
+                format!("a row with seq {} above the limit ({MAX_SEQ})", row.seq),
             ));
             return;
         }
@@ -293,6 +313,8 @@ mod tests {
             row(4, T, "signed", "{}"),
             row(5, T, "from_the_future", "{}"),
             row(9, T, "note", r#"{"text":"x"}"#),
+            row(i64::MAX, T, "note", r#"{"text":"x"}"#),
+            row(10, T, "note", r#"{"text":"x"}"#),
         ]);
         let want: Vec<(u64, &str)> = vec![
             (0, "damaged at -3: a row with seq below 1"),
@@ -306,6 +328,11 @@ mod tests {
             (5, "from_the_future"),
             (6, "damaged at 6: rows 6 to 8 are missing"),
             (9, "note"),
+            (
+                0,
+                "damaged at 9223372036854775807: a row with seq 9223372036854775807 above the limit (9007199254740992)",
+            ),
+            (10, "note"),
         ];
         let got: Vec<(u64, &str)> = got.iter().map(|(s, k)| (*s, k.as_str())).collect();
         assert_eq!(got, want);

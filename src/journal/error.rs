@@ -28,6 +28,8 @@ pub enum JournalError {
     Open { path: PathBuf, cause: String },
     #[error("{path}: journal busy: another console held the write lock for more than 5s ({cause})")]
     Busy { path: PathBuf, cause: String },
+    #[error("{path}: refused: {cause}")]
+    InUse { path: PathBuf, cause: String },
     #[error("{path}: journal error: {cause}")]
     Sqlite { path: PathBuf, cause: String },
 }

@@ -193,7 +193,8 @@ pub(crate) fn deliver(
     (last, last_reading): (&mut u64, &mut i64),
 ) -> bool {
     for ev in events {
-        *last = ev.seq;
+        // A damaged row outside the seqs (seq 0) is never a position.
+        *last = (*last).max(ev.seq);
         if tx.send(Followed::Event(ev)).is_err() {
             return false;
         }

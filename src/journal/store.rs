@@ -23,8 +23,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::create::{create_journal, network_fs_warning};
-use super::decode::{Row, RowReader, decode};
+use super::decode::{MAX_SEQ, Row, RowReader, decode};
 pub use super::error::JournalError;
+use super::identity::{Claim, FileId};
 use crate::session::event::{Event, EventBody};
 
 /// Schema version stored in `PRAGMA user_version`.
@@ -57,6 +58,9 @@ pub struct Journal {
     read_only: bool,
     /// The conductor's tables were seen (schema 2): no need to look again.
     conduct_tables: std::cell::Cell<bool>,
+    /// The file this connection opened, and this console's claim on its
+    /// path (`identity.rs`); none for a read-only journal.
+    identity: Option<(FileId, Claim)>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -82,6 +86,9 @@ impl Journal {
     }
 
     fn open_with(path: &Path, create: bool) -> Result<(Journal, Option<String>), JournalError> {
+        // Before anything is created: never a second session on a path a
+        // live console holds with another (deleted, replaced) file.
+        let unchecked = super::identity::check(path)?;
         let exists = match fs::metadata(path) {
             Ok(m) => m.len() > 0,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -117,13 +124,22 @@ impl Journal {
         // the path, and not at the first sign-off.
         conn.query_row("SELECT COUNT(*) FROM events WHERE seq = 0", [], |_| Ok(()))
             .map_err(|e| JournalError::sqlite(path, e))?;
-        let warning = network_fs_warning(path);
+        let id = FileId::at(path)
+            .ok()
+            .flatten()
+            .ok_or_else(|| JournalError::Open {
+                path: path.to_path_buf(),
+                cause: "the file went away while it was being opened".into(),
+            })?;
+        let (claim, unclaimed) = super::identity::claim(path, id)?;
+        let warning = network_fs_warning(path).or(unchecked).or(unclaimed);
         Ok((
             Journal {
                 conn,
                 path: path.to_path_buf(),
                 read_only: false,
                 conduct_tables: std::cell::Cell::new(true),
+                identity: Some((id, claim)),
             },
             warning,
         ))
@@ -157,6 +173,7 @@ impl Journal {
             path: path.to_path_buf(),
             read_only: true,
             conduct_tables: std::cell::Cell::new(false),
+            identity: None,
         })
     }
 
@@ -164,19 +181,46 @@ impl Journal {
         &self.path
     }
 
+    /// What happened to the file this journal opened, if it was deleted or
+    /// replaced at its path since (`identity.rs`).
+    pub fn lost(&self) -> Option<String> {
+        let (id, _) = self.identity.as_ref()?;
+        super::identity::lost(&self.path, *id)
+    }
+
+    /// Copy everything this connection sees (the open file, even deleted)
+    /// into a journal file of its own (`identity::rescue_path`), replacing
+    /// the previous copy whole: what an operator can read or put back when
+    /// the journal's file is gone.
+    pub fn rescue(&self) -> Result<PathBuf, JournalError> {
+        let to = super::identity::rescue_path(&self.path);
+        let mut part = to.clone().into_os_string();
+        part.push(".part");
+        let part = PathBuf::from(part);
+        let failed = |cause: String| JournalError::Create {
+            path: to.clone(),
+            cause,
+        };
+        match fs::remove_file(&part) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(failed(e.to_string())),
+        }
+        self.conn
+            .execute("VACUUM INTO ?1", [part.to_string_lossy()])
+            .map_err(|e| failed(e.to_string()))?;
+        fs::rename(&part, &to).map_err(|e| failed(e.to_string()))?;
+        Ok(to)
+    }
+
     /// Every event with `seq > after`, in seq order.
     pub fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
         read_since(&self.conn, &self.path, after)
     }
 
-    /// The highest seq (0 when empty).
+    /// The highest seq within range (0 when empty).
     pub fn last_seq(&self) -> Result<u64, JournalError> {
-        self.conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|v| v as u64)
-            .map_err(|e| JournalError::sqlite(&self.path, e))
+        last_seq(&self.conn, &self.path)
     }
 
     /// Readings with `id > after` (none in a version-1 journal).
@@ -223,14 +267,9 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| JournalError::sqlite(path, e))?;
-        let last: i64 = tx
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
-            .map_err(|e| JournalError::sqlite(path, e))?;
-        Ok(WriteTx {
-            tx,
-            path,
-            next_seq: last as u64 + 1,
-        })
+        // At most MAX_SEQ + 1: `append` refuses that one by name.
+        let next_seq = last_seq(&tx, path)? + 1;
+        Ok(WriteTx { tx, path, next_seq })
     }
 
     /// Append events in one transaction; returns them as stored.
@@ -269,6 +308,7 @@ impl WriteTx<'_> {
     /// Append one event; returns it exactly as a later replay will read it.
     pub fn append(&mut self, e: &NewEvent) -> Result<Event, JournalError> {
         let seq = self.next_seq;
+        let stored = seq_param(seq, self.path)?;
         let ts = format_ts(&e.ts);
         let kind = e.body.kind();
         let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Sqlite {
@@ -278,13 +318,13 @@ impl WriteTx<'_> {
         self.tx
             .execute(
                 "INSERT INTO events(seq, ts, operator, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![seq as i64, ts, e.operator, kind, data],
+                params![stored, ts, e.operator, kind, data],
             )
             .map_err(|err| JournalError::sqlite(self.path, err))?;
-        self.next_seq += 1;
+        self.next_seq = seq + 1;
         // Decode what was stored, so the live state is built from the same
         // bytes a replay reads (float and timestamp round trips included).
-        decode(self.path, seq as i64, &ts, e.operator.clone(), &kind, &data)
+        decode(self.path, stored, &ts, e.operator.clone(), &kind, &data)
     }
 
     /// Commit: returns once the events are durable.
@@ -299,23 +339,55 @@ impl WriteTx<'_> {
     }
 }
 
+/// The highest seq in `1..=MAX_SEQ` (0 when none): rows outside were
+/// written by another tool and are never a position to append after.
+fn last_seq(conn: &Connection, path: &Path) -> Result<u64, JournalError> {
+    conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events WHERE seq BETWEEN 1 AND ?1")
+        .and_then(|mut s| s.query_row([MAX_SEQ], |r| r.get::<_, i64>(0)))
+        .map(|v| u64::try_from(v).unwrap_or(0))
+        .map_err(|e| JournalError::sqlite(path, e))
+}
+
 fn read_since(conn: &Connection, path: &Path, after: u64) -> Result<Vec<Event>, JournalError> {
+    // From the start, every row is read: those below seq 1 or above
+    // MAX_SEQ are damage to show. After a position, only rows in range,
+    // so damage outside is not delivered again with every read.
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT seq, ts, operator, kind, data FROM events WHERE seq > ?1 ORDER BY seq",
-        )
+        .prepare_cached(if after == 0 {
+            "SELECT seq, ts, operator, kind, data FROM events ORDER BY seq"
+        } else {
+            "SELECT seq, ts, operator, kind, data FROM events
+             WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"
+        })
         .map_err(|e| JournalError::sqlite(path, e))?;
-    // From the start, rows below seq 1 are read too: they are damage to show.
-    let from = if after == 0 { i64::MIN } else { after as i64 };
-    let rows = stmt
-        .query_map([from], Row::from_sql)
-        .map_err(|e| JournalError::sqlite(path, e))?;
+    let from = i64::try_from(after).unwrap_or(i64::MAX);
+    let rows = if after == 0 {
+        stmt.query_map([], Row::from_sql)
+    } else {
+        stmt.query_map([from, MAX_SEQ], Row::from_sql)
+    }
+    .map_err(|e| JournalError::sqlite(path, e))?;
     let mut reader = RowReader::new(after);
     let mut out = Vec::new();
     for row in rows {
         reader.push(row.map_err(|e| JournalError::sqlite(path, e))?, &mut out);
     }
     Ok(out)
+}
+
+/// A seq as the database stores it: never above `MAX_SEQ` (only a row
+/// written at exactly the limit by another tool leads there; the
+/// transaction's other writes, a heartbeat's, still go ahead).
+pub(crate) fn seq_param(seq: u64, path: &Path) -> Result<i64, JournalError> {
+    i64::try_from(seq)
+        .ok()
+        .filter(|s| *s <= MAX_SEQ)
+        .ok_or_else(|| JournalError::Sqlite {
+            path: path.to_path_buf(),
+            cause: format!(
+                "no seq left: seq {seq} would pass the limit ({MAX_SEQ}) after a row another tool wrote; start a new journal"
+            ),
+        })
 }
 
 /// Wait for the write lock by polling every ~1 ms for about 5 s. SQLite's

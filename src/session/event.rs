@@ -380,6 +380,19 @@ impl ConductorReason {
 }
 
 impl EventBody {
+    /// Mark a pause or rollback decision as run before the journal took
+    /// it, at `ran`; false for any other kind (nothing changed).
+    pub fn set_recorded_late(&mut self, ran: DateTime<Utc>) -> bool {
+        match self {
+            EventBody::Paused { recorded_late, .. }
+            | EventBody::RollbackStarted { recorded_late, .. } => {
+                *recorded_late = Some(ran);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The `kind` string as stored.
     pub fn kind(&self) -> String {
         if let EventBody::Unknown { kind, .. } = self {

@@ -151,7 +151,9 @@ fn silence_overridden(
 }
 
 pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
-    state.last_seq = event.seq;
+    // A damaged row outside the seqs (below 1, above the limit) comes as
+    // seq 0 and is never a position.
+    state.last_seq = state.last_seq.max(event.seq);
     let at = event.ts;
     let op = event.operator.as_str();
     match &event.body {

@@ -165,6 +165,12 @@ pub struct App {
     pub damaged_at: Option<u64>,
     /// Commands handed to the journal writer and not answered yet, by id.
     pub pending: BTreeMap<u64, String>,
+    /// The journal's clock minus this host's, when more than 2 s apart
+    /// (`journal::clock`): the header says so.
+    pub clock_skew: Option<chrono::TimeDelta>,
+    /// The journal's file was deleted or replaced under this console
+    /// (`Reply::JournalLost`): the header says so until it quits.
+    pub journal_lost: bool,
     effects: Vec<Effect>,
 }
 
@@ -205,6 +211,8 @@ impl App {
             quit: false,
             damaged_at: None,
             pending: BTreeMap::new(),
+            clock_skew: None,
+            journal_lost: false,
             effects: Vec::new(),
         }
     }

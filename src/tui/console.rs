@@ -37,7 +37,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::Utc;
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -149,6 +148,8 @@ pub struct Console {
     /// `[[notify]]` senders; they send only while `should_notify`.
     notifier: Option<Notifier>,
     notified_rx: Option<UnboundedReceiver<notify::Sent>>,
+    /// The journal's clock (`journal::clock`): ticks and the header's skew.
+    clock: crate::journal::JournalClock,
 }
 
 impl Console {
@@ -162,7 +163,8 @@ impl Console {
     ) -> anyhow::Result<Console> {
         let runbook = Arc::clone(session.runbook());
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let now = Utc::now();
+        let clock = session.clock();
+        let now = clock.now();
         let mut app = App::new(
             Arc::clone(&runbook),
             session.state().clone(),
@@ -224,6 +226,7 @@ impl Console {
             journal_path,
             notifier,
             notified_rx,
+            clock,
         })
     }
 
@@ -381,9 +384,15 @@ impl Console {
             }
             let stage_before = self.state.stage;
             reduce(&mut self.state, &self.runbook, ev);
+            // Only while the journal, as folded, still says this epoch
+            // conducts: a console that wakes from a freeze folds the
+            // decisions another conductor already carried out, and must
+            // not queue them again (their starts would be refused anyway,
+            // but a pause or rollback would run late without the journal).
             if self.conductor
                 && !self.read_only
                 && let Some(epoch) = self.epoch
+                && self.state.conductor_epoch == Some(epoch)
             {
                 let ev = std::slice::from_ref(ev);
                 let fence = Fence::Epoch(epoch);
@@ -451,14 +460,20 @@ impl Console {
     /// if the rules allow it outright.
     fn way_back_body(&self, cmd: &Command) -> Option<EventBody> {
         let op = &self.app.operator;
-        way_back_body(&self.runbook, &self.state, &self.readings, op, cmd)
+        way_back_body(
+            &self.runbook,
+            &self.state,
+            &self.readings,
+            op,
+            cmd,
+            self.clock.now(),
+        )
     }
 
     /// Way-back commands the journal did not take in time: run them here
     /// now (the writer journals them late). Returns whether anything ran.
     pub fn on_way_back_due(&mut self) -> bool {
-        let now = Utc::now();
-        let mut bodies = Vec::new();
+        let now = self.clock.now();
         let (rb, state, readings, op) = (
             &self.runbook,
             &self.state,
@@ -468,14 +483,9 @@ impl Console {
         let due = self
             .way_back
             .take_due(tokio::time::Instant::now(), now, |cmd| {
-                way_back_body(rb, state, readings, op, cmd).is_some()
+                way_back_body(rb, state, readings, op, cmd, now)
             });
-        for cmd in &due {
-            if let Some(body) = self.way_back_body(cmd) {
-                bodies.push((cmd.clone(), body));
-            }
-        }
-        for (cmd, body) in &bodies {
+        for (cmd, body) in &due {
             self.run_way_back_now(body.clone(), now);
             self.app.update(Msg::Error(format!(
                 "{}: the journal did not answer within {} s, so this console runs it now; it is journaled (recorded late) as soon as the journal answers",
@@ -495,7 +505,7 @@ impl Console {
             return;
         }
         if self.conductor && !self.read_only {
-            let (now, wall) = (tokio::time::Instant::now(), Utc::now());
+            let (now, wall) = (tokio::time::Instant::now(), self.clock.now());
             self.outage.sent(&self.runbook, &statuses, now, wall);
             if self.outage.in_outage(now) {
                 for events in self.outage.fire(&self.runbook, &self.state, wall) {
@@ -508,7 +518,7 @@ impl Console {
 
     /// A guard fired during a journal outage: run its pause or rollback
     /// here now and hand the decision to the writer to journal late.
-    fn run_late(&mut self, events: Vec<EventBody>, wall: chrono::DateTime<Utc>) {
+    fn run_late(&mut self, events: Vec<EventBody>, wall: chrono::DateTime<chrono::Utc>) {
         let Some(body) = events
             .iter()
             .find(|b| {
@@ -539,7 +549,7 @@ impl Console {
     }
 
     /// Run the pause or rollback `body` decides, here and now (Late fence).
-    fn run_way_back_now(&mut self, body: EventBody, wall: chrono::DateTime<Utc>) {
+    fn run_way_back_now(&mut self, body: EventBody, wall: chrono::DateTime<chrono::Utc>) {
         let ev = Event {
             seq: self.state.last_seq + 1,
             ts: wall,
@@ -597,10 +607,13 @@ impl Console {
             Reply::Conducted(events) => self.committed(&events),
             Reply::History(events) => self.history = Some(events),
             Reply::Role { conductor, epoch } => self.set_role(conductor, epoch),
-            Reply::Retrying(cause) => self.error(
-                "journal",
-                format!("not journaled yet, kept and tried again every 0.5 s: {cause}"),
-            ),
+            Reply::Retrying(cause) => {
+                self.outage.failed();
+                self.error(
+                    "journal",
+                    format!("not journaled yet, kept and tried again every 0.5 s: {cause}"),
+                );
+            }
             Reply::Stored => {
                 self.outage.stored();
             }
@@ -612,7 +625,15 @@ impl Console {
             Reply::Fenced(line) => {
                 self.app.update(Msg::Info(line));
             }
-            Reply::Error(e) => self.error("journal", e),
+            Reply::Error(e) => {
+                // A failed heartbeat or poll round: the journal may be away.
+                self.outage.failed();
+                self.error("journal", e);
+            }
+            Reply::JournalLost(e) => {
+                self.app.journal_lost = true;
+                self.error("journal", e);
+            }
             Reply::Detached(_) => {}
         }
         true
@@ -659,6 +680,7 @@ impl Console {
                 events: done.events,
                 fence: done.fence,
                 ack,
+                went_late: done.went_late,
             }),
             None if done.events.is_empty() => true,
             None => self.writer.send(Request::Record {
@@ -739,9 +761,10 @@ fn way_back_body(
     readings: &PanelMap,
     operator: &str,
     cmd: &Command,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Option<EventBody> {
     let seen = Seen::of(state);
-    match decide(runbook, state, cmd, operator, readings, Utc::now(), seen) {
+    match decide(runbook, state, cmd, operator, readings, now, seen) {
         Decision::Apply(bodies) => bodies.into_iter().find(|b| {
             matches!(
                 b,
@@ -907,7 +930,8 @@ where
             Wake::Tick => {
                 console.pump_notify();
                 console.check_follower();
-                console.app.update(Msg::Tick(Utc::now()))
+                console.app.clock_skew = console.clock.skew_shown();
+                console.app.update(Msg::Tick(console.clock.now()))
             }
         };
         if redraw {

@@ -13,8 +13,8 @@ use super::console::{Console, Exit, ExtraHandler, run_loop};
 use super::keymap::ExtraKey;
 use super::terminal::{self, TerminalGuard};
 use super::theme::Theme;
-use crate::console_session::{self, OpenOptions, Session};
-use crate::journal;
+use crate::console_session::{self, OpenOptions, Session, SessionError};
+use crate::journal::{self, JournalError};
 use crate::runbook::model::Runbook;
 use crate::session::event::{DetachReason, SessionMode};
 
@@ -123,6 +123,12 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         },
     ) {
         Ok(s) => s,
+        // Another live console holds this path with another file: a
+        // second session here would be a second conductor (exit 2).
+        Err(e @ SessionError::Journal(JournalError::InUse { .. })) => {
+            eprintln!("warroom: {e}");
+            return Ok(2);
+        }
         Err(e) => {
             eprintln!("warroom: {e}");
             return Ok(1);

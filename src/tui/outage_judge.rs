@@ -27,6 +27,9 @@ pub struct OutageJudge {
     panels: PanelMap,
     /// Statuses handed to the writer and not stored since then.
     unconfirmed_since: Option<Instant>,
+    /// The writer said a write failed since the last stored round: silence
+    /// alone (this process frozen, the writer slow) is no outage.
+    failed: bool,
     pub fires: LocalFires,
 }
 
@@ -49,12 +52,20 @@ impl OutageJudge {
     /// The writer stored a poll round: the journal answers.
     pub fn stored(&mut self) {
         self.unconfirmed_since = None;
+        self.failed = false;
+    }
+
+    /// The writer reported a failed write (busy, full, away).
+    pub fn failed(&mut self) {
+        self.failed = true;
     }
 
     /// Has the journal left poll rounds unstored for longer than the wait?
     pub fn in_outage(&self, now: Instant) -> bool {
-        self.unconfirmed_since
-            .is_some_and(|t| now.saturating_duration_since(t) > WAY_BACK_WAIT)
+        self.failed
+            && self
+                .unconfirmed_since
+                .is_some_and(|t| now.saturating_duration_since(t) > WAY_BACK_WAIT)
     }
 
     /// The guards that fire now on this console's own statuses, each as the
@@ -78,11 +89,7 @@ impl OutageJudge {
                 continue;
             }
             for b in &mut bodies {
-                if let EventBody::Paused { recorded_late, .. }
-                | EventBody::RollbackStarted { recorded_late, .. } = b
-                {
-                    *recorded_late = Some(wall);
-                }
+                b.set_recorded_late(wall);
             }
             self.fires.record(&d.key, d.breach_since);
             out.push(bodies);

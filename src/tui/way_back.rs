@@ -57,26 +57,27 @@ impl WayBack {
     }
 
     /// The commands whose wait ran out and that this console now runs
-    /// itself (their claims are taken: the writer journals them late).
-    /// One that `may_run` no longer allows (the state moved on) is left to
-    /// the writer, which decides it when the journal answers.
-    pub fn take_due(
+    /// itself (their claims are taken: the writer journals them late), with
+    /// what `may_run` made of each. One that `may_run` no longer allows
+    /// (`None`: the state moved on) is left to the writer, which decides it
+    /// when the journal answers.
+    pub fn take_due<T>(
         &mut self,
         now: Instant,
         wall: DateTime<Utc>,
-        may_run: impl Fn(&Command) -> bool,
-    ) -> Vec<Command> {
+        may_run: impl Fn(&Command) -> Option<T>,
+    ) -> Vec<(Command, T)> {
         let mut run = Vec::new();
         self.waiting.retain_mut(|w| {
             if w.due > now {
                 return true;
             }
-            if !may_run(&w.cmd) {
+            let Some(what) = may_run(&w.cmd) else {
                 return false;
-            }
+            };
             match w.claim.console_take(wall) {
                 ConsoleTake::Run => {
-                    run.push(w.cmd.clone());
+                    run.push((w.cmd.clone(), what));
                     false
                 }
                 ConsoleTake::Busy => {
@@ -107,26 +108,26 @@ mod tests {
         let mut wb = WayBack::default();
         let claim = wb.arm(1, pause(), t0);
         assert!(
-            wb.take_due(t0, Utc::now(), |_| true).is_empty(),
+            wb.take_due(t0, Utc::now(), |_| Some(())).is_empty(),
             "not before 2 s"
         );
         assert_eq!(wb.due(), Some(t0 + WAY_BACK_WAIT));
         // The writer holds it (committing): look again shortly.
         assert_eq!(claim.writer_take(), Ok(()));
         let later = t0 + WAY_BACK_WAIT;
-        assert!(wb.take_due(later, Utc::now(), |_| true).is_empty());
+        assert!(wb.take_due(later, Utc::now(), |_| Some(())).is_empty());
         assert_eq!(wb.due(), Some(later + RECHECK));
         // Its commit failed: the console runs it.
         claim.writer_release();
         assert_eq!(
-            wb.take_due(later + RECHECK, Utc::now(), |_| true),
-            vec![pause()]
+            wb.take_due(later + RECHECK, Utc::now(), |_| Some(())),
+            vec![(pause(), ())]
         );
         assert_eq!(wb.due(), None);
         // Journaled in time: nothing to run.
         let claim = wb.arm(2, pause(), t0);
         claim.writer_done();
-        assert!(wb.take_due(later, Utc::now(), |_| true).is_empty());
+        assert!(wb.take_due(later, Utc::now(), |_| Some(())).is_empty());
         assert_eq!(wb.due(), None);
     }
 }

@@ -33,11 +33,11 @@ use postgres::Client;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::backend::{Store, StoreTx};
-use super::conduct::{LeaseBeat, Lost, READINGS_KEEP_SECS, Seat, Takeover};
-use super::decode::{Row, RowReader, decode};
+use super::conduct::{AHEAD_MAX_SECS, LeaseBeat, Lost, READINGS_KEEP_SECS, Seat, Takeover};
+use super::decode::{MAX_SEQ, Row, RowReader, decode};
 use super::error::JournalError;
 use super::follow::{Followed, FollowerHandle};
-use super::store::{NewEvent, format_ts};
+use super::store::{NewEvent, format_ts, seq_param};
 use crate::health::reading::{Reading, parse_state};
 use crate::session::event::Event;
 pub use url::{PgUrl, is_url};
@@ -191,13 +191,21 @@ pub(crate) fn read_since(
     path: &Path,
     after: u64,
 ) -> Result<Vec<Event>, JournalError> {
-    let rows = c
-        .query(
-            "SELECT seq, ts, operator, kind, data FROM warroom_events
-             WHERE seq > $1 ORDER BY seq",
-            &[&(after as i64)],
+    // From the start, every row (damage below 1 and above MAX_SEQ too);
+    // after a position, only rows in range (see store.rs).
+    let rows = if after == 0 {
+        c.query(
+            "SELECT seq, ts, operator, kind, data FROM warroom_events ORDER BY seq",
+            &[],
         )
-        .map_err(pg_err(path))?;
+    } else {
+        c.query(
+            "SELECT seq, ts, operator, kind, data FROM warroom_events
+             WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+            &[&i64::try_from(after).unwrap_or(i64::MAX), &MAX_SEQ],
+        )
+    }
+    .map_err(pg_err(path))?;
     let mut reader = RowReader::new(after);
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -226,8 +234,8 @@ pub(crate) fn readings_since(
     let rows = c
         .query(
             "SELECT id, panel, state, value, baseline, error, sampled_at, state_since, last_good
-             FROM warroom_readings WHERE id > $1 ORDER BY id",
-            &[&after],
+             FROM warroom_readings WHERE id > $1 AND id <= $2 ORDER BY id",
+            &[&after, &MAX_SEQ],
         )
         .map_err(pg_err(path))?;
     Ok(rows
@@ -265,9 +273,17 @@ impl Store for PgJournal {
                     "SELECT value FROM warroom_meta WHERE key = 'lock' FOR UPDATE",
                     &[],
                 )
-                .and_then(|_| c.query_one("SELECT COALESCE(MAX(seq), 0) FROM warroom_events", &[]));
+                .and_then(|_| {
+                    c.query_one(
+                        "SELECT COALESCE(MAX(seq), 0) FROM warroom_events
+                         WHERE seq BETWEEN 1 AND $1",
+                        &[&MAX_SEQ],
+                    )
+                });
             match locked {
-                Ok(row) => Ok(row.get::<_, i64>(0) as u64 + 1),
+                // Rows outside 1..=MAX_SEQ are damage, never a position
+                // (decode.rs); at most MAX_SEQ + 1, which `append` refuses.
+                Ok(row) => Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0) + 1),
                 Err(e) => {
                     let _ = c.batch_execute("ROLLBACK");
                     Err(pg_err(p)(e))
@@ -285,7 +301,8 @@ impl Store for PgJournal {
             c.query_opt(
                 &format!(
                     "SELECT console FROM warroom_lease
-                     WHERE id = 1 AND console <> '' AND expires_at >= {NOW}"
+                     WHERE id = 1 AND console <> ''
+                     AND expires_at BETWEEN {NOW} AND {NOW} + {AHEAD_MAX_SECS}"
                 ),
                 &[],
             )
@@ -377,6 +394,7 @@ impl StoreTx for PgTx<'_> {
         let ts = format_ts(&e.ts);
         let kind = e.body.kind();
         let path = self.journal.path();
+        let stored = seq_param(seq, path)?;
         let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Sqlite {
             path: path.to_path_buf(),
             cause: format!("cannot encode event: {err}"),
@@ -384,17 +402,10 @@ impl StoreTx for PgTx<'_> {
         self.exec(
             "INSERT INTO warroom_events(seq, ts, operator, host, kind, data)
              VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &(seq as i64),
-                &ts,
-                &e.operator,
-                &self.journal.host,
-                &kind,
-                &data,
-            ],
+            &[&stored, &ts, &e.operator, &self.journal.host, &kind, &data],
         )?;
-        self.next_seq += 1;
-        decode(path, seq as i64, &ts, e.operator.clone(), &kind, &data)
+        self.next_seq = seq + 1;
+        decode(path, stored, &ts, e.operator.clone(), &kind, &data)
     }
 
     fn beat_presence(&mut self, me: &Seat) -> Result<bool, JournalError> {
@@ -435,7 +446,8 @@ impl StoreTx for PgTx<'_> {
                 .query(
                     &format!(
                         "DELETE FROM warroom_presence
-                         WHERE console <> $1 AND heartbeat_at < {NOW} - $2
+                         WHERE console <> $1
+                         AND (heartbeat_at < {NOW} - $2 OR heartbeat_at > {NOW} + {AHEAD_MAX_SECS})
                          RETURNING console, operator, host"
                     ),
                     &[&me, &secs],
@@ -457,7 +469,10 @@ impl StoreTx for PgTx<'_> {
     fn beat_lease(&mut self, me: &Seat, ttl: f64) -> Result<LeaseBeat, JournalError> {
         let row = self.tx(|c, p| {
             c.query_opt(
-                &format!("SELECT console, expires_at < {NOW} FROM warroom_lease WHERE id = 1"),
+                &format!(
+                    "SELECT console, expires_at < {NOW} OR expires_at > {NOW} + {AHEAD_MAX_SECS}
+                     FROM warroom_lease WHERE id = 1"
+                ),
                 &[],
             )
             .map_err(pg_err(p))
@@ -501,7 +516,8 @@ impl StoreTx for PgTx<'_> {
             c.query_one(
                 &format!(
                     "SELECT COUNT(*) FROM warroom_lease
-                     WHERE id = 1 AND console = $1 AND expires_at >= {NOW}"
+                     WHERE id = 1 AND console = $1
+                     AND expires_at BETWEEN {NOW} AND {NOW} + {AHEAD_MAX_SECS}"
                 ),
                 &[&console],
             )
@@ -555,6 +571,26 @@ impl StoreTx for PgTx<'_> {
 
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError> {
         self.tx(|c, p| readings_since(c, p, after))
+    }
+
+    fn clock_offset(&mut self) -> Result<Option<chrono::TimeDelta>, JournalError> {
+        let (before, secs, after) = self.tx(|c, p| {
+            let before = Utc::now();
+            let row = c
+                .query_one(&format!("SELECT {NOW}"), &[])
+                .map_err(pg_err(p))?;
+            Ok((before, row.get::<_, f64>(0), Utc::now()))
+        })?;
+        // A server's answer is outside data: a clock beyond chrono's range
+        // is refused by name, never wrapped.
+        let read = (secs.is_finite() && secs.abs() < 1e13)
+            .then(|| DateTime::from_timestamp_millis((secs * 1000.0).round() as i64))
+            .flatten()
+            .ok_or_else(|| JournalError::Sqlite {
+                path: self.journal.path().to_path_buf(),
+                cause: format!("the server's clock reads {secs}, not a time"),
+            })?;
+        Ok(Some(super::clock::offset_of(read, before, after)))
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), JournalError> {

@@ -247,7 +247,14 @@ fn line2(app: &App) -> Vec<Item> {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let width = area.width as usize;
-    let clock = app.zone().clock_abbrev(app.now);
+    let mut clock = app.zone().clock_abbrev(app.now);
+    if let Some(skew) = app.clock_skew {
+        // The time shown is the journal's; this host's own clock is off.
+        clock.push_str(&format!(
+            " (host {})",
+            crate::journal::clock::skew_text(-skew)
+        ));
+    }
 
     // Line 1: ` title  items … clock`; the title takes what is left, cut
     // only between words, or gives way.
@@ -284,6 +291,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         l2 = vec![
             Span::raw(" "),
             Span::styled(format::fit(&d.to_string(), room), t.error()),
+        ];
+    }
+
+    if app.journal_lost {
+        // As the damage banner: the second line until the console quits.
+        let room = (area.width as usize).saturating_sub(2);
+        l2 = vec![
+            Span::raw(" "),
+            Span::styled(
+                format::fit(
+                    "JOURNAL FILE GONE: forward moves refused; pause and rollback still act",
+                    room,
+                ),
+                t.error(),
+            ),
         ];
     }
 
