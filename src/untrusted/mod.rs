@@ -20,7 +20,7 @@ pub mod text;
 
 pub use body::read_at_most;
 pub use redact::redact;
-pub use text::{first_control, sanitize, sanitize_lines};
+pub use text::{first_control, sanitize, sanitize_lines, show_path};
 
 /// An outside error text made fit to show and journal: secrets starred in
 /// every encoding, then controls escaped, then cut to `max_chars` (with
