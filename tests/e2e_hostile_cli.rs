@@ -157,3 +157,46 @@ fn an_endless_runbook_is_refused_after_reading_at_most_the_limit() {
     assert!(both(&out).contains("larger than 4 MiB"), "{}", both(&out));
     assert!(sent < 64 * 1024 * 1024, "the reader took {sent} bytes");
 }
+
+#[test]
+fn a_password_in_a_journal_url_on_the_command_line_is_refused_naming_the_other_ways() {
+    let rb = concat!(env!("CARGO_MANIFEST_DIR"), "/runbooks/api-canary.toml");
+    let url = "postgresql://ann:hunter2@db.internal/cutovers";
+    for args in [
+        vec!["run", rb, "--journal", url],
+        vec!["rehearse", rb, "--journal", url],
+        vec!["serve", rb, "--journal", url],
+        vec!["report", url],
+        vec!["journal", "init", url],
+        vec!["report", "postgresql://ann@db.internal/x?password=hunter2"],
+    ] {
+        let out = warroom(&args);
+        let text = both(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
+        assert!(!text.contains("hunter2"), "{args:?}: {text}");
+        for name in [
+            "PGPASSWORD",
+            "~/.pgpass",
+            "passfile=",
+            "--journal-file FILE",
+        ] {
+            assert!(text.contains(name), "{args:?}: {name} missing: {text}");
+        }
+    }
+}
+
+#[test]
+fn a_journal_file_holding_a_password_must_be_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("url");
+    std::fs::write(&f, "postgresql://ann:hunter2@127.0.0.1:1/x\n").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = warroom(&["report", "--journal-file", f.to_str().unwrap()]);
+    let text = both(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("chmod 600") && !text.contains("hunter2"),
+        "{text}"
+    );
+}

@@ -561,7 +561,7 @@ fn check_key_mode(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn percent_decode(s: &str) -> String {
+pub(super) fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
         .into_owned()
