@@ -94,3 +94,62 @@ async fn a_notify_target_redirecting_to_another_host_is_refused_and_the_other_ho
     );
     assert!(referers.lock().unwrap().is_empty());
 }
+
+/// A webhook receiver that echoes the secret back in the encodings issue
+/// 27 found reaching the journal: none of them survives in the error text
+/// (which is what the journal and the details pane show).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_echoing_the_secret_in_any_encoding_journals_only_stars() {
+    const SECRET: &str = "s3cr<t>/Key";
+    let echoes = [
+        "s3cr%3ct%3e%2fKey",       // lower-case percent
+        "s3cr&lt;t&gt;/Key",       // HTML named
+        "s3cr&#60;t&#62;&#47;Key", // HTML decimal
+        "s3cr&#x3c;t&#x3E;/Key",   // HTML hex
+        r"s3cr\u003ct\u003e\/Key", // JSON \u and \/
+        "s3cr%253Ct%253E%252FKey", // double percent
+        "733363723c743e2f4b6579",  // hex
+        "733363723C743E2F4B6579",  // HEX
+    ];
+    for echo in echoes {
+        let body = format!("{{\"error\":\"bad token {echo}\"}}");
+        let url = serve(Router::new().fallback(any(move || {
+            let body = body.clone();
+            async move { (StatusCode::INTERNAL_SERVER_ERROR, body) }
+        })))
+        .await;
+        let hook = warroom::runbook::model::Webhook {
+            url: format!("{url}/hook"),
+            method: "POST".into(),
+            headers: vec![("x-token".into(), SECRET.into())],
+        };
+        let ctx = warroom::actions::ActionContext {
+            cutover: "c".into(),
+            action: "pause".into(),
+            stage: None,
+            exposure: 0.0,
+            previous_exposure: 0.0,
+            operator: "alice".into(),
+            reason: "drill".into(),
+            mode: "rehearsal".into(),
+        };
+        let client = warroom::untrusted::redirect::client().unwrap();
+        let err = warroom::actions::webhook::send(
+            &client,
+            &hook,
+            &ctx,
+            Duration::from_secs(5),
+            &[SECRET.to_string()],
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.contains("HTTP 500") && err.contains("bad token ***"),
+            "{echo}: {err}"
+        );
+        assert!(
+            !err.contains("s3cr") && !err.contains("7333"),
+            "{echo}: {err}"
+        );
+    }
+}

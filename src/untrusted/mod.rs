@@ -5,7 +5,8 @@
 //! - `text`: control characters (C0 but tab, DEL, C1) and bidi controls
 //!   become a visible escape, so nothing can move the cursor, set the
 //!   window title or write the clipboard (OSC 52);
-//! - `redact`: every secret in every encoding becomes `***`;
+//! - `redact`: every secret in every encoding (percent, `+`, HTML entities,
+//!   JSON escapes, hex, base64; mixed) becomes `***`;
 //! - `body`: every HTTP body is read to at most N bytes;
 //! - `redirect`: a redirect never leaves the request's origin.
 //!
