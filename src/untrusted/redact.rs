@@ -68,9 +68,10 @@ fn redact_spans(text: &str, secrets: &[String], cut: bool) -> String {
         if !may_start[usize::from(t[start])] {
             continue;
         }
+        let first = units(t, start);
         let end = targets
             .iter()
-            .filter_map(|g| longest_match(t, start, g, cut))
+            .filter_map(|g| longest_match(t, start, &first, g, cut))
             .max();
         if let Some(end) = end {
             spans.push((start, end));
@@ -133,44 +134,56 @@ fn targets(secrets: &[String]) -> Vec<Target> {
     out
 }
 
-/// The end of the longest span starting at `start` that decodes to the
-/// target; with `cut`, also a span reaching the end of the text that
-/// decodes to at least `MIN_FORM` bytes of the target's start.
-fn longest_match(t: &[u8], start: usize, g: &Target, cut: bool) -> Option<usize> {
+/// The end of the longest span starting at `start` (whose units are
+/// `first`) that decodes to the target; with `cut`, also a span reaching
+/// the end of the text that decodes to at least `MIN_FORM` bytes of the
+/// target's start.
+fn longest_match(t: &[u8], start: usize, first: &[Unit], g: &Target, cut: bool) -> Option<usize> {
+    // Most positions fail on their first unit: decide that before
+    // allocating anything.
+    let mut stack: Vec<(usize, usize)> = first
+        .iter()
+        .filter_map(|u| step(g, 0, u).map(|k| (u.end, k)))
+        .collect();
+    if stack.is_empty() {
+        return None;
+    }
     let want = &g.bytes;
     let mut best = None;
-    let mut seen: HashSet<(usize, usize)> = HashSet::new();
-    let mut stack = vec![(start, 0usize)];
+    let mut seen: HashSet<(usize, usize)> = stack.iter().copied().collect();
     while let Some((pos, k)) = stack.pop() {
         if k == want.len() {
             best = best.max(Some(pos));
             continue;
         }
         if pos == t.len() {
-            if cut && k >= MIN_FORM.min(want.len()) && pos > start {
+            if cut && k >= MIN_FORM.min(want.len()) {
                 best = best.max(Some(pos));
             }
             continue;
         }
         for u in units(t, pos) {
-            let got = &u.bytes[..usize::from(u.len)];
-            let rest = &want[k..];
-            let n = got.len().min(rest.len());
-            // A unit decoding past the target's end cannot be part of it.
-            if got.len() > rest.len() {
-                continue;
-            }
-            let same = if g.fold_case {
-                got.eq_ignore_ascii_case(&rest[..n])
-            } else {
-                *got == rest[..n]
-            };
-            if same && seen.insert((u.end, k + n)) {
-                stack.push((u.end, k + n));
+            if let Some(next) = step(g, k, &u)
+                && seen.insert((u.end, next))
+            {
+                stack.push((u.end, next));
             }
         }
     }
     best
+}
+
+/// How far into the target `u` takes a match that has `k` bytes of it.
+fn step(g: &Target, k: usize, u: &Unit) -> Option<usize> {
+    let got = &u.bytes[..usize::from(u.len)];
+    // A unit decoding past the target's end cannot be part of it.
+    let rest = g.bytes.get(k..k + got.len())?;
+    let same = if g.fold_case {
+        got.eq_ignore_ascii_case(rest)
+    } else {
+        got == rest
+    };
+    same.then_some(k + got.len())
 }
 
 /// One encoded unit of text: what it decodes to, and where it ends.
