@@ -71,6 +71,8 @@ pub enum Effect {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A bracketed paste: one event however long, for the open prompt.
+    Paste(String),
     Resize,
     /// The wall clock; redraws only when the shown second changes.
     Tick(DateTime<Utc>),
@@ -298,6 +300,10 @@ impl App {
         match msg {
             Msg::Key(k) => {
                 self.on_key(k);
+                true
+            }
+            Msg::Paste(text) => {
+                self.on_paste(&text);
                 true
             }
             Msg::Resize => true,

@@ -495,6 +495,9 @@ impl Console {
             TermEvent::Resize(..) => {
                 self.app.update(Msg::Resize);
             }
+            TermEvent::Paste(text) => {
+                self.app.update(Msg::Paste(text));
+            }
             _ => return false,
         }
         let mut quit = false;
@@ -661,12 +664,11 @@ where
                 false
             }
             Wake::Frame => true,
-            Wake::Key(ev) => {
-                if console.on_terminal(ev) {
-                    break Exit::Quit;
-                }
-                true
-            }
+            Wake::Key(ev) => match on_keys(console, ev, &mut keys) {
+                KeyBurst::Handled => true,
+                KeyBurst::Quit => break Exit::Quit,
+                KeyBurst::Gone => break Exit::TerminalLost,
+            },
             Wake::Tick => {
                 console.pump_notify();
                 console.check_follower();
@@ -686,6 +688,43 @@ where
     console.replies = Some(replies);
     console.detach(exit.reason()).await;
     Ok(exit)
+}
+
+/// Keys handled before one frame at most: a paste in a terminal without
+/// bracketed paste is a burst of keys, and a frame per key made a 20 kB
+/// paste take minutes.
+const KEY_BURST: usize = 4096;
+
+enum KeyBurst {
+    Handled,
+    Quit,
+    Gone,
+}
+
+/// Handle `first` and every key already read after it (up to `KEY_BURST`),
+/// so the loop draws once for the burst.
+fn on_keys<K>(console: &mut Console, first: TermEvent, keys: &mut K) -> KeyBurst
+where
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
+    use futures::FutureExt;
+    let mut next = Some(first);
+    let mut handled = 0;
+    while let Some(ev) = next.take() {
+        if console.on_terminal(ev) {
+            return KeyBurst::Quit;
+        }
+        handled += 1;
+        if handled >= KEY_BURST {
+            break;
+        }
+        match keys.next().now_or_never() {
+            Some(Some(Ok(ev))) => next = Some(ev),
+            Some(None | Some(Err(_))) => return KeyBurst::Gone,
+            None => {}
+        }
+    }
+    KeyBurst::Handled
 }
 
 /// Before leaving, journal the notifications already handed to the

@@ -71,7 +71,7 @@ fn redact_spans(text: &str, secrets: &[String], cut: bool) -> String {
         let first = units(t, start);
         let end = targets
             .iter()
-            .filter_map(|g| longest_match(t, start, &first, g, cut))
+            .filter_map(|g| longest_match(t, &first, g, cut))
             .max();
         if let Some(end) = end {
             spans.push((start, end));
@@ -134,11 +134,11 @@ fn targets(secrets: &[String]) -> Vec<Target> {
     out
 }
 
-/// The end of the longest span starting at `start` (whose units are
-/// `first`) that decodes to the target; with `cut`, also a span reaching
+/// The end of the longest span that decodes to the target, starting at
+/// the position whose units are `first`; with `cut`, also a span reaching
 /// the end of the text that decodes to at least `MIN_FORM` bytes of the
 /// target's start.
-fn longest_match(t: &[u8], start: usize, first: &[Unit], g: &Target, cut: bool) -> Option<usize> {
+fn longest_match(t: &[u8], first: &[Unit], g: &Target, cut: bool) -> Option<usize> {
     // Most positions fail on their first unit: decide that before
     // allocating anything.
     let mut stack: Vec<(usize, usize)> = first
