@@ -74,6 +74,10 @@ impl Drop for Slot {
                     o.by_addr.remove(&self.addr);
                 }
             }
+            if o.total == 0 {
+                drop(o);
+                super::give_back_memory();
+            }
         }
     }
 }
