@@ -214,7 +214,7 @@ pub async fn run_command_until(
         Err(e) => {
             let msg = format!(
                 "cannot start `sh -c` in {}: {e}",
-                crate::untrusted::show_path(&dir)
+                crate::untrusted::show_path(dir)
             );
             return failed_to_start(msg, started, secrets);
         }

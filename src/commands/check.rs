@@ -57,7 +57,7 @@ pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
         .map(|s| format!("{} {}%", s.name, s.exposure))
         .collect();
     let mut s = String::new();
-    s.push_str(&format!("{}: ok\n", crate::untrusted::show_path(&path)));
+    s.push_str(&format!("{}: ok\n", crate::untrusted::show_path(path)));
     s.push_str(&format!("  {} ({})\n", c.title, c.id));
     s.push_str(&format!("  strategy:          {strategy}\n"));
     s.push_str(&format!(

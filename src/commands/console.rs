@@ -112,7 +112,7 @@ fn journal_path(
                 format!(
                     "--join: no rehearsal journal yet in {}; start one with `warroom rehearse {}`",
                     crate::untrusted::show_path(paths::session_dir(&runbook.dir, id)),
-                    crate::untrusted::show_path(&req.runbook)
+                    crate::untrusted::show_path(req.runbook)
                 )
             })
         }

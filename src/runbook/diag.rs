@@ -81,14 +81,14 @@ impl Diagnostic {
         let Some(span) = this.span.clone() else {
             return format!(
                 "{}: {sev}: {}\n",
-                crate::untrusted::show_path(&path),
+                crate::untrusted::show_path(path),
                 this.message
             );
         };
         let (line, col) = line_col(source, span.start);
         let mut out = format!(
             "{}:{line}:{col}: {sev}: {}\n",
-            crate::untrusted::show_path(&path),
+            crate::untrusted::show_path(path),
             this.message
         );
         out.push_str(&snippet(this, source, clamp(source, span), color));
