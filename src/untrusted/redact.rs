@@ -47,6 +47,25 @@ fn redact_spans(text: &str, secrets: &[String], cut: bool) -> String {
     if targets.is_empty() {
         return text.to_string();
     }
+    let mut out = one_pass(text, &targets, cut);
+    // A secret holding `***` can be completed again by the stars that
+    // replaced it (`h/x/***` after `…h/x/`): redact again until nothing
+    // changes. Only such a secret takes more than one more pass; every
+    // pass that changes the text removes a secret's character other than
+    // `*`, so the text's length bounds the passes.
+    if out != text {
+        for _ in 0..=text.len() {
+            let again = one_pass(&out, &targets, false);
+            if again == out {
+                break;
+            }
+            out = again;
+        }
+    }
+    out
+}
+
+fn one_pass(text: &str, targets: &[Target], cut: bool) -> String {
     let t = text.as_bytes();
     // Where a match can start: a target's first byte, or a byte that opens
     // an encoded unit. Every other position is passed over at once.
@@ -54,7 +73,7 @@ fn redact_spans(text: &str, secrets: &[String], cut: bool) -> String {
     for b in [b'+', b'%', b'&', b'\\'] {
         may_start[usize::from(b)] = true;
     }
-    for g in &targets {
+    for g in targets {
         if let Some(&b) = g.bytes.first() {
             may_start[usize::from(b)] = true;
             if g.fold_case {
@@ -592,6 +611,17 @@ mod tests {
         assert_eq!(out, "answer: ***");
         // Without the cut, a mere start is ordinary text.
         assert_eq!(redact("answer: ab cd", &secrets), "answer: ab cd");
+    }
+
+    /// Found by fuzzing: the stars themselves completed a secret ending
+    /// in `***` with the text before it.
+    #[test]
+    fn stars_never_complete_a_secret_again() {
+        let secrets = ["h/ah/hhks/***".to_string()];
+        let out = redact("htt/h/ah/hhks/h/ah/hhks/***?", &secrets);
+        assert!(!out.contains(&secrets[0]), "{out}");
+        let out = redact("aaaaaaaaa***", &["a***".to_string()]);
+        assert_eq!(out, "***");
     }
 
     #[test]
