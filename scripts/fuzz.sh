@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs=${1:-600}
-targets=(runbook_load exposition_parse command_line journal_decode)
+targets=(runbook_load exposition_parse command_line journal_decode untrusted_text journal_rows)
 cargo +nightly fuzz build -O
 # Artifacts newer than this mark are this run's findings; older ones are
 # kept for reproduction but not counted.

@@ -121,8 +121,13 @@ pub enum JournalCommand {
         after_help = "Example:\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2'"
     )]
     Init {
-        /// postgresql://user@host/db (password from PGPASSWORD or ~/.pgpass).
-        url: PathBuf,
+        /// postgresql://user@host/db (password from PGPASSWORD, ~/.pgpass or
+        /// passfile=FILE; a password in the URL is refused here).
+        #[arg(required_unless_present = "journal_file")]
+        url: Option<PathBuf>,
+        /// Read the URL from FILE (its first line; mode 600 if it holds a password).
+        #[arg(long, value_name = "FILE", conflicts_with = "url")]
+        journal_file: Option<PathBuf>,
     },
 }
 
@@ -173,6 +178,10 @@ pub struct SessionArgs {
     /// runbook for run, a new rehearsal-N.db for each rehearse).
     #[arg(long)]
     pub journal: Option<PathBuf>,
+    /// Read the journal's location from FILE (its first line): a URL with a
+    /// password, kept out of `ps` (mode 600).
+    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
+    pub journal_file: Option<PathBuf>,
     /// Act as NAME (rehearse only; a live operator is the Unix account).
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<String>,
@@ -217,8 +226,13 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The session journal (a .db file).
-    pub journal: PathBuf,
+    /// The session journal (a .db file or a postgresql:// URL without a password).
+    #[arg(required_unless_present = "journal_file")]
+    pub journal: Option<PathBuf>,
+    /// Read the journal's location from FILE (its first line): a URL with a
+    /// password, kept out of `ps` (mode 600).
+    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
+    pub journal_file: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: ReportFormat,
 }
@@ -231,6 +245,10 @@ pub struct ServeArgs {
     /// (default: the live journal beside the runbook).
     #[arg(long)]
     pub journal: Option<PathBuf>,
+    /// Read the journal's location from FILE (its first line): a URL with a
+    /// password, kept out of `ps` (mode 600).
+    #[arg(long, value_name = "FILE", conflicts_with = "journal")]
+    pub journal_file: Option<PathBuf>,
     /// Address to listen on; loopback unless you mean it.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
@@ -258,17 +276,32 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) if args.probe => commands::check::probe(&args.runbook, out),
         Command::Check(args) => commands::check::check(&args.runbook, out),
-        Command::Demo(a) => commands::demo::run(
-            commands::demo::Request {
-                journal: a.journal,
-                operator: a.as_name,
-                new_attempt: a.new_attempt,
-            },
-            out,
-        ),
-        Command::Run(a) => commands::console::run(a.request(), SessionMode::Live, out),
-        Command::Rehearse(a) => commands::console::run(a.request(), SessionMode::Rehearsal, out),
-        Command::Journal(JournalCommand::Init { url }) => commands::journal::init(&url),
+        Command::Demo(a) => match journal(a.journal, None, "demo", "--journal") {
+            Ok(journal) => commands::demo::run(
+                commands::demo::Request {
+                    journal,
+                    operator: a.as_name,
+                    new_attempt: a.new_attempt,
+                },
+                out,
+            ),
+            Err(code) => code,
+        },
+        Command::Run(a) => match a.request("run") {
+            Ok(req) => commands::console::run(req, SessionMode::Live, out),
+            Err(code) => code,
+        },
+        Command::Rehearse(a) => match a.request("rehearse") {
+            Ok(req) => commands::console::run(req, SessionMode::Rehearsal, out),
+            Err(code) => code,
+        },
+        Command::Journal(JournalCommand::Init { url, journal_file }) => {
+            match journal(url, journal_file.as_deref(), "journal init", "the URL") {
+                Ok(Some(url)) => commands::journal::init(&url),
+                Ok(None) => EXIT_INVALID,
+                Err(code) => code,
+            }
+        }
         Command::Init(a) => commands::init::run(
             match a.strategy {
                 InitStrategy::Canary => Strategy::Canary,
@@ -287,38 +320,72 @@ pub fn run(cli: Cli) -> u8 {
             Cli::command(),
         ),
         Command::Man => commands::docs::man(Cli::command()),
-        Command::Serve(a) => commands::serve::run(
-            commands::serve::Request {
-                runbook: a.runbook,
-                journal: a.journal,
-                listen: a.listen,
-                token_file: a.token_file,
-            },
-            out,
-        ),
-        Command::Report(a) => commands::report::run(
-            &a.journal,
-            match a.format {
-                ReportFormat::Markdown => Format::Markdown,
-                ReportFormat::Jsonl => Format::Jsonl,
-                ReportFormat::Html => Format::Html,
-            },
-            out.tz,
-        ),
+        Command::Serve(a) => {
+            match journal(a.journal, a.journal_file.as_deref(), "serve", "--journal") {
+                Ok(journal) => commands::serve::run(
+                    commands::serve::Request {
+                        runbook: a.runbook,
+                        journal,
+                        listen: a.listen,
+                        token_file: a.token_file,
+                    },
+                    out,
+                ),
+                Err(code) => code,
+            }
+        }
+        Command::Report(a) => match journal(
+            a.journal,
+            a.journal_file.as_deref(),
+            "report",
+            "the journal",
+        ) {
+            Ok(Some(journal)) => commands::report::run(
+                &journal,
+                match a.format {
+                    ReportFormat::Markdown => Format::Markdown,
+                    ReportFormat::Jsonl => Format::Jsonl,
+                    ReportFormat::Html => Format::Html,
+                },
+                out.tz,
+            ),
+            Ok(None) => EXIT_INVALID,
+            Err(code) => code,
+        },
     }
 }
 
+/// The journal a command was given (`--journal`, the positional URL, or
+/// `--journal-file`); a password on the command line is refused (exit 2).
+fn journal(
+    arg: Option<PathBuf>,
+    file: Option<&std::path::Path>,
+    command: &str,
+    flag: &str,
+) -> Result<Option<PathBuf>, u8> {
+    commands::journal_arg::location(arg, file, flag).map_err(|e| {
+        eprintln!("warroom {command}: {e}");
+        EXIT_INVALID
+    })
+}
+
 impl SessionArgs {
-    fn request(&self) -> commands::console::Request<'_> {
-        commands::console::Request {
+    fn request(&self, command: &str) -> Result<commands::console::Request<'_>, u8> {
+        let journal = journal(
+            self.journal.clone(),
+            self.journal_file.as_deref(),
+            command,
+            "--journal",
+        )?;
+        Ok(commands::console::Request {
             runbook: &self.runbook,
-            journal: self.journal.clone(),
+            journal,
             operator: self.as_name.clone(),
             read_only: self.read_only,
             accept_runbook_change: self.accept_runbook_change,
             execute: self.execute,
             join: self.join,
             new_attempt: self.new_attempt.clone(),
-        }
+        })
     }
 }

@@ -11,7 +11,7 @@ mod pg;
 mod pg_tls;
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
@@ -227,34 +227,45 @@ fn prefer_tries_plain_after_a_failed_tls_connection() {
     assert!(!e.contains("hunter2"), "{e}");
 }
 
-/// The binary: `journal init` and `report` over verify-full.
+/// The binary: `journal init` and `report` over verify-full. The password
+/// never on the command line: `journal init` reads the URL from a file of
+/// mode 600 (`--journal-file`), `report` takes it from PGPASSWORD.
 #[test]
 fn journal_init_and_report_go_through_tls() {
+    use std::os::unix::fs::PermissionsExt;
     let Some(c) = tls_cluster() else { return };
     let db = c.fresh("binary");
     let url = c.verified("verify-full", "localhost", &db, &c.ca());
-    let warroom = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_warroom"))
-            .args(args)
-            .arg(&url)
-            .output()
-            .unwrap()
-    };
-    let init = warroom(&["journal", "init"]);
+    let dir = tempfile::tempdir().unwrap();
+    let url_file = dir.path().join("journal-url");
+    std::fs::write(&url_file, url.to_str().unwrap()).unwrap();
+    std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let init = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["journal", "init", "--journal-file"])
+        .arg(&url_file)
+        .output()
+        .unwrap();
     assert!(
         init.status.success(),
         "{}",
         String::from_utf8_lossy(&init.stderr)
     );
     append_note(&url, "reported over TLS");
-    let report = warroom(&["report"]);
+    let bare = |u: &Path| PathBuf::from(u.to_str().unwrap().replace(&format!(":{PASSWORD}@"), "@"));
+    let report = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("report")
+        .arg(bare(&url))
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&report.stdout);
     assert!(out.contains("reported over TLS"), "{out}");
     // The wrong CA: exit code and message, no password.
     let bad = c.verified("verify-full", "localhost", &db, &c.wrong_ca());
     let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
         .arg("report")
-        .arg(&bad)
+        .arg(bare(&bad))
+        .env("PGPASSWORD", PASSWORD)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -295,23 +306,24 @@ fn a_bad_sslmode_or_root_file_is_refused_as_bad_input() {
     for (args, url, says) in [
         (
             vec!["report"],
-            "postgresql://ann:hunter2@db.internal/x?sslmode=verify-some",
+            "postgresql://ann@db.internal/x?sslmode=verify-some",
             "sslmode=verify-some: not one of",
         ),
         (
             vec!["journal", "init"],
-            "postgresql://ann:hunter2@db.internal/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            "postgresql://ann@db.internal/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
             "sslrootcert: cannot read /nonexistent/ca.pem",
         ),
         (
             vec!["run", runbook, "--journal"],
-            "postgresql://ann:hunter2@db.internal/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            "postgresql://ann@db.internal/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
             "sslrootcert: cannot read /nonexistent/ca.pem",
         ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
             .args(&args)
             .arg(url)
+            .env("PGPASSWORD", "hunter2")
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

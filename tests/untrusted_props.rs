@@ -4,7 +4,9 @@
 
 mod properties;
 
-use properties::untrusted::{no_form_of_a_secret_survives, sanitized_text_is_inert};
+use properties::untrusted::{
+    no_encoding_of_a_secret_survives, no_form_of_a_secret_survives, sanitized_text_is_inert,
+};
 use proptest::prelude::*;
 
 fn hostile() -> impl Strategy<Value = String> {
@@ -29,5 +31,21 @@ proptest! {
         after in "[ -~]{0,8}",
     ) {
         no_form_of_a_secret_survives(&secret, &before, &after);
+    }
+
+    /// Percent (either case, twice, thrice), `+`, HTML entities (named,
+    /// decimal, hex, escaped twice), JSON escapes (`\/`, `\uXXXX`,
+    /// surrogate pairs), mixed character by character; base64 (standard
+    /// and URL-safe at every offset) and hex (either case) of the whole.
+    #[test]
+    fn redaction_leaves_no_encoding_of_a_secret(
+        secret in "[ -~\u{e9}\u{20ac}\u{1f600}]{4,24}",
+        before in "[ -~]{0,8}",
+        after in "[ -~]{0,8}",
+        ways in proptest::collection::vec(any::<u8>(), 1..8),
+        prefix in proptest::collection::vec(any::<u8>(), 0..5),
+        whole in any::<u8>(),
+    ) {
+        no_encoding_of_a_secret_survives(&secret, &before, &after, &ways, &prefix, whole);
     }
 }

@@ -212,7 +212,10 @@ pub async fn run_command_until(
     let mut child = match tree::spawn_shell(|| command.spawn(), |c| c.id()) {
         Ok(c) => c,
         Err(e) => {
-            let msg = format!("cannot start `sh -c` in {}: {e}", dir.display());
+            let msg = format!(
+                "cannot start `sh -c` in {}: {e}",
+                crate::untrusted::show_path(dir)
+            );
             return failed_to_start(msg, started, secrets);
         }
     };

@@ -147,7 +147,16 @@ async fn try_send(
     if status.is_success() {
         return Ok(status.as_u16());
     }
-    let body = body.map(|b| String::from_utf8_lossy(&b.bytes).into_owned());
+    // A body cut by the read bound may end in the first half of a secret:
+    // star that too, before anything else cuts it again.
+    let body = body.map(|b| {
+        let text = String::from_utf8_lossy(&b.bytes);
+        if b.truncated {
+            crate::untrusted::redact::redact_cut(&text, secrets)
+        } else {
+            text.into_owned()
+        }
+    });
     Err((
         Some(status.as_u16()),
         refusal(

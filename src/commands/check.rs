@@ -57,7 +57,7 @@ pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
         .map(|s| format!("{} {}%", s.name, s.exposure))
         .collect();
     let mut s = String::new();
-    s.push_str(&format!("{}: ok\n", path.display()));
+    s.push_str(&format!("{}: ok\n", crate::untrusted::show_path(path)));
     s.push_str(&format!("  {} ({})\n", c.title, c.id));
     s.push_str(&format!("  strategy:          {strategy}\n"));
     s.push_str(&format!(
@@ -220,5 +220,5 @@ fn who_may_act(rb: &Runbook) -> String {
 }
 
 fn read_or_empty(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
+    runbook::read_bounded(path).unwrap_or_default()
 }

@@ -114,8 +114,8 @@ fn journal_path(
             paths::latest_rehearsal(&runbook.dir, id).ok_or_else(|| {
                 format!(
                     "--join: no rehearsal journal yet in {}; start one with `warroom rehearse {}`",
-                    paths::session_dir(&runbook.dir, id).display(),
-                    req.runbook.display()
+                    crate::untrusted::show_path(paths::session_dir(&runbook.dir, id)),
+                    crate::untrusted::show_path(req.runbook)
                 )
             })
         }

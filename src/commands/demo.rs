@@ -52,7 +52,10 @@ async fn demo(req: Request, out: Output) -> u8 {
     // The runbook sits beside the journal so `warroom report` finds it.
     let runbook_path = dir.join("demo.toml");
     if let Err(e) = std::fs::write(&runbook_path, DEMO_RUNBOOK) {
-        eprintln!("warroom demo: cannot write {}: {e}", runbook_path.display());
+        eprintln!(
+            "warroom demo: cannot write {}: {e}",
+            crate::untrusted::show_path(&runbook_path)
+        );
         return EXIT_FAILURE;
     }
     let url = sim.url.clone();

@@ -35,25 +35,31 @@ pub fn run(strategy: Strategy, path: Option<&Path>) -> u8 {
             Ok(()) => {
                 eprintln!(
                     "wrote {}: replace every CHANGE-ME, then `warroom check {}`",
-                    path.display(),
-                    path.display()
+                    crate::untrusted::show_path(path),
+                    crate::untrusted::show_path(path)
                 );
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("warroom: cannot write {}: {e}", path.display());
+                eprintln!(
+                    "warroom: cannot write {}: {e}",
+                    crate::untrusted::show_path(path)
+                );
                 EXIT_FAILURE
             }
         },
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             eprintln!(
                 "warroom: {} already exists; init never overwrites: choose another path or remove it first",
-                path.display()
+                crate::untrusted::show_path(path)
             );
             EXIT_INVALID
         }
         Err(e) => {
-            eprintln!("warroom: cannot create {}: {e}", path.display());
+            eprintln!(
+                "warroom: cannot create {}: {e}",
+                crate::untrusted::show_path(path)
+            );
             EXIT_FAILURE
         }
     }

@@ -9,7 +9,7 @@ pub fn init(url: &Path) -> u8 {
     if !pg::is_url(url) {
         eprintln!(
             "warroom journal init: {}: not a postgresql:// URL (a SQLite journal is created by its first console)",
-            url.display()
+            crate::untrusted::show_path(url)
         );
         return EXIT_INVALID;
     }

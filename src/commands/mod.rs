@@ -7,6 +7,7 @@ pub mod demo;
 pub mod docs;
 pub mod init;
 pub mod journal;
+pub mod journal_arg;
 pub mod output;
 pub mod report;
 pub mod serve;

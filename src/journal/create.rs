@@ -35,7 +35,8 @@ pub(crate) fn create_journal(path: &Path) -> Result<(), JournalError> {
         cause,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        ensure_shared_dir(dir).map_err(|e| create_err(format!("folder {}: {e}", dir.display())))?;
+        ensure_shared_dir(dir)
+            .map_err(|e| create_err(format!("folder {}: {e}", crate::untrusted::show_path(dir))))?;
     }
     let tmp = tmp_path(path);
     let result = (|| {
@@ -129,7 +130,7 @@ pub fn network_fs_warning(path: &Path) -> Option<String> {
     let name = network_fs_name(st.filesystem_type().0 as i64)?;
     Some(format!(
         "{}: the journal is on a network filesystem ({name}); SQLite locking is unreliable there, and consoles on other hosts would corrupt it. Put the journal on a local disk of the shared host (--journal PATH).",
-        path.display()
+        crate::untrusted::show_path(path)
     ))
 }
 

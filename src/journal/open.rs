@@ -76,11 +76,13 @@ pub fn follow_store(
     super::follow::follow(location, 0, 0, tx)
 }
 
-/// How to name the journal in messages: a URL loses its password.
+/// How to name the journal in messages: a URL loses its password, and
+/// either is shown through the sanitizer (a folder's name may hold an
+/// escape sequence).
 pub fn display(location: &Path) -> String {
     if pg::is_url(location) {
-        pg::display(location).display().to_string()
+        crate::untrusted::show_path(pg::display(location))
     } else {
-        location.display().to_string()
+        crate::untrusted::show_path(location)
     }
 }

@@ -57,6 +57,12 @@ async fn once(client: &reqwest::Client, url: &str, body: &str, timeout: Duration
             crate::session::rules::format_duration(timeout)
         )),
         Err(e) if e.is_connect() => Attempt::Retry("connection failed".into()),
+        // Origins only: the url's path is the secret, its origin is not.
+        Err(e) if crate::untrusted::redirect::cross_origin(&e).is_some() => Attempt::GiveUp(
+            crate::untrusted::redirect::cross_origin(&e)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ),
         Err(e) => Attempt::Retry(format!("request failed: {}", e.without_url())),
     }
 }

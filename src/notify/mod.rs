@@ -61,7 +61,11 @@ impl Notifier {
             return None;
         }
         let (done_tx, done_rx) = unbounded_channel();
-        let client = reqwest::Client::new();
+        // The shared client: a target that redirects elsewhere is refused,
+        // never followed with the secret url in `Referer`.
+        let Ok(client) = crate::untrusted::redirect::client() else {
+            return None;
+        };
         let targets = runbook
             .notify
             .iter()

@@ -134,12 +134,15 @@ fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
         candidates.push(dir.join(name));
     }
     let Some(found) = candidates.into_iter().find(|p| p.is_file()) else {
-        return Err(format!("runbook {} no longer exists", path.display()));
+        return Err(format!(
+            "runbook {} no longer exists",
+            crate::untrusted::show_path(&path)
+        ));
     };
     let loaded = crate::runbook::load(&found).map_err(|e| {
         format!(
             "runbook {} does not load now: {} problem(s)",
-            found.display(),
+            crate::untrusted::show_path(&found),
             e.diagnostics.len()
         )
     })?;
@@ -154,7 +157,7 @@ fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
     if loaded.runbook.sha256 != last_sha {
         return Err(format!(
             "runbook {} has changed since the session (sha256 {} now, {} journaled)",
-            found.display(),
+            crate::untrusted::show_path(&found),
             &loaded.runbook.sha256,
             last_sha
         ));

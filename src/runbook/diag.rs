@@ -79,10 +79,18 @@ impl Diagnostic {
         let this = &safe;
         let sev = this.severity.as_str();
         let Some(span) = this.span.clone() else {
-            return format!("{}: {sev}: {}\n", path.display(), this.message);
+            return format!(
+                "{}: {sev}: {}\n",
+                crate::untrusted::show_path(path),
+                this.message
+            );
         };
         let (line, col) = line_col(source, span.start);
-        let mut out = format!("{}:{line}:{col}: {sev}: {}\n", path.display(), this.message);
+        let mut out = format!(
+            "{}:{line}:{col}: {sev}: {}\n",
+            crate::untrusted::show_path(path),
+            this.message
+        );
         out.push_str(&snippet(this, source, clamp(source, span), color));
         out
     }

@@ -38,7 +38,7 @@ impl LoadError {
         let warnings = self.diagnostics.len() - errors;
         out.push_str(&format!(
             "{}: {} error{}{}: runbook refused\n",
-            self.path.display(),
+            crate::untrusted::show_path(&self.path),
             errors,
             if errors == 1 { "" } else { "s" },
             match warnings {
@@ -59,19 +59,43 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// The largest runbook accepted: 4 MiB. A real runbook is a few kB (the
+/// biggest example is under 20 kB); a file past this is a mistake or an
+/// attack, refused before parsing (`check` on a 100 MB file once took
+/// 1.75 GB).
+pub const MAX_RUNBOOK_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The runbook's text, read to at most `MAX_RUNBOOK_BYTES` + 1 bytes: a
+/// larger file (or an endless FIFO) is refused without reading it whole.
+pub fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = crate::untrusted::show_path(path);
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read runbook {shown}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RUNBOOK_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read runbook {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_RUNBOOK_BYTES {
+        return Err(format!(
+            "runbook {shown} is larger than {} MiB, the limit: refused before parsing (split it, or check that this is the runbook)",
+            MAX_RUNBOOK_BYTES / (1024 * 1024)
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| format!("cannot read runbook {shown}: not UTF-8 text ({e})"))
+}
+
 /// Load and validate the runbook at `path`, expanding `${NAME}` from the
 /// process environment.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_bounded(path) {
         Ok(t) => t,
-        Err(e) => {
+        Err(message) => {
             return Err(LoadError {
                 path: path.to_path_buf(),
                 source_text: String::new(),
-                diagnostics: vec![Diagnostic::error(
-                    format!("cannot read runbook {}: {e}", path.display()),
-                    None,
-                )],
+                diagnostics: vec![Diagnostic::error(message, None)],
             });
         }
     };

@@ -19,5 +19,5 @@ mod validate;
 pub mod words;
 
 pub use diag::{Diagnostic, Severity};
-pub use load::{LoadError, Loaded, load, load_str};
+pub use load::{LoadError, Loaded, MAX_RUNBOOK_BYTES, load, load_str, read_bounded};
 pub use model::Runbook;

@@ -25,17 +25,18 @@ pub fn random_hex(n: usize) -> std::io::Result<String> {
 
 /// A token from `--token-file`: its first line, trimmed; at most 4 KiB read.
 pub fn token_from_file(path: &std::path::Path) -> Result<String, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let f = std::fs::File::open(path)
+        .map_err(|e| format!("{}: {e}", crate::untrusted::show_path(path)))?;
     let mut text = String::new();
     f.take(4096)
         .read_to_string(&mut text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| format!("{}: {e}", crate::untrusted::show_path(path)))?;
     let token = text.lines().next().unwrap_or("").trim().to_string();
     let url_safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
     if token.len() < 16 || !token.bytes().all(url_safe) {
         return Err(format!(
             "{}: the token must be one line of at least 16 characters among A-Z a-z 0-9 - . _ ~",
-            path.display()
+            crate::untrusted::show_path(path)
         ));
     }
     Ok(token)

@@ -9,6 +9,7 @@
 //! other method), and nothing holds a write connection.
 
 mod auth;
+pub mod listen;
 pub mod live;
 pub mod page;
 mod sparkline;
@@ -44,6 +45,14 @@ const TICK: Duration = Duration::from_secs(5);
 /// browser retries by itself), so a crowd cannot exhaust the host.
 pub const MAX_VIEWERS: usize = 200;
 
+/// Reports rendered at once at most (each holds the whole journal and its
+/// page in memory: about 190 MB for 100,000 events); others wait their turn.
+pub const MAX_RENDERS: usize = 2;
+
+/// Reports waiting for their turn at most; one more is answered 503 with
+/// `Retry-After`, so a flood neither piles up memory nor waits forever.
+pub const MAX_RENDER_QUEUE: usize = 8;
+
 /// How often the follower's error is looked at, so the page shows a lost
 /// journal (a dropped database connection) and its recovery.
 const ERROR_LOOK: Duration = Duration::from_millis(250);
@@ -65,6 +74,9 @@ pub struct Shared {
     /// page); following stops when the last clone is dropped.
     follower: Arc<FollowerHandle>,
     viewers: Arc<tokio::sync::Semaphore>,
+    /// Turns to render a report (`MAX_RENDERS`), and how many wait or render.
+    renders: Arc<tokio::sync::Semaphore>,
+    render_line: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A running server: its address, and the follower feeding it (dropping
@@ -105,6 +117,8 @@ pub fn start(
         changed,
         follower,
         viewers: Arc::new(tokio::sync::Semaphore::new(MAX_VIEWERS)),
+        renders: Arc::new(tokio::sync::Semaphore::new(MAX_RENDERS)),
+        render_line: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
     };
     let addr = listener
         .local_addr()
@@ -113,7 +127,7 @@ pub fn start(
             cause: format!("listening: {e}"),
         })?;
     let app = router(shared);
-    let task = tokio::spawn(async move { axum::serve(listener, app).await });
+    let task = tokio::spawn(listen::serve(listener, app));
     Ok(Server {
         addr,
         task,
@@ -272,11 +286,36 @@ async fn report_as(
     ctype: &'static str,
     csp: Option<HeaderValue>,
 ) -> Response {
+    let Some(place) = InLine::join(&s.render_line) else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "503: too many reports being built right now\n",
+        )
+            .into_response();
+    };
+    let Ok(turn) = Arc::clone(&s.renders).acquire_owned().await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    // The turn and the place go with the render: a client that hangs up
+    // does not free them while the render still runs.
+    let line = Arc::clone(&s.render_line);
     let built = tokio::task::spawn_blocking(move || {
+        let held = (turn, place);
         let mut out = Vec::new();
-        report::run_with(&s.journal, f, Some(&s.rb), &mut out).map(|()| out)
+        let r = report::run_with(&s.journal, f, Some(&s.rb), &mut out).map(|()| out);
+        drop(held);
+        r
     })
     .await;
+    // The last render of a burst gives the memory back to the system, a
+    // moment later: once the pages it built have been sent.
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        if line.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            give_back_memory();
+        }
+    });
     match built {
         Ok(Ok(body)) => {
             let mut resp = (
@@ -292,6 +331,42 @@ async fn report_as(
         }
         Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("report: {e}\n")).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Return freed heap to the system. A report holds the whole journal and
+/// its page (about 190 MB for 100,000 events); glibc keeps what was freed
+/// in its per-thread arenas, so after a burst of reports the server stayed
+/// at several times its size at rest. Called when no report is in line,
+/// and when the last connection closes (after a flood of them).
+pub(crate) fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own allocator state, under
+    // its locks; it takes no pointer of ours.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// A place in the report line (rendering or waiting); given back on drop,
+/// also when the client goes away while waiting.
+struct InLine(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InLine {
+    fn join(line: &Arc<std::sync::atomic::AtomicUsize>) -> Option<InLine> {
+        use std::sync::atomic::Ordering;
+        let most = MAX_RENDERS + MAX_RENDER_QUEUE;
+        line.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n < most).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| InLine(Arc::clone(line)))
+    }
+}
+
+impl Drop for InLine {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -78,6 +78,8 @@ pub enum Msg {
     /// Keys already queued when a question opened were dropped (the loop
     /// drains them before the question is drawn): say so.
     TypedAhead(usize),
+    /// A bracketed paste: one event however long, for the open prompt.
+    Paste(String),
     Resize,
     /// The wall clock; redraws only when the shown second changes.
     Tick(DateTime<Utc>),
@@ -337,6 +339,10 @@ impl App {
                 self.info(format!(
                     "{n} key(s) typed before this question appeared were dropped: read it, then answer"
                 ));
+                true
+            }
+            Msg::Paste(text) => {
+                self.on_paste(&text);
                 true
             }
             Msg::Resize => true,

@@ -706,6 +706,9 @@ impl Console {
             TermEvent::Resize(..) => {
                 self.app.update(Msg::Resize);
             }
+            TermEvent::Paste(text) => {
+                self.app.update(Msg::Paste(text));
+            }
             _ => return false,
         }
         let mut quit = false;
@@ -917,16 +920,11 @@ where
             }
             Wake::Frame => true,
             Wake::WayBack => console.on_way_back_due(),
-            Wake::Key(ev) => {
-                let asked = console.app.ui.mode.asks();
-                if console.on_terminal(ev) {
-                    break Exit::Quit;
-                }
-                if !asked && console.app.ui.mode.asks() {
-                    drop_typed_ahead(&mut keys, console);
-                }
-                true
-            }
+            Wake::Key(ev) => match on_keys(console, ev, &mut keys) {
+                KeyBurst::Handled => true,
+                KeyBurst::Quit => break Exit::Quit,
+                KeyBurst::Gone => break Exit::TerminalLost,
+            },
             Wake::Tick => {
                 console.pump_notify();
                 console.check_follower();
@@ -947,6 +945,50 @@ where
     console.replies = Some(replies);
     console.detach(exit.reason()).await;
     Ok(exit)
+}
+
+/// Keys handled before one frame at most: a paste in a terminal without
+/// bracketed paste is a burst of keys, and a frame per key made a 20 kB
+/// paste take minutes.
+const KEY_BURST: usize = 4096;
+
+enum KeyBurst {
+    Handled,
+    Quit,
+    Gone,
+}
+
+/// Handle `first` and every key already read after it (up to `KEY_BURST`),
+/// so the loop draws once for the burst.
+fn on_keys<K>(console: &mut Console, first: TermEvent, keys: &mut K) -> KeyBurst
+where
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
+    use futures::FutureExt;
+    let mut next = Some(first);
+    let mut handled = 0;
+    while let Some(ev) = next.take() {
+        let asked = console.app.ui.mode.asks();
+        if console.on_terminal(ev) {
+            return KeyBurst::Quit;
+        }
+        if !asked && console.app.ui.mode.asks() {
+            // A question that changes the cutover just opened: what was
+            // typed before it was drawn is dropped, never its answer.
+            drop_typed_ahead(keys, console);
+            return KeyBurst::Handled;
+        }
+        handled += 1;
+        if handled >= KEY_BURST {
+            break;
+        }
+        match keys.next().now_or_never() {
+            Some(Some(Ok(ev))) => next = Some(ev),
+            Some(None | Some(Err(_))) => return KeyBurst::Gone,
+            None => {}
+        }
+    }
+    KeyBurst::Handled
 }
 
 /// Before leaving, journal the notifications already handed to the

@@ -84,7 +84,10 @@ pub fn write_if_asked(stats: &[&FrameStats]) {
     if let Some(path) = std::env::var_os(ENV).map(PathBuf::from) {
         let text: String = stats.iter().map(|s| s.summary() + "\n").collect();
         if let Err(e) = std::fs::write(&path, text) {
-            eprintln!("warroom: writing frame stats to {}: {e}", path.display());
+            eprintln!(
+                "warroom: writing frame stats to {}: {e}",
+                crate::untrusted::show_path(&path)
+            );
         }
     }
 }

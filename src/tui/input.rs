@@ -1,13 +1,47 @@
 //! A one-line editor (the `:` line and the reason prompts) and the command
 //! history. Pure: keys in, text out.
+//!
+//! Bounded: a line holds at most `MAX_INPUT_BYTES`. A note or a reason is
+//! journaled, drawn on every console and sent to chat; 4 KiB is a long
+//! paragraph, and keeps every key's work (and every frame drawing the
+//! line) small however much is pasted. A key past the limit is refused; a
+//! paste is cut there; either way the editor says so (`take_refused`).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The most a line of input holds: 4 KiB.
+pub const MAX_INPUT_BYTES: usize = 4096;
+
+/// What the editor refused, for the prompt's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A typed character: the line is full.
+    Full,
+    /// A paste of this many bytes (after newlines became spaces) was cut.
+    PasteCut { pasted: usize },
+}
+
+impl Refused {
+    pub fn message(self) -> String {
+        match self {
+            Refused::Full => format!(
+                "the line is full: a note, reason or command holds at most {} KiB",
+                MAX_INPUT_BYTES / 1024
+            ),
+            Refused::PasteCut { pasted } => format!(
+                "pasted {pasted} bytes: kept what fits in {} KiB, the most a note, reason or command holds",
+                MAX_INPUT_BYTES / 1024
+            ),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineEditor {
     text: String,
     /// In chars, 0..=len.
     cursor: usize,
+    refused: Option<Refused>,
 }
 
 impl LineEditor {
@@ -33,11 +67,13 @@ impl LineEditor {
     pub fn set(&mut self, text: &str) {
         self.text = text.to_string();
         self.cursor = self.text.chars().count();
+        self.refused = None;
     }
 
     pub fn clear(&mut self) {
         self.text.clear();
         self.cursor = 0;
+        self.refused = None;
     }
 
     fn byte_at(&self, char_idx: usize) -> usize {
@@ -49,9 +85,50 @@ impl LineEditor {
     }
 
     pub fn insert(&mut self, c: char) {
+        if self.text.len() + c.len_utf8() > MAX_INPUT_BYTES {
+            self.refused = Some(Refused::Full);
+            return;
+        }
         let b = self.byte_at(self.cursor);
         self.text.insert(b, c);
         self.cursor += 1;
+    }
+
+    /// A paste, as one edit (linear in its length): line breaks and tabs
+    /// become spaces (a prompt is one line), other controls their visible
+    /// escape; cut at the limit.
+    pub fn paste(&mut self, pasted: &str) {
+        let flat: String = pasted
+            .replace("\r\n", " ")
+            .chars()
+            .map(|c| {
+                if matches!(c, '\n' | '\r' | '\t') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let clean = crate::untrusted::sanitize(&flat);
+        let room = MAX_INPUT_BYTES.saturating_sub(self.text.len());
+        let mut take = clean.len().min(room);
+        while !clean.is_char_boundary(take) {
+            take -= 1;
+        }
+        if take < clean.len() {
+            self.refused = Some(Refused::PasteCut {
+                pasted: clean.len(),
+            });
+        }
+        let part = &clean[..take];
+        let b = self.byte_at(self.cursor);
+        self.text.insert_str(b, part);
+        self.cursor += part.chars().count();
+    }
+
+    /// What was refused since the last call.
+    pub fn take_refused(&mut self) -> Option<Refused> {
+        self.refused.take()
     }
 
     /// Handles editing keys; returns false for keys it does not edit with

@@ -12,6 +12,7 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{Hide, Show};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -37,7 +38,14 @@ impl TerminalGuard {
         enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let guard = TerminalGuard { _private: () };
-        execute!(io::stdout(), EnterAlternateScreen, Hide)?;
+        // Bracketed paste: a paste arrives as one event, not as keys (each
+        // of which could be a command in the normal mode).
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            Hide,
+            EnableBracketedPaste
+        )?;
         let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         Ok((guard, terminal))
     }
@@ -54,7 +62,12 @@ pub fn restore() -> io::Result<()> {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return Ok(());
     }
-    let screen = execute!(io::stdout(), Show, LeaveAlternateScreen);
+    let screen = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        Show,
+        LeaveAlternateScreen
+    );
     let raw = disable_raw_mode();
     screen.and(raw)
 }

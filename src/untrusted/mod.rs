@@ -5,7 +5,8 @@
 //! - `text`: control characters (C0 but tab, DEL, C1) and bidi controls
 //!   become a visible escape, so nothing can move the cursor, set the
 //!   window title or write the clipboard (OSC 52);
-//! - `redact`: every secret in every encoding becomes `***`;
+//! - `redact`: every secret in every encoding (percent, `+`, HTML entities,
+//!   JSON escapes, hex, base64; mixed) becomes `***`;
 //! - `body`: every HTTP body is read to at most N bytes;
 //! - `redirect`: a redirect never leaves the request's origin.
 //!
@@ -20,7 +21,7 @@ pub mod text;
 
 pub use body::read_at_most;
 pub use redact::redact;
-pub use text::{first_control, sanitize, sanitize_lines};
+pub use text::{first_control, sanitize, sanitize_lines, show_path};
 
 /// An outside error text made fit to show and journal: secrets starred in
 /// every encoding, then controls escaped, then cut to `max_chars` (with

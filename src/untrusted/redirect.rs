@@ -69,13 +69,17 @@ pub fn cross_origin(e: &reqwest::Error) -> Option<&CrossOrigin> {
     None
 }
 
-/// The HTTP client for sources and webhooks: our user agent, pooled
-/// connections, and redirects that stay at home.
+/// The one HTTP client for everything that leaves the process (sources,
+/// the probe, webhooks, `[[notify]]`): our user agent, pooled connections,
+/// redirects that stay at home, and never a `Referer` (reqwest sends the
+/// previous URL on a redirect by default, and a webhook's URL is its
+/// secret). Bodies are read through `body::read_at_most` by each caller.
 pub fn client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .redirect(same_origin())
+        .referer(false)
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }

@@ -40,6 +40,14 @@ pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
     clean(text, true)
 }
 
+/// A path or file name as a terminal may print it: a folder named with an
+/// escape sequence (`\x1b]0;X\x07` sets the window title) is shown
+/// escaped, like any outside text. Every path in a message goes through
+/// here.
+pub fn show_path(p: impl AsRef<std::path::Path>) -> String {
+    sanitize(&p.as_ref().display().to_string()).into_owned()
+}
+
 /// The first hostile character in `text` and its byte offset (newlines and
 /// tabs allowed): for refusing runbook strings and `--as` names.
 pub fn first_control(text: &str) -> Option<(usize, char)> {

@@ -104,7 +104,7 @@ impl Roots {
     fn describe(&self) -> String {
         match self {
             Roots::None => "no root certificate".into(),
-            Roots::File(p) => format!("the roots in {}", p.display()),
+            Roots::File(p) => format!("the roots in {}", crate::untrusted::show_path(p)),
             Roots::System => "the system's root certificates".into(),
         }
     }
@@ -158,12 +158,12 @@ impl RustlsConnect {
                 let chain = read_pem(cert).and_then(|b| {
                     CertificateDer::pem_slice_iter(&b)
                         .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| format!("sslcert {}: {e}", cert.display()))
+                        .map_err(|e| format!("sslcert {}: {e}", crate::untrusted::show_path(cert)))
                 })?;
                 check_key_mode(key)?;
                 let key_der = read_pem(key).and_then(|b| {
                     PrivateKeyDer::from_pem_slice(&b)
-                        .map_err(|e| format!("sslkey {}: {e}", key.display()))
+                        .map_err(|e| format!("sslkey {}: {e}", crate::untrusted::show_path(key)))
                 })?;
                 builder
                     .with_client_auth_cert(chain, key_der)
@@ -215,7 +215,7 @@ fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(PEM_LIMIT).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read {}: {e}", crate::untrusted::show_path(path)))?;
     Ok(bytes)
 }
 
@@ -226,10 +226,11 @@ fn load_roots(roots: &Roots) -> Result<RootCertStore, String> {
         Roots::File(p) => {
             let bytes = read_pem(p).map_err(|e| format!("sslrootcert: {e}"))?;
             for cert in CertificateDer::pem_slice_iter(&bytes) {
-                let cert = cert.map_err(|e| format!("sslrootcert {}: {e}", p.display()))?;
+                let cert = cert
+                    .map_err(|e| format!("sslrootcert {}: {e}", crate::untrusted::show_path(p)))?;
                 store
                     .add(cert)
-                    .map_err(|e| format!("sslrootcert {}: {e}", p.display()))?;
+                    .map_err(|e| format!("sslrootcert {}: {e}", crate::untrusted::show_path(p)))?;
             }
         }
         Roots::System => {
@@ -540,7 +541,8 @@ fn with_env(mut p: TlsParams) -> Result<TlsParams, String> {
 /// when it is the user's own, at most group read when root owns it.
 fn check_key_mode(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let m = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {e}", crate::untrusted::show_path(path)))?;
     let mode = m.mode();
     let loose = if m.uid() == nix::unistd::geteuid().as_raw() {
         mode & 0o077 != 0
@@ -552,14 +554,14 @@ fn check_key_mode(path: &Path) -> Result<(), String> {
     if loose {
         return Err(format!(
             "sslkey {}: others may read it (mode {:o}); chmod 600 it",
-            path.display(),
+            crate::untrusted::show_path(path),
             mode & 0o777
         ));
     }
     Ok(())
 }
 
-fn percent_decode(s: &str) -> String {
+pub(super) fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
         .into_owned()

@@ -22,6 +22,54 @@ pub fn is_url(location: &Path) -> bool {
         .is_some_and(|s| s.starts_with("postgresql://") || s.starts_with("postgres://"))
 }
 
+/// Does this `postgresql://` URL carry a password (`user:PASSWORD@` or
+/// `?password=`)? Read from the text itself, before any parser could
+/// quote it: a command line must not carry one.
+pub fn has_password(location: &Path) -> bool {
+    let Some(raw) = location.to_str().filter(|_| is_url(location)) else {
+        return false;
+    };
+    let after = raw.split_once("://").map_or("", |(_, r)| r);
+    let authority = after.split(['/', '?']).next().unwrap_or_default();
+    let in_userinfo = authority
+        .rsplit_once('@')
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .is_some_and(|(_, pw)| !pw.is_empty());
+    let in_query = raw.split_once('?').is_some_and(|(_, q)| {
+        q.split('&').any(|p| {
+            p.split_once('=')
+                .is_some_and(|(k, v)| k == "password" && !v.is_empty())
+        })
+    });
+    in_userinfo || in_query
+}
+
+/// `passfile=FILE` taken out of the URL (libpq's parameter; tokio-postgres
+/// does not know it): the password file to read instead of `PGPASSFILE`
+/// or `~/.pgpass`.
+fn split_passfile(raw: &str) -> (String, Option<PathBuf>) {
+    let Some((base, query)) = raw.split_once('?') else {
+        return (raw.to_string(), None);
+    };
+    let mut file = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| match p.strip_prefix("passfile=") {
+            Some(v) => {
+                file = Some(PathBuf::from(tls::percent_decode(v)));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, file)
+}
+
 /// A parsed URL: how to connect, and how to name it on screen.
 #[derive(Clone)]
 pub struct PgUrl {
@@ -53,7 +101,8 @@ impl PgUrl {
             path: PathBuf::from("postgresql://…"),
             cause: format!("not a valid PostgreSQL URL: {}", scrub(&cause, raw)),
         };
-        let (raw_rest, tls_params) = tls::split_tls_params(raw).map_err(invalid)?;
+        let (stripped, passfile) = split_passfile(raw);
+        let (raw_rest, tls_params) = tls::split_tls_params(&stripped).map_err(invalid)?;
         // The parser's error could quote the URL: name none of it.
         let mut config = Config::from_str(&raw_rest).map_err(|e| invalid(e.to_string()))?;
         if config.get_user().is_none() {
@@ -89,7 +138,7 @@ impl PgUrl {
             ),
         };
         if config.get_password().is_none()
-            && let Some(pw) = password_from_env_or_pgpass(&config)
+            && let Some(pw) = password_from_env_or_pgpass(&config, passfile.as_deref())
         {
             config.password(pw);
         }
@@ -186,13 +235,14 @@ fn display(c: &Config) -> String {
     }
 }
 
-fn password_from_env_or_pgpass(c: &Config) -> Option<String> {
+fn password_from_env_or_pgpass(c: &Config, passfile: Option<&Path>) -> Option<String> {
     if let Ok(pw) = std::env::var("PGPASSWORD") {
         return Some(pw);
     }
-    let file = match std::env::var_os("PGPASSFILE") {
-        Some(f) => PathBuf::from(f),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".pgpass"),
+    let file = match (passfile, std::env::var_os("PGPASSFILE")) {
+        (Some(f), _) => f.to_path_buf(),
+        (None, Some(f)) => PathBuf::from(f),
+        (None, None) => PathBuf::from(std::env::var_os("HOME")?).join(".pgpass"),
     };
     // libpq ignores a password file others can read.
     use std::os::unix::fs::PermissionsExt;

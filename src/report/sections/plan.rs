@@ -120,7 +120,10 @@ pub fn steps(cx: &Ctx, doc: &mut Doc) {
         doc.line(format!("Planned durations unavailable: {why}"));
     }
     if let Some(r) = cx.rehearsed {
-        doc.line(format!("Last rehearsal: {}", r.path.display()));
+        doc.line(format!(
+            "Last rehearsal: {}",
+            crate::untrusted::show_path(&r.path)
+        ));
     }
     let table = order
         .iter()

@@ -23,7 +23,7 @@ pub fn title(cx: &Ctx, doc: &mut Doc) {
     }
     let mut rows: Vec<Vec<Runs>> = vec![vec![
         vec![text("Journal")],
-        vec![code(cx.journal.display().to_string())],
+        vec![code(crate::untrusted::show_path(cx.journal))],
     ]];
     for e in cx.events {
         match &e.body {

@@ -329,7 +329,7 @@ impl<'a> Ctx<'a> {
                 run.span(),
                 format!(
                     "{what}: script {first} not found (looked in {}): the command will fail when started",
-                    self.dir.display()
+                    crate::untrusted::show_path(self.dir)
                 ),
             ),
             Ok(meta) if !is_executable(&meta) => self.warn(

@@ -59,6 +59,8 @@ impl App {
                 }
                 _ => {
                     self.ui.cmdline.edit(key);
+                    let r = self.ui.cmdline.take_refused();
+                    self.say_refused(r);
                 }
             },
             Mode::TextInput(purpose) => match action {
@@ -69,6 +71,8 @@ impl App {
                 }
                 _ => {
                     self.ui.text.edit(key);
+                    let r = self.ui.text.take_refused();
+                    self.say_refused(r);
                 }
             },
             Mode::Confirm(kind) => match action {
@@ -102,6 +106,30 @@ impl App {
                 }
                 _ => {}
             },
+        }
+    }
+
+    /// A bracketed paste goes to the open prompt as one edit; with no
+    /// prompt open it is dropped (never read as a burst of command keys).
+    pub(super) fn on_paste(&mut self, text: &str) {
+        let editor = match self.ui.mode {
+            Mode::CommandLine => &mut self.ui.cmdline,
+            Mode::TextInput(_) => &mut self.ui.text,
+            Mode::Search => &mut self.ui.search_edit,
+            _ => {
+                self.info("paste ignored: open a note (or the : line) first");
+                return;
+            }
+        };
+        editor.paste(text);
+        let r = editor.take_refused();
+        self.say_refused(r);
+    }
+
+    /// Tell the operator what the prompt did not take.
+    fn say_refused(&mut self, refused: Option<crate::tui::input::Refused>) {
+        if let Some(r) = refused {
+            self.error(r.message());
         }
     }
 

@@ -1,0 +1,142 @@
+//! The accept loop of `warroom serve`, in place of `axum::serve`, so that a
+//! crowd cannot drown the page:
+//!
+//! - a request's header must arrive within `HEADER_TIMEOUT` (hyper's
+//!   timer; `axum::serve` sets none, and 19,995 half-sent requests once
+//!   stayed open until the file descriptors ran out);
+//! - at most `MAX_CONNECTIONS` open connections, and `MAX_PER_ADDRESS`
+//!   from one address; one more is answered `503` with `Retry-After` and
+//!   closed at once, so the limit costs no file descriptor beyond it;
+//! - request heads are read into at most `MAX_BUF` bytes.
+//!
+//! Behind a reverse proxy every viewer has the proxy's address: the
+//! per-address cap is then the cap on viewers (above `MAX_VIEWERS`, so
+//! the event streams' own limit answers first).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+/// A request's head must be complete this long after the connection (or
+/// the previous response) is ready for it.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Open connections at most (kept well under the usual 1024 descriptors).
+pub const MAX_CONNECTIONS: usize = 512;
+/// Open connections from one address at most.
+pub const MAX_PER_ADDRESS: usize = 256;
+/// hyper's read buffer for a request head, at most.
+const MAX_BUF: usize = 64 * 1024;
+
+const TURNED_AWAY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\nContent-Type: text/plain\r\nContent-Length: 41\r\nConnection: close\r\n\r\n503: too many connections; retry shortly\n";
+
+/// Who holds how many connections.
+#[derive(Default)]
+struct Open {
+    total: usize,
+    by_addr: HashMap<IpAddr, usize>,
+}
+
+/// One connection's place; given back when dropped.
+struct Slot {
+    open: Arc<Mutex<Open>>,
+    addr: IpAddr,
+}
+
+impl Slot {
+    fn take(open: &Arc<Mutex<Open>>, addr: IpAddr) -> Option<Slot> {
+        let mut o = open.lock().ok()?;
+        let mine = o.by_addr.get(&addr).copied().unwrap_or(0);
+        if o.total >= MAX_CONNECTIONS || mine >= MAX_PER_ADDRESS {
+            return None;
+        }
+        o.total += 1;
+        o.by_addr.insert(addr, mine + 1);
+        Some(Slot {
+            open: Arc::clone(open),
+            addr,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut o) = self.open.lock() {
+            o.total = o.total.saturating_sub(1);
+            if let Some(n) = o.by_addr.get_mut(&self.addr) {
+                *n -= 1;
+                if *n == 0 {
+                    o.by_addr.remove(&self.addr);
+                }
+            }
+            if o.total == 0 {
+                drop(o);
+                super::give_back_memory();
+            }
+        }
+    }
+}
+
+/// Serve `app` on `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
+    let open = Arc::new(Mutex::new(Open::default()));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            // Out of descriptors or a connection reset before accept: the
+            // listener itself is fine; wait a moment rather than spin.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(slot) = Slot::take(&open, peer.ip()) else {
+            // The socket's send buffer is empty: this write does not wait.
+            let _ = stream.try_write(TURNED_AWAY);
+            continue;
+        };
+        let svc = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_BUF);
+            let _ = http.serve_connection(TokioIo::new(stream), svc).await;
+        });
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_counted_per_address_and_in_total_and_given_back() {
+        let open = Arc::new(Mutex::new(Open::default()));
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let held: Vec<Slot> = (0..MAX_PER_ADDRESS)
+            .map(|_| Slot::take(&open, a).unwrap())
+            .collect();
+        assert!(Slot::take(&open, a).is_none(), "per-address cap");
+        let mut others = Vec::new();
+        for i in 0..(MAX_CONNECTIONS - MAX_PER_ADDRESS) {
+            let b: IpAddr = format!("10.0.{}.{}", i / 200, i % 200 + 1).parse().unwrap();
+            others.push(Slot::take(&open, b).unwrap());
+        }
+        let c: IpAddr = "10.9.9.9".parse().unwrap();
+        assert!(Slot::take(&open, c).is_none(), "total cap");
+        drop(held);
+        assert!(Slot::take(&open, a).is_some(), "given back");
+        drop(others);
+        let o = open.lock().unwrap();
+        assert_eq!(o.total, 0);
+        assert!(o.by_addr.is_empty());
+    }
+}
