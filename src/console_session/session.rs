@@ -920,7 +920,7 @@ fn late_decision(decision: Decision, cmd: &Command, ran: DateTime<Utc>) -> Decis
     };
     match decision {
         Decision::Apply(mut bodies) => {
-            if bodies.iter_mut().any(|b| b.set_recorded_late(ran)) {
+            if bodies.iter_mut().any(|b| b.set_recorded_late(Some(ran))) {
                 Decision::Apply(bodies)
             } else {
                 let kinds: Vec<String> = bodies.iter().map(EventBody::kind).collect();

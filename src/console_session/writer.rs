@@ -98,7 +98,7 @@ pub enum Reply {
         epoch: Option<u64>,
     },
     /// A request could not be journaled yet (busy, full, away): it is
-    /// kept and tried again; `what` says which, `cause` why.
+    /// kept and tried again; the text names the request and the cause.
     Retrying(String),
     /// Everything kept for a retry is journaled now.
     Caught,

@@ -381,12 +381,13 @@ impl ConductorReason {
 
 impl EventBody {
     /// Mark a pause or rollback decision as run before the journal took
-    /// it, at `ran`; false for any other kind (nothing changed).
-    pub fn set_recorded_late(&mut self, ran: DateTime<Utc>) -> bool {
+    /// it, at `ran` (`None` clears the mark); false for any other kind
+    /// (nothing changed).
+    pub fn set_recorded_late(&mut self, ran: Option<DateTime<Utc>>) -> bool {
         match self {
             EventBody::Paused { recorded_late, .. }
             | EventBody::RollbackStarted { recorded_late, .. } => {
-                *recorded_late = Some(ran);
+                *recorded_late = ran;
                 true
             }
             _ => false,

@@ -531,12 +531,9 @@ impl Console {
         else {
             return;
         };
+        // Planned as an ordinary decision: the queue skips late ones.
         let mut plan_body = body;
-        if let EventBody::Paused { recorded_late, .. }
-        | EventBody::RollbackStarted { recorded_late, .. } = &mut plan_body
-        {
-            *recorded_late = None;
-        }
+        plan_body.set_recorded_late(None);
         self.run_way_back_now(plan_body, wall);
         let what = crate::describe::event(Some(&self.runbook), &events[0]);
         self.app.update(Msg::Error(format!(

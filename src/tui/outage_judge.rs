@@ -89,7 +89,7 @@ impl OutageJudge {
                 continue;
             }
             for b in &mut bodies {
-                b.set_recorded_late(wall);
+                b.set_recorded_late(Some(wall));
             }
             self.fires.record(&d.key, d.breach_since);
             out.push(bodies);
