@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod conductor;
 pub mod console_session;
 pub mod describe;
 pub mod guard;

@@ -44,15 +44,15 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::app::{App, AppOptions, Effect, Msg};
-use super::effects::{ActionDone, Effects};
 use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
-use super::outage_judge::OutageJudge;
 use super::terminal::Gone;
 use super::view;
-use super::way_back::WayBack;
 use crate::actions::queue::{self, Fence};
 use crate::actions::takeover;
+use crate::conductor::effects::{ActionDone, Effects};
+use crate::conductor::outage_judge::OutageJudge;
+use crate::conductor::way_back::WayBack;
 use crate::console_session::Session;
 use crate::console_session::claim::Claim;
 use crate::console_session::writer::{Reply, Request, Writer};
