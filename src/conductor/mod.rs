@@ -4,5 +4,6 @@
 //! hands it what it folded and shows what it says.
 
 pub mod effects;
+pub mod judge;
 pub mod outage_judge;
 pub mod way_back;
