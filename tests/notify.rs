@@ -504,3 +504,50 @@ async fn quitting_journals_a_notification_already_on_its_way() {
     assert_eq!(count(&ev, "notified"), 1, "journaled before leaving");
     assert_eq!(received.bodies.lock().unwrap().len(), 1);
 }
+
+/// A conductor whose console keeps only the latest events (500) still
+/// sends what came before them: it reads the journal for the rest, on a
+/// blocking task rather than on the terminal loop (issue 26), and feeds
+/// what the tail holds after that read, each event once and in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_conductor_sends_what_its_console_no_longer_keeps_in_order() {
+    const NOTES: usize = 560;
+    let (url, received) = server().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("j.db");
+    let mut rb = (*with_slack(&url)).clone();
+    rb.notify[0].on = vec!["note".into()];
+    let rb = Arc::new(rb);
+    {
+        let mut s = Session::open(
+            Arc::clone(&rb),
+            &path,
+            OpenOptions {
+                mode: SessionMode::Rehearsal,
+                operator: "bob".into(),
+                host: None,
+                read_only: false,
+                accept_runbook_change: false,
+            },
+        )
+        .unwrap();
+        let none = warroom::health::PanelMap::new();
+        for i in 1..=NOTES {
+            let cmd = warroom::session::command::Command::Note {
+                text: format!("note {i}"),
+            };
+            s.submit(&cmd, &none, Utc::now()).unwrap();
+        }
+    }
+    let a = start(Arc::clone(&rb), &path, "alice");
+    wait_until("every note notified", || {
+        count(&events(&path), "notified") == NOTES
+    })
+    .await;
+    quit(a).await;
+    let got = texts(&received);
+    assert_eq!(got.len(), NOTES, "each note once");
+    for (i, t) in got.iter().enumerate() {
+        assert!(t.ends_with(&format!("note {}", i + 1)), "{i}: {t}");
+    }
+}

@@ -17,21 +17,9 @@
 //! ```
 //!
 //! The conductor: one console of the session holds the lease (see
-//! `console_session::session::Session::heartbeat`). Only it runs a poller;
-//! its statuses become readings in the journal's database, and every
-//! console (it too) shows the readings it follows. `Console::is_conductor`
-//! says which this is; `Reply::Role` arrives when it changes.
-//!
-//! The conductor is also the one console that runs actions and sends
-//! notifications. From which seq it feeds its action queue: when
-//! `Reply::Role` says it gained the lease, it has folded the journal up to
-//! some seq S (`state.last_seq`). Everything up to S is settled by the
-//! takeover (`take_over_in_flight`: interrupted rollback and pause run
-//! again, other interrupted actions journaled as such, decisions whose
-//! action never started run now); every event after S is fed to the queue
-//! as it is folded (`fold`), its own commits and other consoles' alike.
-//! Nothing is fed twice (`fold` takes each seq once) and nothing is
-//! skipped (`fold` takes every seq in order).
+//! `console_session::session::Session::heartbeat`). Its work (poller,
+//! action queue, notifiers, takeover) lives in `crate::conductor`; this
+//! loop hands it what it folds and shows what it says.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,23 +36,17 @@ use super::frame_pacer::FramePacer;
 use super::frame_stats::{self, FrameStats};
 use super::terminal::Gone;
 use super::view;
-use crate::actions::queue::{self, Fence};
-use crate::actions::takeover;
-use crate::conductor::effects::{ActionDone, Effects};
-use crate::conductor::outage_judge::OutageJudge;
-use crate::conductor::way_back::WayBack;
+use crate::conductor::effects::ActionDone;
+use crate::conductor::{Conductor, Folded, Inbox, Said};
 use crate::console_session::Session;
-use crate::console_session::claim::Claim;
 use crate::console_session::writer::{Reply, Request, Writer};
 use crate::health::reading::{self, Reading};
-use crate::health::{self, PanelMap, PanelStatus};
+use crate::health::{PanelMap, PanelStatus};
 use crate::journal::{Followed, FollowerHandle};
-use crate::notify::{self, Notifier};
+use crate::notify;
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::command::{Command, Outcome};
-use crate::session::decide::{Decision, Seen, decide};
-use crate::session::event::SessionMode;
-use crate::session::event::{DetachReason, Event, EventBody};
+use crate::session::event::{DetachReason, Event};
 use crate::session::reduce::reduce;
 use crate::session::state::State;
 
@@ -103,7 +85,7 @@ impl Exit {
 }
 
 /// The console's state between messages: the pure `App`, the journal as
-/// folded here, and the writer, follower and poller it talks to.
+/// folded here, and the writer, follower and conductor it talks to.
 pub struct Console {
     pub app: App,
     runbook: Arc<Runbook>,
@@ -118,36 +100,13 @@ pub struct Console {
     /// The follower's last reported failure (a lost connection to a
     /// journal server), shown once when it starts and when it clears.
     follow_error: Option<String>,
-    effects: Effects,
-    done_rx: Option<UnboundedReceiver<ActionDone>>,
-    /// Action tasks started whose result has not come back yet.
-    in_flight: usize,
-    /// This console holds the lease: it polls and judges.
-    conductor: bool,
-    /// How many way-back actions this console ran by itself (their ids).
-    late_runs: u64,
-    /// Its epoch (the seq of the `conductor_changed` that gave it the
-    /// lease): every job it queues carries it as its fence.
-    epoch: Option<u64>,
-    /// Pauses and rollbacks handed to the writer that this console runs by
-    /// itself if the journal does not take them in time.
-    way_back: WayBack,
-    /// Guards judged here while the journal does not store poll rounds.
-    outage: OutageJudge,
-    /// The whole journal as read when the lease was gained, for the
-    /// takeover (`Reply::History`).
-    history: Option<Vec<Event>>,
-    /// Where this console's poller sends (the loop's `panels`); `None`:
-    /// statuses are fed from outside (tests).
-    poll_to: Option<UnboundedSender<PanelStatus>>,
-    poller: Option<health::poller::PollerHandle>,
+    /// Polls, judges, runs actions and notifies while this console holds
+    /// the lease.
+    conductor: Conductor,
+    inbox: Option<Inbox>,
     next_id: u64,
     read_only: bool,
     on_extra: Option<ExtraHandler>,
-    journal_path: std::path::PathBuf,
-    /// `[[notify]]` senders; they send only while `should_notify`.
-    notifier: Option<Notifier>,
-    notified_rx: Option<UnboundedReceiver<notify::Sent>>,
     /// The journal's clock (`journal::clock`): ticks and the header's skew.
     clock: crate::journal::JournalClock,
 }
@@ -162,7 +121,6 @@ impl Console {
         on_extra: Option<ExtraHandler>,
     ) -> anyhow::Result<Console> {
         let runbook = Arc::clone(session.runbook());
-        let (done_tx, done_rx) = mpsc::unbounded_channel();
         let clock = session.clock();
         let now = clock.now();
         let mut app = App::new(
@@ -187,17 +145,10 @@ impl Console {
         let readings = session.panels().clone();
         let read_only = session.is_read_only();
         let journal_path = session.journal_path().to_path_buf();
-        let (notifier, notified_rx) = if read_only {
-            (None, None)
-        } else {
-            match Notifier::start(&runbook, notify::Policy::default()) {
-                Some((n, rx)) => (Some(n), Some(rx)),
-                None => (None, None),
-            }
-        };
+        let (conductor, inbox) =
+            Conductor::start(&runbook, opts.mode, execute, read_only, journal_path);
         let (reply_tx, reply_rx) = mpsc::unbounded_channel();
-        let outage = OutageJudge::default();
-        let writer = Writer::spawn_with(session, reply_tx, outage.fires.clone())
+        let writer = Writer::spawn_with(session, reply_tx, conductor.local_fires())
             .context("starting the journal writer")?;
         Ok(Console {
             app,
@@ -208,34 +159,30 @@ impl Console {
             followed: Some(follow_rx),
             _follower: follower,
             follow_error: None,
-            effects: Effects::start(Arc::clone(&runbook), opts.mode, execute, done_tx),
+            conductor,
+            inbox: Some(inbox),
             runbook,
-            done_rx: Some(done_rx),
-            in_flight: 0,
-            conductor: false,
-            epoch: None,
-            late_runs: 0,
-            way_back: WayBack::default(),
-            outage,
-            history: None,
-            poll_to: None,
-            poller: None,
             next_id: 0,
             read_only,
             on_extra,
-            journal_path,
-            notifier,
-            notified_rx,
             clock,
         })
     }
 
-    /// Does this console send the session's notifications? Exactly one
-    /// console does: the one holding the conductor's lease (SQLite and
-    /// PostgreSQL journals alike). A new conductor resumes from the
-    /// journaled cursors (`notified`).
+    /// Does this console send the session's notifications (it holds the
+    /// conductor's lease)?
     pub fn should_notify(&self) -> bool {
-        !self.read_only && self.conductor && self.notifier.is_some()
+        self.conductor.should_notify()
+    }
+
+    /// Show what the conductor said since the last look.
+    fn hear(&mut self) {
+        for said in self.conductor.take_said() {
+            self.app.update(match said {
+                Said::Info(s) => Msg::Info(s),
+                Said::Error(s) => Msg::Error(s),
+            });
+        }
     }
 
     /// Once a second: say when following the journal starts failing (it
@@ -253,115 +200,48 @@ impl Console {
         self.app.update(msg);
     }
 
-    /// Hand the notifier every event after its cursors; read the journal
-    /// when the tail shown does not reach back that far (a takeover in a
-    /// long session).
+    /// Hand the notifier every event after its cursors.
     fn pump_notify(&mut self) {
-        if !self.should_notify() {
-            return;
-        }
-        let Some(n) = self.notifier.as_mut() else {
-            return;
+        let seen = Folded {
+            state: &self.state,
+            readings: &self.readings,
+            tail: &self.app.journal,
+            operator: &self.app.operator,
         };
-        let cursors = &self.state.notified;
-        let from = n.needs_from(cursors);
-        if from >= self.state.last_seq {
-            return;
-        }
-        let tail = &self.app.journal;
-        if tail.front().is_some_and(|e| e.seq <= from + 1) {
-            let events: Vec<Event> = tail
-                .range(tail.partition_point(|e| e.seq <= from)..)
-                .cloned()
-                .collect();
-            n.feed(&events, cursors);
-            return;
-        }
-        match crate::journal::open::read_since(&self.journal_path, from) {
-            Ok(events) => n.feed(&events, cursors),
-            Err(e) => {
-                let msg = format!("notify: reading the journal: {e}");
-                self.app.update(Msg::Error(msg));
-            }
-        }
+        self.conductor.pump_notify(seen);
+        self.hear();
     }
 
-    /// A delivery finished: journal it (the cursor a takeover resumes
-    /// from); a failure is shown too.
+    /// A delivery finished: the conductor journals it.
     pub fn on_notified(&mut self, sent: notify::Sent) -> bool {
-        if let Some(n) = self.notifier.as_mut() {
-            n.settled();
-        }
-        if !notify::deliver::delivered(&sent.status) {
-            let msg = format!(
-                "notify {} of #{}: {}",
-                sent.target, sent.event_seq, sent.status
-            );
-            self.app.update(Msg::Error(msg));
-        }
-        let body = EventBody::Notified {
-            event_seq: sent.event_seq,
-            target: sent.target,
-            status: sent.status,
-        };
-        let Some(epoch) = self.epoch else {
-            return true;
-        };
-        let fence = Fence::Epoch(epoch);
-        if !self.writer.send(Request::Record {
-            events: vec![body],
-            fence,
-        }) {
-            self.error("journal", "the journal writer has stopped");
-        }
+        self.conductor.on_notified(sent, &self.writer);
+        self.hear();
         true
     }
 
-    /// Resolve what a console that went away left in flight (see
-    /// `actions::takeover`): journal the interrupted forward actions, run
-    /// an interrupted rollback or pause again, run the decisions whose
-    /// action never started. Called when `Reply::Role` says this console
-    /// gained the lease (`set_role`): the events folded so far are settled
-    /// here, the ones folded after are fed by `fold`.
-    /// Returns how many actions it queued.
-    pub fn take_over_in_flight(&mut self) -> usize {
-        if self.read_only {
-            return 0;
-        }
-        // The whole journal the writer read when the lease was gained, up
-        // to what this console has folded, then the tail it folded since.
-        let mut events = self.history.take().unwrap_or_default();
-        events.retain(|e| e.seq <= self.state.last_seq);
-        let read = events.last().map_or(0, |e| e.seq);
-        events.extend(self.app.journal.iter().filter(|e| e.seq > read).cloned());
-        let plan = takeover::resolve(&events, &self.state);
-        let fence = self.epoch.map_or(Fence::Free, Fence::Epoch);
-        if !plan.journal.is_empty()
-            && !self.writer.send(Request::Record {
-                events: plan.journal.clone(),
-                fence,
-            })
-        {
-            self.error("journal", "the journal writer has stopped");
-        }
-        let retried = self.effects.take_over(&plan, &events, &self.state, fence);
-        self.in_flight += retried;
-        if let Some(line) = takeover::summary(&plan) {
-            self.app.update(Msg::Info(line));
-        }
-        retried
+    /// A journal read the notifier asked for came back.
+    fn on_notify_read(&mut self, read: crate::conductor::notify::Read) -> bool {
+        let seen = Folded {
+            state: &self.state,
+            readings: &self.readings,
+            tail: &self.app.journal,
+            operator: &self.app.operator,
+        };
+        self.conductor.on_read(read, seen);
+        self.hear();
+        true
     }
 
     /// While this console conducts, run a poller sending to `to` (the
     /// loop's `panels`).
     pub fn poll_into(&mut self, to: UnboundedSender<PanelStatus>) {
-        self.poll_to = Some(to);
+        self.conductor.poll_into(to);
     }
 
     /// Does this console hold the conductor's lease (poll, judge, and the
     /// place for work done once per session: an action queue, notifiers)?
     pub fn is_conductor(&self) -> bool {
-        self.conductor
+        self.conductor.is_conducting()
     }
 
     /// The journal as this console has folded it.
@@ -384,20 +264,7 @@ impl Console {
             }
             let stage_before = self.state.stage;
             reduce(&mut self.state, &self.runbook, ev);
-            // Only while the journal, as folded, still says this epoch
-            // conducts: a console that wakes from a freeze folds the
-            // decisions another conductor already carried out, and must
-            // not queue them again (their starts would be refused anyway,
-            // but a pause or rollback would run late without the journal).
-            if self.conductor
-                && !self.read_only
-                && let Some(epoch) = self.epoch
-                && self.state.conductor_epoch == Some(epoch)
-            {
-                let ev = std::slice::from_ref(ev);
-                let fence = Fence::Epoch(epoch);
-                self.in_flight += self.effects.spawn_for(ev, stage_before, fence);
-            }
+            self.conductor.on_folded(ev, stage_before, &self.state);
             new.push(ev.clone());
         }
         if new.is_empty() {
@@ -409,12 +276,6 @@ impl Console {
         });
         self.pump_notify();
         changed
-    }
-
-    /// Our own commits: folded at once (the follower's echo is skipped);
-    /// their actions run on the conductor, which may be this console.
-    fn committed(&mut self, events: &[Event]) {
-        self.fold(events);
     }
 
     /// Hand `cmd` to the writer; shown as pending until it answers.
@@ -430,7 +291,14 @@ impl Console {
             id,
             what: cmd.describe(),
         });
-        let claim = self.way_back_claim(id, cmd);
+        let wall = self.clock.now();
+        let seen = Folded {
+            state: &self.state,
+            readings: &self.readings,
+            tail: &self.app.journal,
+            operator: &self.app.operator,
+        };
+        let claim = self.conductor.way_back_claim(id, cmd, seen, wall);
         if !self.writer.send(Request::Submit {
             id,
             cmd: cmd.clone(),
@@ -441,131 +309,33 @@ impl Console {
         }
     }
 
-    /// A pause or rollback that the rules allow now (by what this console
-    /// has folded, so a two-person request or a refusal never runs early)
-    /// waits for the journal at most `WAY_BACK_WAIT`: its claim goes with
-    /// it to the writer.
-    fn way_back_claim(&mut self, id: u64, cmd: &Command) -> Option<Arc<Claim>> {
-        if !matches!(cmd, Command::Pause { .. } | Command::Rollback { .. }) {
-            return None;
-        }
-        self.way_back_body(cmd)?;
-        Some(
-            self.way_back
-                .arm(id, cmd.clone(), tokio::time::Instant::now()),
-        )
-    }
-
-    /// The pause or rollback `cmd` decides to on this console's own fold,
-    /// if the rules allow it outright.
-    fn way_back_body(&self, cmd: &Command) -> Option<EventBody> {
-        let op = &self.app.operator;
-        way_back_body(
-            &self.runbook,
-            &self.state,
-            &self.readings,
-            op,
-            cmd,
-            self.clock.now(),
-        )
-    }
-
     /// Way-back commands the journal did not take in time: run them here
     /// now (the writer journals them late). Returns whether anything ran.
     pub fn on_way_back_due(&mut self) -> bool {
-        let now = self.clock.now();
-        let (rb, state, readings, op) = (
-            &self.runbook,
-            &self.state,
-            &self.readings,
-            &self.app.operator,
-        );
-        let due = self
-            .way_back
-            .take_due(tokio::time::Instant::now(), now, |cmd| {
-                way_back_body(rb, state, readings, op, cmd, now)
-            });
-        for (cmd, body) in &due {
-            self.run_way_back_now(body.clone(), now);
-            self.app.update(Msg::Error(format!(
-                "{}: the journal did not answer within {} s, so this console runs it now; it is journaled (recorded late) as soon as the journal answers",
-                cmd.describe(),
-                queue::WAY_BACK_WAIT.as_secs()
-            )));
-        }
-        !due.is_empty()
+        let wall = self.clock.now();
+        let seen = Folded {
+            state: &self.state,
+            readings: &self.readings,
+            tail: &self.app.journal,
+            operator: &self.app.operator,
+        };
+        let ran = self.conductor.on_way_back_due(seen, wall);
+        self.hear();
+        ran
     }
 
-    /// Statuses from this console's poller: stored (and judged) by the
-    /// writer while this console conducts, dropped there otherwise (a
-    /// demoted conductor's last polls). Never shown directly: every console
-    /// shows the readings it follows.
+    /// Statuses from this console's poller: the conductor hands them to
+    /// the writer.
     pub fn on_panel(&mut self, statuses: Vec<PanelStatus>) {
-        if statuses.is_empty() {
-            return;
-        }
-        if self.conductor && !self.read_only {
-            let (now, wall) = (tokio::time::Instant::now(), self.clock.now());
-            self.outage.sent(&self.runbook, &statuses, now, wall);
-            if self.outage.in_outage(now) {
-                for events in self.outage.fire(&self.runbook, &self.state, wall) {
-                    self.run_late(events, wall);
-                }
-            }
-        }
-        self.writer.send(Request::Statuses(statuses));
-    }
-
-    /// A guard fired during a journal outage: run its pause or rollback
-    /// here now and hand the decision to the writer to journal late.
-    fn run_late(&mut self, events: Vec<EventBody>, wall: chrono::DateTime<chrono::Utc>) {
-        let Some(body) = events
-            .iter()
-            .find(|b| {
-                matches!(
-                    b,
-                    EventBody::Paused { .. } | EventBody::RollbackStarted { .. }
-                )
-            })
-            .cloned()
-        else {
-            return;
+        let wall = self.clock.now();
+        let seen = Folded {
+            state: &self.state,
+            readings: &self.readings,
+            tail: &self.app.journal,
+            operator: &self.app.operator,
         };
-        // Planned as an ordinary decision: the queue skips late ones.
-        let mut plan_body = body;
-        plan_body.set_recorded_late(None);
-        self.run_way_back_now(plan_body, wall);
-        let what = crate::describe::event(Some(&self.runbook), &events[0]);
-        self.app.update(Msg::Error(format!(
-            "{what}: the journal has not answered for {} s, so this console acts on its own readings; journaled (recorded late) when the journal answers",
-            queue::WAY_BACK_WAIT.as_secs()
-        )));
-        if !self.writer.send(Request::Late { events }) {
-            self.error("journal", "the journal writer has stopped");
-        }
-    }
-
-    /// Run the pause or rollback `body` decides, here and now (Late fence).
-    fn run_way_back_now(&mut self, body: EventBody, wall: chrono::DateTime<chrono::Utc>) {
-        let ev = Event {
-            seq: self.state.last_seq + 1,
-            ts: wall,
-            operator: self.app.operator.clone(),
-            body,
-        };
-        let mode = self.state.mode.unwrap_or(SessionMode::Rehearsal);
-        for mut job in queue::plan(&self.runbook, mode, &[ev], self.state.stage) {
-            self.late_runs += 1;
-            job.id = format!(
-                "late-{}-{}/{}",
-                std::process::id(),
-                self.late_runs,
-                job.action_name()
-            );
-            job.fence = Fence::Late;
-            self.effects.run_now(job);
-            self.in_flight += 1;
-        }
+        self.conductor.on_panel(statuses, seen, wall, &self.writer);
+        self.hear();
     }
 
     /// A reading from the follower: what every console shows.
@@ -578,11 +348,7 @@ impl Console {
 
     /// An event from the follower (another console's, or our own echo).
     pub fn on_followed(&mut self, ev: &Event) -> bool {
-        // A console demoted while running an expand: a later rollback
-        // still stops it (the conductor's queue preempts by itself).
-        if !self.conductor && matches!(ev.body, EventBody::RollbackStarted { .. }) {
-            self.effects.preempt(ev.seq);
-        }
+        self.conductor.on_followed(ev);
         self.fold(std::slice::from_ref(ev))
     }
 
@@ -590,10 +356,12 @@ impl Console {
     pub fn on_reply(&mut self, reply: Reply) -> bool {
         match reply {
             Reply::Submitted { id, result } => {
-                self.way_back.settled(id);
+                self.conductor.settled(id);
                 self.app.update(Msg::Settled { id });
                 match result {
-                    Ok(Outcome::Applied(events)) => self.committed(&events),
+                    Ok(Outcome::Applied(events)) => {
+                        self.fold(&events);
+                    }
                     Ok(Outcome::Refused { reason, events }) => {
                         self.fold(&events);
                         self.app.update(Msg::Refused(reason));
@@ -601,19 +369,31 @@ impl Console {
                     Err(e) => self.error("journal", e),
                 }
             }
-            Reply::Conducted(events) => self.committed(&events),
-            Reply::History(events) => self.history = Some(events),
-            Reply::Role { conductor, epoch } => self.set_role(conductor, epoch),
+            // Guards and gates this console decided as the conductor:
+            // folded at once (the follower's echo is skipped).
+            Reply::Conducted(events) => {
+                self.fold(&events);
+            }
+            Reply::History(events) => self.conductor.on_history(events),
+            Reply::Role { conductor, epoch } => {
+                let seen = Folded {
+                    state: &self.state,
+                    readings: &self.readings,
+                    tail: &self.app.journal,
+                    operator: &self.app.operator,
+                };
+                self.conductor
+                    .set_role(conductor, epoch, seen, &self.writer);
+                self.hear();
+            }
             Reply::Retrying(cause) => {
-                self.outage.failed();
+                self.conductor.on_write_failed();
                 self.error(
                     "journal",
                     format!("not journaled yet, kept and tried again every 0.5 s: {cause}"),
                 );
             }
-            Reply::Stored => {
-                self.outage.stored();
-            }
+            Reply::Stored => self.conductor.on_stored(),
             Reply::Caught => {
                 self.app.update(Msg::Info(
                     "journal: everything kept is journaled now".into(),
@@ -624,7 +404,7 @@ impl Console {
             }
             Reply::Error(e) => {
                 // A failed heartbeat or poll round: the journal may be away.
-                self.outage.failed();
+                self.conductor.on_write_failed();
                 self.error("journal", e);
             }
             Reply::JournalLost(e) => {
@@ -636,61 +416,9 @@ impl Console {
         true
     }
 
-    /// The lease was gained or lost: start or stop this console's poller,
-    /// action queue and notifications. Gaining it takes over what the
-    /// previous conductor left (see the module comment); losing it while
-    /// alive (a frozen process whose lease expired) starts nothing more:
-    /// what is running finishes and is journaled, the queued rest is left
-    /// to the new conductor.
-    fn set_role(&mut self, conductor: bool, epoch: Option<u64>) {
-        if conductor == self.conductor && epoch == self.epoch {
-            return;
-        }
-        self.conductor = conductor;
-        self.epoch = epoch;
-        if conductor {
-            self.take_over_in_flight();
-            self.pump_notify();
-            if let Some(to) = &self.poll_to {
-                self.poller = Some(health::poller::spawn(Arc::clone(&self.runbook), to.clone()));
-            }
-            self.app.update(Msg::Info(
-                "this console conducts the session: it polls and judges for every console".into(),
-            ));
-        } else {
-            self.poller = None;
-            self.effects.stand_down();
-            if !self.read_only {
-                self.app.update(Msg::Info(
-                    "another console conducts now: this one shows its readings".into(),
-                ));
-            }
-        }
-    }
-
     pub fn on_action_done(&mut self, done: ActionDone) -> bool {
-        if done.finished {
-            self.in_flight = self.in_flight.saturating_sub(1);
-        }
-        let sent = match done.start {
-            Some(ack) => self.writer.send(Request::Start {
-                events: done.events,
-                fence: done.fence,
-                ack,
-                went_late: done.went_late,
-            }),
-            None if done.events.is_empty() => true,
-            None => self.writer.send(Request::Record {
-                events: done.events,
-                fence: done.fence,
-            }),
-        };
-        if !sent {
-            self.error("journal", "the journal writer has stopped");
-        }
-        if let Some(f) = done.failure {
-            self.app.update(Msg::Error(f));
-        }
+        self.conductor.on_action_done(done, &self.writer);
+        self.hear();
         true
     }
 
@@ -734,7 +462,7 @@ impl Console {
     /// Journal `operator_detached` with `reason` (quitting never changes
     /// the cutover) and release the lease; waits for the writer, bounded.
     pub async fn detach(&mut self, reason: DetachReason) {
-        self.poller = None;
+        self.conductor.leave();
         if !self.writer.send(Request::Detach(reason)) {
             return;
         }
@@ -753,33 +481,13 @@ impl Console {
     }
 }
 
-/// The pause or rollback `cmd` decides to on `state`, if the rules allow
-/// it outright (not a two-person request, not refused).
-fn way_back_body(
-    runbook: &Runbook,
-    state: &State,
-    readings: &PanelMap,
-    operator: &str,
-    cmd: &Command,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<EventBody> {
-    let seen = Seen::of(state);
-    match decide(runbook, state, cmd, operator, readings, now, seen) {
-        Decision::Apply(bodies) => bodies.into_iter().find(|b| {
-            matches!(
-                b,
-                EventBody::Paused { .. } | EventBody::RollbackStarted { .. }
-            )
-        }),
-        Decision::Refuse { .. } => None,
-    }
-}
-
 /// What woke the loop.
 enum Wake {
     Done(ActionDone),
     Notified(notify::Sent),
     Reply(Reply),
+    /// A journal read the notifier asked for.
+    NotifyRead(crate::conductor::notify::Read),
     Followed(Followed),
     Panel(PanelStatus),
     Key(TermEvent),
@@ -842,10 +550,11 @@ where
     B: Backend,
     K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
 {
-    let mut done = console
-        .done_rx
-        .take()
-        .context("the console loop runs once")?;
+    let Inbox {
+        mut done,
+        notified,
+        reads: mut notify_reads,
+    } = console.inbox.take().context("the console loop runs once")?;
     let mut replies = console
         .replies
         .take()
@@ -855,7 +564,7 @@ where
         .take()
         .context("the console loop runs once")?;
     // Without targets the branch is disabled; a closed channel never wakes.
-    let mut notified = console.notified_rx.take();
+    let mut notified = notified;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
@@ -876,9 +585,10 @@ where
             Some(d) = done.recv() => Wake::Done(d),
             Some(n) = recv_some(&mut notified) => Wake::Notified(n),
             Some(r) = replies.recv() => Wake::Reply(r),
+            Some(r) = notify_reads.recv() => Wake::NotifyRead(r),
             Some(f) = followed.recv() => Wake::Followed(f),
             _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
-            _ = sleep_until_due(console.way_back.due()), if console.way_back.due().is_some() => Wake::WayBack,
+            _ = sleep_until_due(console.conductor.way_back_due()), if console.conductor.way_back_due().is_some() => Wake::WayBack,
             Some(st) = panels.recv() => Wake::Panel(st),
             input = keys.next() => match input {
                 Some(Ok(ev)) => Wake::Key(ev),
@@ -892,6 +602,7 @@ where
             Wake::Done(d) => console.on_action_done(d),
             Wake::Notified(n) => console.on_notified(n),
             Wake::Reply(r) => console.on_reply(r),
+            Wake::NotifyRead(r) => console.on_notify_read(r),
             Wake::Followed(f) => {
                 // Coalesce a burst (a replay, a batch of readings) into one
                 // frame; journal events at once, readings through the pacer.
@@ -995,11 +706,7 @@ where
 async fn finish_notify(console: &mut Console, rx: &mut Option<UnboundedReceiver<notify::Sent>>) {
     let Some(rx) = rx.as_mut() else { return };
     let deadline = tokio::time::Instant::now() + NOTIFY_GRACE;
-    while console
-        .notifier
-        .as_ref()
-        .is_some_and(|n| n.outstanding() > 0)
-    {
+    while console.conductor.notify_outstanding() > 0 {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(sent)) => {
                 console.on_notified(sent);
@@ -1017,12 +724,12 @@ async fn finish_actions<B: Backend>(
     console: &mut Console,
     done: &mut UnboundedReceiver<ActionDone>,
 ) {
-    if console.in_flight == 0 {
+    if console.conductor.in_flight() == 0 {
         return;
     }
     console.app.update(Msg::Info(format!(
         "waiting for {} running action(s) to finish and be journaled…",
-        console.in_flight
+        console.conductor.in_flight()
     )));
     let _ = terminal.draw(|f| view::draw(f, &console.app));
     let rb = Arc::clone(&console.runbook);
@@ -1038,7 +745,7 @@ async fn finish_actions<B: Backend>(
     .max()
     .unwrap_or_default();
     let deadline = tokio::time::Instant::now() + longest + ACTION_GRACE;
-    while console.in_flight > 0 {
+    while console.conductor.in_flight() > 0 {
         match tokio::time::timeout_at(deadline, done.recv()).await {
             Ok(Some(d)) => {
                 console.on_action_done(d);

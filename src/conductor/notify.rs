@@ -1,0 +1,158 @@
+//! The conductor's `[[notify]]` senders (`crate::notify`): fed every event
+//! after the journaled cursors (`notified`), each result journaled as the
+//! cursor the next conductor resumes from. When the tail the console keeps
+//! does not reach back to a cursor (a takeover in a long session), the
+//! journal is read on a blocking task, never on the loop (on PostgreSQL
+//! that read is a round trip to the server).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use super::{Conductor, Folded};
+use crate::actions::queue::Fence;
+use crate::console_session::writer::{Request, Writer};
+use crate::notify::{self, Notifier, Sent};
+use crate::runbook::model::Runbook;
+use crate::session::event::{Event, EventBody};
+
+/// A journal read the notifier asked for, done off the loop.
+pub struct Read {
+    result: Result<Vec<Event>, String>,
+}
+
+pub struct Notify {
+    /// `None`: no targets, or an observer (it never sends).
+    notifier: Option<Notifier>,
+    journal: PathBuf,
+    /// A read is on its way: nothing more is fed until it arrives (it
+    /// starts at the oldest cursor, so what came since is fed after it).
+    reading: bool,
+    reads: UnboundedSender<Read>,
+}
+
+impl Notify {
+    pub(super) fn start(
+        runbook: &Arc<Runbook>,
+        read_only: bool,
+        journal: PathBuf,
+    ) -> (
+        Notify,
+        Option<UnboundedReceiver<Sent>>,
+        UnboundedReceiver<Read>,
+    ) {
+        let (notifier, sent) = if read_only {
+            (None, None)
+        } else {
+            match Notifier::start(runbook, notify::Policy::default()) {
+                Some((n, rx)) => (Some(n), Some(rx)),
+                None => (None, None),
+            }
+        };
+        let (reads, reads_rx) = mpsc::unbounded_channel();
+        let n = Notify {
+            notifier,
+            journal,
+            reading: false,
+            reads,
+        };
+        (n, sent, reads_rx)
+    }
+}
+
+impl Conductor {
+    /// Does this console send the session's notifications? Exactly one
+    /// console does: the one holding the conductor's lease (SQLite and
+    /// PostgreSQL journals alike). A new conductor resumes from the
+    /// journaled cursors (`notified`).
+    pub fn should_notify(&self) -> bool {
+        !self.read_only && self.conducting && self.notify.notifier.is_some()
+    }
+
+    /// Deliveries handed to the senders and not journaled yet.
+    pub fn notify_outstanding(&self) -> usize {
+        self.notify
+            .notifier
+            .as_ref()
+            .map_or(0, Notifier::outstanding)
+    }
+
+    /// Hand the notifier every event after its cursors; read the journal
+    /// (on a blocking task) when the tail shown does not reach back that
+    /// far.
+    pub fn pump_notify(&mut self, seen: Folded) {
+        if !self.should_notify() || self.notify.reading {
+            return;
+        }
+        let Some(n) = self.notify.notifier.as_mut() else {
+            return;
+        };
+        let cursors = &seen.state.notified;
+        let from = n.needs_from(cursors);
+        if from >= seen.state.last_seq {
+            return;
+        }
+        let tail = seen.tail;
+        if tail.front().is_some_and(|e| e.seq <= from + 1) {
+            let events: Vec<Event> = tail
+                .range(tail.partition_point(|e| e.seq <= from)..)
+                .cloned()
+                .collect();
+            n.feed(&events, cursors);
+            return;
+        }
+        self.notify.reading = true;
+        let (path, to) = (self.notify.journal.clone(), self.notify.reads.clone());
+        tokio::task::spawn_blocking(move || {
+            let result = crate::journal::open::read_since(&path, from).map_err(|e| e.to_string());
+            let _ = to.send(Read { result });
+        });
+    }
+
+    /// The journal read `pump_notify` asked for: feed it, then what the
+    /// tail holds beyond it.
+    pub fn on_read(&mut self, read: Read, seen: Folded) {
+        self.notify.reading = false;
+        match read.result {
+            Ok(events) => {
+                if self.should_notify()
+                    && let Some(n) = self.notify.notifier.as_mut()
+                {
+                    n.feed(&events, &seen.state.notified);
+                }
+                self.pump_notify(seen);
+            }
+            Err(e) => self.error(format!("notify: reading the journal: {e}")),
+        }
+    }
+
+    /// A delivery finished: journal it (the cursor a takeover resumes
+    /// from); a failure is shown too.
+    pub fn on_notified(&mut self, sent: Sent, writer: &Writer) {
+        if let Some(n) = self.notify.notifier.as_mut() {
+            n.settled();
+        }
+        if !notify::deliver::delivered(&sent.status) {
+            self.error(format!(
+                "notify {} of #{}: {}",
+                sent.target, sent.event_seq, sent.status
+            ));
+        }
+        let body = EventBody::Notified {
+            event_seq: sent.event_seq,
+            target: sent.target,
+            status: sent.status,
+        };
+        let Some(epoch) = self.epoch else {
+            return;
+        };
+        self.send(
+            writer,
+            Request::Record {
+                events: vec![body],
+                fence: Fence::Epoch(epoch),
+            },
+        );
+    }
+}
