@@ -1,18 +1,16 @@
-//! What the status page shows, folded from what the follower delivers:
-//! the pure state from the journal (`reduce`), the panels from the
-//! conductor's readings, and the latest journal lines in the one
-//! describer's words. The page never computes anything the console does not.
+//! What the status page shows, folded from what the follower delivers by
+//! the one fold every reader uses (`session::story`: the state from the
+//! journal, the panels from the conductor's stored readings), and the
+//! latest journal lines in the one describer's words. The page never
+//! computes anything the console does not.
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use crate::health::reading;
-use crate::health::{PanelMap, PanelStatus};
 use crate::journal::Followed;
 use crate::runbook::model::Runbook;
-use crate::session::reduce::reduce;
-use crate::session::state::State;
+use crate::session::story::Story;
 
 /// How many journal lines the page keeps (newest last).
 pub const LINES: usize = 30;
@@ -26,22 +24,19 @@ pub struct Line {
     pub text: String,
 }
 
+/// The page's story (`session::story`, the fold every reader shares) and
+/// its latest lines in the one describer's words.
 #[derive(Debug, Clone)]
 pub struct Live {
-    pub state: State,
-    pub panels: PanelMap,
+    pub story: Story,
     pub lines: VecDeque<Line>,
 }
 
 impl Live {
     pub fn new(rb: &Runbook) -> Live {
         Live {
-            state: State::new(rb),
-            panels: rb
-                .panels
-                .iter()
-                .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
-                .collect(),
+            // The lines keep the tail the page shows; the story needs none.
+            story: Story::new(rb, 0),
             lines: VecDeque::new(),
         }
     }
@@ -50,7 +45,9 @@ impl Live {
     pub fn apply(&mut self, rb: &Runbook, f: &Followed) {
         match f {
             Followed::Event(e) => {
-                reduce(&mut self.state, rb, e);
+                if !self.story.event(rb, e) {
+                    return;
+                }
                 if self.lines.len() >= LINES {
                     self.lines.pop_front();
                 }
@@ -62,7 +59,7 @@ impl Live {
                 });
             }
             Followed::Reading(r) => {
-                reading::apply(&mut self.panels, r);
+                self.story.reading(r);
             }
         }
     }

@@ -12,6 +12,7 @@ use crate::health::PanelState;
 use crate::report::doc::html_escape as esc;
 use crate::runbook::model::Runbook;
 use crate::session::state::{GateStatus, Status, StepStatus};
+use crate::session::story::Exposure;
 use crate::timefmt::{Zone, countdown, duration, rounded_delta};
 
 const STYLE: &str = include_str!("page.css");
@@ -73,24 +74,26 @@ fn status_class(st: Status) -> &'static str {
 }
 
 fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
-    let st = &live.state;
+    let st = &live.story.state;
     // The same words as the console's header: an interrupted expand leaves
     // the exposure unknown, a rolled-back cutover is at no stage.
-    let (stage, exposure) = match st.stage.and_then(|i| rb.stages.get(i)) {
-        Some(stage) => (esc(&stage.name), crate::describe::exposure(stage.exposure)),
-        None if st.status == Status::RolledBack => (
+    let (stage, exposure) = match crate::session::story::exposure(rb, st) {
+        Exposure::Stage(_, stage) => (esc(&stage.name), crate::describe::exposure(stage.exposure)),
+        Exposure::RolledBack => (
             "none (rolled back)".to_string(),
             crate::describe::exposure(0.0),
         ),
-        None => ("no stage yet".to_string(), crate::describe::exposure(0.0)),
+        // The stage the interrupted expand was going to, if reduce kept one.
+        Exposure::Unknown => (
+            st.stage
+                .and_then(|i| rb.stages.get(i))
+                .map_or("no stage yet".to_string(), |s| esc(&s.name)),
+            "unknown (expand interrupted)".to_string(),
+        ),
+        Exposure::None => ("no stage yet".to_string(), crate::describe::exposure(0.0)),
     };
-    let exposure = if st.expand_interrupted {
-        "unknown (expand interrupted)".to_string()
-    } else {
-        exposure
-    };
-    let elapsed = match st.started_at {
-        Some(t0) => countdown(st.elapsed_until(now) - t0),
+    let elapsed = match crate::session::story::elapsed(st, now) {
+        Some(d) => countdown(d),
         None => "not started".into(),
     };
     let deadline = match st.live_rollback_deadline() {
@@ -165,7 +168,7 @@ fn state_class(p: PanelState) -> &'static str {
 fn panels(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
     s.push_str("<section aria-labelledby=\"h-panels\">\n<h2 id=\"h-panels\">Health</h2>\n<ul class=\"panels\">\n");
     for p in &rb.panels {
-        let Some(st) = live.panels.get(&p.id) else {
+        let Some(st) = live.story.panels.get(&p.id) else {
             continue;
         };
         let value = st.value.map_or_else(
@@ -214,7 +217,7 @@ fn gates(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
     }
     s.push_str("<section aria-labelledby=\"h-gates\">\n<h2 id=\"h-gates\">Gates</h2>\n");
     for g in &rb.gates {
-        let Some(gs) = live.state.gate(&g.id) else {
+        let Some(gs) = live.story.state.gate(&g.id) else {
             continue;
         };
         s.push_str(&format!(
@@ -278,7 +281,7 @@ fn steps(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
     }
     s.push_str("<section aria-labelledby=\"h-steps\">\n<h2 id=\"h-steps\">Steps</h2>\n<table>\n<thead><tr><th>step</th><th>state</th><th>planned</th><th>actual</th></tr></thead>\n<tbody>\n");
     for step in &rb.steps {
-        let Some(ss) = live.state.step(&step.id) else {
+        let Some(ss) = live.story.state.step(&step.id) else {
             continue;
         };
         let planned = step.expect.map_or_else(|| "-".to_string(), duration);

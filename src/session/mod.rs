@@ -4,6 +4,7 @@
 //! - `reduce`: event → state (pure; replay = the same state).
 //! - `rules`: gate status, who may sign or lift, expand and rollback refusals.
 //! - `decide`: command → events against the current state (pure).
+//! - `story`: the one fold every reader shows (state, readings, tail).
 //!
 //! Pure: no SQLite, no environment, no clock. The I/O-bound session handle
 //! (`Session`, deciding inside the journal's write transaction) and the
@@ -15,6 +16,7 @@ pub mod evidence;
 pub mod reduce;
 pub mod rules;
 pub mod state;
+pub mod story;
 #[doc(hidden)]
 pub mod testkit;
 

@@ -89,6 +89,11 @@ pub enum Msg {
         events: Vec<Event>,
         state: State,
     },
+    /// New journal events, in seq order, for the app to fold itself
+    /// (`session::story`): the console's one fold, no state copied.
+    Events(Vec<Event>),
+    /// A stored reading the follower delivered (`session::story`).
+    Reading(crate::health::reading::Reading),
     /// The session refused a command (already journaled): show why.
     Refused(String),
     /// Something failed outside the rules (I/O, an action): show it.
@@ -351,46 +356,24 @@ impl App {
                 self.now = now;
                 redraw
             }
-            Msg::Panel(mut st) => {
-                if self.state.started_at.is_some()
-                    && !self.start_values.contains_key(&st.id)
-                    && let Some(v) = st.value
-                {
-                    self.start_values.insert(st.id.clone(), v);
+            Msg::Panel(st) => self.panel(st),
+            Msg::Reading(r) => match crate::health::reading::apply(&mut self.panels, &r) {
+                Some(st) => self.panel(st),
+                None => false,
+            },
+            Msg::Events(events) => {
+                let mut new = Vec::with_capacity(events.len());
+                for e in events {
+                    if e.seq > self.state.last_seq {
+                        crate::session::reduce(&mut self.state, &self.runbook, &e);
+                        new.push(e);
+                    }
                 }
-                st.start_value = self.start_values.get(&st.id).copied().or(st.start_value);
-                let changed = self.panels.get(&st.id) != Some(&st);
-                self.panels.insert(st.id.clone(), st);
-                changed
+                !new.is_empty() && self.took(new)
             }
             Msg::Journal { events, state } => {
-                let last = self.journal.back().map(|e| e.seq).unwrap_or(0);
-                let before = self.journal.len();
-                for e in events.into_iter().filter(|e| e.seq > last) {
-                    // Scrolled back (reading, or on a search match): the
-                    // line in view stays in view as new ones arrive.
-                    if self.ui.journal_back > 0 {
-                        self.ui.journal_back += 1;
-                    }
-                    if matches!(e.body, EventBody::CutoverStarted {}) {
-                        self.capture_start_values();
-                    }
-                    self.journal.push_back(e);
-                }
-                while self.journal.len() > JOURNAL_KEEP {
-                    self.journal.pop_front();
-                }
-                self.ui.journal_back = self
-                    .ui
-                    .journal_back
-                    .min(self.journal.len().saturating_sub(1));
-                // A newer event replaces the bottom line's message (a
-                // guard's pause replaces "demo: injected fault"), except
-                // while the operator is typing against it.
-                if self.journal.len() != before && self.ui.mode == super::mode::Mode::Normal {
-                    self.ui.message = None;
-                }
                 self.state = state;
+                self.took(events);
                 true
             }
             Msg::Refused(reason) => {
@@ -416,6 +399,51 @@ impl App {
                 true
             }
         }
+    }
+
+    /// A panel's status, with its value when the cutover started.
+    fn panel(&mut self, mut st: PanelStatus) -> bool {
+        if self.state.started_at.is_some()
+            && !self.start_values.contains_key(&st.id)
+            && let Some(v) = st.value
+        {
+            self.start_values.insert(st.id.clone(), v);
+        }
+        st.start_value = self.start_values.get(&st.id).copied().or(st.start_value);
+        let changed = self.panels.get(&st.id) != Some(&st);
+        self.panels.insert(st.id.clone(), st);
+        changed
+    }
+
+    /// Events just folded into `state`: onto the journal pane.
+    fn took(&mut self, events: Vec<Event>) -> bool {
+        let last = self.journal.back().map(|e| e.seq).unwrap_or(0);
+        let before = self.journal.len();
+        for e in events.into_iter().filter(|e| e.seq > last) {
+            // Scrolled back (reading, or on a search match): the
+            // line in view stays in view as new ones arrive.
+            if self.ui.journal_back > 0 {
+                self.ui.journal_back += 1;
+            }
+            if matches!(e.body, EventBody::CutoverStarted {}) {
+                self.capture_start_values();
+            }
+            self.journal.push_back(e);
+        }
+        while self.journal.len() > JOURNAL_KEEP {
+            self.journal.pop_front();
+        }
+        self.ui.journal_back = self
+            .ui
+            .journal_back
+            .min(self.journal.len().saturating_sub(1));
+        // A newer event replaces the bottom line's message (a
+        // guard's pause replaces "demo: injected fault"), except
+        // while the operator is typing against it.
+        if self.journal.len() != before && self.ui.mode == super::mode::Mode::Normal {
+            self.ui.message = None;
+        }
+        true
     }
 
     fn capture_start_values(&mut self) {

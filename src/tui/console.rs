@@ -40,14 +40,13 @@ use crate::conductor::effects::ActionDone;
 use crate::conductor::{Conductor, Folded, Inbox, Said};
 use crate::console_session::Session;
 use crate::console_session::writer::{Reply, Request, Writer};
-use crate::health::reading::{self, Reading};
-use crate::health::{PanelMap, PanelStatus};
+use crate::health::PanelStatus;
+use crate::health::reading::Reading;
 use crate::journal::{Followed, FollowerHandle};
 use crate::notify;
 use crate::runbook::model::{ActionKind, Runbook};
 use crate::session::command::{Command, Outcome};
 use crate::session::event::{DetachReason, Event};
-use crate::session::reduce::reduce;
 use crate::session::state::State;
 
 /// Beyond an action's own timeout, how long quitting waits for its result.
@@ -89,10 +88,6 @@ impl Exit {
 pub struct Console {
     pub app: App,
     runbook: Arc<Runbook>,
-    /// The journal folded from the follower (and our own commits).
-    state: State,
-    /// The canonical readings folded from the follower.
-    readings: PanelMap,
     writer: Writer,
     replies: Option<UnboundedReceiver<Reply>>,
     followed: Option<UnboundedReceiver<Followed>>,
@@ -141,8 +136,6 @@ impl Console {
         }
         let (follow_tx, follow_rx) = mpsc::unbounded_channel();
         let follower = session.follow(follow_tx).context("following the journal")?;
-        let state = session.state().clone();
-        let readings = session.panels().clone();
         let read_only = session.is_read_only();
         let journal_path = session.journal_path().to_path_buf();
         let (conductor, inbox) =
@@ -152,8 +145,6 @@ impl Console {
             .context("starting the journal writer")?;
         Ok(Console {
             app,
-            state,
-            readings,
             writer,
             replies: Some(reply_rx),
             followed: Some(follow_rx),
@@ -203,8 +194,8 @@ impl Console {
     /// Hand the notifier every event after its cursors.
     fn pump_notify(&mut self) {
         let seen = Folded {
-            state: &self.state,
-            readings: &self.readings,
+            state: &self.app.state,
+            readings: &self.app.panels,
             tail: &self.app.journal,
             operator: &self.app.operator,
         };
@@ -222,8 +213,8 @@ impl Console {
     /// A journal read the notifier asked for came back.
     fn on_notify_read(&mut self, read: crate::conductor::notify::Read) -> bool {
         let seen = Folded {
-            state: &self.state,
-            readings: &self.readings,
+            state: &self.app.state,
+            readings: &self.app.panels,
             tail: &self.app.journal,
             operator: &self.app.operator,
         };
@@ -246,7 +237,7 @@ impl Console {
 
     /// The journal as this console has folded it.
     pub fn state(&self) -> &State {
-        &self.state
+        &self.app.state
     }
 
     fn error(&mut self, what: &str, e: impl std::fmt::Display) {
@@ -257,24 +248,19 @@ impl Console {
     /// already folded is skipped, one past a gap waits for the follower.
     /// The conductor queues the actions each new event calls for.
     fn fold(&mut self, events: &[Event]) -> bool {
-        let mut new = Vec::new();
+        let mut changed = false;
         for ev in events {
-            if ev.seq != self.state.last_seq + 1 {
+            if ev.seq != self.app.state.last_seq + 1 {
                 continue;
             }
-            let stage_before = self.state.stage;
-            reduce(&mut self.state, &self.runbook, ev);
-            self.conductor.on_folded(ev, stage_before, &self.state);
-            new.push(ev.clone());
+            // The app's state is this console's one fold (`session::story`).
+            let stage_before = self.app.state.stage;
+            changed |= self.app.update(Msg::Events(vec![ev.clone()]));
+            self.conductor.on_folded(ev, stage_before, &self.app.state);
         }
-        if new.is_empty() {
-            return false;
+        if changed {
+            self.pump_notify();
         }
-        let changed = self.app.update(Msg::Journal {
-            events: new,
-            state: self.state.clone(),
-        });
-        self.pump_notify();
         changed
     }
 
@@ -293,8 +279,8 @@ impl Console {
         });
         let wall = self.clock.now();
         let seen = Folded {
-            state: &self.state,
-            readings: &self.readings,
+            state: &self.app.state,
+            readings: &self.app.panels,
             tail: &self.app.journal,
             operator: &self.app.operator,
         };
@@ -314,8 +300,8 @@ impl Console {
     pub fn on_way_back_due(&mut self) -> bool {
         let wall = self.clock.now();
         let seen = Folded {
-            state: &self.state,
-            readings: &self.readings,
+            state: &self.app.state,
+            readings: &self.app.panels,
             tail: &self.app.journal,
             operator: &self.app.operator,
         };
@@ -329,8 +315,8 @@ impl Console {
     pub fn on_panel(&mut self, statuses: Vec<PanelStatus>) {
         let wall = self.clock.now();
         let seen = Folded {
-            state: &self.state,
-            readings: &self.readings,
+            state: &self.app.state,
+            readings: &self.app.panels,
             tail: &self.app.journal,
             operator: &self.app.operator,
         };
@@ -340,10 +326,7 @@ impl Console {
 
     /// A reading from the follower: what every console shows.
     pub fn on_reading(&mut self, r: &Reading) -> bool {
-        match reading::apply(&mut self.readings, r) {
-            Some(st) => self.app.update(Msg::Panel(st)),
-            None => false,
-        }
+        self.app.update(Msg::Reading(r.clone()))
     }
 
     /// An event from the follower (another console's, or our own echo).
@@ -377,8 +360,8 @@ impl Console {
             Reply::History(events) => self.conductor.on_history(events),
             Reply::Role { conductor, epoch } => {
                 let seen = Folded {
-                    state: &self.state,
-                    readings: &self.readings,
+                    state: &self.app.state,
+                    readings: &self.app.panels,
                     tail: &self.app.journal,
                     operator: &self.app.operator,
                 };

@@ -138,11 +138,24 @@ pub fn summary(cx: &Ctx, doc: &mut Doc) {
             _ => None,
         })
         .collect();
+    // Decided by the fold every reader shares (`session::story`): an
+    // expand interrupted at the end leaves the exposure unknown.
+    let unknown = cx.runbook.zip(cx.state.as_ref()).is_some_and(|(rb, st)| {
+        matches!(
+            crate::session::story::exposure(rb, st),
+            crate::session::story::Exposure::Unknown
+        )
+    });
+    let at_end = if unknown {
+        "; at the end: exposure unknown (expand interrupted)"
+    } else {
+        ""
+    };
     row(
         "Exposure reached",
         vec![text(match reached {
             Some(x) => format!(
-                "{} (stages: {})",
+                "{} (stages: {}){at_end}",
                 describe::exposure(x),
                 stage_names.join(" → ")
             ),

@@ -26,34 +26,23 @@ fn mode_word(m: SessionMode) -> &'static str {
     }
 }
 
-fn stage_text(app: &App, compact: bool) -> String {
-    match app
-        .state
-        .stage
-        .and_then(|i| app.runbook.stages.get(i).map(|s| (i, s)))
-    {
-        Some((_, s)) if compact => format!("{} {}", s.name, format::exposure(s.exposure)),
-        Some((i, s)) => format!(
+/// The exposure as `session::story` decides it (the status page and the
+/// report decide it there too), in the header's words.
+fn exposure_text(app: &App, compact: bool) -> String {
+    use crate::session::story::{Exposure, exposure};
+    match exposure(&app.runbook, &app.state) {
+        Exposure::Unknown if compact => "unknown (expand interrupted)".into(),
+        Exposure::Unknown => "exposure unknown (expand interrupted)".into(),
+        Exposure::Stage(_, s) if compact => format!("{} {}", s.name, format::exposure(s.exposure)),
+        Exposure::Stage(i, s) => format!(
             "stage {}/{} {} {}",
             i + 1,
             app.runbook.stages.len(),
             s.name,
             format::exposure(s.exposure)
         ),
-        None => "not exposed (0%)".into(),
+        Exposure::RolledBack | Exposure::None => "not exposed (0%)".into(),
     }
-}
-
-/// `stage_text`, unless an interrupted expand left the exposure unknown.
-fn exposure_text(app: &App, compact: bool) -> String {
-    if app.state.expand_interrupted {
-        return if compact {
-            "unknown (expand interrupted)".into()
-        } else {
-            "exposure unknown (expand interrupted)".into()
-        };
-    }
-    stage_text(app, compact)
 }
 
 /// One thing the header says. Short of width, the item with the lowest
@@ -205,12 +194,9 @@ fn line2(app: &App) -> Vec<Item> {
     let mut items = Vec::new();
     items.push(Item::new(
         prio::ELAPSED,
-        match st.started_at {
+        match crate::session::story::elapsed(st, app.now) {
             // A finished attempt stops the clock where it ended.
-            Some(s) => Span::raw(format!(
-                "elapsed {}",
-                format::hms(st.elapsed_until(app.now) - s)
-            )),
+            Some(d) => Span::raw(format!("elapsed {}", format::hms(d))),
             None => Span::styled("not started", t.dim()),
         },
     ));
