@@ -8,12 +8,12 @@
 //! (`frame_pacer`).
 //!
 //! ```text
-//!  keys ──────────────┐                 ┌─> Writer (thread: SQLite) ─ Reply ─┐
-//!  poller (conductor) ┤                 │   submit, heartbeat, conduct        │
-//!  follower ──────────┼─> Console ──────┤                                     │
-//!  writer replies ────┤   (App.update)  └─> Effects::spawn_for ─> actions ─┐  │
-//!  clock, signals ────┘                                                     │  │
-//!         ▲────────────────── ActionDone / Reply ───────────────────────────┴──┘
+//!  keys ──────────────┐                 ┌─> Writer (thread) ─── Reply ───────┐
+//!  follower ──────────┤                 │   submit, heartbeat, conduct        │
+//!  writer replies ────┼─> Console ──────┤                                     │
+//!  conductor's inbox ─┤   (App.update:  └─> Conductor (poller, queue, notify, │
+//!  clock, signals ────┘    the one fold)     takeover, way back) ─ tasks ─┐   │
+//!         ▲──────────── ActionDone / Sent / Read / Reply ─────────────────┴───┘
 //! ```
 //!
 //! The conductor: one console of the session holds the lease (see
