@@ -15,15 +15,13 @@ fn t(secs: i64) -> DateTime<Utc> {
 
 fn running(rb: &Runbook) -> State {
     let mut s = State::new(rb);
-    for (seq, body) in [(1, EventBody::CutoverStarted {})] {
-        let ev = Event {
-            seq,
-            ts: t(0),
-            operator: "alice".into(),
-            body,
-        };
-        reduce(&mut s, rb, &ev);
-    }
+    let ev = Event {
+        seq: 1,
+        ts: t(0),
+        operator: "alice".into(),
+        body: EventBody::CutoverStarted {},
+    };
+    reduce(&mut s, rb, &ev);
     s
 }
 

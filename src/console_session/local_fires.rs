@@ -1,5 +1,5 @@
 //! The guards a console fired by itself while the journal did not answer
-//! (see `tui::outage_judge`), shared with its writer's judge so that stale
+//! (see `conductor::outage_judge`), shared with its writer's judge so that stale
 //! statuses still queued for the writer do not fire them a second time.
 
 use std::collections::BTreeMap;

@@ -54,7 +54,7 @@ pub enum Request {
         went_late: Arc<std::sync::atomic::AtomicBool>,
     },
     /// A guard's decision this console carried out by itself while the
-    /// journal did not answer (`tui::outage_judge`): journaled as it is
+    /// journal did not answer (`conductor::outage_judge`): journaled as it is
     /// when the guard's action still fits the state, else as a note that
     /// says what ran and when.
     Late { events: Vec<EventBody> },
