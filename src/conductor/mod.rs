@@ -37,7 +37,8 @@ pub mod way_back;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
@@ -99,8 +100,13 @@ pub struct Conductor {
     /// Pauses and rollbacks handed to the writer that this console runs by
     /// itself if the journal does not take them in time.
     way_back: WayBack,
-    /// Guards judged here while the journal does not store poll rounds.
-    outage: OutageJudge,
+    /// Guards judged here while the journal does not store poll rounds;
+    /// shared with the task that hands poll rounds to the writer
+    /// (`poller::forward`), which notes each round before the writer can
+    /// answer that it stored it.
+    outage: Arc<Mutex<OutageJudge>>,
+    /// `conducting` (and not read-only), for that task.
+    judging: Arc<AtomicBool>,
     /// The whole journal as read when the lease was gained, for the
     /// takeover (`Reply::History`).
     history: Option<Vec<Event>>,
@@ -130,7 +136,8 @@ impl Conductor {
             read_only,
             late_runs: 0,
             way_back: WayBack::default(),
-            outage: OutageJudge::default(),
+            outage: Arc::default(),
+            judging: Arc::default(),
             history: None,
             poll: poller::Poll::default(),
             notify,
@@ -147,7 +154,7 @@ impl Conductor {
     /// Guards this console fired by itself during a journal outage, shared
     /// with the writer's judge.
     pub fn local_fires(&self) -> crate::console_session::local_fires::LocalFires {
-        self.outage.fires.clone()
+        outage(&self.outage).fires.clone()
     }
 
     /// Does this console hold the conductor's lease?
@@ -214,12 +221,12 @@ impl Conductor {
     /// The writer could not store or journal something: the journal may
     /// be away (the outage judge counts it).
     pub fn on_write_failed(&mut self) {
-        self.outage.failed();
+        outage(&self.outage).failed();
     }
 
     /// The writer stored a poll round: the journal answers the conductor.
     pub fn on_stored(&mut self) {
-        self.outage.stored();
+        outage(&self.outage).stored();
     }
 
     /// The lease was gained or lost: start or stop this console's poller,
@@ -234,6 +241,8 @@ impl Conductor {
         }
         self.conducting = conductor;
         self.epoch = epoch;
+        self.judging
+            .store(conductor && !self.read_only, Ordering::Release);
         if conductor {
             self.take_over_in_flight(seen, writer);
             self.pump_notify(seen);
@@ -282,4 +291,10 @@ impl Conductor {
     pub fn leave(&mut self) {
         self.poll.stop();
     }
+}
+
+/// The outage judge, also when a task panicked holding it (its data stays
+/// usable: every update is one small step).
+fn outage(m: &Mutex<OutageJudge>) -> MutexGuard<'_, OutageJudge> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

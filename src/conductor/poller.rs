@@ -1,15 +1,20 @@
 //! This console's poller: it runs while the console conducts, and its
-//! statuses go to the writer, which stores them as readings and judges
-//! them (`judge`) in one transaction.
+//! statuses go straight to the writer (a task, not the terminal loop),
+//! which stores them as readings and judges them (`judge`) in one
+//! transaction.
 
 use std::sync::Arc;
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::time::Instant;
 
 use super::{Conductor, Folded};
-use crate::console_session::writer::{Request, Writer};
+use crate::console_session::writer::{StatusSink, Writer};
 use crate::health::{self, PanelStatus};
+use crate::journal::JournalClock;
 use crate::runbook::model::Runbook;
 
 /// Where the poller sends, and the poller while it runs.
@@ -39,31 +44,65 @@ impl Conductor {
         self.poll.to = Some(to);
     }
 
-    /// Statuses from this console's poller: stored (and judged) by the
-    /// writer while this console conducts, dropped there otherwise (a
-    /// demoted conductor's last polls). Never shown directly: every console
-    /// shows the readings it follows. While the journal stores no poll
-    /// round, guards are judged here on these statuses (`outage_judge`)
-    /// and a guard's pause or rollback runs at once.
-    pub fn on_panel(
-        &mut self,
-        statuses: Vec<PanelStatus>,
-        seen: Folded,
-        wall: DateTime<Utc>,
-        writer: &Writer,
-    ) {
-        if statuses.is_empty() {
-            return;
-        }
-        if self.conducting && !self.read_only {
-            let now = tokio::time::Instant::now();
-            self.outage.sent(&self.runbook, &statuses, now, wall);
-            if self.outage.in_outage(now) {
-                for events in self.outage.fire(&self.runbook, seen.state, wall) {
-                    self.run_late(events, seen, wall, writer);
+    /// Hand every poll round arriving on `panels` (this console's poller,
+    /// or a test's statuses) to the writer directly, on a task: the writer
+    /// stores and judges them while this console conducts and drops them
+    /// otherwise (a demoted conductor's last polls); they are never shown
+    /// directly (every console shows the readings it follows). The
+    /// returned receiver wakes the loop after each round handed over while
+    /// this console conducts, to judge guards itself when the journal has
+    /// stored none for too long (`on_polled`).
+    pub fn forward(
+        &self,
+        mut panels: UnboundedReceiver<PanelStatus>,
+        sink: StatusSink,
+        clock: JournalClock,
+    ) -> UnboundedReceiver<()> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let outage = Arc::clone(&self.outage);
+        let judging = Arc::clone(&self.judging);
+        let rb = Arc::clone(&self.runbook);
+        tokio::spawn(async move {
+            while let Some(st) = panels.recv().await {
+                let mut batch = vec![st];
+                while let Ok(st) = panels.try_recv() {
+                    batch.push(st);
+                }
+                let judged = judging.load(Ordering::Acquire);
+                if judged {
+                    // Noted before the writer sees it, so its "stored"
+                    // answer always comes after.
+                    super::outage(&outage).sent(&rb, &batch, Instant::now(), clock.now());
+                }
+                if !sink.send(batch) {
+                    return;
+                }
+                if judged && tx.send(()).is_err() {
+                    return;
                 }
             }
+        });
+        rx
+    }
+
+    /// A poll round went to the writer while this console conducts: when
+    /// the journal has stored none for longer than the wait, guards are
+    /// judged here on this console's own statuses (`outage_judge`) and a
+    /// guard's pause or rollback runs at once.
+    pub fn on_polled(&mut self, seen: Folded, wall: DateTime<Utc>, writer: &Writer) {
+        if !self.conducting || self.read_only {
+            return;
         }
-        writer.send(Request::Statuses(statuses));
+        let fired = {
+            let mut o = super::outage(&self.outage);
+            if o.in_outage(Instant::now()) {
+                o.fire(&self.runbook, seen.state, wall)
+            } else {
+                Vec::new()
+            }
+        };
+        for events in fired {
+            self.run_late(events, seen, wall, writer);
+        }
     }
 }

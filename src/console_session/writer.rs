@@ -147,6 +147,26 @@ impl Writer {
     }
 }
 
+/// Where a conductor's poller hands its statuses: straight to the writer
+/// thread, never through the terminal loop.
+#[derive(Clone)]
+pub struct StatusSink(mpsc::Sender<Request>);
+
+impl StatusSink {
+    /// False when the writer is gone.
+    pub fn send(&self, batch: Vec<PanelStatus>) -> bool {
+        self.0.send(Request::Statuses(batch)).is_ok()
+    }
+}
+
+impl Writer {
+    /// A sender for poll rounds (`None` once the writer was dropped). The
+    /// writer ends at `Request::Detach`, whoever still holds a sink.
+    pub fn status_sink(&self) -> Option<StatusSink> {
+        self.tx.clone().map(StatusSink)
+    }
+}
+
 impl Drop for Writer {
     fn drop(&mut self) {
         drop(self.tx.take());

@@ -8,10 +8,12 @@
 //! (`frame_pacer`).
 //!
 //! ```text
+//!  poller ── forward (task): poll rounds ────┐
+//!                                            ▼
 //!  keys ──────────────┐                 ┌─> Writer (thread) ─── Reply ───────┐
 //!  follower ──────────┤                 │   submit, heartbeat, conduct        │
 //!  writer replies ────┼─> Console ──────┤                                     │
-//!  conductor's inbox ─┤   (App.update:  └─> Conductor (poller, queue, notify, │
+//!  conductor's inbox ─┤   (App.update:  └─> Conductor (queue, notify,         │
 //!  clock, signals ────┘    the one fold)     takeover, way back) ─ tasks ─┐   │
 //!         ▲──────────── ActionDone / Sent / Read / Reply ─────────────────┴───┘
 //! ```
@@ -310,9 +312,8 @@ impl Console {
         ran
     }
 
-    /// Statuses from this console's poller: the conductor hands them to
-    /// the writer.
-    pub fn on_panel(&mut self, statuses: Vec<PanelStatus>) {
+    /// A poll round went to the writer while this console conducts.
+    fn on_polled(&mut self) -> bool {
         let wall = self.clock.now();
         let seen = Folded {
             state: &self.app.state,
@@ -320,8 +321,9 @@ impl Console {
             tail: &self.app.journal,
             operator: &self.app.operator,
         };
-        self.conductor.on_panel(statuses, seen, wall, &self.writer);
+        self.conductor.on_polled(seen, wall, &self.writer);
         self.hear();
+        false
     }
 
     /// A reading from the follower: what every console shows.
@@ -472,7 +474,8 @@ enum Wake {
     /// A journal read the notifier asked for.
     NotifyRead(crate::conductor::notify::Read),
     Followed(Followed),
-    Panel(PanelStatus),
+    /// A poll round went to the writer (this console conducts).
+    Polled,
     Key(TermEvent),
     Tick,
     /// A panel change held back by the pacer is due.
@@ -519,14 +522,15 @@ where
 
 /// The loop, generic over the backend and the terminal's event stream so
 /// tests drive it headless. `panels` carries this console's poller output
-/// (`Console::poll_into` its sender; tests send statuses in). Returns how
+/// (`Console::poll_into` its sender; tests send statuses in), handed to
+/// the writer on a task of its own (`Conductor::forward`). Returns how
 /// it ended, after journaling the departure; the caller restores the
 /// terminal.
 pub async fn run_loop<B, K>(
     terminal: &mut Terminal<B>,
     console: &mut Console,
     mut keys: K,
-    mut panels: UnboundedReceiver<PanelStatus>,
+    panels: UnboundedReceiver<PanelStatus>,
     gone: impl Future<Output = Gone>,
 ) -> anyhow::Result<Exit>
 where
@@ -548,6 +552,15 @@ where
         .context("the console loop runs once")?;
     // Without targets the branch is disabled; a closed channel never wakes.
     let mut notified = notified;
+    // Poll rounds go to the writer on a task of their own; the loop only
+    // hears that one went (for the outage judge).
+    let sink = console
+        .writer
+        .status_sink()
+        .context("the journal writer has stopped")?;
+    let mut polled = console
+        .conductor
+        .forward(panels, sink, console.clock.clone());
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(gone);
@@ -572,7 +585,7 @@ where
             Some(f) = followed.recv() => Wake::Followed(f),
             _ = sleep_until_due(pacer.due()), if pacer.due().is_some() => Wake::Frame,
             _ = sleep_until_due(console.conductor.way_back_due()), if console.conductor.way_back_due().is_some() => Wake::WayBack,
-            Some(st) = panels.recv() => Wake::Panel(st),
+            Some(()) = polled.recv() => Wake::Polled,
             input = keys.next() => match input {
                 Some(Ok(ev)) => Wake::Key(ev),
                 // End of input or a read error (EIO): the terminal is gone.
@@ -601,13 +614,9 @@ where
                 let now = tokio::time::Instant::now();
                 events || (readings && pacer.panel_changed(now))
             }
-            Wake::Panel(st) => {
-                let mut batch = vec![st];
-                while let Ok(st) = panels.try_recv() {
-                    batch.push(st);
-                }
-                console.on_panel(batch);
-                false
+            Wake::Polled => {
+                while polled.try_recv().is_ok() {}
+                console.on_polled()
             }
             Wake::Frame => true,
             Wake::WayBack => console.on_way_back_due(),
