@@ -85,6 +85,20 @@ impl Exit {
     }
 }
 
+/// The journal as the console folded it (its app), lent to the conductor.
+/// A macro, not a method: a method would borrow the whole console, the
+/// conductor it is lent to included.
+macro_rules! folded {
+    ($c:expr) => {
+        Folded {
+            state: &$c.app.state,
+            readings: &$c.app.panels,
+            tail: &$c.app.journal,
+            operator: &$c.app.operator,
+        }
+    };
+}
+
 /// The console's state between messages: the pure `App`, the journal as
 /// folded here, and the writer, follower and conductor it talks to.
 pub struct Console {
@@ -195,12 +209,7 @@ impl Console {
 
     /// Hand the notifier every event after its cursors.
     fn pump_notify(&mut self) {
-        let seen = Folded {
-            state: &self.app.state,
-            readings: &self.app.panels,
-            tail: &self.app.journal,
-            operator: &self.app.operator,
-        };
+        let seen = folded!(self);
         self.conductor.pump_notify(seen);
         self.hear();
     }
@@ -214,12 +223,7 @@ impl Console {
 
     /// A journal read the notifier asked for came back.
     fn on_notify_read(&mut self, read: crate::conductor::notify::Read) -> bool {
-        let seen = Folded {
-            state: &self.app.state,
-            readings: &self.app.panels,
-            tail: &self.app.journal,
-            operator: &self.app.operator,
-        };
+        let seen = folded!(self);
         self.conductor.on_read(read, seen);
         self.hear();
         true
@@ -280,12 +284,7 @@ impl Console {
             what: cmd.describe(),
         });
         let wall = self.clock.now();
-        let seen = Folded {
-            state: &self.app.state,
-            readings: &self.app.panels,
-            tail: &self.app.journal,
-            operator: &self.app.operator,
-        };
+        let seen = folded!(self);
         let claim = self.conductor.way_back_claim(id, cmd, seen, wall);
         if !self.writer.send(Request::Submit {
             id,
@@ -301,12 +300,7 @@ impl Console {
     /// now (the writer journals them late). Returns whether anything ran.
     pub fn on_way_back_due(&mut self) -> bool {
         let wall = self.clock.now();
-        let seen = Folded {
-            state: &self.app.state,
-            readings: &self.app.panels,
-            tail: &self.app.journal,
-            operator: &self.app.operator,
-        };
+        let seen = folded!(self);
         let ran = self.conductor.on_way_back_due(seen, wall);
         self.hear();
         ran
@@ -315,12 +309,7 @@ impl Console {
     /// A poll round went to the writer while this console conducts.
     fn on_polled(&mut self) -> bool {
         let wall = self.clock.now();
-        let seen = Folded {
-            state: &self.app.state,
-            readings: &self.app.panels,
-            tail: &self.app.journal,
-            operator: &self.app.operator,
-        };
+        let seen = folded!(self);
         self.conductor.on_polled(seen, wall, &self.writer);
         self.hear();
         false
@@ -361,12 +350,7 @@ impl Console {
             }
             Reply::History(events) => self.conductor.on_history(events),
             Reply::Role { conductor, epoch } => {
-                let seen = Folded {
-                    state: &self.app.state,
-                    readings: &self.app.panels,
-                    tail: &self.app.journal,
-                    operator: &self.app.operator,
-                };
+                let seen = folded!(self);
                 self.conductor
                     .set_role(conductor, epoch, seen, &self.writer);
                 self.hear();
