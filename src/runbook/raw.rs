@@ -69,17 +69,38 @@ pub struct RawRunbook {
     pub notify: Vec<RawNotify>,
 }
 
-/// `[[notify]]`: a chat target (second wave).
+/// `[[notify]]`: where journaled events are announced: a chat webhook,
+/// PagerDuty change events or Grafana annotations.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNotify {
+    /// slack | teams | json | pagerduty | grafana.
+    #[schemars(with = "Option<String>")]
+    pub kind: Option<S<String>>,
+    /// The webhook; Grafana's base url; PagerDuty's enqueue url (optional).
     #[serde(default = "missing_str")]
     #[schemars(with = "String")]
     pub url: S<String>,
+    /// The older name of `kind`, for slack | teams | json.
     #[schemars(with = "Option<String>")]
     pub format: Option<S<String>>,
     #[schemars(with = "Option<Vec<String>>")]
     pub on: Option<S<Vec<S<String>>>>,
+    /// PagerDuty: the Events API v2 integration key (a secret).
+    #[schemars(with = "Option<String>")]
+    pub routing_key: Option<S<String>>,
+    /// PagerDuty: the status page, linked from every change event.
+    #[schemars(with = "Option<String>")]
+    pub status_url: Option<S<String>>,
+    /// Grafana: a service account token (a secret).
+    #[schemars(with = "Option<String>")]
+    pub token: Option<S<String>>,
+    /// Grafana: the dashboard the annotations belong to.
+    #[schemars(with = "Option<String>")]
+    pub dashboard_uid: Option<S<String>>,
+    /// Grafana: the panel of that dashboard.
+    #[schemars(with = "Option<i64>")]
+    pub panel_id: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
