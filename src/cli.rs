@@ -92,7 +92,7 @@ pub enum Command {
         after_help = "Example:\n  warroom serve runbooks/billing-phased.toml\n  warroom serve runbooks/billing-phased.toml --listen 127.0.0.1:8080 --token-file ~/.warroom-token\n\nListens on loopback; publish it through an SSH tunnel or a reverse proxy with TLS."
     )]
     Serve(ServeArgs),
-    /// Write a commented runbook for a strategy that passes `check` as written.
+    /// Write a commented runbook for a strategy; `check` accepts it once every CHANGE-ME is replaced.
     #[command(
         after_help = "Example:\n  warroom init --strategy canary runbooks/api-v3.toml\n  warroom init > draft.toml\n\nNever overwrites an existing file."
     )]
