@@ -119,7 +119,7 @@ pub struct RawCutover {
     /// A duration string, an RFC 3339 string, or a TOML offset date-time.
     #[schemars(with = "Option<String>")]
     pub rollback_deadline: Option<S<toml::Value>>,
-    /// IANA zone name for every clock on screen and in the report.
+    /// IANA zone name for every clock on screen, in the report and in refusals.
     #[schemars(with = "Option<String>")]
     pub timezone: Option<S<String>>,
 }
@@ -189,7 +189,7 @@ pub struct RawPanel {
     pub stale_after: Option<S<i64>>,
     #[schemars(with = "Option<bool>")]
     pub rate: Option<S<bool>>,
-    /// Second wave: a dashboard url shown in details and the report.
+    /// A dashboard url shown in details and the report.
     #[schemars(with = "Option<String>")]
     pub dashboard: Option<S<String>>,
 }
@@ -273,7 +273,7 @@ pub struct RawStep {
     /// `"main"` (default) or `"close"` (may run after the end).
     #[schemars(with = "Option<String>")]
     pub phase: Option<S<String>>,
-    /// Second wave: a link (wiki, ticket) shown in details and the report.
+    /// A link (wiki, ticket) shown in details and the report.
     #[schemars(with = "Option<String>")]
     pub link: Option<S<String>>,
 }
