@@ -564,3 +564,39 @@ fn the_schema_requires_by_kind() {
     assert!(!valid(json!({"url": "https://hooks", "on": ["gate_goo"]})));
     assert!(!valid(json!({"kind": "slack"})));
 }
+
+/// `check` names each target as the journal does, with what it sends, and
+/// never its url, key or token.
+#[test]
+fn check_lists_the_targets_without_their_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "{HEAD}\n[[notify]]\nkind = \"pagerduty\"\nrouting_key = \"${{PD_ROUTING_KEY}}\"\n\
+             [[notify]]\nkind = \"grafana\"\nurl = \"https://grafana.example/${{GRAFANA_TOKEN}}\"\n\
+             token = \"${{GRAFANA_TOKEN}}\"\non = [\"gate_go\"]\n"
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["check", path.to_str().unwrap()])
+        .env("PD_ROUTING_KEY", ROUTING_KEY)
+        .env("GRAFANA_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("notify pagerduty#1 on cutover_started, expanded"),
+        "{text}"
+    );
+    assert!(text.contains("notify grafana#2   on gate_go"), "{text}");
+    assert!(
+        !text.contains(ROUTING_KEY) && !text.contains(TOKEN),
+        "{text}"
+    );
+}
