@@ -34,6 +34,8 @@ Examples:
       The same, without colours.
   warroom init --strategy canary my-cutover.toml
       Start a new runbook from a commented template.
+  warroom docs runbook | less
+      Every key of the runbook format: type, default, meaning.
 
 Exit codes: 0 fine, 1 runtime failure, 2 bad usage or invalid runbook.";
 
@@ -87,10 +89,10 @@ pub enum Command {
     Report(ReportArgs),
     /// A read-only status page of a session for people without SSH (HTTP, token-protected).
     #[command(
-        after_help = "Example:\n  warroom serve runbooks/billing-phased.toml\n  warroom serve runbooks/billing-phased.toml --listen 127.0.0.1:8080 --token-file ~/.warroom-token\n\nListens on loopback; publish it through an SSH tunnel or a reverse proxy with TLS (README)."
+        after_help = "Example:\n  warroom serve runbooks/billing-phased.toml\n  warroom serve runbooks/billing-phased.toml --listen 127.0.0.1:8080 --token-file ~/.warroom-token\n\nListens on loopback; publish it through an SSH tunnel or a reverse proxy with TLS."
     )]
     Serve(ServeArgs),
-    /// Write a commented runbook for a strategy that passes `check` as written.
+    /// Write a commented runbook for a strategy; `check` accepts it once every CHANGE-ME is replaced.
     #[command(
         after_help = "Example:\n  warroom init --strategy canary runbooks/api-v3.toml\n  warroom init > draft.toml\n\nNever overwrites an existing file."
     )]
@@ -100,6 +102,9 @@ pub enum Command {
         after_help = "Example:\n  warroom schema > runbook.schema.json\n  then start the runbook with the line:  #:schema ./runbook.schema.json"
     )]
     Schema,
+    /// Print a reference compiled into the binary: `runbook`, every key of the runbook format.
+    #[command(after_help = "Example:\n  warroom docs runbook | less")]
+    Docs(DocsArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  warroom completions bash > ~/.local/share/bash-completion/completions/warroom\n  warroom completions zsh > ~/.zfunc/_warroom\n  warroom completions fish > ~/.config/fish/completions/warroom.fish"
@@ -152,6 +157,19 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: CompletionShell,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// Which reference.
+    #[arg(value_enum)]
+    pub topic: DocsTopic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocsTopic {
+    /// The runbook format: every table and key, its type, default and meaning.
+    Runbook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -320,6 +338,9 @@ pub fn run(cli: Cli) -> u8 {
             Cli::command(),
         ),
         Command::Man => commands::docs::man(Cli::command()),
+        Command::Docs(DocsArgs {
+            topic: DocsTopic::Runbook,
+        }) => commands::docs::runbook_reference(),
         Command::Serve(a) => {
             match journal(a.journal, a.journal_file.as_deref(), "serve", "--journal") {
                 Ok(journal) => commands::serve::run(

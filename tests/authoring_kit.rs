@@ -47,8 +47,27 @@ fn init_text(strategy: &str) -> String {
     out
 }
 
+/// A template line without its trailing comment (the templates align
+/// comments after two spaces; no value holds "  #").
+fn code_part(line: &str) -> &str {
+    if line.trim_start().starts_with('#') {
+        return "";
+    }
+    line.split("  #").next().unwrap_or(line)
+}
+
+/// What a user does: the placeholders in values replaced, comments kept.
+fn fill(line: &str) -> String {
+    let code = code_part(line);
+    let comment = &line[code.len()..];
+    let code = code
+        .replace("change-me-", "")
+        .replace("CHANGE-ME", "filled-in");
+    format!("{code}{comment}")
+}
+
 #[test]
-fn init_writes_a_runbook_check_accepts_for_every_strategy_and_never_overwrites() {
+fn init_writes_a_runbook_check_refuses_until_filled_in_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     for strategy in STRATEGIES {
         let path = dir.path().join(format!("{strategy}.toml"));
@@ -65,10 +84,34 @@ fn init_writes_a_runbook_check_accepts_for_every_strategy_and_never_overwrites()
             "{strategy}: the rollback note"
         );
         assert!(text.contains(&format!("strategy = \"{strategy}\"")));
+        // As written, every placeholder is refused at its line and column.
+        let (code, _, err) = warroom(&["check", p]);
+        assert_eq!(code, 2, "{strategy}: {err}");
+        let placeholders = text
+            .lines()
+            .map(code_part)
+            .map(|l| l.matches("CHANGE-ME").count() + l.matches("change-me").count())
+            .sum::<usize>();
+        assert_eq!(
+            err.matches("left from `warroom init`").count(),
+            placeholders,
+            "{strategy}: one error per placeholder\n{err}"
+        );
+        let first = text
+            .lines()
+            .position(|l| code_part(l).contains("change-me"))
+            .unwrap();
+        assert!(
+            err.contains(&format!("{p}:{}:", first + 1)) && err.contains("^^^^^^^^^"),
+            "{strategy}: file:line:col with a caret\n{err}"
+        );
+        // Filled in (comments may keep their CHANGE-ME advice): accepted.
+        let filled: String = text.lines().map(|l| fill(l) + "\n").collect();
+        std::fs::write(&path, &filled).unwrap();
         let (code, out, err) = warroom(&["check", p]);
         assert_eq!(code, 0, "{strategy}: {err}");
         assert!(out.contains(": ok"), "{out}");
-        let loaded = runbook::load_str(&text, &path, &|_| None).unwrap();
+        let loaded = runbook::load_str(&filled, &path, &|_| None).unwrap();
         assert!(
             loaded.warnings.is_empty(),
             "{strategy}: {:?}",
@@ -230,7 +273,10 @@ fn init_without_a_path_prints_the_template() {
 fn check_into_a_closed_pipe_exits_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.toml");
-    let mut text = init_text("big-bang");
+    let mut text: String = init_text("big-bang")
+        .lines()
+        .map(|l| fill(l) + "\n")
+        .collect();
     // Enough panels that the summary overflows any pipe buffer.
     for i in 0..2000 {
         text.push_str(&format!(

@@ -121,6 +121,17 @@ async fn serve() -> (String, Arc<Hits>) {
             "/json",
             get(|| async { r#"{"mismatches": 0, "lag": {"p99": 1.5}, "mode": "dual-write"}"# }),
         )
+        // Prometheus's own HTTP API read as a JSON document: values are
+        // strings ("3"), and NaN is written "NaN".
+        .route(
+            "/prom-api-json",
+            get(|| async {
+                r#"{"status":"success","data":{"resultType":"vector","result":[
+                    {"metric":{"job":"billing"},"value":[1700000000.123,"3"]},
+                    {"metric":{"job":"broken"},"value":[1700000000.123,"NaN"]},
+                    {"metric":{"job":"huge"},"value":[1700000000.123,"1e999"]}]}}"#
+            }),
+        )
         .route("/garbage", get(|| async { "<html>oops</html>" }))
         .route(
             "/500",
@@ -207,6 +218,9 @@ url = "{base}/500"
 [sources.doc]
 type = "json"
 url = "{base}/json"
+[sources.prom_as_json]
+type = "json"
+url = "{base}/prom-api-json"
 [sources.doc_garbage]
 type = "json"
 url = "{base}/garbage"
@@ -278,6 +292,24 @@ url = "http://127.0.0.1:{dead}/healthz"
         ("json_ok", "doc", p("/lag/p99"), "fail = \"> 2\""),
         ("json_string", "doc", p("/mode"), ""),
         ("json_missing", "doc", p("/nope"), ""),
+        (
+            "json_prom_string",
+            "prom_as_json",
+            p("/data/result/0/value/1"),
+            "fail = \"> 2\"",
+        ),
+        (
+            "json_prom_nan",
+            "prom_as_json",
+            p("/data/result/1/value/1"),
+            "",
+        ),
+        (
+            "json_prom_huge",
+            "prom_as_json",
+            p("/data/result/2/value/1"),
+            "",
+        ),
         ("json_garbage", "doc_garbage", p("/x"), ""),
         ("json_hang", "doc_hang", p("/x"), ""),
         ("http_up", "up", "".into(), "unit = \"ms\""),
@@ -377,6 +409,19 @@ url = "http://127.0.0.1:{dead}/healthz"
             Some("/mode is a string (\"dual-write\"), not a number"),
         ),
         ("json_missing", Error, None, Some("nothing at /nope")),
+        ("json_prom_string", Fail, Some(3.0), None),
+        (
+            "json_prom_nan",
+            Error,
+            None,
+            Some("/data/result/1/value/1 is a string (\"NaN\"), not a finite number"),
+        ),
+        (
+            "json_prom_huge",
+            Error,
+            None,
+            Some("/data/result/2/value/1 is a string (\"1e999\"), beyond f64's range"),
+        ),
         (
             "json_garbage",
             Error,

@@ -54,6 +54,7 @@ async fn a_notify_target_redirecting_to_another_host_is_refused_and_the_other_ho
         url: format!("{target}/hooks/T000/SECRETPATH"),
         format: NotifyFormat::Slack,
         on: vec!["note".into()],
+        kind: Default::default(),
     }];
     let rb = Arc::new(rb);
     let policy = Policy {

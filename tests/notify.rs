@@ -276,6 +276,7 @@ fn with_target(url: &str) -> Arc<Runbook> {
         url: url.to_string(),
         format: NotifyFormat::Slack,
         on: vec!["expanded".into(), "guard_fired".into(), "paused".into()],
+        kind: Default::default(),
     }];
     Arc::new(rb)
 }

@@ -102,6 +102,14 @@ pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
     }
     s.push_str(&format!("  guards:            {}\n", rb.guards.len()));
     s.push_str(&format!("  rollback deadline: {deadline}\n"));
+    // Each target by the name the journal gives it, never its url or key.
+    for (i, n) in rb.notify.iter().enumerate() {
+        s.push_str(&format!(
+            "  notify {:<11} on {}\n",
+            n.target(i),
+            n.on.join(", ")
+        ));
+    }
     for w in &loaded.warnings {
         s.push_str(&w.render(path, &read_or_empty(path), out.color));
     }

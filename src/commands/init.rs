@@ -1,5 +1,7 @@
-//! `warroom init`: write a commented runbook for a strategy, one that
-//! `warroom check` accepts as written, with CHANGE-ME placeholders.
+//! `warroom init`: write a commented runbook for a strategy, with
+//! CHANGE-ME placeholders that `warroom check` refuses, each at its line
+//! (`runbook::placeholders`), until they are replaced; it accepts the rest
+//! as written.
 
 use std::io::Write;
 use std::path::Path;

@@ -353,7 +353,7 @@ impl Session {
         let late = claim.and_then(|c| c.writer_take().err());
         let mut decision = decide(&runbook, &self.state, cmd, &operator, panels, now, seen);
         if let Some(ran) = late {
-            decision = late_decision(decision, cmd, ran);
+            decision = late_decision(decision, cmd, ran, runbook.cutover.timezone);
         }
         let (bodies, refusal) = match decision {
             Decision::Apply(mut bodies) => {
@@ -908,13 +908,18 @@ fn carry_since(readings: &mut [Reading], canonical: &PanelMap, runbook: &Runbook
 /// otherwise (already paused, now a two-person request, refused) as a note
 /// that says what ran: never as a request a second person could approve,
 /// which would run it twice.
-fn late_decision(decision: Decision, cmd: &Command, ran: DateTime<Utc>) -> Decision {
+fn late_decision(
+    decision: Decision,
+    cmd: &Command,
+    ran: DateTime<Utc>,
+    zone: crate::timefmt::Zone,
+) -> Decision {
     let note = |now_says: &str| {
         Decision::Apply(vec![EventBody::Note {
             text: format!(
-                "{} ran at {} UTC while the journal did not answer; the journal then said: {now_says}",
+                "{} ran at {} while the journal did not answer; the journal then said: {now_says}",
                 cmd.describe(),
-                ran.format("%H:%M:%S")
+                zone.clock_abbrev(ran)
             ),
         }])
     };

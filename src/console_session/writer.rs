@@ -401,7 +401,7 @@ impl WriterState {
                 let names = describe(&events);
                 let keep = events.clone();
                 let r = self.session.transact_fenced(
-                    |state, _| late_guard(state, events),
+                    |state, rb| late_guard(state, rb.cutover.timezone, events),
                     &operator,
                     self.session.now(),
                     None,
@@ -515,7 +515,7 @@ impl WriterState {
 /// the journal as it is now: as it was when its action still fits the
 /// state (and nobody journaled the same breach meanwhile), else a note that
 /// says what ran, so the record never claims a move the state refuses.
-fn late_guard(state: &State, events: Vec<EventBody>) -> Vec<EventBody> {
+fn late_guard(state: &State, zone: crate::timefmt::Zone, events: Vec<EventBody>) -> Vec<EventBody> {
     let fired = events.iter().find_map(|e| match e {
         EventBody::GuardFired {
             panel, when, then, ..
@@ -531,10 +531,10 @@ fn late_guard(state: &State, events: Vec<EventBody>) -> Vec<EventBody> {
         Some((_, _, then)) if guard::status_allows(then, state.status) => events,
         Some((panel, when, then)) => vec![EventBody::Note {
             text: format!(
-                "guard {panel} {}: its {} ran at {} UTC while the journal did not answer (the cutover is {} now)",
+                "guard {panel} {}: its {} ran at {} while the journal did not answer (the cutover is {} now)",
                 crate::guard::when_str(when),
                 crate::guard::then_str(then),
-                ran_at.map_or("?".into(), |t| t.format("%H:%M:%S").to_string()),
+                ran_at.map_or("?".into(), |t| zone.clock_abbrev(t)),
                 state.status.as_str()
             ),
         }],

@@ -173,11 +173,12 @@ fn outcome(o: StepOutcome) -> &'static str {
 }
 
 /// A way-back decision the journal took late (it ran while the journal
-/// did not answer): when it really ran, in UTC (the event's own time is
-/// when the journal took it).
-fn late(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+/// did not answer): when it really ran, in the runbook's zone (the
+/// event's own time is when the journal took it).
+fn late(rb: Option<&Runbook>, at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    let zone = rb.map_or(crate::timefmt::Zone::UTC, |r| r.cutover.timezone);
     at.map_or(String::new(), |t| {
-        format!(" (recorded late: ran at {} UTC)", t.format("%H:%M:%S"))
+        format!(" (recorded late: ran at {})", zone.clock_abbrev(t))
     })
 }
 
@@ -256,7 +257,7 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             "PAUSED{}{}{}",
             by(*trigger),
             colon(reason),
-            late(*recorded_late)
+            late(rb, *recorded_late)
         ),
         EventBody::Resumed {
             reason,
@@ -316,7 +317,7 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             override_reason
                 .as_deref()
                 .map_or(String::new(), |r| format!(", OVERRIDE: {r}")),
-            late(*recorded_late)
+            late(rb, *recorded_late)
         ),
         EventBody::RollbackFinished { outcome: o, .. } => match o {
             RollbackOutcome::Done => "rollback finished: done".into(),

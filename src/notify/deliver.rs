@@ -35,12 +35,21 @@ enum Attempt {
     GiveUp(String),
 }
 
-async fn once(client: &reqwest::Client, url: &str, body: &str, timeout: Duration) -> Attempt {
-    let req = client
+async fn once(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&'static str, String)],
+    body: &str,
+    timeout: Duration,
+) -> Attempt {
+    let mut req = client
         .post(url)
         .timeout(timeout)
         .header("content-type", "application/json")
         .body(body.to_string());
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
     match req.send().await {
         Ok(resp) => {
             let s = resp.status();
@@ -75,11 +84,27 @@ pub async fn deliver(
     policy: Policy,
     secrets: &[String],
 ) -> String {
+    let req = super::receiver::Request {
+        url: url.to_string(),
+        headers: Vec::new(),
+        body: body.to_string(),
+    };
+    deliver_request(client, &req, policy, secrets).await
+}
+
+/// Deliver one request (its headers too); the status to journal.
+pub async fn deliver_request(
+    client: &reqwest::Client,
+    req: &super::receiver::Request,
+    policy: Policy,
+    secrets: &[String],
+) -> String {
+    let (url, body) = (req.url.as_str(), req.body.as_str());
     let mut wait = policy.backoff;
     let mut last = String::new();
     let attempts = policy.attempts.max(1);
     for n in 1..=attempts {
-        match once(client, url, body, policy.timeout).await {
+        match once(client, url, &req.headers, body, policy.timeout).await {
             Attempt::Sent(code) if n == 1 => return format!("HTTP {code}"),
             Attempt::Sent(code) => return format!("HTTP {code} (attempt {n})"),
             Attempt::GiveUp(why) => return redact(&format!("FAILED: {why}"), secrets),

@@ -12,7 +12,10 @@
 //! journals it; nothing here blocks the loop.
 
 pub mod deliver;
+pub mod grafana;
+pub mod pagerduty;
 pub mod payload;
+pub mod receiver;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -157,8 +160,8 @@ async fn run_target(
     };
     let target = n.target(index);
     while let Some(e) = jobs.recv().await {
-        let body = payload::body(n.format, &rb, &e);
-        let status = deliver::deliver(&client, &n.url, &body, policy, &rb.secrets).await;
+        let req = receiver::request(n, &rb, &e);
+        let status = deliver::deliver_request(&client, &req, policy, &rb.secrets).await;
         let sent = Sent {
             event_seq: e.seq,
             target: target.clone(),

@@ -120,6 +120,7 @@ pub fn load_str(
     };
     let (raw, mut diags) = deserialize(text);
     diags.extend(super::controls::diagnostics(text));
+    diags.extend(super::placeholders::diagnostics(text));
     let Some(raw) = raw else {
         return Err(fail(diags));
     };

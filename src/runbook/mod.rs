@@ -10,6 +10,7 @@ pub mod duration;
 pub mod expand;
 mod load;
 pub mod model;
+pub mod placeholders;
 mod raw;
 mod required;
 pub mod schema;

@@ -30,7 +30,7 @@ pub struct Runbook {
     pub steps: Vec<Step>,
     pub actions: Actions,
     pub guards: Vec<Guard>,
-    /// Panel dashboards and step links (second wave; http(s) only).
+    /// Panel dashboards and step links (http(s) only).
     pub links: Links,
     /// `[[notify]]`: chat targets for journaled events.
     pub notify: Vec<Notify>,
@@ -375,21 +375,49 @@ impl NotifyFormat {
     }
 }
 
+/// What receives a `[[notify]]` target's events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum NotifyKind {
+    /// A chat webhook; `Notify::format` is the body's shape.
+    #[default]
+    Chat,
+    /// PagerDuty Events API v2 change events (`notify::pagerduty`).
+    PagerDuty {
+        /// A secret (in `Runbook.secrets` however it was written).
+        routing_key: String,
+        status_url: Option<String>,
+    },
+    /// Grafana annotations (`notify::grafana`); `url` is Grafana's base url.
+    Grafana {
+        /// A secret, sent as `Authorization: Bearer`.
+        token: String,
+        dashboard_uid: Option<String>,
+        panel_id: Option<i64>,
+    },
+}
+
 /// One `[[notify]]` target.
 #[derive(Debug, Clone)]
 pub struct Notify {
     /// Expanded: a secret. Never shown; `target` names it instead.
     pub url: String,
+    /// The body's shape for a chat target (`kind` Chat); unused otherwise.
     pub format: NotifyFormat,
     /// Event kinds to send.
     pub on: Vec<String>,
+    pub kind: NotifyKind,
 }
 
 impl Notify {
-    /// How screens, reports and the journal name the target: `slack#1`
-    /// (its format and 1-based position), never its url.
+    /// How screens, reports and the journal name the target: `slack#1`,
+    /// `pagerduty#2` (its kind and 1-based position), never its url.
     pub fn target(&self, index: usize) -> String {
-        format!("{}#{}", self.format.as_str(), index + 1)
+        let kind = match self.kind {
+            NotifyKind::Chat => self.format.as_str(),
+            NotifyKind::PagerDuty { .. } => "pagerduty",
+            NotifyKind::Grafana { .. } => "grafana",
+        };
+        format!("{kind}#{}", index + 1)
     }
 }
 

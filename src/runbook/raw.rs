@@ -69,17 +69,38 @@ pub struct RawRunbook {
     pub notify: Vec<RawNotify>,
 }
 
-/// `[[notify]]`: a chat target (second wave).
+/// `[[notify]]`: where journaled events are announced: a chat webhook,
+/// PagerDuty change events or Grafana annotations.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNotify {
+    /// slack | teams | json | pagerduty | grafana.
+    #[schemars(with = "Option<String>")]
+    pub kind: Option<S<String>>,
+    /// The webhook; Grafana's base url; PagerDuty's enqueue url (optional).
     #[serde(default = "missing_str")]
     #[schemars(with = "String")]
     pub url: S<String>,
+    /// The older name of `kind`, for slack | teams | json.
     #[schemars(with = "Option<String>")]
     pub format: Option<S<String>>,
     #[schemars(with = "Option<Vec<String>>")]
     pub on: Option<S<Vec<S<String>>>>,
+    /// PagerDuty: the Events API v2 integration key (a secret).
+    #[schemars(with = "Option<String>")]
+    pub routing_key: Option<S<String>>,
+    /// PagerDuty: the status page, linked from every change event.
+    #[schemars(with = "Option<String>")]
+    pub status_url: Option<S<String>>,
+    /// Grafana: a service account token (a secret).
+    #[schemars(with = "Option<String>")]
+    pub token: Option<S<String>>,
+    /// Grafana: the dashboard the annotations belong to.
+    #[schemars(with = "Option<String>")]
+    pub dashboard_uid: Option<S<String>>,
+    /// Grafana: the panel of that dashboard.
+    #[schemars(with = "Option<i64>")]
+    pub panel_id: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -98,7 +119,7 @@ pub struct RawCutover {
     /// A duration string, an RFC 3339 string, or a TOML offset date-time.
     #[schemars(with = "Option<String>")]
     pub rollback_deadline: Option<S<toml::Value>>,
-    /// IANA zone name for every clock on screen and in the report.
+    /// IANA zone name for every clock on screen, in the report and in refusals.
     #[schemars(with = "Option<String>")]
     pub timezone: Option<S<String>>,
 }
@@ -168,7 +189,7 @@ pub struct RawPanel {
     pub stale_after: Option<S<i64>>,
     #[schemars(with = "Option<bool>")]
     pub rate: Option<S<bool>>,
-    /// Second wave: a dashboard url shown in details and the report.
+    /// A dashboard url shown in details and the report.
     #[schemars(with = "Option<String>")]
     pub dashboard: Option<S<String>>,
 }
@@ -252,7 +273,7 @@ pub struct RawStep {
     /// `"main"` (default) or `"close"` (may run after the end).
     #[schemars(with = "Option<String>")]
     pub phase: Option<S<String>>,
-    /// Second wave: a link (wiki, ticket) shown in details and the report.
+    /// A link (wiki, ticket) shown in details and the report.
     #[schemars(with = "Option<String>")]
     pub link: Option<S<String>>,
 }

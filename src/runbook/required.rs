@@ -23,7 +23,10 @@ const GATE_ITEM: &[&str] = &["text"];
 const STEP: &[&str] = &["id", "title"];
 const WEBHOOK: &[&str] = &["url"];
 const GUARD: &[&str] = &["panel", "when", "then"];
+/// `[[notify]]`'s depend on its `kind` (`notify_keys`).
 const NOTIFY: &[&str] = &["url"];
+const NOTIFY_PAGERDUTY: &[&str] = &["routing_key"];
+const NOTIFY_GRAFANA: &[&str] = &["url", "token"];
 
 /// The same lists by the raw type that reads each table, for the schema.
 pub const REQUIRED: &[(&str, &[&str])] = &[
@@ -36,8 +39,20 @@ pub const REQUIRED: &[(&str, &[&str])] = &[
     ("RawStep", STEP),
     ("RawWebhook", WEBHOOK),
     ("RawGuard", GUARD),
-    ("RawNotify", NOTIFY),
 ];
+
+/// `[[notify]]`'s required keys by `kind` (anything else: a chat webhook),
+/// for the loader and for the schema's conditionals.
+pub const NOTIFY_BY_KIND: &[(&str, &[&str])] =
+    &[("pagerduty", NOTIFY_PAGERDUTY), ("grafana", NOTIFY_GRAFANA)];
+
+fn notify_keys(t: &dyn TableLike) -> &'static [&'static str] {
+    let kind = t.get("kind").and_then(Item::as_str);
+    NOTIFY_BY_KIND
+        .iter()
+        .find(|(k, _)| Some(*k) == kind)
+        .map_or(NOTIFY, |(_, keys)| keys)
+}
 
 /// Every missing required key in `text` (which must parse as TOML).
 pub fn missing_keys(text: &str) -> Vec<Diagnostic> {
@@ -69,6 +84,11 @@ pub fn missing_keys(text: &str) -> Vec<Diagnostic> {
     ] {
         for (i, t) in tables(root.get(array)).into_iter().enumerate() {
             let place = format!("[[{array}]] #{}{}", i + 1, named(t.1));
+            let keys = if array == "notify" {
+                notify_keys(t.1)
+            } else {
+                keys
+            };
             check_table(&mut out, t.clone(), &place, keys);
             if array == "gates" {
                 for (j, item) in tables(t.1.get("items")).into_iter().enumerate() {

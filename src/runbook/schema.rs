@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::raw::RawRunbook;
-use super::required::REQUIRED;
+use super::required::{NOTIFY_BY_KIND, REQUIRED};
 use super::words;
 
 /// Words each enum-like key takes, by (definition, property).
@@ -16,8 +16,13 @@ const WORDS: &[(&str, &str, &[&str])] = &[
     ("RawPanel", "unit", words::UNITS),
     ("RawGuard", "when", words::GUARD_WHEN),
     ("RawGuard", "then", words::GUARD_THEN),
+    ("RawNotify", "kind", words::NOTIFY_KINDS),
     ("RawNotify", "format", words::NOTIFY_FORMATS),
 ];
+
+/// Words each item of an array-valued key takes.
+const ITEM_WORDS: &[(&str, &str, &[&str])] =
+    &[("RawNotify", "on", super::validate::notify::NOTIFIABLE)];
 
 /// The schema as pretty JSON, ending with a newline.
 pub fn json_schema() -> String {
@@ -26,7 +31,9 @@ pub fn json_schema() -> String {
         root.insert("title".into(), json!("warroom runbook"));
         root.insert(
             "description".into(),
-            json!("A warroom cutover runbook (TOML). Reference: docs/RUNBOOK.md"),
+            json!(
+                "A warroom cutover runbook (TOML). Reference: `warroom docs runbook` (docs/RUNBOOK.md)"
+            ),
         );
         root.insert("required".into(), json!(["cutover"]));
     }
@@ -40,9 +47,34 @@ pub fn json_schema() -> String {
             p["enum"] = json!(words);
         }
     }
+    for (def, key, words) in ITEM_WORDS {
+        if let Some(p) = schema.pointer_mut(&format!("/$defs/{def}/properties/{key}/items")) {
+            p["enum"] = json!(words);
+        }
+    }
+    if let Some(d) = schema.pointer_mut("/$defs/RawNotify") {
+        d["allOf"] = notify_required();
+    }
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// `[[notify]]`'s required keys depend on its `kind`: `if`/`then` per
+/// kind, and `url` for every other (a chat webhook).
+fn notify_required() -> Value {
+    let kind_is =
+        |k: &str| json!({ "properties": { "kind": { "const": k } }, "required": ["kind"] });
+    let mut all: Vec<Value> = NOTIFY_BY_KIND
+        .iter()
+        .map(|(k, keys)| json!({ "if": kind_is(k), "then": { "required": keys } }))
+        .collect();
+    let special: Vec<&str> = NOTIFY_BY_KIND.iter().map(|(k, _)| *k).collect();
+    all.push(json!({
+        "if": { "properties": { "kind": { "enum": special } }, "required": ["kind"] },
+        "else": { "required": ["url"] }
+    }));
+    Value::Array(all)
 }
 
 #[cfg(test)]
@@ -60,5 +92,7 @@ mod tests {
             json!(["pause", "rollback"])
         );
         assert_eq!(s["$defs"]["RawStep"]["additionalProperties"], json!(false));
+        let on = &s["$defs"]["RawNotify"]["properties"]["on"]["items"]["enum"];
+        assert!(on.as_array().unwrap().contains(&json!("gate_go")), "{on}");
     }
 }

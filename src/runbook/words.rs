@@ -16,4 +16,5 @@ pub const UNITS: &[&str] = &[
 pub const GUARD_WHEN: &[&str] = &["fail", "warn", "stale"];
 pub const GUARD_THEN: &[&str] = &["pause", "rollback"];
 pub const NOTIFY_FORMATS: &[&str] = &["slack", "teams", "json"];
+pub const NOTIFY_KINDS: &[&str] = &["slack", "teams", "json", "pagerduty", "grafana"];
 pub const STEP_PHASES: &[&str] = &["main", "close"];

@@ -285,7 +285,7 @@ pub fn decide(
             if seen.status != Status::RollingBack && state.status == Status::RollingBack {
                 return refuse(cmd, "a rollback was just started by another operator");
             }
-            if let Some(r) = rules::rollback_refusal(state, now, ovr) {
+            if let Some(r) = rules::rollback_refusal(state, now, ovr, runbook.cutover.timezone) {
                 return refuse(cmd, r.reason);
             }
             if let Some(d) = two_person(runbook, state, cmd, ActionKind::Rollback, operator, reason)

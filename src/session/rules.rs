@@ -499,11 +499,14 @@ pub fn expand_refusals(
 
 /// May a rollback start now? Refused before the start, while one runs
 /// (unless the last one failed: a retry), after it is done, and after the
-/// rollback deadline unless overridden with a reason.
+/// rollback deadline unless overridden with a reason. Times in the
+/// reason are in `zone` (the runbook's, what every screen shows): the
+/// refusal is journaled and read beside the screen's clock.
 pub fn rollback_refusal(
     state: &State,
     now: DateTime<Utc>,
     override_reason: Option<&str>,
+    zone: crate::timefmt::Zone,
 ) -> Option<Refusal> {
     match state.status {
         Status::Ready => return Some(Refusal::hard("cutover not started")),
@@ -514,7 +517,8 @@ pub fn rollback_refusal(
     // by the rollback action, so running it would only mislead.
     if let Some(nr) = &state.attempts.no_return {
         return Some(Refusal::hard(format!(
-            "{nr}: rollback is refused (pause, or roll forward)"
+            "{}: rollback is refused (pause, or roll forward)",
+            nr.describe(zone)
         )));
     }
     match state.status {
@@ -528,8 +532,9 @@ pub fn rollback_refusal(
         && override_reason.is_none()
     {
         return Some(Refusal::soft(format!(
-            "rollback deadline passed at {} (override with a reason)",
-            deadline.format("%Y-%m-%d %H:%M:%SZ")
+            "rollback deadline passed at {} {} (override with a reason)",
+            zone.date_time(deadline),
+            zone.abbrev(deadline)
         )));
     }
     None

@@ -11,6 +11,7 @@ use crate::session::event::{Event, EventBody, Evidence, Trigger};
 use crate::session::reduce::reduce;
 use crate::session::state::{GateStatus, State};
 use crate::session::testkit::{all_ok, panel_status, sample_runbook};
+use crate::timefmt::Zone;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 22, 0, 0).unwrap()
@@ -664,22 +665,34 @@ fn rollback_refusal_table() {
     let s = state_of(&started);
     let four_h = 4 * 3600;
     assert_eq!(
-        rollback_refusal(&s, at(four_h), None),
+        rollback_refusal(&s, at(four_h), None, Zone::UTC),
         None,
         "at the deadline"
     );
-    let late = rollback_refusal(&s, at(four_h + 1), None).unwrap();
+    let late = rollback_refusal(&s, at(four_h + 1), None, Zone::UTC).unwrap();
     assert!(late.overridable);
     assert_eq!(
         late.reason,
-        "rollback deadline passed at 2026-11-22 02:00:00Z (override with a reason)"
+        "rollback deadline passed at 2026-11-22 02:00:00 UTC (override with a reason)"
+    );
+    // The screen of a runbook in Europe/Berlin shows CET: so does the refusal.
+    let berlin = Zone::parse("Europe/Berlin").unwrap();
+    assert_eq!(
+        rollback_refusal(&s, at(four_h + 1), None, berlin)
+            .unwrap()
+            .reason,
+        "rollback deadline passed at 2026-11-22 03:00:00 CET (override with a reason)"
     );
     assert_eq!(
-        rollback_refusal(&s, at(four_h + 1), Some("customer data at risk")),
+        rollback_refusal(&s, at(four_h + 1), Some("customer data at risk"), Zone::UTC),
         None
     );
     let ready = state_of(&[]);
-    assert!(!rollback_refusal(&ready, at(0), None).unwrap().overridable);
+    assert!(
+        !rollback_refusal(&ready, at(0), None, Zone::UTC)
+            .unwrap()
+            .overridable
+    );
     let mut failed = started.clone();
     failed.push((
         5,
@@ -693,7 +706,7 @@ fn rollback_refusal_table() {
         },
     ));
     assert_eq!(
-        rollback_refusal(&state_of(&failed), at(6), None)
+        rollback_refusal(&state_of(&failed), at(6), None, Zone::UTC)
             .unwrap()
             .reason,
         "a rollback is already running"
@@ -708,7 +721,7 @@ fn rollback_refusal_table() {
         },
     ));
     assert_eq!(
-        rollback_refusal(&state_of(&failed), at(10), None),
+        rollback_refusal(&state_of(&failed), at(10), None, Zone::UTC),
         None,
         "retry after a failure"
     );
@@ -999,7 +1012,7 @@ fn whole_rules_table() {
         override_reason: ovr.map(str::to_string),
     };
     let start_cmd = |s: &str| Command::Start { step: s.into() };
-    let no_return = "past the point of no return: irreversible step backfill started by bob at 2026-11-21 22:01:00Z";
+    let no_return = "past the point of no return: irreversible step backfill started by bob at 2026-11-21 22:01:00 UTC";
 
     type Row<'a> = (
         &'a str,
@@ -1388,4 +1401,48 @@ fn a_new_attempt_starts_from_ready_and_keeps_the_old_one() {
     assert_eq!(s.attempts.past[0].ended, Status::RolledBack);
     assert_eq!(s.attempts.past[0].started_at, Some(at(1)));
     assert_eq!(s.last_seq, 7);
+}
+
+/// A refusal is read beside the screen's clock: its times are in the
+/// runbook's zone (Berlin: CET), as decided inside the journal's
+/// transaction, not in UTC.
+#[test]
+fn refusal_times_are_in_the_runbooks_zone() {
+    use crate::session::decide::{Decision, Seen, decide};
+    let mut rb = sample_runbook();
+    rb.cutover.timezone = Zone::parse("Europe/Berlin").unwrap();
+    let s = state_of(&[(0, "alice", EventBody::CutoverStarted {})]);
+    let cmd = Command::Rollback {
+        reason: "mismatches".into(),
+        override_reason: None,
+    };
+    let panels = panels_with(&[]);
+    match decide(
+        &rb,
+        &s,
+        &cmd,
+        "alice",
+        &panels,
+        at(4 * 3600 + 1),
+        Seen::of(&s),
+    ) {
+        Decision::Refuse { reason, .. } => assert_eq!(
+            reason,
+            "rollback deadline passed at 2026-11-22 03:00:00 CET (override with a reason)"
+        ),
+        got => panic!("{got:?}"),
+    }
+    let mut past = s.clone();
+    past.attempts.no_return = Some(crate::session::state::NoReturn {
+        step: "backfill".into(),
+        by: "bob".into(),
+        at: at(60),
+    });
+    match decide(&rb, &past, &cmd, "alice", &panels, at(120), Seen::of(&past)) {
+        Decision::Refuse { reason, .. } => assert!(
+            reason.contains("started by bob at 2026-11-21 23:01:00 CET"),
+            "{reason}"
+        ),
+        got => panic!("{got:?}"),
+    }
 }

@@ -271,6 +271,20 @@ pub struct NoReturn {
     pub at: DateTime<Utc>,
 }
 
+impl NoReturn {
+    /// The sentence, its time in `zone` (`2026-11-28 14:05:09 CET`).
+    pub fn describe(&self, zone: crate::timefmt::Zone) -> String {
+        format!(
+            "past the point of no return: irreversible step {} started by {} at {} {}",
+            self.step,
+            self.by,
+            zone.date_time(self.at),
+            zone.abbrev(self.at)
+        )
+    }
+}
+
+/// In UTC with `Z`, for readers without a zone (the status page's line).
 impl std::fmt::Display for NoReturn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

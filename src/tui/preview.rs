@@ -138,10 +138,14 @@ pub fn preview(
             override_reason,
         } => {
             let change = format!("{} → not exposed 0%", stage_label(rb, state.stage));
-            let refusals: Vec<Refusal> =
-                rules::rollback_refusal(state, now, override_reason.as_deref())
-                    .into_iter()
-                    .collect();
+            let refusals: Vec<Refusal> = rules::rollback_refusal(
+                state,
+                now,
+                override_reason.as_deref(),
+                rb.cutover.timezone,
+            )
+            .into_iter()
+            .collect();
             (
                 ActionKind::Rollback,
                 format!("Roll back: {reason}"),

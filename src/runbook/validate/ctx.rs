@@ -267,6 +267,14 @@ impl<'a> Ctx<'a> {
 
     /// Expand `${NAME}` in a url / header / webhook value. Values from the
     /// environment become secrets; errors show the template, never a value.
+    /// A credential written in the runbook itself (not from `${NAME}`) is
+    /// still a secret: redacted wherever it could be printed.
+    pub fn secret(&mut self, value: &str) {
+        if !value.is_empty() {
+            self.secrets.push(value.to_string());
+        }
+    }
+
     pub fn expand(&mut self, v: &Spanned<String>) -> String {
         self.expand_as(v, false)
     }

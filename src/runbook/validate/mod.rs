@@ -4,7 +4,7 @@
 mod actions;
 mod ctx;
 mod health;
-mod notify;
+pub(crate) mod notify;
 mod plan;
 
 use std::path::Path;
