@@ -1,20 +1,20 @@
 //! The journal: the session's durable, shared, append-only record.
 //!
-//! `store` appends and reads (SQLite, WAL, one file per session), `follow`
-//! delivers other consoles' appends (woken by `bell`), `paths` knows the default locations.
+//! `sqlite/` keeps it in one file per session (WAL; `follow` delivers
+//! other consoles' appends, woken by `bell`), `pg/` in a PostgreSQL
+//! schema; `backend` names what both do; `paths` knows the default
+//! locations.
 pub mod backend;
-mod bell;
 pub mod clock;
-pub mod conduct;
-mod create;
 pub mod decode;
 mod error;
-pub mod follow;
-pub mod identity;
 pub mod open;
 pub mod paths;
 pub mod pg;
-pub mod store;
+pub mod sqlite;
+
+use sqlite::create;
+pub use sqlite::{conduct, follow, identity, store};
 
 pub use backend::{Store, StoreTx};
 pub use clock::JournalClock;
