@@ -11,7 +11,7 @@
 //! `timeout` applies to each of the two separately.
 
 pub mod context;
-pub mod outcome;
+pub use crate::session::outcome;
 pub mod queue;
 pub mod runner;
 pub mod tail;
@@ -48,7 +48,7 @@ impl RunId {
     }
 }
 
-fn not_executed(action: String, id: Option<String>) -> EventBody {
+pub(crate) fn not_executed(action: String, id: Option<String>) -> EventBody {
     EventBody::ActionRan {
         action,
         id,
