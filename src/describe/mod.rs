@@ -339,7 +339,7 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
                 .lines()
                 .last()
                 .filter(|l| {
-                    !crate::actions::succeeded(body)
+                    !crate::session::outcome::succeeded(body)
                         && !l.starts_with("[warroom]")
                         && !l.starts_with('(')
                 })

@@ -13,11 +13,6 @@ pub mod decide;
 pub mod event;
 pub mod evidence;
 pub mod outcome;
-// Transitional (this commit only moves outcome.rs): the next commit moves
-// `succeeded` down here.
-#[cfg(test)]
-use crate::actions::not_executed;
-use crate::actions::succeeded;
 pub mod reduce;
 pub mod rules;
 pub mod state;
