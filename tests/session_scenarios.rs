@@ -226,7 +226,7 @@ fn run_scenario_at(
         let session = consoles.entry(console).or_insert_with(|| {
             Session::open_at(
                 Arc::clone(&runbook),
-                &journal,
+                pg::at(&journal),
                 OpenOptions {
                     mode,
                     operator: step.operator.clone(),
@@ -334,7 +334,7 @@ fn run_scenario_at(
         }
     }
     // Replay: the journal on disk rebuilds what every console shows.
-    let stored = warroom::journal::open::read_all(&journal).unwrap();
+    let stored = warroom::journal::open::read_all(pg::at(&journal)).unwrap();
     for (i, e) in stored.iter().enumerate() {
         assert_eq!(e.seq, i as u64 + 1, "{name}: seq gapless");
     }
@@ -398,7 +398,7 @@ fn report_text(
     runbook: Option<&Runbook>,
 ) -> String {
     let mut out = Vec::new();
-    warroom::report::run_with(journal, format, runbook, &mut out).unwrap();
+    warroom::report::run_with(pg::at(journal), format, runbook, &mut out).unwrap();
     String::from_utf8(out)
         .unwrap()
         .replace(&journal.display().to_string(), "<journal>")

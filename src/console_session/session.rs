@@ -8,7 +8,7 @@
 //! `expanded`, and a guard seen by three consoles fires once.
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -16,8 +16,10 @@ use chrono::{DateTime, Utc};
 use super::claim::Claim;
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
-use crate::journal::conduct::{Lost, Seat, Takeover};
-use crate::journal::{Followed, FollowerHandle, JournalClock, JournalError, NewEvent, Store};
+use crate::journal::backend::{Lost, Seat, Takeover};
+use crate::journal::{
+    Followed, FollowerHandle, JournalClock, JournalError, JournalLocation, NewEvent, Store,
+};
 use crate::runbook::model::Runbook;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
@@ -122,39 +124,39 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Open (creating when new) the session journaled at `journal_path`.
+    /// Open (creating when new) the session journaled at `journal`.
     pub fn open(
         runbook: Arc<Runbook>,
-        journal_path: &Path,
+        journal: impl Into<JournalLocation>,
         opts: OpenOptions,
     ) -> Result<Session, SessionError> {
-        Self::open_with(runbook, journal_path, opts, None)
+        Self::open_with(runbook, journal.into(), opts, None)
     }
 
     /// `open` with the time of the journaled events given (tests, replays).
     pub fn open_at(
         runbook: Arc<Runbook>,
-        journal_path: &Path,
+        journal: impl Into<JournalLocation>,
         opts: OpenOptions,
         now: DateTime<Utc>,
     ) -> Result<Session, SessionError> {
-        Self::open_with(runbook, journal_path, opts, Some(now))
+        Self::open_with(runbook, journal.into(), opts, Some(now))
     }
 
     /// `now`: the events' time, or `None` for the journal's clock.
     fn open_with(
         runbook: Arc<Runbook>,
-        journal_path: &Path,
+        location: JournalLocation,
         opts: OpenOptions,
         now: Option<DateTime<Utc>>,
     ) -> Result<Session, SessionError> {
-        let (mut journal, warning) =
-            crate::journal::open::open_store(journal_path, !opts.read_only).map_err(
-                |e| match e {
-                    JournalError::Missing { path } => SessionError::NoSession { path },
-                    other => other.into(),
-                },
-            )?;
+        // How messages name it (a URL without its password).
+        let shown = PathBuf::from(location.display());
+        let (mut journal, warning) = crate::journal::open::open_store(location, !opts.read_only)
+            .map_err(|e| match e {
+                JournalError::Missing { path } => SessionError::NoSession { path },
+                other => other.into(),
+            })?;
         let mut state = State::new(&runbook);
         let mut events = VecDeque::new();
         // Replay the bulk without the write lock, so a long journal does not
@@ -163,8 +165,6 @@ impl Session {
             reduce(&mut state, &runbook, &ev);
             push_tail(&mut events, ev);
         }
-        // How messages name it (a URL without its password).
-        let shown = journal.location().to_path_buf();
         let mut tx = journal.begin()?;
         // The journal's clock before anything is stamped or decided.
         let clock = JournalClock::default();
@@ -840,7 +840,7 @@ impl Session {
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
-    pub fn journal_path(&self) -> &Path {
+    pub fn journal_location(&self) -> JournalLocation {
         self.journal.location()
     }
     /// Warnings from opening (e.g. the journal is on a network filesystem).

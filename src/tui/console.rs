@@ -144,7 +144,7 @@ pub struct Console {
     next_id: u64,
     read_only: bool,
     on_extra: Option<ExtraHandler>,
-    journal_path: std::path::PathBuf,
+    journal_location: crate::journal::JournalLocation,
     /// `[[notify]]` senders; they send only while `should_notify`.
     notifier: Option<Notifier>,
     notified_rx: Option<UnboundedReceiver<notify::Sent>>,
@@ -186,7 +186,7 @@ impl Console {
         let state = session.state().clone();
         let readings = session.panels().clone();
         let read_only = session.is_read_only();
-        let journal_path = session.journal_path().to_path_buf();
+        let journal_location = session.journal_location();
         let (notifier, notified_rx) = if read_only {
             (None, None)
         } else {
@@ -223,7 +223,7 @@ impl Console {
             next_id: 0,
             read_only,
             on_extra,
-            journal_path,
+            journal_location,
             notifier,
             notified_rx,
             clock,
@@ -277,7 +277,7 @@ impl Console {
             n.feed(&events, cursors);
             return;
         }
-        match crate::journal::open::read_since(&self.journal_path, from) {
+        match crate::journal::open::read_since(&self.journal_location, from) {
             Ok(events) => n.feed(&events, cursors),
             Err(e) => {
                 let msg = format!("notify: reading the journal: {e}");

@@ -22,7 +22,7 @@ use crate::session::event::{DetachReason, SessionMode};
 pub struct ConsoleOptions {
     pub runbook: Arc<Runbook>,
     /// The session's journal (`journal::paths` gives the defaults).
-    pub journal: PathBuf,
+    pub journal: journal::JournalLocation,
     pub mode: SessionMode,
     /// Live: the Unix account (`console_session::identity::current_operator`);
     /// rehearse and demo: `--as NAME` or the account.
@@ -53,13 +53,13 @@ impl ConsoleOptions {
     /// keys, host from `SSH_CONNECTION`.
     pub fn new(
         runbook: Arc<Runbook>,
-        journal: PathBuf,
+        journal: impl Into<journal::JournalLocation>,
         mode: SessionMode,
         operator: String,
     ) -> Self {
         ConsoleOptions {
             runbook,
-            journal,
+            journal: journal.into(),
             mode,
             operator,
             host: console_session::identity::ssh_host(),

@@ -19,6 +19,9 @@ use super::decode::MAX_SEQ;
 use super::error::JournalError;
 use super::store::{WriteTx, format_ts};
 use crate::health::reading::{Reading, parse_state};
+pub use crate::journal::backend::{
+    AHEAD_MAX_SECS, LeaseBeat, Lost, READINGS_KEEP_SECS, Seat, Takeover,
+};
 
 /// Created by `create.rs` for a new journal and by the migration from
 /// version 1 (`IF NOT EXISTS`: two consoles may migrate at once).
@@ -54,55 +57,7 @@ CREATE TABLE IF NOT EXISTS readings(
 CREATE INDEX IF NOT EXISTS readings_recorded ON readings(recorded_at);
 ";
 
-/// How long readings are kept (about 15 minutes of sparkline per panel).
-pub const READINGS_KEEP_SECS: f64 = 15.0 * 60.0;
-
-/// This console, as the lease and presence rows name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seat {
-    /// Unique per console process: `host:pid:start`.
-    pub console: String,
-    pub operator: String,
-    pub host: Option<String>,
-    pub pid: u32,
-    pub read_only: bool,
-}
-
-/// Why a console now holds the lease.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Takeover {
-    /// Nobody held it before.
-    First,
-    /// The holder released it when it detached.
-    Detached,
-    /// The holder stopped renewing it (killed, frozen, its host lost).
-    Lost,
-}
-
-/// What the lease looks like after this console's heartbeat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeaseBeat {
-    /// This console holds the lease now.
-    pub held: bool,
-    /// It took the lease in this heartbeat (and why).
-    pub took: Option<Takeover>,
-}
-
-/// A console whose heartbeat is too old.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lost {
-    pub console: String,
-    pub operator: String,
-    pub host: Option<String>,
-}
-
 const NOW: &str = "unixepoch('subsec')";
-
-/// A lease or heartbeat is never set further ahead than its ttl (3 s):
-/// one stamped more than this ahead of the journal's clock was written by
-/// another tool (or a wrong clock) and counts as expired, so it can never
-/// keep the lease from being taken or a dead console on the header.
-pub const AHEAD_MAX_SECS: f64 = 60.0;
 
 fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
     move |e| JournalError::sqlite(path, e)

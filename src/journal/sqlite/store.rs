@@ -19,37 +19,20 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::create::{create_journal, network_fs_warning};
 use super::decode::{MAX_SEQ, Row, RowReader, decode};
 pub use super::error::JournalError;
 use super::identity::{Claim, FileId};
-use crate::session::event::{Event, EventBody};
+pub(crate) use crate::journal::backend::META_APP;
+use crate::journal::backend::seq_param;
+pub use crate::journal::backend::{NewEvent, SCHEMA_VERSION, format_ts};
+use crate::session::event::Event;
 
-/// Schema version stored in `PRAGMA user_version`.
-/// 1: events only; 2: the conductor's lease, presence and readings.
-pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id`: "WRRM", so `file(1)`-like tools can tell.
 pub const APPLICATION_ID: i64 = 0x5752_524d;
-/// The `meta` row that marks a warroom journal.
-pub(crate) const META_APP: &str = "warroom-journal";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// An event about to be appended: the store gives it its `seq`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    pub ts: DateTime<Utc>,
-    pub operator: String,
-    pub body: EventBody,
-}
-
-/// The stored form of a timestamp: RFC 3339, UTC, `Z`, sub-seconds only when
-/// present. Parsing it back gives the identical instant.
-pub fn format_ts(ts: &DateTime<Utc>) -> String {
-    ts.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
 
 /// An open journal.
 pub struct Journal {
@@ -311,7 +294,7 @@ impl WriteTx<'_> {
         let stored = seq_param(seq, self.path)?;
         let ts = format_ts(&e.ts);
         let kind = e.body.kind();
-        let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Sqlite {
+        let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Data {
             path: self.path.to_path_buf(),
             cause: format!("cannot encode event: {err}"),
         })?;
@@ -373,21 +356,6 @@ fn read_since(conn: &Connection, path: &Path, after: u64) -> Result<Vec<Event>, 
         reader.push(row.map_err(|e| JournalError::sqlite(path, e))?, &mut out);
     }
     Ok(out)
-}
-
-/// A seq as the database stores it: never above `MAX_SEQ` (only a row
-/// written at exactly the limit by another tool leads there; the
-/// transaction's other writes, a heartbeat's, still go ahead).
-pub(crate) fn seq_param(seq: u64, path: &Path) -> Result<i64, JournalError> {
-    i64::try_from(seq)
-        .ok()
-        .filter(|s| *s <= MAX_SEQ)
-        .ok_or_else(|| JournalError::Sqlite {
-            path: path.to_path_buf(),
-            cause: format!(
-                "no seq left: seq {seq} would pass the limit ({MAX_SEQ}) after a row another tool wrote; start a new journal"
-            ),
-        })
 }
 
 /// Wait for the write lock by polling every ~1 ms for about 5 s. SQLite's
