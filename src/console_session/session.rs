@@ -92,6 +92,8 @@ pub struct Beat {
 pub struct Session {
     runbook: Arc<Runbook>,
     journal: Box<dyn Store>,
+    /// Where the journal lives, as the command line parsed it.
+    location: JournalLocation,
     seat: Seat,
     /// The canonical readings folded in (what the conductor stored).
     panels: PanelMap,
@@ -116,7 +118,7 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("journal", &self.journal.location())
+            .field("journal", &self.location)
             .field("operator", &self.operator)
             .field("last_seq", &self.state.last_seq)
             .finish()
@@ -152,11 +154,11 @@ impl Session {
     ) -> Result<Session, SessionError> {
         // How messages name it (a URL without its password).
         let shown = PathBuf::from(location.display());
-        let (mut journal, warning) = crate::journal::open::open_store(location, !opts.read_only)
+        let (mut journal, warning) = crate::journal::open::open_store(&location, !opts.read_only)
             .map_err(|e| match e {
-                JournalError::Missing { path } => SessionError::NoSession { path },
-                other => other.into(),
-            })?;
+            JournalError::Missing { path } => SessionError::NoSession { path },
+            other => other.into(),
+        })?;
         let mut state = State::new(&runbook);
         let mut events = VecDeque::new();
         // Replay the bulk without the write lock, so a long journal does not
@@ -251,6 +253,7 @@ impl Session {
         Ok(Session {
             runbook,
             journal,
+            location,
             seat,
             panels,
             last_reading,
@@ -841,7 +844,7 @@ impl Session {
         self.read_only
     }
     pub fn journal_location(&self) -> JournalLocation {
-        self.journal.location()
+        self.location.clone()
     }
     /// Warnings from opening (e.g. the journal is on a network filesystem).
     pub fn warnings(&self) -> &[String] {

@@ -16,15 +16,10 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::decode::MAX_SEQ;
 use super::error::JournalError;
 use super::follower::{Followed, FollowerHandle};
-use super::location::JournalLocation;
+pub(crate) use super::version::META_APP;
+pub use super::version::SCHEMA_VERSION;
 use crate::health::reading::Reading;
 use crate::session::event::{Event, EventBody};
-
-/// Schema version stored in `PRAGMA user_version`.
-/// 1: events only; 2: the conductor's lease, presence and readings.
-pub const SCHEMA_VERSION: i64 = 2;
-/// The `meta` row that marks a warroom journal.
-pub(crate) const META_APP: &str = "warroom-journal";
 
 /// An event about to be appended: the store gives it its `seq`.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,8 +100,6 @@ pub const AHEAD_MAX_SECS: f64 = 60.0;
 
 /// A session's store.
 pub trait Store: Send {
-    /// Where it lives.
-    fn location(&self) -> JournalLocation;
     /// Every event with `seq > after`, in order, without the write lock.
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError>;
     /// Every reading with `id > after`, in order, without the write lock.

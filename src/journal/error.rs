@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::backend::SCHEMA_VERSION;
+use super::version::SCHEMA_VERSION;
 
 /// Why a journal could not be opened, read or written. Every variant names
 /// the journal: `path` is the file, or a URL's display form (no password).

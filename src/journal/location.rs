@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::JournalError;
 use super::pg::PgUrl;
+pub use super::pg::url::is_url;
 
 /// A journal's place.
 #[derive(Clone)]
@@ -108,11 +109,6 @@ impl From<PgUrl> for JournalLocation {
     fn from(u: PgUrl) -> Self {
         JournalLocation::Postgres(Box::new(u))
     }
-}
-
-/// Does this text name a PostgreSQL journal?
-pub fn is_url(raw: &str) -> bool {
-    raw.starts_with("postgresql://") || raw.starts_with("postgres://")
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod open;
 pub mod paths;
 pub mod pg;
 pub mod sqlite;
+mod version;
 
 use sqlite::create;
 pub use sqlite::{conduct, follow, identity, store};

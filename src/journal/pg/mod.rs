@@ -40,7 +40,6 @@ use super::backend::{Store, StoreTx};
 use super::decode::{MAX_SEQ, Row, RowReader, decode};
 use super::error::JournalError;
 use super::follower::{Followed, FollowerHandle};
-use super::location::JournalLocation;
 use crate::health::reading::{Reading, parse_state};
 use crate::session::event::Event;
 pub use url::{PgUrl, is_url};
@@ -258,9 +257,6 @@ pub(crate) fn readings_since(
 }
 
 impl Store for PgJournal {
-    fn location(&self) -> JournalLocation {
-        JournalLocation::Postgres(Box::new(self.url.clone()))
-    }
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
         self.with(|c, p| read_since(c, p, after))
     }

@@ -15,7 +15,10 @@ use postgres::{Client, Config, NoTls};
 use super::super::error::JournalError;
 use super::tls::{self, RustlsConnect, SslMode};
 
-pub use super::super::location::is_url;
+/// Does this text name a PostgreSQL journal?
+pub fn is_url(raw: &str) -> bool {
+    raw.starts_with("postgresql://") || raw.starts_with("postgres://")
+}
 
 /// Does this `postgresql://` URL carry a password (`user:PASSWORD@` or
 /// `?password=`)? Read from the text itself, before any parser could

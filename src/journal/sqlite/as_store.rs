@@ -7,13 +7,9 @@ use super::store::{Journal, JournalError, NewEvent, WriteTx};
 use crate::health::reading::Reading;
 use crate::journal::backend::{Store, StoreTx};
 use crate::journal::follower::{Followed, FollowerHandle};
-use crate::journal::location::JournalLocation;
 use crate::session::event::Event;
 
 impl Store for Journal {
-    fn location(&self) -> JournalLocation {
-        JournalLocation::Sqlite(self.path().to_path_buf())
-    }
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
         Journal::read_since(self, after)
     }

@@ -5,11 +5,13 @@
 mod as_store;
 pub(super) mod bell;
 pub mod conduct;
+mod connect;
 pub(super) mod create;
 pub(super) mod error;
 pub mod follow;
 pub mod identity;
 mod row;
+mod schema;
 pub mod store;
 
 use super::decode;
