@@ -272,7 +272,9 @@ impl Session {
 
     /// Check `cmd` against the journal as it is now and append its events
     /// (or one refusal), committed before this returns. Read-only sessions:
-    /// refused, nothing written.
+    /// refused, nothing written. Decided on the panels given: tests that
+    /// drive the rules without a conductor; the console and the scenario
+    /// files use `submit_canonical`.
     pub fn submit(
         &mut self,
         cmd: &Command,

@@ -139,14 +139,14 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         let cmd = crate::session::command::Command::NewAttempt {
             reason: reason.clone(),
         };
-        let refused =
-            match session.submit(&cmd, &crate::health::PanelMap::new(), chrono::Utc::now()) {
-                Ok(crate::session::command::Outcome::Applied(_)) => None,
-                Ok(crate::session::command::Outcome::Refused { reason, .. }) => {
-                    Some(format!("--new-attempt refused: {reason}"))
-                }
-                Err(e) => Some(format!("--new-attempt: {e}")),
-            };
+        let now = session.now();
+        let refused = match session.submit_canonical(&cmd, now) {
+            Ok(crate::session::command::Outcome::Applied(_)) => None,
+            Ok(crate::session::command::Outcome::Refused { reason, .. }) => {
+                Some(format!("--new-attempt refused: {reason}"))
+            }
+            Err(e) => Some(format!("--new-attempt: {e}")),
+        };
         if let Some(why) = refused {
             eprintln!("warroom: {why}");
             let _ = session.detach();
