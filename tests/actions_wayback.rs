@@ -159,11 +159,11 @@ fn jitter(round: u64, max_ms: u64) -> Duration {
     Duration::from_millis((x >> 33) % max_ms)
 }
 
-/// Soak rounds (3, `WARROOM_SOAK_ROUNDS` for more): an expand whose flag command takes 1.5 s, a guard rollback
-/// at a random moment within its first 600 ms. In every round the expand is
-/// journaled interrupted before the rollback starts, and the last flag
-/// command in the log is the rollback's, also once the expand's would have
-/// finished.
+/// Soak rounds (3; `WARROOM_SOAK_ROUNDS` for more): an expand whose flag
+/// command takes 1.5 s, a guard rollback at a random moment within its
+/// first 600 ms. In every round the expand is journaled interrupted before
+/// the rollback starts, and the last flag command in the log is the
+/// rollback's, also once the expand's would have finished.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guard_rollback_during_a_slow_expand_is_the_last_flag_command_every_round() {
     let tmp = tempfile::tempdir().unwrap();

@@ -147,7 +147,8 @@ fn a_conductor_killed_mid_rollback_is_finished_by_another_within_15s_every_round
     eprintln!("kill moments seed {seed}");
     let mut rng = Rng(seed);
     let mut finished_after = Vec::new();
-    for round in 0..soak_rounds() {
+    let rounds = soak_rounds();
+    for round in 0..rounds {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("j.db");
         let rb = runbook(tmp.path());
@@ -197,9 +198,11 @@ fn a_conductor_killed_mid_rollback_is_finished_by_another_within_15s_every_round
             let _ = c.wait();
         }
     }
+    // Three in four kills land mid-rollback (15 of 20, 2 of 3): the
+    // takeover path is what ran, not the quiet end of a finished one.
     assert!(
-        finished_after.len() >= 15,
-        "most kills land mid-rollback: {}",
+        finished_after.len() >= rounds * 3 / 4,
+        "most kills land mid-rollback: {} of {rounds}",
         finished_after.len()
     );
     eprintln!(
