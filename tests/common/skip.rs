@@ -16,10 +16,13 @@ pub fn skipped_without(tool: &str, install: &str) {
         .name()
         .unwrap_or("unnamed test")
         .to_string();
+    use std::io::Write;
     let line = format!("SKIPPED: {test} (no {tool})");
-    eprintln!("{line}: {install}");
+    // Straight to the process's stderr: the test harness captures
+    // `eprintln!` of a passing test, and a skip must show in a plain
+    // `cargo test`.
+    let _ = writeln!(std::io::stderr(), "{line}: {install}");
     if let Some(log) = std::env::var_os("WARROOM_SKIP_LOG") {
-        use std::io::Write;
         let appended = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
