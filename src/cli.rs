@@ -383,7 +383,7 @@ fn journal(
     file: Option<&std::path::Path>,
     command: &str,
     flag: &str,
-) -> Result<Option<PathBuf>, u8> {
+) -> Result<Option<crate::journal::JournalLocation>, u8> {
     commands::journal_arg::location(arg, file, flag).map_err(|e| {
         eprintln!("warroom {command}: {e}");
         EXIT_INVALID

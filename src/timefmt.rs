@@ -93,6 +93,12 @@ pub fn duration(d: Duration) -> String {
     out
 }
 
+/// `duration` to the whole second (`4m12s`, `1h5s`, `0s`): how refusals,
+/// notifications and the report show a span.
+pub fn seconds(d: Duration) -> String {
+    duration(Duration::from_secs(d.as_secs()))
+}
+
 /// `duration` of `d` rounded for a narrow column: whole seconds, whole
 /// minutes from ten minutes, whole minutes once past an hour
 /// (`45s`, `5m30s`, `12m`, `1h30m`).

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+include!("common/soak.rs");
 
 use std::path::Path;
 use std::sync::Arc;
@@ -158,18 +159,19 @@ fn jitter(round: u64, max_ms: u64) -> Duration {
     Duration::from_millis((x >> 33) % max_ms)
 }
 
-/// 20 rounds: an expand whose flag command takes 1.5 s, a guard rollback
-/// at a random moment within its first 600 ms. In every round the expand is
-/// journaled interrupted before the rollback starts, and the last flag
-/// command in the log is the rollback's, also once the expand's would have
-/// finished.
+/// Soak rounds (3; `WARROOM_SOAK_ROUNDS` for more): an expand whose flag
+/// command takes 1.5 s, a guard rollback at a random moment within its
+/// first 600 ms. In every round the expand is journaled interrupted before
+/// the rollback starts, and the last flag command in the log is the
+/// rollback's, also once the expand's would have finished.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_guard_rollback_during_a_slow_expand_is_the_last_flag_command_20_rounds() {
+async fn a_guard_rollback_during_a_slow_expand_is_the_last_flag_command_every_round() {
     let tmp = tempfile::tempdir().unwrap();
     let mut logs = Vec::new();
     let started = std::time::Instant::now();
     let mut slowest = Duration::ZERO;
-    for round in 0..20u64 {
+    let rounds = soak_rounds() as u64;
+    for round in 0..rounds {
         let dir = tmp.path().join(format!("round{round}"));
         std::fs::create_dir(&dir).unwrap();
         let (q, mut rx) = queue(runbook(&dir, 1.5));
@@ -239,7 +241,7 @@ async fn a_guard_rollback_during_a_slow_expand_is_the_last_flag_command_20_round
         );
     }
     eprintln!(
-        "20 rounds in {:?}; slowest rollback finished {slowest:?} after it was queued",
+        "{rounds} rounds in {:?}; slowest rollback finished {slowest:?} after it was queued",
         started.elapsed()
     );
 }

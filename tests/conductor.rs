@@ -9,11 +9,13 @@
 //! - `kill -9` of the conductor's process (this test binary re-run as a
 //!   child that opens a session the way the console does): another holds
 //!   the lease within 5 s and the dead console leaves every header (the
-//!   journal's attached list) within 10 s. 20 rounds.
+//!   journal's attached list) within 10 s. 3 rounds (`WARROOM_SOAK_ROUNDS`
+//!   for more).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/journal_view.rs"]
 mod journal_view;
+include!("common/soak.rs");
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
@@ -314,7 +316,7 @@ fn kill_9_of_the_conductor_hands_over_within_5s_and_the_dead_leave_within_10s() 
         });
     }
     let (mut takeovers, mut leaves) = (Vec::new(), Vec::new());
-    for round in 0..20 {
+    for round in 0..soak_rounds() {
         let next = round + 3;
         let (holder, _) = wait_until("a conductor", DEADLINE, || {
             Journal::open_read_only(&path)

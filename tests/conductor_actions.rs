@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+include!("common/soak.rs");
 #[path = "common/journal_view.rs"]
 mod journal_view;
 
@@ -32,8 +33,8 @@ const SUBMIT: &str = "WARROOM_TEST_ACTIONS_SUBMIT";
 
 /// The issue asks for a 10 s rollback finished within 15 s of the kill.
 /// The proof is the same with a 2 s one (the lease hands over within 5 s,
-/// then the new conductor runs the rollback whole again), and 20 rounds
-/// stay near two minutes.
+/// then the new conductor runs the rollback whole again); 3 rounds by
+/// default (`WARROOM_SOAK_ROUNDS`), 20 stay near two minutes.
 const ROLLBACK: &str = "sleep 2";
 
 fn runbook(dir: &Path) -> Arc<Runbook> {
@@ -137,7 +138,7 @@ fn three_consoles(path: &Path, rb: &Runbook) -> Vec<(String, Child)> {
 }
 
 #[test]
-fn a_conductor_killed_mid_rollback_is_finished_by_another_within_15s_20_rounds() {
+fn a_conductor_killed_mid_rollback_is_finished_by_another_within_15s_every_round() {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -146,7 +147,8 @@ fn a_conductor_killed_mid_rollback_is_finished_by_another_within_15s_20_rounds()
     eprintln!("kill moments seed {seed}");
     let mut rng = Rng(seed);
     let mut finished_after = Vec::new();
-    for round in 0..20 {
+    let rounds = soak_rounds();
+    for round in 0..rounds {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("j.db");
         let rb = runbook(tmp.path());
@@ -196,9 +198,11 @@ fn a_conductor_killed_mid_rollback_is_finished_by_another_within_15s_20_rounds()
             let _ = c.wait();
         }
     }
+    // Three in four kills land mid-rollback (15 of 20, 2 of 3): the
+    // takeover path is what ran, not the quiet end of a finished one.
     assert!(
-        finished_after.len() >= 15,
-        "most kills land mid-rollback: {}",
+        finished_after.len() >= rounds * 3 / 4,
+        "most kills land mid-rollback: {} of {rounds}",
         finished_after.len()
     );
     eprintln!(

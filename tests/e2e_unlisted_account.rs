@@ -5,6 +5,8 @@
 //! begins the same session.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+include!("common/skip.rs");
+
 #[path = "common/pty.rs"]
 mod pty;
 
@@ -70,7 +72,7 @@ fn refusals(journal: &std::path::Path) -> Vec<(String, String, String)> {
 #[test]
 fn an_account_not_listed_cannot_move_a_live_session() {
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: switching to another Unix account needs root");
+        skipped_without("root", "switching to another Unix account needs root");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -92,12 +92,7 @@ fn conductor(events: &[Value]) -> Option<(String, u64)> {
     })
 }
 
-fn rounds() -> usize {
-    std::env::var("WARROOM_SOAK_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-}
+include!("common/soak.rs");
 
 /// Wait until the journal holds `n` `action_ran` events.
 fn wait_ran(j: &Path, n: usize, what: &str) -> Vec<Value> {
@@ -109,7 +104,7 @@ fn wait_ran(j: &Path, n: usize, what: &str) -> Vec<Value> {
 
 #[test]
 fn a_conductor_frozen_while_another_acts_never_acts_again_when_it_wakes() {
-    let rounds = rounds();
+    let rounds = soak_rounds();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("rb.toml"), runbook(rounds + 2)).unwrap();

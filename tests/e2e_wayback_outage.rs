@@ -114,7 +114,7 @@ fn a_pause_during_a_full_disk_runs_and_is_journaled_when_space_returns() {
             Ok("true"),
             "CI runs as root: the tmpfs must be mounted"
         );
-        eprintln!("skipped: mounting a tmpfs needs root");
+        pg::skipped_without("root", "mounting a tmpfs needs root");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

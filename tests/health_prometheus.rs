@@ -5,6 +5,8 @@
 //! under CI=true, where a missing binary is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+include!("common/skip.rs");
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -111,10 +113,7 @@ run = "true"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panels_against_a_real_prometheus() {
     if !Path::new(PROMETHEUS).exists() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{PROMETHEUS} is missing; CI must install the Debian package `prometheus`");
-        }
-        eprintln!("SKIPPED: {PROMETHEUS} not found (apt-get install prometheus)");
+        skipped_without("prometheus", "the Debian package `prometheus`");
         return;
     }
     let target = serve_metrics().await;

@@ -45,7 +45,7 @@ fn runbook() -> Arc<Runbook> {
 fn open(path: &Path, who: &str) -> Session {
     Session::open(
         runbook(),
-        path,
+        pg::at(path),
         OpenOptions {
             mode: SessionMode::Live,
             operator: who.into(),
@@ -58,7 +58,7 @@ fn open(path: &Path, who: &str) -> Session {
 }
 
 fn all_events(path: &Path) -> Vec<Event> {
-    warroom::journal::open::read_all(path).unwrap()
+    warroom::journal::open::read_all(pg::at(path)).unwrap()
 }
 
 fn expand() -> Command {
@@ -255,12 +255,7 @@ fn child_skewed_console() {
 fn a_console_2h_ahead_never_expands_into_a_1h_bake_on_postgres() {
     let Some(c) = pg::cluster() else { return };
     if Process::new("faketime").arg("--version").output().is_err() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI must install the Debian package `faketime`"
-        );
-        eprintln!("skipped: faketime not installed (apt-get install faketime)");
+        pg::skipped_without("faketime", "the Debian package `faketime`");
         return;
     }
     let url = c.fresh("skew");

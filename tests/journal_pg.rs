@@ -43,7 +43,7 @@ fn note(op: &str, text: String) -> NewEvent {
 }
 
 fn all_events(url: &Path) -> Vec<Event> {
-    warroom::journal::open::read_all(url).unwrap()
+    warroom::journal::open::read_all(pg::at(url)).unwrap()
 }
 
 fn p99(mut v: Vec<Duration>) -> Duration {
@@ -59,7 +59,7 @@ fn child_pg_looper() {
         return;
     }
     let url = PathBuf::from(std::env::var(URL).unwrap());
-    let (mut store, _) = open_store(&url, true).unwrap();
+    let (mut store, _) = open_store(pg::at(&url), true).unwrap();
     let op = format!("w{}", std::process::id());
     let mut out = std::io::stdout().lock();
     use std::io::Write;
@@ -103,7 +103,7 @@ fn crash_loop_three_writers_sigkill_loses_nothing_committed_on_postgres() {
     let Some(c) = pg::cluster() else { return };
     let url = c.fresh("crash");
     // Made once here, so the children race on appends, not on creation.
-    drop(open_store(&url, true).unwrap());
+    drop(open_store(pg::at(&url), true).unwrap());
     let rounds = crash_loop::rounds();
     let mut seed = Utc::now().timestamp_nanos_opt().unwrap_or(7) as u64;
     eprintln!("crash loop seed {seed}");
@@ -128,7 +128,7 @@ fn crash_loop_three_writers_sigkill_loses_nothing_committed_on_postgres() {
 fn open(url: &Path, who: &str) -> Session {
     Session::open(
         Arc::new(sample_runbook()),
-        url,
+        pg::at(url),
         OpenOptions {
             mode: SessionMode::Live,
             operator: who.into(),
@@ -149,7 +149,7 @@ fn two_consoles_pair_through_listen_notify() {
     let url = std::env::var_os("WARROOM_PG_PAIR_URL")
         .map(PathBuf::from)
         .unwrap_or_else(|| c.fresh("pair"));
-    let (mut a, _) = open_store(&url, true).unwrap();
+    let (mut a, _) = open_store(pg::at(&url), true).unwrap();
     let b = open(&url, "bob");
     let (tx, mut rx) = unbounded_channel();
     let _follow = b.follow(tx).unwrap();
@@ -236,7 +236,7 @@ fn a_detached_conductor_hands_the_lease_over_on_postgres() {
 fn a_connection_killed_mid_session_fails_one_request_and_the_next_reconnects() {
     let Some(c) = pg::cluster() else { return };
     let url = c.fresh("killed");
-    let (mut s, _) = open_store(&url, true).unwrap();
+    let (mut s, _) = open_store(pg::at(&url), true).unwrap();
     let (tx, mut rx) = unbounded_channel();
     let follower = s.follow(0, 0, tx).unwrap();
     let mut w = s.begin().unwrap();
@@ -272,7 +272,7 @@ fn a_connection_killed_mid_session_fails_one_request_and_the_next_reconnects() {
 fn the_database_refuses_update_and_delete_of_events() {
     let Some(c) = pg::cluster() else { return };
     let url = c.fresh("appendonly");
-    let (mut s, _) = open_store(&url, true).unwrap();
+    let (mut s, _) = open_store(pg::at(&url), true).unwrap();
     let mut w = s.begin().unwrap();
     w.append(&note("alice", "kept".into())).unwrap();
     w.commit().unwrap();
@@ -296,7 +296,7 @@ fn someone_elses_tables_are_refused_and_left_alone() {
     let mut raw = c.raw(&url);
     raw.batch_execute("CREATE TABLE warroom_events(x int); INSERT INTO warroom_events VALUES (7)")
         .unwrap();
-    let err = open_store(&url, true).err().unwrap();
+    let err = open_store(pg::at(&url), true).err().unwrap();
     assert!(matches!(err, JournalError::Foreign { .. }), "{err}");
     assert!(err.to_string().contains("warroom_events"), "{err}");
     let n: i64 = raw
@@ -311,7 +311,7 @@ fn journal_init_creates_the_tables_and_a_reader_needs_them() {
     let Some(c) = pg::cluster() else { return };
     let url = c.fresh("init");
     assert!(matches!(
-        warroom::journal::open::read_all(&url),
+        warroom::journal::open::read_all(pg::at(&url)),
         Err(JournalError::Missing { .. })
     ));
     let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
@@ -350,7 +350,7 @@ fn an_expired_lease_is_taken_over_by_the_servers_clock() {
     use warroom::journal::conduct::{Seat, Takeover};
     let Some(c) = pg::cluster() else { return };
     let url = c.fresh("expiry");
-    let (mut s, _) = open_store(&url, true).unwrap();
+    let (mut s, _) = open_store(pg::at(&url), true).unwrap();
     let seat = |who: &str, host: &str| Seat {
         console: format!("{host}:1:{who}"),
         operator: who.into(),

@@ -26,7 +26,7 @@ use warroom::session::event::{EventBody, SessionMode};
 use warroom::session::testkit::sample_runbook;
 
 fn refusal(url: &Path) -> String {
-    let e = match open_store(url, true) {
+    let e = match open_store(pg::at(url), true) {
         Ok(_) => panic!("{} connected", url.display()),
         Err(e) => e.to_string(),
     };
@@ -37,7 +37,7 @@ fn refusal(url: &Path) -> String {
 
 /// One note, committed through a store of its own.
 fn append_note(url: &Path, text: &str) {
-    let (mut store, _) = open_store(url, false).unwrap();
+    let (mut store, _) = open_store(pg::at(url), false).unwrap();
     let mut w = store.begin().unwrap();
     w.append(&NewEvent {
         ts: Utc::now(),
@@ -69,7 +69,7 @@ fn require_encrypts_and_a_console_session_appends_and_reads_back() {
     let url = c.url("127.0.0.1", &db, "sslmode=require");
     let mut s = Session::open(
         Arc::new(sample_runbook()),
-        &url,
+        pg::at(&url),
         OpenOptions {
             mode: SessionMode::Live,
             operator: "ann".into(),
@@ -86,7 +86,7 @@ fn require_encrypts_and_a_console_session_appends_and_reads_back() {
     assert!(matches!(outcome, Outcome::Applied(_)), "{outcome:?}");
     assert_all_encrypted(c, &db);
     drop(s);
-    let notes: Vec<_> = read_all(&url)
+    let notes: Vec<_> = read_all(pg::at(&url))
         .unwrap()
         .into_iter()
         .filter_map(|e| match e.body {
@@ -110,7 +110,7 @@ fn these_modes_connect_encrypted() {
         c.verified("verify-ca", "127.0.0.1", &db, &c.ca()),
     ] {
         let (_store, _) =
-            open_store(&url, true).unwrap_or_else(|e| panic!("{}: {e}", url.display()));
+            open_store(pg::at(&url), true).unwrap_or_else(|e| panic!("{}: {e}", url.display()));
         assert_all_encrypted(c, &db);
     }
 }
@@ -287,7 +287,7 @@ fn a_client_certificate_replaces_the_password() {
         c.pg.port
     ))
     .to_path_buf();
-    let (_store, _) = open_store(&url, true).unwrap();
+    let (_store, _) = open_store(pg::at(&url), true).unwrap();
     // Without the certificate the server refuses (its own words).
     let bare = format!(
         "postgresql://warroom@localhost:{}/certdb?sslmode=verify-full&sslrootcert={}",

@@ -9,7 +9,7 @@ use chrono::{TimeZone, Utc};
 use warroom::journal::{Journal, NewEvent};
 use warroom::report::{self, Format};
 use warroom::session::event::{EventBody, StepOutcome};
-use warroom::session::rules::format_duration;
+use warroom::timefmt::seconds;
 
 /// A journal in which step `freeze` ran for `minutes`.
 fn journal_with_step(path: &Path, minutes: i64) {
@@ -63,14 +63,14 @@ fn the_live_report_shows_the_latest_rehearsal_beside_plan_and_actual() {
     );
     let row = md.lines().find(|l| l.starts_with("| freeze ")).unwrap();
     // Planned | Last rehearsal | Actual: the latest rehearsal (7m), then 9m.
-    let seven = format_duration(Duration::from_secs(7 * 60));
-    let nine = format_duration(Duration::from_secs(9 * 60));
+    let seven = seconds(Duration::from_secs(7 * 60));
+    let nine = seconds(Duration::from_secs(9 * 60));
     assert!(
         row.trim_end().ends_with(&format!("| {seven} | {nine} |")),
         "row: {row}"
     );
     assert!(
-        !row.contains(&format_duration(Duration::from_secs(5 * 60))),
+        !row.contains(&seconds(Duration::from_secs(5 * 60))),
         "row: {row}"
     );
 }

@@ -26,16 +26,7 @@ fn text(v: &Value) -> &str {
 /// Is Chromium there? Skipped without, failing under CI=true.
 fn chromium() -> bool {
     if !Path::new(cdp::CHROMIUM).exists() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!(
-                "{} is missing; CI must install the Debian package `chromium`",
-                cdp::CHROMIUM
-            );
-        }
-        eprintln!(
-            "SKIPPED: {} not found (apt-get install chromium)",
-            cdp::CHROMIUM
-        );
+        pg::skipped_without("chromium", "the Debian package `chromium`");
         return false;
     }
     true

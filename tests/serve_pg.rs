@@ -272,9 +272,9 @@ async fn a_killed_connection_shows_on_the_page_and_heals_by_itself() {
 fn the_readers_connection_refuses_writes_even_for_the_tables_owner() {
     let Some(c) = pg::cluster() else { return };
     let url = c.fresh("serve_ro");
-    drop(open_store(&url, true).unwrap());
+    drop(open_store(pg::at(&url), true).unwrap());
     // The owner's own URL: only the connection's read-only setting stops it.
-    let mut ro = PgJournal::open_read_only(&url).unwrap();
+    let mut ro = PgJournal::open_read_only(&pg_url(&url)).unwrap();
     let err = ro.begin().err().unwrap().to_string();
     assert!(err.contains("read-only transaction"), "{err}");
     assert!(ro.read_since(0).unwrap().is_empty());
@@ -301,7 +301,7 @@ fn a_role_that_cannot_read_a_table_is_refused_at_start() {
         warroom::serve::start(
             std::sync::Arc::clone(&rb),
             warroom::timefmt::Zone::UTC,
-            as_role,
+            pg::at(&as_role),
             l,
             kit::TOKEN.into(),
         )
@@ -324,7 +324,7 @@ fn a_missing_journal_is_refused_with_exit_2_and_nothing_is_created() {
         warroom::serve::start(
             std::sync::Arc::clone(&rb),
             warroom::timefmt::Zone::UTC,
-            url.clone(),
+            pg::at(&url),
             l,
             kit::TOKEN.into(),
         )
@@ -355,4 +355,8 @@ fn a_missing_journal_is_refused_with_exit_2_and_nothing_is_created() {
         .unwrap()
         .get(0);
     assert_eq!(tables, 0, "serve created tables");
+}
+
+fn pg_url(url: &Path) -> warroom::journal::pg::PgUrl {
+    warroom::journal::pg::PgUrl::parse(url.to_str().unwrap()).unwrap()
 }

@@ -15,12 +15,14 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 use warroom::console_session::{OpenOptions, Session};
+use warroom::health::reading::Reading;
 use warroom::health::{PanelMap, PanelState};
 use warroom::runbook::model::{ActionKind, Runbook};
 use warroom::session::command::{Command, Outcome};
-use warroom::session::event::{SessionMode, StepOutcome};
+use warroom::session::event::SessionMode;
 use warroom::session::state::State;
 use warroom::session::testkit::{panel_status, sample_runbook};
+use warroom::tui::command_line::Parsed;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,75 +91,37 @@ fn parse_state(s: &str) -> PanelState {
     PanelState::parse(s).unwrap_or_else(|| panic!("unknown panel state {s}"))
 }
 
-/// The command line's grammar (PRODUCT.md), enough for scenarios.
-fn parse_command(line: &str) -> Command {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let rest = |n: usize| words[n..].join(" ");
-    let item = |s: &str| s.parse::<u32>().unwrap();
-    match words[0] {
-        "begin" => Command::Begin,
-        "sign" => Command::Sign {
-            gate: words[1].into(),
-            item: item(words[2]),
-        },
-        "withdraw" => Command::Withdraw {
-            gate: words[1].into(),
-            item: item(words[2]),
-        },
-        "veto" => Command::Veto {
-            gate: words[1].into(),
-            item: item(words[2]),
-            reason: rest(3),
-        },
-        "lift" => Command::Lift {
-            gate: words[1].into(),
-            item: item(words[2]),
-        },
-        "start" => Command::Start {
-            step: words[1].into(),
-        },
-        "finish" => Command::Finish {
-            step: words[1].into(),
-            outcome: match words.get(2).copied().unwrap_or("done") {
-                "done" => StepOutcome::Done,
-                "failed" => StepOutcome::Failed,
-                "skipped" => StepOutcome::Skipped,
-                o => panic!("outcome {o}"),
-            },
-        },
-        "pause" => Command::Pause { reason: rest(1) },
-        "resume" if words.get(1) == Some(&"--override") => Command::Resume {
-            override_reason: Some(rest(2)),
-        },
-        "resume" => Command::Resume {
-            override_reason: None,
-        },
-        "expand" if words.get(1) == Some(&"--override") => Command::Expand {
-            override_reason: Some(rest(2)),
-        },
-        "expand" => Command::Expand {
-            override_reason: None,
-        },
-        "rollback" if words.get(1) == Some(&"--override") => Command::Rollback {
-            reason: rest(2),
-            override_reason: Some(rest(2)),
-        },
-        "rollback" => Command::Rollback {
-            reason: rest(1),
-            override_reason: None,
-        },
-        "note" => Command::Note { text: rest(1) },
-        "new-attempt" => Command::NewAttempt { reason: rest(1) },
-        "withdraw-request" => Command::WithdrawRequest {
-            action: match words[1] {
-                "rollback" => ActionKind::Rollback,
-                "expand" => ActionKind::Expand,
-                "pause" => ActionKind::Pause,
-                _ => ActionKind::Resume,
-            },
-        },
-        other => panic!("unknown command {other}"),
+/// The console's own parser (`tui::command_line`): a scenario's line is
+/// read exactly as an operator's typed line. A line it refuses never
+/// reaches the journal (the console shows why): `Err(reason)`.
+fn parse_command(line: &str, runbook: &Runbook, ctx: &str) -> Result<Command, String> {
+    match warroom::tui::command_line::parse(line, runbook) {
+        Ok(Parsed::Run(cmd)) => Ok(cmd),
+        Ok(other) => panic!("{ctx}: `{line}` is not a session command: {other:?}"),
+        Err(why) => Err(why),
     }
+}
+
+fn outcome_of(
+    r: Result<Outcome, warroom::console_session::SessionError>,
+) -> (&'static str, String, Vec<warroom::session::event::Event>) {
+    match r.unwrap() {
+        Outcome::Applied(ev) => ("applied", String::new(), ev),
+        Outcome::Refused { reason, events } => ("refused", reason, events),
+    }
+}
+
+/// Store panel states as the conductor does: readings in the journal,
+/// which every decision reads inside its write transaction.
+fn store_readings(journal: &Path, statuses: &[warroom::health::PanelStatus]) {
+    if statuses.is_empty() {
+        return;
+    }
+    let (mut store, _) = warroom::journal::open::open_store(pg::at(journal), false).unwrap();
+    let mut readings: Vec<Reading> = statuses.iter().map(Reading::of).collect();
+    let mut tx = store.begin().unwrap();
+    tx.insert_readings(&mut readings).unwrap();
+    tx.commit().unwrap();
 }
 
 /// Load a runbook with the real loader, named by a path relative to the
@@ -204,14 +168,15 @@ fn run_scenario_at(
         })
         .collect();
     let mut consoles: BTreeMap<String, Session> = BTreeMap::new();
+    let mut stored_initial = false;
     for (n, step) in sc.steps.iter().enumerate() {
         let ctx = format!("{name} step {} ({} by {})", n + 1, step.cmd, step.operator);
         let now = t(step.at);
+        let mut changed = Vec::new();
         for (id, st) in &step.panels {
-            panels.insert(
-                id.clone(),
-                panel_status(id, parse_state(st), Some(0.0), Some(now)),
-            );
+            let status = panel_status(id, parse_state(st), Some(0.0), Some(now));
+            panels.insert(id.clone(), status.clone());
+            changed.push(status);
         }
         if let Some(account) = &step.account {
             let (user, host) = account.split_once('@').unwrap();
@@ -226,7 +191,7 @@ fn run_scenario_at(
         let session = consoles.entry(console).or_insert_with(|| {
             Session::open_at(
                 Arc::clone(&runbook),
-                &journal,
+                pg::at(&journal),
                 OpenOptions {
                     mode,
                     operator: step.operator.clone(),
@@ -239,6 +204,12 @@ fn run_scenario_at(
             .unwrap()
         });
         session.set_operator(&step.operator);
+        // The journal exists once the first console opened it.
+        if !stored_initial {
+            stored_initial = true;
+            changed = panels.values().cloned().collect();
+        }
+        store_readings(&journal, &changed);
         let (outcome, reason, events) = match step.cmd.as_str() {
             "observe" => (
                 "applied",
@@ -283,9 +254,28 @@ fn run_scenario_at(
                     .unwrap();
                 ("applied", String::new(), evs)
             }
-            line => match session.submit(&parse_command(line), &panels, now).unwrap() {
-                Outcome::Applied(ev) => ("applied", String::new(), ev),
-                Outcome::Refused { reason, events } => ("refused", reason, events),
+            // `--new-attempt REASON` on the command line (`tui::launch`).
+            line if line.starts_with("new-attempt ") => {
+                let reason = line["new-attempt ".len()..].to_string();
+                outcome_of(session.submit_canonical(&Command::NewAttempt { reason }, now))
+            }
+            // The rules know this command but the console offers no line or
+            // key for it yet: submitted on the same path, by name.
+            line if line.starts_with("withdraw-request ") => {
+                let action = match &line["withdraw-request ".len()..] {
+                    "rollback" => ActionKind::Rollback,
+                    "expand" => ActionKind::Expand,
+                    "pause" => ActionKind::Pause,
+                    "resume" => ActionKind::Resume,
+                    other => panic!("{ctx}: withdraw-request {other}"),
+                };
+                outcome_of(session.submit_canonical(&Command::WithdrawRequest { action }, now))
+            }
+            // What the console's writer does with a typed line: decided on
+            // the readings read inside the write transaction.
+            line => match parse_command(line, &runbook, &ctx) {
+                Ok(cmd) => outcome_of(session.submit_canonical(&cmd, now)),
+                Err(why) => ("refused", why, Vec::new()),
             },
         };
         if let Some(want) = &step.outcome {
@@ -334,7 +324,7 @@ fn run_scenario_at(
         }
     }
     // Replay: the journal on disk rebuilds what every console shows.
-    let stored = warroom::journal::open::read_all(&journal).unwrap();
+    let stored = warroom::journal::open::read_all(pg::at(&journal)).unwrap();
     for (i, e) in stored.iter().enumerate() {
         assert_eq!(e.seq, i as u64 + 1, "{name}: seq gapless");
     }
@@ -398,7 +388,7 @@ fn report_text(
     runbook: Option<&Runbook>,
 ) -> String {
     let mut out = Vec::new();
-    warroom::report::run_with(journal, format, runbook, &mut out).unwrap();
+    warroom::report::run_with(pg::at(journal), format, runbook, &mut out).unwrap();
     String::from_utf8(out)
         .unwrap()
         .replace(&journal.display().to_string(), "<journal>")

@@ -11,7 +11,7 @@
 //! `timeout` applies to each of the two separately.
 
 pub mod context;
-pub mod outcome;
+pub use crate::session::outcome::{self, succeeded};
 pub mod queue;
 pub mod runner;
 pub mod tail;
@@ -231,41 +231,6 @@ pub async fn execute_step(
     };
     set_outcome(&mut body, r.interrupted, r.timed_out);
     Some(body)
-}
-
-/// Did an `ActionRan` succeed? The one rule everyone uses:
-/// - not executed (rehearsal) counts as success: nothing failed;
-/// - when a command ran, it must have exited 0 (`exit_code == Some(0)`);
-///   a command that ran has `output_tail`/`exit_code` set, a webhook-only
-///   action has `exit_code: None` and an empty `output_tail`;
-/// - when a webhook was configured, it must have answered 2xx
-///   (`webhook` starts with `"HTTP 2"`).
-///
-/// An `outcome` journaled with the event decides on its own.
-/// Any other event is not an action outcome: `false`.
-pub fn succeeded(ev: &EventBody) -> bool {
-    let EventBody::ActionRan {
-        executed,
-        exit_code,
-        output_tail,
-        webhook,
-        outcome,
-        ..
-    } = ev
-    else {
-        return false;
-    };
-    if let Some(o) = outcome {
-        return *o == ActionOutcome::Succeeded;
-    }
-    if !executed {
-        return true;
-    }
-    let command_ran = exit_code.is_some() || !output_tail.is_empty();
-    let command_ok = !command_ran || *exit_code == Some(0);
-    let webhook_ok = webhook.as_deref().is_none_or(|w| w.starts_with("HTTP 2"));
-    let something_ran = command_ran || webhook.is_some();
-    command_ok && webhook_ok && something_ran
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::output::{EXIT_FAILURE, EXIT_INVALID, Output, write_out};
 use crate::health::units::format_threshold;
 use crate::runbook::model::{ActionKind, Step, StepPhase, Threshold};
-use crate::runbook::{self, Loaded, Runbook, duration};
+use crate::runbook::{self, Loaded, Runbook};
 
 /// `warroom check --probe`: validate, then poll every panel once.
 pub fn probe(path: &Path, out: Output) -> u8 {
@@ -46,7 +46,7 @@ pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
     let deadline = match c.rollback_deadline {
         None => "none".to_string(),
         Some(runbook::model::Deadline::After(d)) => {
-            format!("{} after start", duration::format_duration(d))
+            format!("{} after start", crate::timefmt::duration(d))
         }
         Some(runbook::model::Deadline::At(t)) => t.to_rfc3339(),
     };
@@ -74,7 +74,7 @@ pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
             "    {:<16} {:>6}%  bake {:<8} gate {}\n",
             st.name,
             st.exposure,
-            duration::format_duration(st.bake),
+            crate::timefmt::duration(st.bake),
             st.gate.as_deref().unwrap_or("-")
         ));
     }
@@ -95,7 +95,7 @@ pub fn summary(path: &Path, loaded: &Loaded, out: Output) -> String {
         s.push_str(&format!(
             "    {:<16} every {:<6} warn {:<12} fail {}\n",
             p.id,
-            duration::format_duration(p.every),
+            crate::timefmt::duration(p.every),
             shown(p.warn),
             shown(p.fail)
         ));

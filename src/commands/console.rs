@@ -1,7 +1,7 @@
 //! `warroom run` and `warroom rehearse`: the same console on a runbook's
 //! session journal; they differ in identity, journal and execution.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::output::{EXIT_FAILURE, EXIT_INVALID, Output};
@@ -13,7 +13,7 @@ use crate::tui::{ConsoleOptions, run_console};
 /// What both commands take.
 pub struct Request<'a> {
     pub runbook: &'a Path,
-    pub journal: Option<PathBuf>,
+    pub journal: Option<crate::journal::JournalLocation>,
     pub operator: Option<String>,
     pub read_only: bool,
     pub accept_runbook_change: bool,
@@ -47,10 +47,6 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
             return EXIT_INVALID;
         }
     };
-    if let Err(e) = crate::journal::open::check_location(&journal) {
-        eprintln!("warroom: {e}");
-        return EXIT_INVALID;
-    }
     // Arguments and runbook first (their errors are more useful), then
     // whether there is a screen to draw on, before anything is opened.
     if let Some(why) = crate::tui::terminal::interactive_refusal() {
@@ -104,34 +100,34 @@ fn journal_path(
     req: &Request<'_>,
     runbook: &crate::runbook::Runbook,
     mode: SessionMode,
-) -> Result<PathBuf, String> {
+) -> Result<crate::journal::JournalLocation, String> {
     if let Some(p) = &req.journal {
         return Ok(p.clone());
     }
     let id = &runbook.cutover.id;
     match mode {
-        SessionMode::Rehearsal if req.join => {
-            paths::latest_rehearsal(&runbook.dir, id).ok_or_else(|| {
+        SessionMode::Rehearsal if req.join => paths::latest_rehearsal(&runbook.dir, id)
+            .map(Into::into)
+            .ok_or_else(|| {
                 format!(
                     "--join: no rehearsal journal yet in {}; start one with `warroom rehearse {}`",
                     crate::untrusted::show_path(paths::session_dir(&runbook.dir, id)),
                     crate::untrusted::show_path(req.runbook)
                 )
-            })
-        }
-        SessionMode::Rehearsal => Ok(paths::next_rehearsal(&runbook.dir, id)),
-        _ => Ok(paths::live_journal(&runbook.dir, id)),
+            }),
+        SessionMode::Rehearsal => Ok(paths::next_rehearsal(&runbook.dir, id).into()),
+        _ => Ok(paths::live_journal(&runbook.dir, id).into()),
     }
 }
 
 /// The console's result as an exit code; say where the journal is.
-pub fn finish(result: anyhow::Result<i32>, journal: &Path) -> u8 {
+pub fn finish(result: anyhow::Result<i32>, journal: &crate::journal::JournalLocation) -> u8 {
     match result {
         // Refused before any session opened (another console holds the
         // path): there is no journal of this console's to point at.
         Ok(code) if code == i32::from(super::output::EXIT_INVALID) => super::output::EXIT_INVALID,
         Ok(code) => {
-            let shown = crate::journal::open::display(journal);
+            let shown = journal.display();
             eprintln!("journal: {shown}\n  report: warroom report {shown}");
             u8::try_from(code).unwrap_or(EXIT_FAILURE)
         }

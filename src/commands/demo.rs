@@ -12,7 +12,7 @@ use crate::sim::{self, DEMO_RUNBOOK, DEMO_URL_VAR, Fault};
 use crate::tui::{ConsoleOptions, demo_keys, run_console_async};
 
 pub struct Request {
-    pub journal: Option<PathBuf>,
+    pub journal: Option<crate::journal::JournalLocation>,
     /// `--new-attempt [REASON]` (with `--journal`): try the demo again in
     /// the same journal after it ended.
     pub new_attempt: Option<String>,
@@ -99,19 +99,21 @@ async fn demo(req: Request, out: Output) -> u8 {
 }
 
 /// `--journal`, else a new folder under the system's temporary directory.
-fn demo_paths(journal: Option<PathBuf>) -> std::io::Result<(PathBuf, PathBuf)> {
-    if let Some(j) = journal.clone().filter(|j| !crate::journal::pg::is_url(j)) {
+fn demo_paths(
+    journal: Option<crate::journal::JournalLocation>,
+) -> std::io::Result<(PathBuf, crate::journal::JournalLocation)> {
+    if let Some(j) = journal.as_ref().and_then(|j| j.file()) {
         let dir = match j.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&dir)?;
-        return Ok((dir, j));
+        return Ok((dir, j.into()));
     }
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let dir = std::env::temp_dir().join(format!("warroom-demo-{stamp}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     // A URL journal keeps the demo's runbook in the temporary folder.
-    let journal = journal.unwrap_or_else(|| dir.join("demo.db"));
+    let journal = journal.unwrap_or_else(|| dir.join("demo.db").into());
     Ok((dir, journal))
 }

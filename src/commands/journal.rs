@@ -1,22 +1,15 @@
 //! `warroom journal init URL`: create a PostgreSQL journal's tables.
 
-use std::path::Path;
-
 use super::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
-use crate::journal::pg;
+use crate::journal::{JournalLocation, pg};
 
-pub fn init(url: &Path) -> u8 {
-    if !pg::is_url(url) {
+pub fn init(location: &JournalLocation) -> u8 {
+    let JournalLocation::Postgres(url) = location else {
         eprintln!(
-            "warroom journal init: {}: not a postgresql:// URL (a SQLite journal is created by its first console)",
-            crate::untrusted::show_path(url)
+            "warroom journal init: {location}: not a postgresql:// URL (a SQLite journal is created by its first console)"
         );
         return EXIT_INVALID;
-    }
-    if let Err(e) = crate::journal::open::check_location(url) {
-        eprintln!("warroom journal init: {e}");
-        return EXIT_INVALID;
-    }
+    };
     match pg::init(url) {
         Ok(said) => {
             println!("{said}");

@@ -6,25 +6,33 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::journal::JournalLocation;
 use crate::journal::pg;
 
 /// The longest journal file read; a URL is a line.
 const FILE_LIMIT: u64 = 64 * 1024;
 
 /// The journal location a command was given, if any: from `--journal`
-/// (`flag` names it in messages) or read from `--journal-file`.
+/// (`flag` names it in messages) or read from `--journal-file`, parsed
+/// here once: a URL that cannot be right whatever the server says (it
+/// does not parse, an unknown sslmode, an unreadable root certificate) is
+/// bad input, refused before anything is tried.
 pub fn location(
     arg: Option<PathBuf>,
     file: Option<&Path>,
     flag: &str,
-) -> Result<Option<PathBuf>, String> {
-    if let Some(f) = file {
-        return from_file(f).map(Some);
-    }
-    match arg {
-        Some(a) if pg::url::has_password(&a) => Err(refusal(flag)),
-        other => Ok(other),
-    }
+) -> Result<Option<JournalLocation>, String> {
+    let raw = match (file, arg) {
+        (Some(f), _) => from_file(f)?,
+        (None, Some(a)) if a.to_str().is_some_and(pg::url::has_password) => {
+            return Err(refusal(flag));
+        }
+        (None, Some(a)) => a,
+        (None, None) => return Ok(None),
+    };
+    JournalLocation::parse_os(raw.as_os_str())
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// The message for a password on the command line.
@@ -55,7 +63,7 @@ fn from_file(f: &Path) -> Result<PathBuf, String> {
     };
     let location = PathBuf::from(line);
     // libpq's rule for ~/.pgpass: a password others can read is refused.
-    if pg::url::has_password(&location) && meta.permissions().mode() & 0o077 != 0 {
+    if pg::url::has_password(line) && meta.permissions().mode() & 0o077 != 0 {
         return Err(format!(
             "--journal-file {shown}: holds a password and others may read it; `chmod 600` it"
         ));
@@ -92,10 +100,11 @@ mod tests {
             "/tmp/live.db",
             "postgresql://db/x?sslmode=require",
         ] {
-            assert_eq!(
-                location(Some(fine.into()), None, "--journal").unwrap(),
-                Some(PathBuf::from(fine))
-            );
+            let l = location(Some(fine.into()), None, "--journal")
+                .unwrap()
+                .unwrap();
+            assert_eq!(l.is_postgres(), fine.starts_with("postgresql:"), "{fine}");
+            assert_eq!(l.file().is_some(), !l.is_postgres(), "{fine}");
         }
     }
 
@@ -108,10 +117,8 @@ mod tests {
         let e = location(None, Some(&f), "--journal").unwrap_err();
         assert!(e.contains("chmod 600") && !e.contains("hunter2"), "{e}");
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(
-            location(None, Some(&f), "--journal").unwrap(),
-            Some(PathBuf::from("postgresql://ann:hunter2@db/x"))
-        );
+        let l = location(None, Some(&f), "--journal").unwrap().unwrap();
+        assert_eq!(l.display(), "postgresql://ann@db:5432/x");
         std::fs::write(&f, "\n").unwrap();
         assert!(
             location(None, Some(&f), "--journal")

@@ -1,16 +1,15 @@
 //! `warroom report JOURNAL`: the change record, Markdown, HTML or JSON Lines.
 
 use std::io::Write;
-use std::path::Path;
 
-use super::output::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
+use super::output::{EXIT_FAILURE, EXIT_OK};
 use crate::report::{self, Format};
 
-pub fn run(journal: &Path, format: Format, tz: Option<crate::timefmt::Zone>) -> u8 {
-    if let Err(e) = crate::journal::open::check_location(journal) {
-        eprintln!("warroom report: {e}");
-        return EXIT_INVALID;
-    }
+pub fn run(
+    journal: &crate::journal::JournalLocation,
+    format: Format,
+    tz: Option<crate::timefmt::Zone>,
+) -> u8 {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match report::run_in(journal, format, tz, &mut out) {
@@ -23,7 +22,7 @@ pub fn run(journal: &Path, format: Format, tz: Option<crate::timefmt::Zone>) -> 
         Err(e) => {
             // A journal error names the journal already.
             let said = e.to_string();
-            let name = crate::journal::open::display(journal);
+            let name = journal.display();
             if said.starts_with(&name) {
                 eprintln!("warroom report: {said}");
             } else {

@@ -11,7 +11,7 @@ use crate::serve;
 
 pub struct Request {
     pub runbook: PathBuf,
-    pub journal: Option<PathBuf>,
+    pub journal: Option<crate::journal::JournalLocation>,
     pub listen: SocketAddr,
     pub token_file: Option<PathBuf>,
 }
@@ -24,7 +24,7 @@ pub fn run(req: Request, out: Output) -> u8 {
     let journal = req
         .journal
         .clone()
-        .unwrap_or_else(|| paths::live_journal(&rb.dir, &rb.cutover.id));
+        .unwrap_or_else(|| paths::live_journal(&rb.dir, &rb.cutover.id).into());
     let token = match &req.token_file {
         Some(f) => match serve::token_from_file(f) {
             Ok(t) => t,
@@ -72,10 +72,7 @@ pub fn run(req: Request, out: Output) -> u8 {
                 server.addr
             );
         }
-        println!(
-            "warroom serve: {} read-only",
-            crate::journal::open::display(&journal)
-        );
+        println!("warroom serve: {journal} read-only");
         println!("  http://{}/?token={token}", server.addr);
         println!("  (Ctrl-C stops; the token is also accepted as `Authorization: Bearer ...`)");
         tokio::select! {

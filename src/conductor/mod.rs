@@ -36,7 +36,7 @@ pub mod takeover;
 pub mod way_back;
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use crate::journal::JournalLocation;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -123,7 +123,7 @@ impl Conductor {
         mode: SessionMode,
         execute: bool,
         read_only: bool,
-        journal: PathBuf,
+        journal: JournalLocation,
     ) -> (Conductor, Inbox) {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         let (notify, notified, reads) = notify::Notify::start(runbook, read_only, journal);

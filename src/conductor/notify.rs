@@ -5,7 +5,7 @@
 //! journal is read on a blocking task, never on the loop (on PostgreSQL
 //! that read is a round trip to the server).
 
-use std::path::PathBuf;
+use crate::journal::JournalLocation;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -25,7 +25,7 @@ pub struct Read {
 pub struct Notify {
     /// `None`: no targets, or an observer (it never sends).
     notifier: Option<Notifier>,
-    journal: PathBuf,
+    journal: JournalLocation,
     /// A read is on its way: nothing more is fed until it arrives (it
     /// starts at the oldest cursor, so what came since is fed after it).
     reading: bool,
@@ -36,7 +36,7 @@ impl Notify {
     pub(super) fn start(
         runbook: &Arc<Runbook>,
         read_only: bool,
-        journal: PathBuf,
+        journal: JournalLocation,
     ) -> (
         Notify,
         Option<UnboundedReceiver<Sent>>,

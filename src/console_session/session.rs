@@ -8,7 +8,7 @@
 //! `expanded`, and a guard seen by three consoles fires once.
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -16,8 +16,10 @@ use chrono::{DateTime, Utc};
 use super::claim::Claim;
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
-use crate::journal::conduct::{Lost, Seat, Takeover};
-use crate::journal::{Followed, FollowerHandle, JournalClock, JournalError, NewEvent, Store};
+use crate::journal::backend::{Lost, Seat, Takeover};
+use crate::journal::{
+    Followed, FollowerHandle, JournalClock, JournalError, JournalLocation, NewEvent, Store,
+};
 use crate::runbook::model::Runbook;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
@@ -90,6 +92,8 @@ pub struct Beat {
 pub struct Session {
     runbook: Arc<Runbook>,
     journal: Box<dyn Store>,
+    /// Where the journal lives, as the command line parsed it.
+    location: JournalLocation,
     seat: Seat,
     /// The canonical readings folded in (what the conductor stored).
     panels: PanelMap,
@@ -114,7 +118,7 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("journal", &self.journal.location())
+            .field("journal", &self.location)
             .field("operator", &self.operator)
             .field("last_seq", &self.state.last_seq)
             .finish()
@@ -122,39 +126,39 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Open (creating when new) the session journaled at `journal_path`.
+    /// Open (creating when new) the session journaled at `journal`.
     pub fn open(
         runbook: Arc<Runbook>,
-        journal_path: &Path,
+        journal: impl Into<JournalLocation>,
         opts: OpenOptions,
     ) -> Result<Session, SessionError> {
-        Self::open_with(runbook, journal_path, opts, None)
+        Self::open_with(runbook, journal.into(), opts, None)
     }
 
     /// `open` with the time of the journaled events given (tests, replays).
     pub fn open_at(
         runbook: Arc<Runbook>,
-        journal_path: &Path,
+        journal: impl Into<JournalLocation>,
         opts: OpenOptions,
         now: DateTime<Utc>,
     ) -> Result<Session, SessionError> {
-        Self::open_with(runbook, journal_path, opts, Some(now))
+        Self::open_with(runbook, journal.into(), opts, Some(now))
     }
 
     /// `now`: the events' time, or `None` for the journal's clock.
     fn open_with(
         runbook: Arc<Runbook>,
-        journal_path: &Path,
+        location: JournalLocation,
         opts: OpenOptions,
         now: Option<DateTime<Utc>>,
     ) -> Result<Session, SessionError> {
-        let (mut journal, warning) =
-            crate::journal::open::open_store(journal_path, !opts.read_only).map_err(
-                |e| match e {
-                    JournalError::Missing { path } => SessionError::NoSession { path },
-                    other => other.into(),
-                },
-            )?;
+        // How messages name it (a URL without its password).
+        let shown = PathBuf::from(location.display());
+        let (mut journal, warning) = crate::journal::open::open_store(&location, !opts.read_only)
+            .map_err(|e| match e {
+            JournalError::Missing { path } => SessionError::NoSession { path },
+            other => other.into(),
+        })?;
         let mut state = State::new(&runbook);
         let mut events = VecDeque::new();
         // Replay the bulk without the write lock, so a long journal does not
@@ -163,8 +167,6 @@ impl Session {
             reduce(&mut state, &runbook, &ev);
             push_tail(&mut events, ev);
         }
-        // How messages name it (a URL without its password).
-        let shown = journal.location().to_path_buf();
         let mut tx = journal.begin()?;
         // The journal's clock before anything is stamped or decided.
         let clock = JournalClock::default();
@@ -251,6 +253,7 @@ impl Session {
         Ok(Session {
             runbook,
             journal,
+            location,
             seat,
             panels,
             last_reading,
@@ -269,7 +272,9 @@ impl Session {
 
     /// Check `cmd` against the journal as it is now and append its events
     /// (or one refusal), committed before this returns. Read-only sessions:
-    /// refused, nothing written.
+    /// refused, nothing written. Decided on the panels given: tests that
+    /// drive the rules without a conductor; the console and the scenario
+    /// files use `submit_canonical`.
     pub fn submit(
         &mut self,
         cmd: &Command,
@@ -840,8 +845,8 @@ impl Session {
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
-    pub fn journal_path(&self) -> &Path {
-        self.journal.location()
+    pub fn journal_location(&self) -> JournalLocation {
+        self.location.clone()
     }
     /// Warnings from opening (e.g. the journal is on a network filesystem).
     pub fn warnings(&self) -> &[String] {

@@ -1,5 +1,5 @@
 //! What an action ran and what it answered. The wording of a result is
-//! the actions module's (`actions::outcome::describe`); this adds the
+//! the session's (`session::outcome::describe`); this adds the
 //! duration and finds the command as the runbook writes it.
 
 use crate::runbook::model::{ActionKind, Runbook};
@@ -9,7 +9,7 @@ use crate::session::event::EventBody;
 /// `pause TIMED OUT in 60000 ms: command timed out after 1m`. `None` for
 /// any other event.
 pub fn action_result(body: &EventBody) -> Option<String> {
-    let words = crate::actions::outcome::describe(body)?;
+    let words = crate::session::outcome::describe(body)?;
     match body {
         EventBody::ActionRan {
             executed: true,

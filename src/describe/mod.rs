@@ -15,7 +15,6 @@ pub use action::{action_command, action_result};
 use crate::health::units::format_value;
 use crate::runbook::model::{GuardThen, GuardWhen, Runbook, Unit};
 use crate::session::event::{Event, EventBody, Evidence, RollbackOutcome, StepOutcome, Trigger};
-use crate::session::rules::format_duration;
 
 /// A stage's exposure: `0.5%`, `5%`, `100%`.
 pub fn exposure(pct: f64) -> String {
@@ -82,7 +81,7 @@ pub fn guard_condition(
                 .find(|g| g.panel == panel && g.when == when && g.then == then)
         })
         .map_or(String::new(), |g| {
-            format!(" for {}", format_duration(g.for_))
+            format!(" for {}", crate::timefmt::seconds(g.for_))
         });
     format!("{panel} {}{for_}", when_word(when))
 }
@@ -340,7 +339,7 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
                 .lines()
                 .last()
                 .filter(|l| {
-                    !crate::actions::succeeded(body)
+                    !crate::session::outcome::succeeded(body)
                         && !l.starts_with("[warroom]")
                         && !l.starts_with('(')
                 })

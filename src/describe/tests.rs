@@ -103,7 +103,7 @@ fn action_results_are_the_actions_wording_with_the_duration_and_the_why() {
         ran(Some(3), "flagctl: giving up", None),
         ran(Some(0), "", Some(("HTTP 500 from POST http://h:1/x", 500))),
     ] {
-        let words = crate::actions::outcome::describe(&body).unwrap();
+        let words = crate::session::outcome::describe(&body).unwrap();
         let (verdict, parts) = words.split_once(": ").unwrap();
         assert_eq!(
             action_result(&body).unwrap(),

@@ -225,7 +225,7 @@ impl Evaluator {
 
 /// "HTTP 503 Service Unavailable".
 pub fn http_status_text(code: u16) -> String {
-    let reason = reqwest::StatusCode::from_u16(code)
+    let reason = http::StatusCode::from_u16(code)
         .ok()
         .and_then(|s| s.canonical_reason());
     match reason {

@@ -16,7 +16,6 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::ValueRef;
 
 use super::error::JournalError;
 use crate::session::event::{Event, EventBody};
@@ -55,7 +54,8 @@ pub(super) fn decode(
         .unwrap_or_else(|| damaged(0, seq, ts_fallback(), "?".into(), "no event".into())))
 }
 
-/// A row as SQLite holds it: a column that is not text is `None`.
+/// A stored row as either backend reads it: a column that is not text is
+/// `None` (SQLite's columns have no fixed type).
 #[derive(Debug, Clone, Default)]
 pub struct Row {
     pub seq: i64,
@@ -63,26 +63,6 @@ pub struct Row {
     pub operator: Option<String>,
     pub kind: Option<String>,
     pub data: Option<String>,
-}
-
-impl Row {
-    /// Read `seq, ts, operator, kind, data` from a result row, whatever
-    /// their types.
-    pub fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-        let text = |i: usize| -> rusqlite::Result<Option<String>> {
-            Ok(match r.get_ref(i)? {
-                ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
-                _ => None,
-            })
-        };
-        Ok(Row {
-            seq: r.get(0)?,
-            ts: text(1)?,
-            operator: text(2)?,
-            kind: text(3)?,
-            data: text(4)?,
-        })
-    }
 }
 
 /// Reads rows in seq order after a known seq, noticing gaps and negative

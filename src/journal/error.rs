@@ -1,11 +1,11 @@
-//! Journal errors: every one names the file and the cause.
+//! Journal errors: every one names the journal and the cause.
 
 use std::path::PathBuf;
 
-use super::store::SCHEMA_VERSION;
+use super::version::SCHEMA_VERSION;
 
 /// Why a journal could not be opened, read or written. Every variant names
-/// the file.
+/// the journal: `path` is the file, or a URL's display form (no password).
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("{path}: not a SQLite database, so not a warroom journal (left unchanged)")]
@@ -30,41 +30,17 @@ pub enum JournalError {
     Busy { path: PathBuf, cause: String },
     #[error("{path}: refused: {cause}")]
     InUse { path: PathBuf, cause: String },
+    /// SQLite refused a statement for a reason not named above.
     #[error("{path}: journal error: {cause}")]
     Sqlite { path: PathBuf, cause: String },
-}
-
-impl JournalError {
-    pub(crate) fn sqlite(path: &std::path::Path, e: rusqlite::Error) -> JournalError {
-        let path = path.to_path_buf();
-        if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            match f.code {
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
-                    return JournalError::Busy {
-                        path,
-                        cause: e.to_string(),
-                    };
-                }
-                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
-                    return JournalError::Corrupt {
-                        path,
-                        cause: e.to_string(),
-                    };
-                }
-                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
-                    return JournalError::Open {
-                        path,
-                        cause: format!("{e} (is the file or its folder read-only for you?)"),
-                    };
-                }
-                _ => {}
-            }
-        }
-        JournalError::Sqlite {
-            path,
-            cause: e.to_string(),
-        }
-    }
+    /// The PostgreSQL server refused a statement (its words and SQLSTATE).
+    #[error("{path}: journal error from PostgreSQL: {cause}")]
+    Postgres { path: PathBuf, cause: String },
+    /// What was to be written or was read cannot be taken, whatever the
+    /// backend: an event that does not encode, no seq left, a server clock
+    /// that is not a time.
+    #[error("{path}: {cause}")]
+    Data { path: PathBuf, cause: String },
 }
 
 impl JournalError {
@@ -74,7 +50,9 @@ impl JournalError {
     pub fn may_pass(&self) -> bool {
         match self {
             JournalError::Busy { .. } | JournalError::Open { .. } => true,
-            JournalError::Sqlite { cause, .. } | JournalError::Corrupt { cause, .. } => {
+            JournalError::Sqlite { cause, .. }
+            | JournalError::Postgres { cause, .. }
+            | JournalError::Corrupt { cause, .. } => {
                 let c = cause.to_ascii_lowercase();
                 [
                     "full",

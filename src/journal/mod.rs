@@ -1,23 +1,31 @@
 //! The journal: the session's durable, shared, append-only record.
 //!
-//! `store` appends and reads (SQLite, WAL, one file per session), `follow`
-//! delivers other consoles' appends (woken by `bell`), `paths` knows the default locations.
+//! `location` says where a journal lives (parsed once, at the command
+//! line); `sqlite/` keeps it in one file per session (WAL; `follow`
+//! delivers other consoles' appends, woken by `bell`), `pg/` in a
+//! PostgreSQL schema; `backend` names what both do and the types they
+//! share, with `decode`, `error` and `follower`; `open` is the one door
+//! for callers; `paths` knows the default locations.
 pub mod backend;
-mod bell;
 pub mod clock;
-pub mod conduct;
-mod create;
 pub mod decode;
 mod error;
-pub mod follow;
-pub mod identity;
+pub mod follower;
+pub mod location;
 pub mod open;
 pub mod paths;
 pub mod pg;
-pub mod store;
+pub mod sqlite;
+mod version;
 
-pub use backend::{Store, StoreTx};
+use sqlite::create;
+pub use sqlite::{conduct, follow, identity, store};
+
+pub use backend::{NewEvent, Store, StoreTx};
 pub use clock::JournalClock;
 pub use create::{ensure_shared_dir, network_fs_warning};
-pub use follow::{Followed, FollowerHandle, follow};
-pub use store::{Journal, JournalError, NewEvent, WriteTx};
+pub use error::JournalError;
+pub use follow::follow;
+pub use follower::{Followed, FollowerHandle};
+pub use location::JournalLocation;
+pub use store::{Journal, WriteTx};

@@ -63,7 +63,7 @@ async fn once(
         }
         Err(e) if e.is_timeout() => Attempt::Retry(format!(
             "timed out after {}",
-            crate::session::rules::format_duration(timeout)
+            crate::timefmt::seconds(timeout)
         )),
         Err(e) if e.is_connect() => Attempt::Retry("connection failed".into()),
         // Origins only: the url's path is the secret, its origin is not.

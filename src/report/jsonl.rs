@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::journal::store::format_ts;
+use crate::journal::backend::format_ts;
 use crate::session::event::Event;
 
 /// One event as its JSON line (no newline): envelope first, in the

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use markdown::Plan;
 
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Journal, JournalError, JournalLocation};
 use crate::runbook::model::Runbook;
 use crate::session::event::{Event, EventBody};
 
@@ -37,24 +37,28 @@ pub enum ReportError {
 /// for the runbook named in `session_opened` (as given, then beside the
 /// journal's `.warroom` folder) for titles, units, commands and planned
 /// durations, and says so when it cannot load it.
-pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
+pub fn run(
+    journal: impl Into<JournalLocation>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
     run_in(journal, format, None, out)
 }
 
 /// `run` with the times in `tz` (`--tz`) instead of the runbook's zone.
 pub fn run_in(
-    journal: &Path,
+    journal: impl Into<JournalLocation>,
     format: Format,
     tz: Option<crate::timefmt::Zone>,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
-    let events = crate::journal::open::read_all(journal)?;
+    let journal = journal.into();
+    let events = crate::journal::open::read_all(&journal)?;
     if format == Format::Jsonl {
         return Ok(jsonl::write(out, &events)?);
     }
-    let url = crate::journal::pg::is_url(journal);
     // A URL is named without its password; rehearsals sit beside files only.
-    let shown = std::path::PathBuf::from(crate::journal::open::display(journal));
+    let shown = std::path::PathBuf::from(journal.display());
     let mut loaded = find_runbook(&shown, &events);
     if let (Ok(rb), Some(z)) = (&mut loaded, tz) {
         rb.cutover.timezone = z;
@@ -63,11 +67,7 @@ pub fn run_in(
         Ok(rb) => Plan::Runbook(rb),
         Err(why) => Plan::Unavailable(why.clone()),
     };
-    let rehearsed = if url {
-        None
-    } else {
-        latest_rehearsal_beside(journal)
-    };
+    let rehearsed = journal.file().and_then(latest_rehearsal_beside);
     Ok(write(
         out,
         &shown,
@@ -81,18 +81,19 @@ pub fn run_in(
 /// Like `run`, with the runbook given (or none) and no rehearsal column:
 /// for callers that already hold the runbook, and for tests.
 pub fn run_with(
-    journal: &Path,
+    journal: impl Into<JournalLocation>,
     format: Format,
     runbook: Option<&Runbook>,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
     // A file or a URL (the status page of a PostgreSQL journal), read-only.
-    let events = crate::journal::open::read_all(journal)?;
+    let journal = journal.into();
+    let events = crate::journal::open::read_all(&journal)?;
     let plan = match runbook {
         Some(r) => Plan::Runbook(r),
         None => Plan::Unavailable("no runbook given".into()),
     };
-    let shown = PathBuf::from(crate::journal::open::display(journal));
+    let shown = PathBuf::from(journal.display());
     Ok(write(out, &shown, &events, format, &plan, None)?)
 }
 

@@ -60,10 +60,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// The inverse, in the runbook's own units: the crate's one duration
-/// formatter lives in `timefmt`.
-pub use crate::timefmt::duration as format_duration;
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -114,7 +110,10 @@ mod tests {
             "0s",
             "1m30s500ms",
         ] {
-            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
+            assert_eq!(
+                crate::timefmt::duration(parse_duration(text).unwrap()),
+                text
+            );
         }
     }
 

@@ -16,7 +16,6 @@ mod sparkline;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -65,7 +64,7 @@ const MIN_GAP: Duration = Duration::from_millis(250);
 pub struct Shared {
     rb: Arc<Runbook>,
     zone: crate::timefmt::Zone,
-    journal: PathBuf,
+    journal: crate::journal::JournalLocation,
     token: Arc<str>,
     live: Arc<RwLock<Live>>,
     /// Bumped after every fold; the event streams wait on it.
@@ -93,10 +92,11 @@ pub struct Server {
 pub fn start(
     rb: Arc<Runbook>,
     zone: crate::timefmt::Zone,
-    journal: PathBuf,
+    journal: impl Into<crate::journal::JournalLocation>,
     listener: tokio::net::TcpListener,
     token: String,
 ) -> Result<Server, crate::journal::JournalError> {
+    let journal = journal.into();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Followed>();
     let follower = Arc::new(crate::journal::open::follow_store(&journal, tx)?);
     let live = Arc::new(RwLock::new(Live::new(&rb)));
@@ -123,7 +123,7 @@ pub fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| crate::journal::JournalError::Open {
-            path: crate::journal::open::display(&shared.journal).into(),
+            path: shared.journal.display().into(),
             cause: format!("listening: {e}"),
         })?;
     let app = router(shared);

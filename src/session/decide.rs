@@ -245,7 +245,7 @@ pub fn decide(
                     format!(
                         "guard holds: {} is {st}; resume --override REASON silences it {}",
                         g.panel,
-                        rules::format_duration(g.override_for)
+                        crate::timefmt::seconds(g.override_for)
                     ),
                 );
             }

@@ -13,6 +13,7 @@ pub mod command;
 pub mod decide;
 pub mod event;
 pub mod evidence;
+pub mod outcome;
 pub mod reduce;
 pub mod rules;
 pub mod state;

@@ -11,13 +11,6 @@ use super::state::{GateStatus, State, Status, StepStatus};
 use crate::health::{PanelMap, PanelState};
 use crate::runbook::model::{ActionKind, Guard, GuardWhen, Runbook, StageNeed, StepPhase};
 
-/// "4m12s", "1h5s", "0s": how refusals, the report and the console show a
-/// span, in the runbook's own units (one formatter for the whole product),
-/// to the whole second.
-pub fn format_duration(d: Duration) -> String {
-    crate::runbook::duration::format_duration(Duration::from_secs(d.as_secs()))
-}
-
 /// May `operator` sign items that need `role`? (No role: anyone.)
 pub fn may_sign(runbook: &Runbook, role: Option<&str>, operator: &str) -> Result<(), String> {
     match role {
@@ -267,7 +260,7 @@ pub fn stage_reached(
             Err(format!(
                 "needs stage {} baked: {} of bake left",
                 need.stage,
-                format_duration(left)
+                crate::timefmt::seconds(left)
             ))
         }
         _ => Err(format!(
@@ -467,7 +460,7 @@ pub fn expand_refusals(
             let left = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
             out.push(Refusal::soft(format!(
                 "bake: {} left in stage {}",
-                format_duration(left),
+                crate::timefmt::seconds(left),
                 stage.name
             )));
         }

@@ -68,7 +68,7 @@ fn panels_with(overrides: &[(&str, PanelState, i64)]) -> PanelMap {
 }
 
 #[test]
-fn format_duration_table() {
+fn whole_second_durations_table() {
     for (secs, want) in [
         (0, "0s"),
         (59, "59s"),
@@ -77,7 +77,11 @@ fn format_duration_table() {
         (3605, "1h5s"),
         (3725, "1h2m5s"),
     ] {
-        assert_eq!(format_duration(Duration::from_secs(secs)), want, "{secs}s");
+        assert_eq!(
+            crate::timefmt::seconds(Duration::from_secs(secs)),
+            want,
+            "{secs}s"
+        );
     }
 }
 

@@ -153,9 +153,9 @@ impl Console {
         let (follow_tx, follow_rx) = mpsc::unbounded_channel();
         let follower = session.follow(follow_tx).context("following the journal")?;
         let read_only = session.is_read_only();
-        let journal_path = session.journal_path().to_path_buf();
+        let journal_location = session.journal_location();
         let (conductor, inbox) =
-            Conductor::start(&runbook, opts.mode, execute, read_only, journal_path);
+            Conductor::start(&runbook, opts.mode, execute, read_only, journal_location);
         let (reply_tx, reply_rx) = mpsc::unbounded_channel();
         let writer = Writer::spawn_with(session, reply_tx, conductor.local_fires())
             .context("starting the journal writer")?;

@@ -1,14 +1,9 @@
-//! Small text formatters the panes share: durations, clocks, values.
+//! Small text formatters the panes share: values, widths, cuts (durations
+//! and clocks are `timefmt`'s).
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::runbook::model::Unit;
-
-/// `h:mm:ss` for clocks that run (elapsed, countdowns).
-pub use crate::timefmt::countdown as hms;
-/// Compact human duration for plans: `45s`, `12m`, `1h30m`.
-pub use crate::timefmt::rounded as short;
-pub use crate::timefmt::rounded_delta as short_delta;
 
 /// A stage's exposure: `0.5%`, `5%`, `100%`.
 pub fn exposure(pct: f64) -> String {
@@ -240,10 +235,16 @@ mod tests {
 
     #[test]
     fn durations_and_exposure() {
-        assert_eq!(short(Duration::from_secs(45)), "45s");
-        assert_eq!(short(Duration::from_secs(15 * 60)), "15m");
-        assert_eq!(short(Duration::from_secs(90 * 60)), "1h30m");
-        assert_eq!(hms(chrono::TimeDelta::seconds(3725)), "1:02:05");
+        assert_eq!(crate::timefmt::rounded(Duration::from_secs(45)), "45s");
+        assert_eq!(crate::timefmt::rounded(Duration::from_secs(15 * 60)), "15m");
+        assert_eq!(
+            crate::timefmt::rounded(Duration::from_secs(90 * 60)),
+            "1h30m"
+        );
+        assert_eq!(
+            crate::timefmt::countdown(chrono::TimeDelta::seconds(3725)),
+            "1:02:05"
+        );
         assert_eq!(exposure(0.5), "0.5%");
         assert_eq!(exposure(100.0), "100%");
     }

@@ -22,7 +22,7 @@ use crate::session::event::{DetachReason, SessionMode};
 pub struct ConsoleOptions {
     pub runbook: Arc<Runbook>,
     /// The session's journal (`journal::paths` gives the defaults).
-    pub journal: PathBuf,
+    pub journal: journal::JournalLocation,
     pub mode: SessionMode,
     /// Live: the Unix account (`console_session::identity::current_operator`);
     /// rehearse and demo: `--as NAME` or the account.
@@ -53,13 +53,13 @@ impl ConsoleOptions {
     /// keys, host from `SSH_CONNECTION`.
     pub fn new(
         runbook: Arc<Runbook>,
-        journal: PathBuf,
+        journal: impl Into<journal::JournalLocation>,
         mode: SessionMode,
         operator: String,
     ) -> Self {
         ConsoleOptions {
             runbook,
-            journal,
+            journal: journal.into(),
             mode,
             operator,
             host: console_session::identity::ssh_host(),
@@ -139,14 +139,14 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         let cmd = crate::session::command::Command::NewAttempt {
             reason: reason.clone(),
         };
-        let refused =
-            match session.submit(&cmd, &crate::health::PanelMap::new(), chrono::Utc::now()) {
-                Ok(crate::session::command::Outcome::Applied(_)) => None,
-                Ok(crate::session::command::Outcome::Refused { reason, .. }) => {
-                    Some(format!("--new-attempt refused: {reason}"))
-                }
-                Err(e) => Some(format!("--new-attempt: {e}")),
-            };
+        let now = session.now();
+        let refused = match session.submit_canonical(&cmd, now) {
+            Ok(crate::session::command::Outcome::Applied(_)) => None,
+            Ok(crate::session::command::Outcome::Refused { reason, .. }) => {
+                Some(format!("--new-attempt refused: {reason}"))
+            }
+            Err(e) => Some(format!("--new-attempt: {e}")),
+        };
         if let Some(why) = refused {
             eprintln!("warroom: {why}");
             let _ = session.detach();

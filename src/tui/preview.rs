@@ -261,7 +261,7 @@ fn start_preview(
     let mut runs = vec![format!(
         "$ {} (timeout {})",
         rb.redact(run),
-        format::short(spec.timeout)
+        crate::timefmt::rounded(spec.timeout)
     )];
     if rehearsal {
         runs.push("(rehearsal: not executed)".into());

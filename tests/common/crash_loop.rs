@@ -25,12 +25,15 @@ pub fn next(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
-/// Rounds asked for by `WARROOM_CRASH_ROUNDS`, else 100.
+include!("soak.rs");
+
+/// Rounds asked for by `WARROOM_CRASH_ROUNDS` (the crash loop alone),
+/// else the soak rounds (3 unless `WARROOM_SOAK_ROUNDS`).
 pub fn rounds() -> usize {
     std::env::var("WARROOM_CRASH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(100)
+        .unwrap_or_else(soak_rounds)
 }
 
 /// Record a committed append; false for the harness's own lines.

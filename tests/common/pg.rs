@@ -9,6 +9,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
+
+include!("skip.rs");
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,10 +72,7 @@ fn start() -> Option<Cluster> {
 /// None (skip) when PostgreSQL is not installed.
 pub fn start_with(setup: Setup) -> Option<Cluster> {
     let Some(bin) = bin_dir() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("PostgreSQL is missing; CI must install the Debian package `postgresql`");
-        }
-        eprintln!("skipped: PostgreSQL not installed (apt-get install postgresql)");
+        skipped_without("postgresql", "the Debian package `postgresql`");
         return None;
     };
     let dir = tempfile::Builder::new()
@@ -164,8 +163,13 @@ pub fn start_with(setup: Setup) -> Option<Cluster> {
 }
 
 /// The shared cluster, or None (skip) when PostgreSQL is not installed.
+/// Every test that finds none is reported skipped (`skip.rs`).
 pub fn cluster() -> Option<&'static Cluster> {
     static C: OnceLock<Option<Cluster>> = OnceLock::new();
+    if bin_dir().is_none() {
+        skipped_without("postgresql", "the Debian package `postgresql`");
+        return None;
+    }
     C.get_or_init(start).as_ref()
 }
 
@@ -255,4 +259,9 @@ pub fn db_of(url: &Path) -> String {
     let s = url.to_str().unwrap();
     let after = &s[s.find("@/").unwrap() + 2..];
     after.split('?').next().unwrap().to_string()
+}
+
+/// A journal location as the command line parses it (a file or a URL).
+pub fn at(url: &Path) -> warroom::journal::JournalLocation {
+    warroom::journal::JournalLocation::parse(url.to_str().unwrap()).unwrap()
 }

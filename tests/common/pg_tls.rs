@@ -11,6 +11,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+include!("skip.rs");
 use std::sync::OnceLock;
 
 use super::pg::{Cluster, Setup, start_with};
@@ -137,11 +139,7 @@ fn free_port() -> u16 {
 }
 
 fn start() -> Option<TlsCluster> {
-    if Command::new("openssl").arg("version").output().is_err() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("openssl is missing; CI must install the Debian package `openssl`");
-        }
-        eprintln!("skipped: the openssl command is not installed");
+    if !has_openssl() {
         return None;
     }
     let certs = tempfile::Builder::new()
@@ -186,7 +184,15 @@ fn start() -> Option<TlsCluster> {
 /// The shared TLS cluster, or None (skip).
 pub fn tls_cluster() -> Option<&'static TlsCluster> {
     static C: OnceLock<Option<TlsCluster>> = OnceLock::new();
+    if !has_openssl() {
+        skipped_without("openssl", "the Debian package `openssl`");
+        return None;
+    }
     C.get_or_init(start).as_ref()
+}
+
+fn has_openssl() -> bool {
+    Command::new("openssl").arg("version").output().is_ok()
 }
 
 impl TlsCluster {

@@ -32,9 +32,10 @@ pub fn session(dir: &Path, rb: &Arc<Runbook>) -> (PathBuf, Session) {
 
 /// `session` at any journal location: a file or a `postgresql://` URL.
 pub fn session_at(journal: &Path, rb: &Arc<Runbook>) -> Session {
+    let journal = located(journal);
     let mut s = Session::open(
         Arc::clone(rb),
-        journal,
+        &journal,
         OpenOptions {
             mode: SessionMode::Rehearsal,
             operator: "alice".into(),
@@ -78,6 +79,11 @@ pub fn session_at(journal: &Path, rb: &Arc<Runbook>) -> Session {
     s
 }
 
+/// A journal location as the command line parses it: a file or a URL.
+pub fn located(journal: &Path) -> warroom::journal::JournalLocation {
+    warroom::journal::JournalLocation::parse(journal.to_str().unwrap()).unwrap()
+}
+
 pub fn note(s: &mut Session, text: &str) {
     s.submit(
         &Command::Note { text: text.into() },
@@ -93,7 +99,7 @@ pub async fn serve(rb: &Arc<Runbook>, journal: &Path) -> warroom::serve::Server 
     warroom::serve::start(
         Arc::clone(rb),
         warroom::timefmt::Zone::UTC,
-        journal.to_path_buf(),
+        located(journal),
         l,
         TOKEN.into(),
     )

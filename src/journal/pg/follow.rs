@@ -13,7 +13,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::super::error::JournalError;
-use super::super::follow::{Followed, FollowerHandle, deliver, set_error};
+use super::super::follower::{Followed, FollowerHandle, deliver, set_error};
 use super::schema::CHANNEL;
 use super::url::PgUrl;
 use super::{pg_err, read_since, readings_since};

@@ -26,18 +26,20 @@ pub mod tls;
 pub mod url;
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use postgres::Client;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::backend::{
+    AHEAD_MAX_SECS, LeaseBeat, Lost, NewEvent, READINGS_KEEP_SECS, Seat, Takeover, format_ts,
+    seq_param,
+};
 use super::backend::{Store, StoreTx};
-use super::conduct::{AHEAD_MAX_SECS, LeaseBeat, Lost, READINGS_KEEP_SECS, Seat, Takeover};
 use super::decode::{MAX_SEQ, Row, RowReader, decode};
 use super::error::JournalError;
-use super::follow::{Followed, FollowerHandle};
-use super::store::{NewEvent, format_ts, seq_param};
+use super::follower::{Followed, FollowerHandle};
 use crate::health::reading::{Reading, parse_state};
 use crate::session::event::Event;
 pub use url::{PgUrl, is_url};
@@ -100,7 +102,7 @@ pub(crate) fn pg_err(path: &Path) -> impl Fn(postgres::Error) -> JournalError + 
                 path,
                 cause: format!("connection to PostgreSQL lost: {cause} (retrying)"),
             },
-            _ => JournalError::Sqlite { path, cause },
+            _ => JournalError::Postgres { path, cause },
         }
     }
 }
@@ -122,16 +124,16 @@ impl std::fmt::Debug for PgJournal {
 impl PgJournal {
     /// Connect and check the tables; `create` makes them when the schema
     /// has none (`warroom journal init`, a first console allowed to).
-    pub fn open(location: &Path, create: bool) -> Result<PgJournal, JournalError> {
-        Self::open_url(PgUrl::parse(location)?, create)
+    pub fn open(url: &PgUrl, create: bool) -> Result<PgJournal, JournalError> {
+        Self::open_url(url.clone(), create)
     }
 
     /// Connect for reading only (the report, the status page): every
     /// connection, its follower's too, is read-only (`PgUrl::read_only`),
     /// and missing tables are an error, never created. Works for a role
     /// granted nothing but SELECT on the journal's tables.
-    pub fn open_read_only(location: &Path) -> Result<PgJournal, JournalError> {
-        Self::open_url(PgUrl::parse(location)?.read_only(), false)
+    pub fn open_read_only(url: &PgUrl) -> Result<PgJournal, JournalError> {
+        Self::open_url(url.read_only(), false)
     }
 
     fn open_url(url: PgUrl, create: bool) -> Result<PgJournal, JournalError> {
@@ -255,9 +257,6 @@ pub(crate) fn readings_since(
 }
 
 impl Store for PgJournal {
-    fn location(&self) -> &Path {
-        self.path()
-    }
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
         self.with(|c, p| read_since(c, p, after))
     }
@@ -395,7 +394,7 @@ impl StoreTx for PgTx<'_> {
         let kind = e.body.kind();
         let path = self.journal.path();
         let stored = seq_param(seq, path)?;
-        let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Sqlite {
+        let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Data {
             path: path.to_path_buf(),
             cause: format!("cannot encode event: {err}"),
         })?;
@@ -586,7 +585,7 @@ impl StoreTx for PgTx<'_> {
         let read = (secs.is_finite() && secs.abs() < 1e13)
             .then(|| DateTime::from_timestamp_millis((secs * 1000.0).round() as i64))
             .flatten()
-            .ok_or_else(|| JournalError::Sqlite {
+            .ok_or_else(|| JournalError::Data {
                 path: self.journal.path().to_path_buf(),
                 cause: format!("the server's clock reads {secs}, not a time"),
             })?;
@@ -610,9 +609,8 @@ impl StoreTx for PgTx<'_> {
 
 /// `warroom journal init URL`: create the tables (for teams whose
 /// operators may not); says what it did.
-pub fn init(location: &Path) -> Result<String, JournalError> {
-    let url = PgUrl::parse(location)?;
-    off_runtime(|| init_with(&url))
+pub fn init(url: &PgUrl) -> Result<String, JournalError> {
+    off_runtime(|| init_with(url))
 }
 
 fn init_with(url: &PgUrl) -> Result<String, JournalError> {
@@ -633,11 +631,4 @@ fn init_with(url: &PgUrl) -> Result<String, JournalError> {
         "{}: created the journal's tables",
         url.display.display()
     ))
-}
-
-/// Where a URL journal is named on screen (no password).
-pub fn display(location: &Path) -> PathBuf {
-    PgUrl::parse(location)
-        .map(|u| u.display)
-        .unwrap_or_else(|_| PathBuf::from("postgresql://…"))
 }

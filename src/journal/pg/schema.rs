@@ -12,8 +12,8 @@ use std::path::Path;
 
 use postgres::Client;
 
+use super::super::backend::{META_APP, SCHEMA_VERSION};
 use super::super::error::JournalError;
-use super::super::store::{META_APP, SCHEMA_VERSION};
 use super::pg_err;
 
 /// Our table names (what "someone else's tables of the same names" means).

@@ -15,20 +15,18 @@ use postgres::{Client, Config, NoTls};
 use super::super::error::JournalError;
 use super::tls::{self, RustlsConnect, SslMode};
 
-/// Is this journal location a PostgreSQL URL?
-pub fn is_url(location: &Path) -> bool {
-    location
-        .to_str()
-        .is_some_and(|s| s.starts_with("postgresql://") || s.starts_with("postgres://"))
+/// Does this text name a PostgreSQL journal?
+pub fn is_url(raw: &str) -> bool {
+    raw.starts_with("postgresql://") || raw.starts_with("postgres://")
 }
 
 /// Does this `postgresql://` URL carry a password (`user:PASSWORD@` or
 /// `?password=`)? Read from the text itself, before any parser could
 /// quote it: a command line must not carry one.
-pub fn has_password(location: &Path) -> bool {
-    let Some(raw) = location.to_str().filter(|_| is_url(location)) else {
+pub fn has_password(raw: &str) -> bool {
+    if !is_url(raw) {
         return false;
-    };
+    }
     let after = raw.split_once("://").map_or("", |(_, r)| r);
     let authority = after.split(['/', '?']).next().unwrap_or_default();
     let in_userinfo = authority
@@ -89,14 +87,9 @@ impl std::fmt::Debug for PgUrl {
 }
 
 impl PgUrl {
-    pub fn parse(location: &Path) -> Result<PgUrl, JournalError> {
-        // A console names its journal by the display form; reopening by
-        // that name must reach the same schema with the same password.
-        let remembered = known().lock().ok().and_then(|m| m.get(location).cloned());
-        let raw = match &remembered {
-            Some(full) => full.as_str(),
-            None => location.to_str().unwrap_or_default(),
-        };
+    /// Parse the URL as written (once, at the command line: the parsed
+    /// value travels from there, so nothing reopens by the display form).
+    pub fn parse(raw: &str) -> Result<PgUrl, JournalError> {
         let invalid = |cause: String| JournalError::Open {
             path: PathBuf::from("postgresql://…"),
             cause: format!("not a valid PostgreSQL URL: {}", scrub(&cause, raw)),
@@ -141,9 +134,6 @@ impl PgUrl {
             && let Some(pw) = password_from_env_or_pgpass(&config, passfile.as_deref())
         {
             config.password(pw);
-        }
-        if let Ok(mut m) = known().lock() {
-            m.insert(display.clone(), raw.to_string());
         }
         Ok(PgUrl {
             config,
@@ -195,14 +185,6 @@ impl PgUrl {
             said
         }
     }
-}
-
-/// The URLs this process opened, by display form (in memory only).
-fn known() -> &'static std::sync::Mutex<std::collections::HashMap<PathBuf, String>> {
-    static KNOWN: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
-    > = std::sync::OnceLock::new();
-    KNOWN.get_or_init(Default::default)
 }
 
 /// Remove the raw URL (and so any password in it) from a message.
@@ -346,16 +328,14 @@ mod tests {
 
     #[test]
     fn the_display_form_never_holds_the_password() {
-        let u = PgUrl::parse(Path::new(
-            "postgresql://ann:hunter2@db.example:6543/cutover?sslmode=disable",
-        ))
-        .unwrap();
+        let u = PgUrl::parse("postgresql://ann:hunter2@db.example:6543/cutover?sslmode=disable")
+            .unwrap();
         assert_eq!(
             u.display,
             PathBuf::from("postgresql://ann@db.example:6543/cutover")
         );
         assert!(!format!("{u:?}").contains("hunter2"));
-        let sock = PgUrl::parse(Path::new("postgres://ann@/cut?host=/tmp/pg&port=5444")).unwrap();
+        let sock = PgUrl::parse("postgres://ann@/cut?host=/tmp/pg&port=5444").unwrap();
         assert_eq!(
             sock.display,
             PathBuf::from("postgresql://ann@/cut?host=/tmp/pg&port=5444")
@@ -363,31 +343,31 @@ mod tests {
     }
 
     #[test]
-    fn reopening_by_the_display_form_keeps_password_and_schema() {
+    fn the_parsed_url_carries_password_and_schema_and_its_display_neither_password() {
         let full = "postgresql://ann:pw9@db.example:6543/cut?options=-csearch_path%3Dbilling";
-        let u = PgUrl::parse(Path::new(full)).unwrap();
+        let u = PgUrl::parse(full).unwrap();
         assert_eq!(
             u.display,
             PathBuf::from("postgresql://ann@db.example:6543/cut?options=-csearch_path%3Dbilling")
         );
-        let again = PgUrl::parse(&u.display).unwrap();
-        assert_eq!(again.config.get_password(), Some(&b"pw9"[..]));
-        assert_eq!(again.config.get_options(), Some("-csearch_path=billing"));
+        assert_eq!(u.config.get_password(), Some(&b"pw9"[..]));
+        assert_eq!(u.config.get_options(), Some("-csearch_path=billing"));
+        // No process-wide memory of URLs: the display form is only a name.
+        let again = PgUrl::parse(&u.display.to_string_lossy()).unwrap();
+        assert_ne!(again.config.get_password(), Some(&b"pw9"[..]));
     }
 
     #[test]
     fn a_reader_url_keeps_the_schema_and_adds_read_only() {
-        let u = PgUrl::parse(Path::new(
-            "postgresql://ann@db.example/cut?options=-csearch_path%3Dbilling",
-        ))
-        .unwrap();
+        let u = PgUrl::parse("postgresql://ann@db.example/cut?options=-csearch_path%3Dbilling")
+            .unwrap();
         let r = u.read_only();
         assert_eq!(
             r.config.get_options(),
             Some("-csearch_path=billing -c default_transaction_read_only=on")
         );
         assert_eq!(r.display, u.display);
-        let bare = PgUrl::parse(Path::new("postgresql://ann@db.example/cut")).unwrap();
+        let bare = PgUrl::parse("postgresql://ann@db.example/cut").unwrap();
         assert_eq!(
             bare.read_only().config.get_options(),
             Some("-c default_transaction_read_only=on")
@@ -396,11 +376,11 @@ mod tests {
 
     #[test]
     fn a_bad_url_is_refused_without_echoing_it() {
-        let e = PgUrl::parse(Path::new("postgresql://ann:hunter2@h:notaport/x"))
+        let e = PgUrl::parse("postgresql://ann:hunter2@h:notaport/x")
             .unwrap_err()
             .to_string();
         assert!(!e.contains("hunter2"), "{e}");
-        assert!(is_url(Path::new("postgres://h/x")));
-        assert!(!is_url(Path::new("/tmp/live.db")));
+        assert!(is_url("postgres://h/x"));
+        assert!(!is_url("/tmp/live.db"));
     }
 }

@@ -5,7 +5,6 @@ use super::Ctx;
 use crate::describe;
 use crate::report::doc::{Doc, Runs, text};
 use crate::session::event::{Event, EventBody};
-use crate::session::rules::format_duration;
 
 fn gate_of(body: &EventBody) -> Option<&str> {
     match body {
@@ -78,7 +77,9 @@ fn gate_section(cx: &Ctx, doc: &mut Doc, gate: &str) {
             .map(|(i, it)| {
                 let n = i as u32 + 1;
                 let kind = match (&it.panel, &it.role) {
-                    (Some(p), _) => format!("automatic: {p} OK for {}", format_duration(it.for_)),
+                    (Some(p), _) => {
+                        format!("automatic: {p} OK for {}", crate::timefmt::seconds(it.for_))
+                    }
                     (None, Some(r)) => format!("manual, role {r}"),
                     (None, None) => "manual, anyone".into(),
                 };

@@ -16,7 +16,6 @@ use super::markdown::{Plan, Rehearsed};
 use crate::describe;
 use crate::runbook::model::Runbook;
 use crate::session::event::Event;
-use crate::session::rules::format_duration;
 use crate::session::state::State;
 
 /// What every section reads.
@@ -85,7 +84,7 @@ impl<'a> Ctx<'a> {
 }
 
 pub fn span(a: DateTime<Utc>, b: DateTime<Utc>) -> String {
-    format_duration((b - a).to_std().unwrap_or_default())
+    crate::timefmt::seconds((b - a).to_std().unwrap_or_default())
 }
 
 /// The whole record.

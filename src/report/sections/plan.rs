@@ -10,7 +10,6 @@ use crate::describe;
 use crate::report::doc::{Doc, Runs, link, text};
 use crate::report::markdown::Plan;
 use crate::session::event::{EventBody, RollbackOutcome, StepOutcome};
-use crate::session::rules::format_duration;
 
 pub fn stages(cx: &Ctx, doc: &mut Doc) {
     doc.h(2, "Stages");
@@ -50,7 +49,7 @@ pub fn stages(cx: &Ctx, doc: &mut Doc) {
             let bake = cx
                 .runbook
                 .and_then(|r| r.stages.iter().find(|s| s.name == name))
-                .map_or("?".to_string(), |s| format_duration(s.bake));
+                .map_or("?".to_string(), |s| crate::timefmt::seconds(s.bake));
             [
                 name,
                 describe::exposure(exposure),
@@ -144,11 +143,11 @@ pub fn steps(cx: &Ctx, doc: &mut Doc) {
             };
             let planned = spec
                 .and_then(|s| s.expect)
-                .map_or("–".to_string(), format_duration);
+                .map_or("–".to_string(), crate::timefmt::seconds);
             let rehearsed = cx.rehearsed.map(|r| {
                 r.timings
                     .get(id)
-                    .map_or("–".to_string(), |d| format_duration(*d))
+                    .map_or("–".to_string(), |d| crate::timefmt::seconds(*d))
             });
             let outcome = match outcome {
                 Some(StepOutcome::Done) => "done",

@@ -8,7 +8,6 @@ use crate::describe;
 use crate::report::doc::{Doc, Runs, code, strong, text};
 use crate::report::markdown::Plan;
 use crate::session::event::{EventBody, RollbackOutcome, StepOutcome};
-use crate::session::rules::format_duration;
 use crate::session::state::Status;
 
 pub fn title(cx: &Ctx, doc: &mut Doc) {
@@ -191,7 +190,10 @@ pub fn summary(cx: &Ctx, doc: &mut Doc) {
         }))],
     );
     let plan = planned(cx).map_or("no plan".to_string(), |d| {
-        format!("plan {} (steps' expect + bakes)", format_duration(d))
+        format!(
+            "plan {} (steps' expect + bakes)",
+            crate::timefmt::seconds(d)
+        )
     });
     let took = match (start, end.or(cx.events.last().map(|e| e.ts))) {
         (Some(a), Some(b)) => span(a, b),

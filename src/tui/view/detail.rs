@@ -156,7 +156,9 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
     l.push(kv(
         app,
         "plan",
-        s.expect.map(format::short).unwrap_or_else(|| "—".into()),
+        s.expect
+            .map(crate::timefmt::rounded)
+            .unwrap_or_else(|| "—".into()),
     ));
     if let Some(st) = st {
         if let Some(a) = st.started_at {
@@ -201,7 +203,7 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         "command",
         s.run
             .as_ref()
-            .map(|r| format!("$ {r} (timeout {})", format::short(s.timeout)))
+            .map(|r| format!("$ {r} (timeout {})", crate::timefmt::rounded(s.timeout)))
             .unwrap_or_else(|| "none (manual step)".into()),
     ));
     if let Some(n) = &s.notes {
@@ -244,7 +246,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
             l.push(kv(
                 app,
                 "  auto",
-                format!("panel `{p}` OK for {}", format::short(item.for_)),
+                format!("panel `{p}` OK for {}", crate::timefmt::rounded(item.for_)),
             ));
         }
         for s in signers(st) {

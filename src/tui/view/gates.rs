@@ -31,14 +31,17 @@ pub fn auto_item(app: &App, item: &GateItem, panel: &str) -> (bool, String) {
     let need = TimeDelta::from_std(item.for_).unwrap_or_default();
     let held = st.state_since.map(|s| app.now - s).unwrap_or_default();
     if held >= need {
-        (true, format!("{panel} OK {}", format::short_delta(held)))
+        (
+            true,
+            format!("{panel} OK {}", crate::timefmt::rounded_delta(held)),
+        )
     } else {
         (
             false,
             format!(
                 "{panel} {}/{}",
-                format::short_delta(held),
-                format::short(item.for_)
+                crate::timefmt::rounded_delta(held),
+                crate::timefmt::rounded(item.for_)
             ),
         )
     }

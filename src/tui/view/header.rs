@@ -196,7 +196,7 @@ fn line2(app: &App) -> Vec<Item> {
         prio::ELAPSED,
         match crate::session::story::elapsed(st, app.now) {
             // A finished attempt stops the clock where it ended.
-            Some(d) => Span::raw(format!("elapsed {}", format::hms(d))),
+            Some(d) => Span::raw(format!("elapsed {}", crate::timefmt::countdown(d))),
             None => Span::styled("not started", t.dim()),
         },
     ));
@@ -318,9 +318,10 @@ fn deadline_span(app: &App) -> Span<'static> {
     }
     let Some(d) = app.state.live_rollback_deadline() else {
         return match app.runbook.cutover.rollback_deadline {
-            Some(crate::runbook::model::Deadline::After(dur)) => {
-                Span::styled(format!("rollback window {}", format::short(dur)), t.dim())
-            }
+            Some(crate::runbook::model::Deadline::After(dur)) => Span::styled(
+                format!("rollback window {}", crate::timefmt::rounded(dur)),
+                t.dim(),
+            ),
             _ => Span::styled("no rollback deadline", t.dim()),
         };
     };
@@ -331,9 +332,12 @@ fn deadline_span(app: &App) -> Span<'static> {
             t.error(),
         )
     } else if left <= DEADLINE_WARN {
-        Span::styled(format!("rollback in {}", format::hms(left)), t.error())
+        Span::styled(
+            format!("rollback in {}", crate::timefmt::countdown(left)),
+            t.error(),
+        )
     } else {
-        Span::raw(format!("rollback in {}", format::hms(left)))
+        Span::raw(format!("rollback in {}", crate::timefmt::countdown(left)))
     }
 }
 
@@ -363,9 +367,9 @@ fn bake_span(app: &App, compact: bool) -> Option<Span<'static>> {
     }
     Some(Span::styled(
         if compact {
-            format!("bake {}", format::short_delta(left))
+            format!("bake {}", crate::timefmt::rounded_delta(left))
         } else {
-            format!("bake {} left", format::hms(left))
+            format!("bake {} left", crate::timefmt::countdown(left))
         },
         app.theme().warning(),
     ))
@@ -399,7 +403,7 @@ fn guards_span(app: &App) -> Span<'static> {
                     "guards armed ({}), {} SILENCED {} more",
                     n - silenced.len(),
                     silenced.len(),
-                    format::hms(left)
+                    crate::timefmt::countdown(left)
                 ),
                 t.warning(),
             )

@@ -46,9 +46,12 @@ fn time_text(app: &App, i: usize) -> (String, bool) {
     });
     let over =
         matches!((actual, step.expect), (Some(a), Some(e)) if a.to_std().unwrap_or_default() > e);
-    let plan = step.expect.map(format::short).unwrap_or_else(|| "—".into());
+    let plan = step
+        .expect
+        .map(crate::timefmt::rounded)
+        .unwrap_or_else(|| "—".into());
     let time = match actual {
-        Some(a) => format!("{}/{plan}", format::short_delta(a)),
+        Some(a) => format!("{}/{plan}", crate::timefmt::rounded_delta(a)),
         None => plan,
     };
     (time, over)
@@ -251,7 +254,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
                 .opts
                 .rehearsal_durations
                 .get(&step.id)
-                .map(|d| format::short(*d))
+                .map(|d| crate::timefmt::rounded(*d))
                 .unwrap_or_else(|| "—".into());
             spans.push(Span::raw(" "));
             spans.push(Span::styled(rpad(&r, REHEARSAL_W), t.dim()));

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
+use super::connect::{APPLICATION_ID, check_existing, configure};
 use super::error::JournalError;
-use super::store::{APPLICATION_ID, META_APP, SCHEMA_VERSION, check_existing, configure};
+use crate::journal::backend::{META_APP, SCHEMA_VERSION};
 
 const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,7 +58,7 @@ pub(crate) fn create_journal(path: &Path) -> Result<(), JournalError> {
             .map_err(|e| create_err(e.to_string()))?;
         tx.execute_batch(SCHEMA)
             .map_err(|e| create_err(e.to_string()))?;
-        tx.execute_batch(super::conduct::CONDUCT_SCHEMA)
+        tx.execute_batch(super::schema::CONDUCT_SCHEMA)
             .map_err(|e| create_err(e.to_string()))?;
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('application', ?1), ('created_by', ?2)",

@@ -70,7 +70,7 @@ pub fn outcome_of(body: &EventBody) -> Option<ActionOutcome> {
     if let Some(o) = outcome {
         return Some(*o);
     }
-    if super::succeeded(body) {
+    if succeeded(body) {
         Some(ActionOutcome::Succeeded)
     } else if exit_code.is_none() && output_tail.contains("timed out after") {
         Some(ActionOutcome::TimedOut)
@@ -112,6 +112,41 @@ pub fn describe(body: &EventBody) -> Option<String> {
     }
     let word = verdict(outcome_of(body).unwrap_or(ActionOutcome::Failed));
     Some(format!("{action} {word}: {}", parts.join(", ")))
+}
+
+/// Did an `ActionRan` succeed? The one rule everyone uses:
+/// - not executed (rehearsal) counts as success: nothing failed;
+/// - when a command ran, it must have exited 0 (`exit_code == Some(0)`);
+///   a command that ran has `output_tail`/`exit_code` set, a webhook-only
+///   action has `exit_code: None` and an empty `output_tail`;
+/// - when a webhook was configured, it must have answered 2xx
+///   (`webhook` starts with `"HTTP 2"`).
+///
+/// An `outcome` journaled with the event decides on its own.
+/// Any other event is not an action outcome: `false`.
+pub fn succeeded(ev: &EventBody) -> bool {
+    let EventBody::ActionRan {
+        executed,
+        exit_code,
+        output_tail,
+        webhook,
+        outcome,
+        ..
+    } = ev
+    else {
+        return false;
+    };
+    if let Some(o) = outcome {
+        return *o == ActionOutcome::Succeeded;
+    }
+    if !executed {
+        return true;
+    }
+    let command_ran = exit_code.is_some() || !output_tail.is_empty();
+    let command_ok = !command_ran || *exit_code == Some(0);
+    let webhook_ok = webhook.as_deref().is_none_or(|w| w.starts_with("HTTP 2"));
+    let something_ran = command_ran || webhook.is_some();
+    command_ok && webhook_ok && something_ran
 }
 
 #[cfg(test)]
@@ -229,7 +264,18 @@ mod tests {
 
     #[test]
     fn a_rehearsal_says_not_executed_and_other_events_have_no_wording() {
-        let body = super::super::not_executed("rollback".into(), None);
+        // What `actions::not_executed` journals for a rehearsal.
+        let body = EventBody::ActionRan {
+            action: "rollback".into(),
+            id: None,
+            outcome: None,
+            webhook_status: None,
+            executed: false,
+            exit_code: None,
+            duration_ms: 0,
+            output_tail: "(rehearsal: not executed)".into(),
+            webhook: None,
+        };
         assert_eq!(
             describe(&body).as_deref(),
             Some("rollback not executed (rehearsal)")

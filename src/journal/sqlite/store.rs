@@ -17,39 +17,17 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
+use super::connect::{check_existing, configure, open_ro_conn, verify};
 use super::create::{create_journal, network_fs_warning};
 use super::decode::{MAX_SEQ, Row, RowReader, decode};
 pub use super::error::JournalError;
 use super::identity::{Claim, FileId};
-use crate::session::event::{Event, EventBody};
-
-/// Schema version stored in `PRAGMA user_version`.
-/// 1: events only; 2: the conductor's lease, presence and readings.
-pub const SCHEMA_VERSION: i64 = 2;
-/// `PRAGMA application_id`: "WRRM", so `file(1)`-like tools can tell.
-pub const APPLICATION_ID: i64 = 0x5752_524d;
-/// The `meta` row that marks a warroom journal.
-pub(crate) const META_APP: &str = "warroom-journal";
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// An event about to be appended: the store gives it its `seq`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    pub ts: DateTime<Utc>,
-    pub operator: String,
-    pub body: EventBody,
-}
-
-/// The stored form of a timestamp: RFC 3339, UTC, `Z`, sub-seconds only when
-/// present. Parsing it back gives the identical instant.
-pub fn format_ts(ts: &DateTime<Utc>) -> String {
-    ts.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
+use crate::journal::backend::seq_param;
+pub use crate::journal::backend::{NewEvent, SCHEMA_VERSION, format_ts};
+use crate::session::event::Event;
 
 /// An open journal.
 pub struct Journal {
@@ -119,7 +97,7 @@ impl Journal {
         configure(&mut conn, path)?;
         verify(&conn, path)?;
         let mut conn = conn;
-        super::conduct::migrate(&mut conn, path)?;
+        super::schema::migrate(&mut conn, path)?;
         // Touch the WAL now so a read-only folder fails here, at open, with
         // the path, and not at the first sign-off.
         conn.query_row("SELECT COUNT(*) FROM events WHERE seq = 0", [], |_| Ok(()))
@@ -231,17 +209,17 @@ impl Journal {
         // A version-1 journal read by the report or a follower has none
         // until a writing console migrates it.
         if !self.conduct_tables.get() {
-            if !super::conduct::has_conduct_tables(&self.conn, &self.path)? {
+            if !super::schema::has_conduct_tables(&self.conn, &self.path)? {
                 return Ok(Vec::new());
             }
             self.conduct_tables.set(true);
         }
-        super::conduct::readings_since(&self.conn, &self.path, after)
+        super::schema::readings_since(&self.conn, &self.path, after)
     }
 
     /// The console holding the conductor's lease now, if any.
-    pub fn lease_holder(&self) -> Result<Option<super::conduct::Holder>, JournalError> {
-        super::conduct::holder(&self.conn, &self.path)
+    pub fn lease_holder(&self) -> Result<Option<super::schema::Holder>, JournalError> {
+        super::schema::holder(&self.conn, &self.path)
     }
 
     /// `PRAGMA data_version`: changes when another connection commits.
@@ -311,7 +289,7 @@ impl WriteTx<'_> {
         let stored = seq_param(seq, self.path)?;
         let ts = format_ts(&e.ts);
         let kind = e.body.kind();
-        let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Sqlite {
+        let data = serde_json::to_string(&e.body.fields()).map_err(|err| JournalError::Data {
             path: self.path.to_path_buf(),
             cause: format!("cannot encode event: {err}"),
         })?;
@@ -373,176 +351,4 @@ fn read_since(conn: &Connection, path: &Path, after: u64) -> Result<Vec<Event>, 
         reader.push(row.map_err(|e| JournalError::sqlite(path, e))?, &mut out);
     }
     Ok(out)
-}
-
-/// A seq as the database stores it: never above `MAX_SEQ` (only a row
-/// written at exactly the limit by another tool leads there; the
-/// transaction's other writes, a heartbeat's, still go ahead).
-pub(crate) fn seq_param(seq: u64, path: &Path) -> Result<i64, JournalError> {
-    i64::try_from(seq)
-        .ok()
-        .filter(|s| *s <= MAX_SEQ)
-        .ok_or_else(|| JournalError::Sqlite {
-            path: path.to_path_buf(),
-            cause: format!(
-                "no seq left: seq {seq} would pass the limit ({MAX_SEQ}) after a row another tool wrote; start a new journal"
-            ),
-        })
-}
-
-/// Wait for the write lock by polling every ~1 ms for about 5 s. SQLite's
-/// default handler backs off to 100 ms sleeps, and a console polling that
-/// slowly can starve behind busy writers (seen with three processes
-/// appending in a loop); the lock is free only between transactions.
-fn busy_wait(count: i32) -> bool {
-    let limit = (BUSY_TIMEOUT.as_micros() / 1000) as i32;
-    if count >= limit {
-        return false;
-    }
-    // A little jitter so several waiters do not poll in lockstep.
-    std::thread::sleep(Duration::from_micros(700 + (count as u64 % 7) * 100));
-    true
-}
-
-pub(crate) fn configure(conn: &mut Connection, path: &Path) -> Result<(), JournalError> {
-    conn.busy_handler(Some(busy_wait))
-        .map_err(|e| JournalError::sqlite(path, e))?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-        .map_err(|e| JournalError::sqlite(path, e))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(JournalError::Open {
-            path: path.to_path_buf(),
-            cause: format!("cannot switch to WAL mode (got {mode})"),
-        });
-    }
-    conn.execute_batch("PRAGMA synchronous=FULL;")
-        .map_err(|e| JournalError::sqlite(path, e))?;
-    Ok(())
-}
-
-fn open_ro_conn(path: &Path) -> Result<Connection, JournalError> {
-    match open_ro_with(path, false) {
-        // A WAL journal in a folder we cannot write (an archived record,
-        // another team's copy) cannot get its `-shm` file; when no `-wal`
-        // is there either, nobody is writing, and the file can be read as
-        // immutable.
-        Err(JournalError::Open { .. }) if !wal_sidecar(path, "-wal").exists() => {
-            open_ro_with(path, true)
-        }
-        other => other,
-    }
-}
-
-fn wal_sidecar(path: &Path, suffix: &str) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(suffix);
-    PathBuf::from(p)
-}
-
-fn open_ro_with(path: &Path, immutable: bool) -> Result<Connection, JournalError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let opened = if immutable {
-        let uri = format!("file:{}?immutable=1", uri_escape(&path.to_string_lossy()));
-        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-    } else {
-        Connection::open_with_flags(path, flags)
-    };
-    let mut conn = opened.map_err(|e| JournalError::Open {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
-    })?;
-    conn.busy_handler(Some(busy_wait))
-        .map_err(|e| JournalError::sqlite(path, e))?;
-    verify(&conn, path)?;
-    Ok(conn)
-}
-
-/// Percent-encode what a SQLite URI filename treats specially.
-fn uri_escape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        match c {
-            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Is this ours, and a version we understand? Reads only.
-fn verify(conn: &Connection, path: &Path) -> Result<(), JournalError> {
-    let corrupt = |e: rusqlite::Error| {
-        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
-            // No SQLite header: a text file, an image, someone's notes.
-            return JournalError::NotSqlite {
-                path: path.to_path_buf(),
-            };
-        }
-        match JournalError::sqlite(path, e) {
-            JournalError::Sqlite { path, cause } => JournalError::Corrupt { path, cause },
-            other => other,
-        }
-    };
-    let app: i64 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(corrupt)?;
-    let has_meta: Option<String> = conn
-        .query_row(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(corrupt)?;
-    let marked = match has_meta {
-        Some(_) => conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'application'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(corrupt)?
-            .is_some_and(|v| v == META_APP),
-        None => false,
-    };
-    if app != APPLICATION_ID || !marked {
-        return Err(JournalError::NotJournal {
-            path: path.to_path_buf(),
-        });
-    }
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(corrupt)?;
-    if version > SCHEMA_VERSION {
-        return Err(JournalError::NewerSchema {
-            path: path.to_path_buf(),
-            found: version,
-        });
-    }
-    Ok(())
-}
-
-/// Validate an existing file before anything could write to it.
-/// Is the file at `path` a journal we can open? Asked through SQLite only:
-/// reading its header with our own file descriptor and closing it would
-/// drop every POSIX lock this process holds on the file (fcntl locks are
-/// per process and per inode), so the next process to close its connection
-/// would believe it was the last one and delete the live `-wal` under the
-/// consoles still writing to it. SQLite defers such closes itself.
-pub(crate) fn check_existing(path: &Path) -> Result<(), JournalError> {
-    let conn = open_ro_conn(path)?;
-    drop(conn);
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uri_escaping_keeps_odd_paths_readable() {
-        assert_eq!(uri_escape("/a b/x?y#z%.db"), "/a b/x%3Fy%23z%25.db");
-    }
 }
