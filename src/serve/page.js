@@ -1,5 +1,6 @@
-// The status page's one script: follow the server's events and replace the
-// live part. No framework, nothing fetched from elsewhere, nothing sent.
+// The status page's one script: follow the server's events and put each
+// fragment it sends (a whole element, named by its id) in place of the
+// old one. No framework, nothing fetched from elsewhere, nothing sent.
 (function () {
   "use strict";
   var conn = document.getElementById("conn");
@@ -11,11 +12,21 @@
   }
   if (!window.EventSource) { return; }
   var es = new EventSource("events");
-  es.addEventListener("page", function (m) {
-    live.innerHTML = m.data;
+  function up() {
     conn.textContent = "read-only view · live";
     conn.className = "conn";
-  });
+  }
+  function swap(m) {
+    var old = document.getElementById(m.type);
+    if (old && live.contains(old)) { old.outerHTML = m.data; }
+    up();
+  }
+  // The fragments are fixed by the runbook: the ones on the page now.
+  var frags = live.querySelectorAll("[id^='f-']");
+  for (var i = 0; i < frags.length; i++) {
+    es.addEventListener(frags[i].id, swap);
+  }
+  es.onopen = up;
   es.onerror = function () {
     conn.textContent = "read-only view · connection lost, retrying";
     conn.className = "conn down";
