@@ -31,6 +31,8 @@ pub struct Live {
     pub state: State,
     pub panels: PanelMap,
     pub lines: VecDeque<Line>,
+    /// Counters for `/metrics` (guard firings, actions, conductor changes).
+    pub tally: super::metrics::Tally,
 }
 
 impl Live {
@@ -43,6 +45,7 @@ impl Live {
                 .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
                 .collect(),
             lines: VecDeque::new(),
+            tally: Default::default(),
         }
     }
 
@@ -51,6 +54,7 @@ impl Live {
         match f {
             Followed::Event(e) => {
                 reduce(&mut self.state, rb, e);
+                self.tally.apply(&e.body);
                 if self.lines.len() >= LINES {
                     self.lines.pop_front();
                 }

@@ -12,6 +12,7 @@ mod auth;
 pub mod frames;
 pub mod listen;
 pub mod live;
+pub mod metrics;
 pub mod page;
 mod sparkline;
 
@@ -194,6 +195,7 @@ fn router(shared: Shared) -> Router {
         .route("/events", get(events))
         .route("/report.md", get(report_md))
         .route("/report.html", get(report_html))
+        .route("/metrics", get(metrics_text))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
@@ -286,6 +288,28 @@ async fn events(State(s): State<Shared>) -> Response {
             ),
         ],
         axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// The session as Prometheus metrics (`metrics`), behind the same token.
+async fn metrics_text(State(s): State<Shared>) -> Response {
+    let body = match s.live.read() {
+        Ok(l) => metrics::render(
+            &s.rb,
+            &l,
+            &l.tally,
+            s.follower.error().as_deref(),
+            Utc::now(),
+        ),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        body,
     )
         .into_response()
 }
@@ -395,7 +419,7 @@ impl Drop for InLine {
 async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
-        "404: this page has /, /events, /report.md and /report.html\n",
+        "404: this page has /, /events, /report.md, /report.html and /metrics\n",
     )
         .into_response()
 }

@@ -101,7 +101,7 @@ pub async fn serve(rb: &Arc<Runbook>, journal: &Path) -> warroom::serve::Server 
 }
 
 /// Every route of the page.
-pub const ROUTES: [&str; 4] = ["/", "/events", "/report.md", "/report.html"];
+pub const ROUTES: [&str; 5] = ["/", "/events", "/report.md", "/report.html", "/metrics"];
 
 /// An HTTP client that never follows a redirect.
 pub fn client() -> reqwest::Client {
