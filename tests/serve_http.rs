@@ -150,10 +150,10 @@ async fn a_note_written_after_connecting_arrives_as_an_event() {
 }
 
 /// The page is drawn once for every viewer: two viewers receive the very
-/// same bytes for a note, and the note sends the journal's fragment alone
-/// (at most the clocks, which move with time, come between).
+/// same bytes for a note, and the note sends its journal line alone (at
+/// most the clocks, which move with time, come between).
 #[tokio::test]
-async fn two_viewers_get_the_same_bytes_for_a_note_and_only_the_journal_fragment() {
+async fn two_viewers_get_the_same_bytes_for_a_note_and_only_its_journal_line() {
     let dir = tempfile::tempdir().unwrap();
     let rb = kit::runbook();
     let (journal, mut s) = kit::session(dir.path(), &rb);
@@ -174,7 +174,9 @@ async fn two_viewers_get_the_same_bytes_for_a_note_and_only_the_journal_fragment
             let block = v.next_block(deadline).await.expect("no note event");
             let (id, html) = kit::parse_block(&block);
             if html.contains("only &lt;this&gt; changed") {
-                assert_eq!(id, "f-journal", "{block}");
+                // The new line alone, not the journal's whole tail.
+                assert_eq!(id, "f-journal-add", "{block}");
+                assert_eq!(html.matches("<li>").count(), 1, "{block}");
                 got.push(block);
                 break;
             }

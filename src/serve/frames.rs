@@ -13,7 +13,9 @@
 //!   "3m ago") at most every `CLOCK_EVERY`;
 //! - a sparkline at most every `SPARK_EVERY`, or at once with its panel's
 //!   state word: the word and the value say what is true now, the line is
-//!   the trend.
+//!   the trend;
+//! - a new journal line alone (`f-journal-add`) to a viewer that has the
+//!   journal as it was just before; the whole tail to one that missed more.
 
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
@@ -48,6 +50,9 @@ pub struct Frag {
     pub rev: u64,
     /// `event: ID` and the HTML as `data:` lines, ready to write.
     pub sse: Bytes,
+    /// For a viewer that has the frame `.0`: the same change as less
+    /// (the journal's new lines alone, `event: f-journal-add`).
+    pub delta: Option<(u64, Bytes)>,
 }
 
 /// What every event stream reads: the fragments, each with the frame that
@@ -62,14 +67,22 @@ impl Frame {
     /// The events a viewer that has seen frame `seen` is missing, as one
     /// write (empty when none).
     pub fn since(&self, seen: u64) -> Bytes {
-        let newer: Vec<&Arc<Frag>> = self.frags.iter().filter(|f| f.rev > seen).collect();
+        let newer: Vec<&Bytes> = self
+            .frags
+            .iter()
+            .filter(|f| f.rev > seen)
+            .map(|f| match &f.delta {
+                Some((base, d)) if seen >= *base => d,
+                _ => &f.sse,
+            })
+            .collect();
         match newer.as_slice() {
             [] => Bytes::new(),
-            [one] => one.sse.clone(),
+            [one] => (*one).clone(),
             many => {
-                let mut out = Vec::with_capacity(many.iter().map(|f| f.sse.len()).sum());
-                for f in many {
-                    out.extend_from_slice(&f.sse);
+                let mut out = Vec::with_capacity(many.iter().map(|b| b.len()).sum());
+                for b in many {
+                    out.extend_from_slice(b);
                 }
                 Bytes::from(out)
             }
@@ -89,6 +102,19 @@ struct Mine {
 pub struct Publisher {
     frame: Arc<Frame>,
     mine: Vec<Mine>,
+    /// The journal's lines as last published, newest first.
+    journal_lines: Vec<(u64, String)>,
+}
+
+/// The journal's lines `new` has beyond `old` (both newest first), when
+/// `new` is exactly those on top of `old` (its oldest perhaps dropped):
+/// the page's script adds them and drops as many at the bottom.
+fn added<'a>(old: &[(u64, String)], new: &'a [(u64, String)]) -> Option<&'a [(u64, String)]> {
+    let top = old.first().map_or(0, |(seq, _)| *seq);
+    let n = new.iter().take_while(|(seq, _)| *seq > top).count();
+    let (fresh, rest) = new.split_at(n);
+    let kept = old.len().min(super::live::LINES.saturating_sub(n));
+    (!fresh.is_empty() && rest.len() == kept && old.starts_with(rest)).then_some(fresh)
 }
 
 /// The fixed time fragments are also drawn at, to tell a change of
@@ -147,9 +173,11 @@ impl Publisher {
                         html: now.frag(i).to_string(),
                         rev: version,
                         sse: encode(id, now.frag(i)),
+                        delta: None,
                     })
                 })
                 .collect();
+            self.journal_lines = now.journal_lines.clone();
             self.frame = Arc::new(Frame { version, frags });
             return true;
         }
@@ -186,11 +214,20 @@ impl Publisher {
             }
             mine.key = fresh_key.to_string();
             mine.sent_at = mono;
+            let mut delta = None;
+            if id == "f-journal" {
+                if let Some(lines) = added(&self.journal_lines, &now.journal_lines) {
+                    let html: String = lines.iter().map(|(_, l)| l.as_str()).collect();
+                    delta = Some((old.rev, encode("f-journal-add", &html)));
+                }
+                self.journal_lines = now.journal_lines.clone();
+            }
             frags[i] = Arc::new(Frag {
                 id: id.clone(),
                 html: fresh.to_string(),
                 rev: version,
                 sse: encode(id, fresh),
+                delta,
             });
             any = true;
         }

@@ -6,6 +6,7 @@ use super::*;
 use crate::health::PanelState;
 use crate::health::reading::Reading;
 use crate::journal::Followed;
+use crate::serve::live::LINES;
 use crate::session::event::{Event, EventBody};
 use crate::session::testkit::sample_runbook;
 
@@ -175,4 +176,59 @@ fn a_fragment_with_newlines_is_one_event_of_several_data_lines() {
         &e[..],
         b"event: f-x\ndata: <p>a</p>\ndata: <p>b</p>\ndata: \n\n"
     );
+}
+
+fn note(r: &mut Rig, seq: u64, text: &str) {
+    let e = Event {
+        seq,
+        ts: t(seq as i64),
+        operator: "bob".into(),
+        body: EventBody::Note { text: text.into() },
+    };
+    r.live.apply(&r.rb, &Followed::Event(e));
+}
+
+#[test]
+fn a_new_journal_line_goes_alone_to_a_viewer_that_has_the_rest() {
+    let mut r = Rig::new();
+    r.offer(0);
+    let seen = r.publisher.frame().version;
+    note(&mut r, 2, "<b>one</b>");
+    assert_eq!(r.offer(1), ["f-journal"]);
+    let f = r.publisher.frame();
+    let text = String::from_utf8(f.since(seen).to_vec()).unwrap();
+    assert!(text.starts_with("event: f-journal-add\n"), "{text}");
+    assert_eq!(text.matches("<li>").count(), 1, "{text}");
+    assert!(text.contains("&lt;b&gt;one&lt;/b&gt;"), "{text}");
+    // A viewer from before that (or a new one) gets the whole tail.
+    let whole = String::from_utf8(f.since(0).to_vec()).unwrap();
+    assert!(whole.contains("event: f-journal\n"), "{whole}");
+    assert!(!whole.contains("f-journal-add"), "{whole}");
+    // Two more lines while a viewer was away: it missed one frame of the
+    // journal's, so it gets the whole tail, with both lines.
+    let before = r.publisher.frame().version;
+    note(&mut r, 3, "two");
+    r.offer(2);
+    note(&mut r, 4, "three");
+    r.offer(3);
+    let f = r.publisher.frame();
+    let late = String::from_utf8(f.since(before).to_vec()).unwrap();
+    assert!(
+        late.contains("event: f-journal\n") && late.contains("two"),
+        "{late}"
+    );
+}
+
+#[test]
+fn added_lines_are_found_only_when_the_rest_is_the_old_list_trimmed() {
+    let line = |seq: u64| (seq, format!("<li>{seq}</li>\n"));
+    let full: Vec<_> = (1..=LINES as u64).rev().map(line).collect();
+    // One more on a full list: the oldest drops, the new one is added.
+    let next: Vec<_> = (2..=LINES as u64 + 1).rev().map(line).collect();
+    assert_eq!(added(&full, &next), Some(&next[..1]));
+    // A list that is not the old one under new lines: no shortcut.
+    let other: Vec<_> = vec![line(40), line(7)];
+    assert_eq!(added(&full, &other), None);
+    assert_eq!(added(&full, &full), None, "nothing new");
+    assert_eq!(added(&[], &[line(1)]), Some(&[line(1)][..]));
 }

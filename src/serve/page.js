@@ -26,6 +26,15 @@
   for (var i = 0; i < frags.length; i++) {
     es.addEventListener(frags[i].id, swap);
   }
+  // A new journal line alone: on top, and as many dropped at the bottom.
+  es.addEventListener("f-journal-add", function (m) {
+    var ol = document.querySelector("#f-journal ol");
+    if (!ol) { return; }
+    ol.insertAdjacentHTML("afterbegin", m.data);
+    var keep = parseInt(ol.getAttribute("data-keep"), 10) || 30;
+    while (ol.children.length > keep) { ol.removeChild(ol.lastElementChild); }
+    up();
+  });
   es.onopen = up;
   es.onerror = function () {
     conn.textContent = "read-only view · connection lost, retrying";

@@ -59,6 +59,9 @@ pub struct Drawn {
     pub html: String,
     /// Fragment ids with their byte ranges in `html`, in page order.
     pub frags: Vec<(String, std::ops::Range<usize>)>,
+    /// The journal's lines as drawn, newest first, with their seqs: a new
+    /// line can be sent alone (`f-journal-add`).
+    pub journal_lines: Vec<(u64, String)>,
 }
 
 impl Drawn {
@@ -381,17 +384,20 @@ fn steps(d: &mut Drawn, rb: &Runbook, live: &Live, zone: Zone) {
 }
 
 fn journal(d: &mut Drawn, live: &Live, zone: Zone) {
-    let mut s = String::from(
-        "<section aria-labelledby=\"h-journal\" id=\"f-journal\">\n<h2 id=\"h-journal\">Journal</h2>\n<ol class=\"journal\">\n",
+    let mut s = format!(
+        "<section aria-labelledby=\"h-journal\" id=\"f-journal\">\n<h2 id=\"h-journal\">Journal</h2>\n<ol class=\"journal\" data-keep=\"{keep}\">\n",
+        keep = super::live::LINES
     );
     for l in live.lines.iter().rev() {
-        s.push_str(&format!(
+        let line = format!(
             "<li><time datetime=\"{iso}\">{t}</time> <span class=\"who\">{who}</span> {text}</li>\n",
             iso = l.at.to_rfc3339(),
             t = zone.clock(l.at),
             who = esc(&l.who),
             text = esc(&l.text),
-        ));
+        );
+        s.push_str(&line);
+        d.journal_lines.push((l.seq, line));
     }
     s.push_str("</ol>\n</section>\n");
     d.push_frag("f-journal".into(), &s);

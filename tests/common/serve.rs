@@ -206,6 +206,19 @@ impl Events {
                     continue;
                 }
                 let (id, html) = parse_block(&block);
+                if id == "f-journal-add" {
+                    // New lines on top of the journal's list, as the
+                    // page's script puts them.
+                    if let Some(slot) = self.frags.iter_mut().find(|(f, _)| f == "f-journal") {
+                        let list = slot.1.find("data-keep=");
+                        if let Some(at) =
+                            list.and_then(|i| slot.1[i..].find('\n').map(|j| i + j + 1))
+                        {
+                            slot.1.insert_str(at, &html);
+                        }
+                    }
+                    return Some(block);
+                }
                 match self.frags.iter_mut().find(|(f, _)| *f == id) {
                     Some(slot) => slot.1 = html,
                     None => self.frags.push((id, html)),
