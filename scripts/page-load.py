@@ -11,7 +11,10 @@ them settle (the first, whole page each) and measures for SECONDS:
   first whole page excluded;
 - how many streams were refused (503) or ended early; serve's RSS.
 
-  scripts/page-load.py [BINARY=target/release/warroom] [N=1000] [SECONDS=60]
+  scripts/page-load.py [BINARY=target/release/warroom] [N=1000] [SECONDS=60] [NOTE_EVERY=0]
+
+NOTE_EVERY > 0 types a note (`:note load-N`) into the demo console every
+NOTE_EVERY seconds while measuring, so journal lines reach the viewers too.
 
 Loopback only, bounded in count and time; tmux, the server and every
 socket are closed at the end. Numbers go to docs/PERFORMANCE.md.
@@ -30,6 +33,7 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "target/release/warroom"))
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 60.0
+note_every = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
 SETTLE = 8.0
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -107,7 +111,18 @@ async def main(port, serve_pid):
     hz = os.sysconf("SC_CLK_TCK")
     b0 = [v.bytes for v in viewers]
     c0, t0 = ticks(serve_pid), time.monotonic()
-    await asyncio.sleep(seconds)
+    notes = 0
+    if note_every > 0:
+        while time.monotonic() - t0 < seconds - note_every / 2:
+            await asyncio.sleep(note_every)
+            keys = ["tmux", "send-keys", "-t", tmux]
+            subprocess.run(keys + [":"], check=True)
+            subprocess.run(keys + ["-l", f"note load-{notes}"], check=True)
+            subprocess.run(keys + ["Enter"], check=True)
+            notes += 1
+        await asyncio.sleep(max(0.0, seconds - (time.monotonic() - t0)))
+    else:
+        await asyncio.sleep(seconds)
     c1, t1 = ticks(serve_pid), time.monotonic()
     b1 = [v.bytes for v in viewers]
     wall = t1 - t0
@@ -116,6 +131,8 @@ async def main(port, serve_pid):
     refused = sum(1 for v in viewers if v.status == 503)
     print(f"viewers: {n} asked, {len(live)} streaming to the end, {refused} refused (503), "
           f"{sum(1 for v in viewers if v.ended and v.status == 200)} ended early")
+    if notes:
+        print(f"notes typed: {notes}, one every {note_every:.0f} s")
     print(f"serve CPU: {(c1 - c0) / hz / wall * 100:.2f} % of one core over {wall:.0f} s; RSS {rss_mb(serve_pid):.1f} MB")
     if rates:
         print(f"bytes/s per viewer: mean {sum(rates) / len(rates):.0f}, "
