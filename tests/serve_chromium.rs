@@ -95,6 +95,14 @@ fn follows_live(dir: &Path, journal: &Path, mut s: Session) {
     assert_eq!(text(&b.eval("document.cookie")), "");
 
     b.eval("window.__loaded_once = true");
+    // Each fragment is an element the stream replaces by id: as many
+    // after an update as before, none doubled.
+    let frags = "document.querySelectorAll(\"#live [id^='f-']\").length";
+    let before = b.eval(frags);
+    assert!(
+        before.as_u64().unwrap() > rb.panels.len() as u64 * 4,
+        "{before}"
+    );
     kit::note(&mut s, "written after the page loaded");
     let written = Instant::now();
     b.wait_for(body, Duration::from_secs(10), |v| {
@@ -103,4 +111,9 @@ fn follows_live(dir: &Path, journal: &Path, mut s: Session) {
     eprintln!("note to page: {:?}", written.elapsed());
     // The same document: updated in place, not reloaded.
     assert_eq!(b.eval("window.__loaded_once === true"), Value::Bool(true));
+    assert_eq!(b.eval(frags), before);
+    assert_eq!(
+        b.eval("document.querySelectorAll('#f-journal').length"),
+        Value::from(1)
+    );
 }

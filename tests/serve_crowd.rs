@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use kit::TOKEN;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-use warroom::serve::listen::{HEADER_TIMEOUT, MAX_PER_ADDRESS};
+use warroom::serve::listen::{HEADER_TIMEOUT, MAX_PER_LOOPBACK};
 
 const HALF: &[u8] = b"GET / HTTP/1.1\r\nHost: warroom\r\nX-Slow: ";
 
@@ -90,7 +90,7 @@ async fn one_address_cannot_take_every_connection_and_a_viewer_elsewhere_still_g
     let (journal, _s) = kit::session(dir.path(), &rb);
     let srv = kit::serve(&rb, &journal).await;
     let mut flood = Vec::new();
-    for _ in 0..MAX_PER_ADDRESS {
+    for _ in 0..MAX_PER_LOOPBACK {
         flood.push(half_sent("127.0.0.1", srv.addr).await);
     }
     // One more from the same address: turned away at once, told when to retry.

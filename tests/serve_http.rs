@@ -148,3 +148,41 @@ async fn a_note_written_after_connecting_arrives_as_an_event() {
         .await;
     eprintln!("note to event: {:?}", written.elapsed());
 }
+
+/// The page is drawn once for every viewer: two viewers receive the very
+/// same bytes for a note, and the note sends its journal line alone (at
+/// most the clocks, which move with time, come between).
+#[tokio::test]
+async fn two_viewers_get_the_same_bytes_for_a_note_and_only_its_journal_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = kit::runbook();
+    let (journal, mut s) = kit::session(dir.path(), &rb);
+    let srv = kit::serve(&rb, &journal).await;
+    let mut a = kit::Events::open(srv.addr).await;
+    let mut b = kit::Events::open(srv.addr).await;
+    for v in [&mut a, &mut b] {
+        v.until("with the session", Duration::from_secs(10), |p| {
+            p.contains("RUNNING") && p.contains("f-journal")
+        })
+        .await;
+    }
+    kit::note(&mut s, "only <this> changed");
+    let mut got = Vec::new();
+    for v in [&mut a, &mut b] {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let block = v.next_block(deadline).await.expect("no note event");
+            let (id, html) = kit::parse_block(&block);
+            if html.contains("only &lt;this&gt; changed") {
+                // The new line alone, not the journal's whole tail.
+                assert_eq!(id, "f-journal-add", "{block}");
+                assert_eq!(html.matches("<li>").count(), 1, "{block}");
+                got.push(block);
+                break;
+            }
+            let clock = id == "f-clock" || (id.starts_with("f-p") && id.ends_with('t'));
+            assert!(clock, "a note sent {id}:\n{block}");
+        }
+    }
+    assert_eq!(got[0], got[1], "two viewers, different bytes");
+}

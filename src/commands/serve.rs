@@ -48,6 +48,13 @@ pub fn run(req: Request, out: Output) -> u8 {
             return EXIT_FAILURE;
         }
     };
+    let fds = serve::listen::raise_descriptor_limit();
+    if fds < serve::listen::WANTED_DESCRIPTORS {
+        eprintln!(
+            "warroom serve: at most {fds} open files (ulimit -n); fewer viewers than {} can connect",
+            serve::MAX_VIEWERS
+        );
+    }
     rt.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(req.listen).await {
             Ok(l) => l,

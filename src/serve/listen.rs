@@ -9,9 +9,21 @@
 //!   closed at once, so the limit costs no file descriptor beyond it;
 //! - request heads are read into at most `MAX_BUF` bytes.
 //!
-//! Behind a reverse proxy every viewer has the proxy's address: the
-//! per-address cap is then the cap on viewers (above `MAX_VIEWERS`, so
-//! the event streams' own limit answers first).
+//! The limits, chosen for 1,000 viewers (issue 26) while one address
+//! cannot starve the others:
+//! - 1,280 connections in all: 1,024 event streams (`MAX_VIEWERS`) and
+//!   room for page loads, reports and scrapes beside them;
+//! - 128 from one outside address: a NAT'd office fits, and an abusive
+//!   address holds a tenth of the pool at most (with the header timeout,
+//!   a slowloris from it costs nobody else a connection);
+//! - 1,152 from a loopback address: the reverse proxy or SSH tunnel the
+//!   README recommends, through which every viewer arrives with the same
+//!   address; per-client limits then belong to the proxy. 128 stay free
+//!   for other local clients (a scrape, an operator's curl).
+//!
+//! The process's descriptor limit is raised to fit at start
+//! (`raise_descriptor_limit`): the usual soft limit of 1,024 would run
+//! out first.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -26,10 +38,48 @@ use tokio::net::TcpListener;
 /// A request's head must be complete this long after the connection (or
 /// the previous response) is ready for it.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Open connections at most (kept well under the usual 1024 descriptors).
-pub const MAX_CONNECTIONS: usize = 512;
-/// Open connections from one address at most.
-pub const MAX_PER_ADDRESS: usize = 256;
+/// Open connections at most.
+pub const MAX_CONNECTIONS: usize = 1280;
+/// Open connections from one address at most (not loopback).
+pub const MAX_PER_ADDRESS: usize = 128;
+/// Open connections from one loopback address at most (a proxy's).
+pub const MAX_PER_LOOPBACK: usize = MAX_CONNECTIONS - 128;
+/// Descriptors the server wants: its connections and its journal's files.
+pub const WANTED_DESCRIPTORS: u64 = MAX_CONNECTIONS as u64 + 256;
+
+/// The cap on connections from `addr`.
+pub fn cap_for(addr: IpAddr) -> usize {
+    if addr.to_canonical().is_loopback() {
+        MAX_PER_LOOPBACK
+    } else {
+        MAX_PER_ADDRESS
+    }
+}
+
+/// Raise the soft limit on open files to `WANTED_DESCRIPTORS` (within
+/// the hard limit); returns the limit now in force.
+pub fn raise_descriptor_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < WANTED_DESCRIPTORS {
+            let want = libc::rlimit {
+                rlim_cur: WANTED_DESCRIPTORS.min(lim.rlim_max),
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                lim = want;
+            }
+        }
+    }
+    lim.rlim_cur
+}
 /// hyper's read buffer for a request head, at most.
 const MAX_BUF: usize = 64 * 1024;
 
@@ -52,7 +102,7 @@ impl Slot {
     fn take(open: &Arc<Mutex<Open>>, addr: IpAddr) -> Option<Slot> {
         let mut o = open.lock().ok()?;
         let mine = o.by_addr.get(&addr).copied().unwrap_or(0);
-        if o.total >= MAX_CONNECTIONS || mine >= MAX_PER_ADDRESS {
+        if o.total >= MAX_CONNECTIONS || mine >= cap_for(addr) {
             return None;
         }
         o.total += 1;
@@ -120,13 +170,18 @@ mod tests {
     #[test]
     fn slots_are_counted_per_address_and_in_total_and_given_back() {
         let open = Arc::new(Mutex::new(Open::default()));
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
         let held: Vec<Slot> = (0..MAX_PER_ADDRESS)
             .map(|_| Slot::take(&open, a).unwrap())
             .collect();
         assert!(Slot::take(&open, a).is_none(), "per-address cap");
-        let mut others = Vec::new();
-        for i in 0..(MAX_CONNECTIONS - MAX_PER_ADDRESS) {
+        // A proxy on loopback carries every viewer: it may hold far more,
+        // but not the whole pool.
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut others: Vec<Slot> = (0..MAX_PER_LOOPBACK - MAX_PER_ADDRESS)
+            .map(|_| Slot::take(&open, proxy).unwrap())
+            .collect();
+        for i in 0..MAX_PER_ADDRESS {
             let b: IpAddr = format!("10.0.{}.{}", i / 200, i % 200 + 1).parse().unwrap();
             others.push(Slot::take(&open, b).unwrap());
         }
@@ -138,5 +193,21 @@ mod tests {
         let o = open.lock().unwrap();
         assert_eq!(o.total, 0);
         assert!(o.by_addr.is_empty());
+    }
+
+    #[test]
+    fn a_thousand_viewers_fit_and_only_loopback_may_bring_them_all() {
+        const { assert!(super::super::MAX_VIEWERS >= 1000) };
+        const { assert!(MAX_PER_LOOPBACK >= super::super::MAX_VIEWERS + 100) };
+        const { assert!(MAX_CONNECTIONS > MAX_PER_LOOPBACK) };
+        for (addr, cap) in [
+            ("127.0.0.1", MAX_PER_LOOPBACK),
+            ("::1", MAX_PER_LOOPBACK),
+            ("::ffff:127.0.0.1", MAX_PER_LOOPBACK),
+            ("192.0.2.7", MAX_PER_ADDRESS),
+            ("2001:db8::1", MAX_PER_ADDRESS),
+        ] {
+            assert_eq!(cap_for(addr.parse().unwrap()), cap, "{addr}");
+        }
     }
 }

@@ -30,6 +30,8 @@ pub struct Line {
 pub struct Live {
     pub story: Story,
     pub lines: VecDeque<Line>,
+    /// Counters for `/metrics` (guard firings, actions, conductor changes).
+    pub tally: super::metrics::Tally,
 }
 
 impl Live {
@@ -38,6 +40,7 @@ impl Live {
             // The lines keep the tail the page shows; the story needs none.
             story: Story::new(rb, 0),
             lines: VecDeque::new(),
+            tally: Default::default(),
         }
     }
 
@@ -48,6 +51,7 @@ impl Live {
                 if !self.story.event(rb, e) {
                     return;
                 }
+                self.tally.apply(&e.body);
                 if self.lines.len() >= LINES {
                     self.lines.pop_front();
                 }

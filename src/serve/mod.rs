@@ -9,8 +9,10 @@
 //! other method), and nothing holds a write connection.
 
 mod auth;
+pub mod frames;
 pub mod listen;
 pub mod live;
+pub mod metrics;
 pub mod page;
 mod sparkline;
 
@@ -20,10 +22,10 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderValue};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
@@ -36,13 +38,15 @@ use live::Live;
 
 pub use auth::{random_hex, token_from_file};
 
-/// Re-sent this often even when nothing happened, so elapsed time,
-/// countdowns and "since" stay true on an idle session.
-const TICK: Duration = Duration::from_secs(5);
+/// An event stream with nothing new says so this often (an SSE comment),
+/// so proxies and browsers keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Open event streams at most; one more is told to come back later (its
-/// browser retries by itself), so a crowd cannot exhaust the host.
-pub const MAX_VIEWERS: usize = 200;
+/// browser retries by itself), so a crowd cannot exhaust the host. Each
+/// costs a socket and a few kilobytes: 1,000 viewers of a cutover are a
+/// big company's whole engineering floor.
+pub const MAX_VIEWERS: usize = 1024;
 
 /// Reports rendered at once at most (each holds the whole journal and its
 /// page in memory: about 190 MB for 100,000 events); others wait their turn.
@@ -56,9 +60,6 @@ pub const MAX_RENDER_QUEUE: usize = 8;
 /// journal (a dropped database connection) and its recovery.
 const ERROR_LOOK: Duration = Duration::from_millis(250);
 
-/// At most one redraw per this gap per viewer.
-const MIN_GAP: Duration = Duration::from_millis(250);
-
 /// What every handler shares.
 #[derive(Clone)]
 pub struct Shared {
@@ -67,8 +68,8 @@ pub struct Shared {
     journal: crate::journal::JournalLocation,
     token: Arc<str>,
     live: Arc<RwLock<Live>>,
-    /// Bumped after every fold; the event streams wait on it.
-    changed: watch::Receiver<u64>,
+    /// The live part as drawn once for every viewer (`frames`).
+    frames: watch::Receiver<Arc<frames::Frame>>,
     /// Kept for its error (a journal that stops reading is shown on the
     /// page); following stops when the last clone is dropped.
     follower: Arc<FollowerHandle>,
@@ -84,6 +85,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     _fold: tokio::task::JoinHandle<()>,
+    _draw: tokio::task::JoinHandle<()>,
 }
 
 /// Follow `journal` and serve the page on `listener` behind `token`.
@@ -108,13 +110,24 @@ pub fn start(
         Arc::downgrade(&follower),
         bump,
     ));
+    let (publish, frames) = watch::channel(Arc::new(frames::Frame::default()));
+    let draw = tokio::spawn(frames::run(
+        frames::Sources {
+            rb: Arc::clone(&rb),
+            zone,
+            live: Arc::clone(&live),
+            follower: Arc::downgrade(&follower),
+        },
+        changed,
+        publish,
+    ));
     let shared = Shared {
         rb,
         zone,
         journal,
         token: token.into(),
         live,
-        changed,
+        frames,
         follower,
         viewers: Arc::new(tokio::sync::Semaphore::new(MAX_VIEWERS)),
         renders: Arc::new(tokio::sync::Semaphore::new(MAX_RENDERS)),
@@ -132,6 +145,7 @@ pub fn start(
         addr,
         task,
         _fold: fold,
+        _draw: draw,
     })
 }
 
@@ -181,6 +195,7 @@ fn router(shared: Shared) -> Router {
         .route("/events", get(events))
         .route("/report.md", get(report_md))
         .route("/report.html", get(report_html))
+        .route("/metrics", get(metrics_text))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
@@ -193,13 +208,6 @@ fn at(s: &Shared) -> page::At {
     page::At {
         now: Utc::now(),
         zone: s.zone,
-    }
-}
-
-fn render_main(s: &Shared) -> String {
-    match s.live.read() {
-        Ok(l) => page::main(&s.rb, &l, s.follower.error().as_deref(), at(s)),
-        Err(_) => String::from("<p class=\"alert\">internal error</p>"),
     }
 }
 
@@ -230,7 +238,8 @@ async fn index(State(s): State<Shared>) -> Response {
     resp
 }
 
-/// One `page` event now, then one after every change (and every `TICK`).
+/// Every fragment now, then after every frame the fragments it changed,
+/// as named events (`event: f-p0v`): bytes encoded once for all viewers.
 async fn events(State(s): State<Shared>) -> Response {
     let Ok(seat) = Arc::clone(&s.viewers).try_acquire_owned() else {
         return (
@@ -240,30 +249,67 @@ async fn events(State(s): State<Shared>) -> Response {
         )
             .into_response();
     };
-    let mut changed = s.changed.clone();
-    changed.mark_changed();
-    let now = tokio::time::Instant::now();
-    let first = now.checked_sub(MIN_GAP).unwrap_or(now);
+    let mut frames = s.frames.clone();
+    frames.mark_changed();
     let stream = futures::stream::unfold(
-        (s, changed, first, seat),
-        |(s, mut changed, last, seat)| async move {
-            if !changed.has_changed().unwrap_or(false) {
-                let _ = tokio::time::timeout(TICK, changed.changed()).await;
+        (frames, 0u64, seat),
+        |(mut frames, seen, seat)| async move {
+            loop {
+                if !frames.has_changed().unwrap_or(false) {
+                    match tokio::time::timeout(KEEP_ALIVE, frames.changed()).await {
+                        Err(_) => {
+                            let ping = Bytes::from_static(b": still here\n\n");
+                            return Some((Ok::<_, Infallible>(ping), (frames, seen, seat)));
+                        }
+                        // The drawing task ended: the server is going away.
+                        Ok(Err(_)) => return None,
+                        Ok(Ok(())) => {}
+                    }
+                }
+                let frame = Arc::clone(&frames.borrow_and_update());
+                let out = frame.since(seen);
+                if !out.is_empty() {
+                    return Some((Ok(out), (frames, frame.version, seat)));
+                }
             }
-            // Readings come in bursts (one per panel, a follower tick apart):
-            // one redraw for the burst, still well within a second.
-            tokio::time::sleep_until(last + MIN_GAP).await;
-            changed.mark_unchanged();
-            let last = tokio::time::Instant::now();
-            let html = render_main(&s).replace('\r', "");
-            let ev = SseEvent::default().event("page").data(html);
-            Some((Ok::<_, Infallible>(ev), (s, changed, last, seat)))
         },
     );
-    // nginx would otherwise buffer the stream behind a reverse proxy.
     (
-        [("x-accel-buffering", "no")],
-        Sse::new(stream).keep_alive(KeepAlive::default()),
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            // nginx would otherwise buffer the stream behind a reverse proxy.
+            (
+                header::HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            ),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// The session as Prometheus metrics (`metrics`), behind the same token.
+async fn metrics_text(State(s): State<Shared>) -> Response {
+    let body = match s.live.read() {
+        Ok(l) => metrics::render(
+            &s.rb,
+            &l,
+            &l.tally,
+            s.follower.error().as_deref(),
+            Utc::now(),
+        ),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        body,
     )
         .into_response()
 }
@@ -373,7 +419,7 @@ impl Drop for InLine {
 async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
-        "404: this page has /, /events, /report.md and /report.html\n",
+        "404: this page has /, /events, /report.md, /report.html and /metrics\n",
     )
         .into_response()
 }

@@ -47,21 +47,58 @@ pub struct At {
     pub zone: Zone,
 }
 
-/// What changes: sent whole in each Server-Sent Event.
+/// What changes, drawn whole (the first load and the noscript refresh).
 pub fn main(rb: &Runbook, live: &Live, follow_error: Option<&str>, at: At) -> String {
-    let mut s = String::new();
-    header(&mut s, rb, live, at);
-    if let Some(e) = follow_error {
-        s.push_str(&format!(
-            "<p class=\"alert\"><strong>ERROR</strong> reading the journal: {}</p>\n",
-            esc(e)
-        ));
+    draw(rb, live, follow_error, at).html
+}
+
+/// The live part and where its fragments lie in it: each fragment is one
+/// element whose `id` is the fragment's id, so an event stream can send a
+/// fragment alone and the page's script put it in place of the old one.
+#[derive(Debug, Default)]
+pub struct Drawn {
+    pub html: String,
+    /// Fragment ids with their byte ranges in `html`, in page order.
+    pub frags: Vec<(String, std::ops::Range<usize>)>,
+    /// The journal's lines as drawn, newest first, with their seqs: a new
+    /// line can be sent alone (`f-journal-add`).
+    pub journal_lines: Vec<(u64, String)>,
+}
+
+impl Drawn {
+    /// A fragment's HTML, by its place in `frags`.
+    pub fn frag(&self, i: usize) -> &str {
+        self.frags
+            .get(i)
+            .and_then(|(_, r)| self.html.get(r.clone()))
+            .unwrap_or("")
     }
-    panels(&mut s, rb, live, at);
-    gates(&mut s, rb, live, at.zone);
-    steps(&mut s, rb, live, at.zone);
-    journal(&mut s, live, at.zone);
-    s
+
+    /// Append `html`, a whole element whose id is `id`, as a fragment.
+    fn push_frag(&mut self, id: String, html: &str) {
+        let start = self.html.len();
+        self.html.push_str(html);
+        self.frags.push((id, start..self.html.len()));
+    }
+}
+
+/// `main` with its fragments marked.
+pub fn draw(rb: &Runbook, live: &Live, follow_error: Option<&str>, at: At) -> Drawn {
+    let mut d = Drawn::default();
+    header(&mut d, rb, live, at);
+    let alert = match follow_error {
+        Some(e) => format!(
+            "<div id=\"f-alert\"><p class=\"alert\"><strong>ERROR</strong> reading the journal: {}</p></div>\n",
+            esc(e)
+        ),
+        None => "<div id=\"f-alert\"></div>\n".to_string(),
+    };
+    d.push_frag("f-alert".into(), &alert);
+    panels(&mut d, rb, live, at);
+    gates(&mut d, rb, live, at.zone);
+    steps(&mut d, rb, live, at.zone);
+    journal(&mut d, live, at.zone);
+    d
 }
 
 fn status_class(st: Status) -> &'static str {
@@ -73,7 +110,7 @@ fn status_class(st: Status) -> &'static str {
     }
 }
 
-fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
+fn header(d: &mut Drawn, rb: &Runbook, live: &Live, At { now, zone }: At) {
     let st = &live.story.state;
     // The same words as the console's header: an interrupted expand leaves
     // the exposure unknown, a rolled-back cutover is at no stage.
@@ -136,24 +173,39 @@ fn header(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
             format!("{}{ro}", esc(&a.operator))
         })
         .collect();
-    s.push_str(&format!(
-        "<header>\n<h1>{title}</h1>\n<p class=\"status {cls}\"><span class=\"word\">{word}</span> <span class=\"mode\">{mode}</span></p>\n<dl class=\"facts\">\n\
-<div><dt>stage</dt><dd>{stage} · exposure {exposure}</dd></div>\n\
-<div><dt>elapsed</dt><dd>{elapsed}</dd></div>\n\
-{attempt}<div><dt>rollback deadline</dt><dd>{deadline}</dd></div>\n\
-<div><dt>conductor</dt><dd>{conductor}</dd></div>\n\
-<div><dt>operators</dt><dd>{ops}</dd></div>\n\
-<div><dt>as of</dt><dd>{asof}</dd></div>\n</dl>\n</header>\n",
-        title = esc(&rb.cutover.title),
-        cls = status_class(st.status),
-        word = st.status.as_str(),
-        ops = if ops.is_empty() {
-            "none".to_string()
-        } else {
-            ops.join(", ")
-        },
-        asof = stamp(zone, now),
+    // The facts that change with the journal, and the clocks that change
+    // with time alone (sent at most every few seconds): two fragments.
+    d.html.push_str(&format!(
+        "<header>\n<h1>{title}</h1>\n",
+        title = esc(&rb.cutover.title)
     ));
+    d.push_frag(
+        "f-head".into(),
+        &format!(
+            "<div id=\"f-head\"><p class=\"status {cls}\"><span class=\"word\">{word}</span> <span class=\"mode\">{mode}</span></p>\n<dl class=\"facts\">\n\
+<div><dt>stage</dt><dd>{stage} · exposure {exposure}</dd></div>\n\
+{attempt}<div><dt>conductor</dt><dd>{conductor}</dd></div>\n\
+<div><dt>operators</dt><dd>{ops}</dd></div>\n</dl></div>\n",
+            cls = status_class(st.status),
+            word = st.status.as_str(),
+            ops = if ops.is_empty() {
+                "none".to_string()
+            } else {
+                ops.join(", ")
+            },
+        ),
+    );
+    d.push_frag(
+        "f-clock".into(),
+        &format!(
+            "<dl class=\"facts\" id=\"f-clock\">\n\
+<div><dt>elapsed</dt><dd>{elapsed}</dd></div>\n\
+<div><dt>rollback deadline</dt><dd>{deadline}</dd></div>\n\
+<div><dt>as of</dt><dd>{asof}</dd></div>\n</dl>\n",
+            asof = stamp(zone, now),
+        ),
+    );
+    d.html.push_str("</header>\n");
 }
 
 fn state_class(p: PanelState) -> &'static str {
@@ -165,9 +217,13 @@ fn state_class(p: PanelState) -> &'static str {
     }
 }
 
-fn panels(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
-    s.push_str("<section aria-labelledby=\"h-panels\">\n<h2 id=\"h-panels\">Health</h2>\n<ul class=\"panels\">\n");
-    for p in &rb.panels {
+fn panels(d: &mut Drawn, rb: &Runbook, live: &Live, At { now, zone }: At) {
+    d.html.push_str("<section aria-labelledby=\"h-panels\">\n<h2 id=\"h-panels\">Health</h2>\n<ul class=\"panels\">\n");
+    // Four fragments a panel, by how often they change: the state word
+    // (rarely), the value (every poll), the sparkline (every poll, sent
+    // less often) and "since" with any error (with time). Ids by position:
+    // a panel id is the runbook author's text, an element id is ours.
+    for (i, p) in rb.panels.iter().enumerate() {
         let Some(st) = live.story.panels.get(&p.id) else {
             continue;
         };
@@ -188,19 +244,42 @@ fn panels(s: &mut String, rb: &Runbook, live: &Live, At { now, zone }: At) {
             .as_deref()
             .map(|e| format!("<p class=\"err\">{}</p>", esc(e)))
             .unwrap_or_default();
-        s.push_str(&format!(
-            "<li class=\"panel {cls}\" data-panel=\"{id}\"><h3>{title}</h3>\
-<p class=\"state\"><span class=\"word\">{word}</span> <span class=\"value\">{value}</span></p>\
-{spark}<p class=\"since\">{since}</p>{error}</li>\n",
-            cls = state_class(st.state),
+        d.html.push_str(&format!(
+            "<li class=\"panel\" data-panel=\"{id}\"><h3>{title}</h3><p class=\"state\">",
             id = esc(&p.id),
             title = esc(&p.title),
-            word = st.state.as_str(),
-            value = esc(&value),
-            spark = sparkline::svg(st.history.iter().copied(), &p.title),
         ));
+        d.push_frag(
+            format!("f-p{i}w"),
+            &format!(
+                "<span id=\"f-p{i}w\" class=\"pw {cls}\"><span class=\"word\">{word}</span></span>",
+                cls = state_class(st.state),
+                word = st.state.as_str(),
+            ),
+        );
+        d.html.push(' ');
+        d.push_frag(
+            format!("f-p{i}v"),
+            &format!(
+                "<span id=\"f-p{i}v\" class=\"value\">{value}</span>",
+                value = esc(&value)
+            ),
+        );
+        d.html.push_str("</p>");
+        d.push_frag(
+            format!("f-p{i}g"),
+            &format!(
+                "<div id=\"f-p{i}g\">{spark}</div>",
+                spark = sparkline::svg(st.history.iter().copied(), &p.title),
+            ),
+        );
+        d.push_frag(
+            format!("f-p{i}t"),
+            &format!("<div id=\"f-p{i}t\"><p class=\"since\">{since}</p>{error}</div>"),
+        );
+        d.html.push_str("</li>\n");
     }
-    s.push_str("</ul>\n</section>\n");
+    d.html.push_str("</ul>\n</section>\n");
 }
 
 fn gate_class(g: GateStatus) -> &'static str {
@@ -211,11 +290,13 @@ fn gate_class(g: GateStatus) -> &'static str {
     }
 }
 
-fn gates(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
+fn gates(d: &mut Drawn, rb: &Runbook, live: &Live, zone: Zone) {
     if rb.gates.is_empty() {
         return;
     }
-    s.push_str("<section aria-labelledby=\"h-gates\">\n<h2 id=\"h-gates\">Gates</h2>\n");
+    let mut s = String::from(
+        "<section aria-labelledby=\"h-gates\" id=\"f-gates\">\n<h2 id=\"h-gates\">Gates</h2>\n",
+    );
     for g in &rb.gates {
         let Some(gs) = live.story.state.gate(&g.id) else {
             continue;
@@ -264,6 +345,7 @@ fn gates(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
         s.push_str("</ol></div>\n");
     }
     s.push_str("</section>\n");
+    d.push_frag("f-gates".into(), &s);
 }
 
 fn step_class(st: StepStatus) -> &'static str {
@@ -275,11 +357,13 @@ fn step_class(st: StepStatus) -> &'static str {
     }
 }
 
-fn steps(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
+fn steps(d: &mut Drawn, rb: &Runbook, live: &Live, zone: Zone) {
     if rb.steps.is_empty() {
         return;
     }
-    s.push_str("<section aria-labelledby=\"h-steps\">\n<h2 id=\"h-steps\">Steps</h2>\n<table>\n<thead><tr><th>step</th><th>state</th><th>planned</th><th>actual</th></tr></thead>\n<tbody>\n");
+    let mut s = String::from(
+        "<section aria-labelledby=\"h-steps\" id=\"f-steps\">\n<h2 id=\"h-steps\">Steps</h2>\n<table>\n<thead><tr><th>step</th><th>state</th><th>planned</th><th>actual</th></tr></thead>\n<tbody>\n",
+    );
     for step in &rb.steps {
         let Some(ss) = live.story.state.step(&step.id) else {
             continue;
@@ -299,20 +383,27 @@ fn steps(s: &mut String, rb: &Runbook, live: &Live, zone: Zone) {
         ));
     }
     s.push_str("</tbody>\n</table>\n</section>\n");
+    d.push_frag("f-steps".into(), &s);
 }
 
-fn journal(s: &mut String, live: &Live, zone: Zone) {
-    s.push_str("<section aria-labelledby=\"h-journal\">\n<h2 id=\"h-journal\">Journal</h2>\n<ol class=\"journal\">\n");
+fn journal(d: &mut Drawn, live: &Live, zone: Zone) {
+    let mut s = format!(
+        "<section aria-labelledby=\"h-journal\" id=\"f-journal\">\n<h2 id=\"h-journal\">Journal</h2>\n<ol class=\"journal\" data-keep=\"{keep}\">\n",
+        keep = super::live::LINES
+    );
     for l in live.lines.iter().rev() {
-        s.push_str(&format!(
+        let line = format!(
             "<li><time datetime=\"{iso}\">{t}</time> <span class=\"who\">{who}</span> {text}</li>\n",
             iso = l.at.to_rfc3339(),
             t = zone.clock(l.at),
             who = esc(&l.who),
             text = esc(&l.text),
-        ));
+        );
+        s.push_str(&line);
+        d.journal_lines.push((l.seq, line));
     }
     s.push_str("</ol>\n</section>\n");
+    d.push_frag("f-journal".into(), &s);
 }
 
 /// An absolute time with its zone's abbreviation.

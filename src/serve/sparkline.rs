@@ -1,8 +1,12 @@
 //! A panel's recent values as a small inline SVG polyline: no image
 //! request, no script, scaled to its own min..max like the console's.
+//!
+//! In whole units: one unit a sample across (the picture is stretched to
+//! the panel's width), one a CSS pixel up (it is drawn 28 px high), so a
+//! point is `57,13` and 120 samples fit in under a kilobyte: every viewer
+//! receives it again when it changes.
 
-/// Width and height of the drawing in SVG units.
-const W: f64 = 120.0;
+/// Height of the drawing in SVG units (its CSS height in pixels).
 const H: f64 = 28.0;
 
 pub fn svg(values: impl Iterator<Item = f64>, label: &str) -> String {
@@ -16,17 +20,17 @@ pub fn svg(values: impl Iterator<Item = f64>, label: &str) -> String {
             (a.min(x), b.max(x))
         });
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let step = W / (v.len() - 1) as f64;
+    let w = v.len() - 1;
     let points: Vec<String> = v
         .iter()
         .enumerate()
         .map(|(i, x)| {
             let y = H - 2.0 - (x - lo) / span * (H - 4.0);
-            format!("{:.1},{:.1}", i as f64 * step, y)
+            format!("{i},{:.0}", y)
         })
         .collect();
     format!(
-        "<svg class=\"spark\" viewBox=\"0 0 {W} {H}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"recent values of {}\"><polyline vector-effect=\"non-scaling-stroke\" points=\"{}\"/></svg>",
+        "<svg class=\"spark\" viewBox=\"0 0 {w} {H}\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"recent values of {}\"><polyline vector-effect=\"non-scaling-stroke\" points=\"{}\"/></svg>",
         crate::report::doc::html_escape(label),
         points.join(" ")
     )
@@ -42,11 +46,11 @@ mod tests {
         assert_eq!(svg([1.0].into_iter(), "x"), "");
         let flat = svg([3.0, 3.0, 3.0].into_iter(), "x");
         assert!(
-            flat.contains("points=\"0.0,26.0 60.0,26.0 120.0,26.0\""),
+            flat.contains("viewBox=\"0 0 2 28\"") && flat.contains("points=\"0,26 1,26 2,26\""),
             "{flat}"
         );
         let up = svg([0.0, f64::NAN, 10.0].into_iter(), "<b>");
-        assert!(up.contains("0.0,26.0 120.0,2.0"), "{up}");
+        assert!(up.contains("0,26 1,2\""), "{up}");
         assert!(up.contains("&lt;b&gt;"), "{up}");
     }
 }

@@ -107,7 +107,7 @@ pub async fn serve(rb: &Arc<Runbook>, journal: &Path) -> warroom::serve::Server 
 }
 
 /// Every route of the page.
-pub const ROUTES: [&str; 4] = ["/", "/events", "/report.md", "/report.html"];
+pub const ROUTES: [&str; 5] = ["/", "/events", "/report.md", "/report.html", "/metrics"];
 
 /// An HTTP client that never follows a redirect.
 pub fn client() -> reqwest::Client {
@@ -181,10 +181,13 @@ pub async fn get(addr: std::net::SocketAddr, route: &str) -> (reqwest::StatusCod
     (r.status(), r.text().await.unwrap())
 }
 
-/// An open `/events` stream, read one `page` event at a time.
+/// An open `/events` stream. The server sends the page's fragments by
+/// name (`event: f-p0v`); this keeps the latest of each and shows them
+/// together, in the order they first came (the page's order).
 pub struct Events {
     resp: reqwest::Response,
     buf: String,
+    frags: Vec<(String, String)>,
 }
 
 impl Events {
@@ -195,21 +198,38 @@ impl Events {
         Events {
             resp,
             buf: String::new(),
+            frags: Vec::new(),
         }
     }
 
-    /// The next `page` event's HTML, or None when `deadline` passes first.
-    pub async fn next_page(&mut self, deadline: std::time::Instant) -> Option<String> {
+    /// The next event block as sent (`event: ID`, its `data:` lines and
+    /// the blank line), comments skipped; None when `deadline` passes first.
+    pub async fn next_block(&mut self, deadline: std::time::Instant) -> Option<String> {
         loop {
             while let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
-                if block.lines().any(|l| l == "event: page") {
-                    let data: Vec<&str> = block
-                        .lines()
-                        .filter_map(|l| l.strip_prefix("data: ").or(l.strip_prefix("data:")))
-                        .collect();
-                    return Some(data.join("\n"));
+                if block.starts_with(':') {
+                    continue;
                 }
+                let (id, html) = parse_block(&block);
+                if id == "f-journal-add" {
+                    // New lines on top of the journal's list, as the
+                    // page's script puts them.
+                    if let Some(slot) = self.frags.iter_mut().find(|(f, _)| f == "f-journal") {
+                        let list = slot.1.find("data-keep=");
+                        if let Some(at) =
+                            list.and_then(|i| slot.1[i..].find('\n').map(|j| i + j + 1))
+                        {
+                            slot.1.insert_str(at, &html);
+                        }
+                    }
+                    return Some(block);
+                }
+                match self.frags.iter_mut().find(|(f, _)| *f == id) {
+                    Some(slot) => slot.1 = html,
+                    None => self.frags.push((id, html)),
+                }
+                return Some(block);
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             let chunk = tokio::time::timeout(left, self.resp.chunk())
@@ -221,7 +241,14 @@ impl Events {
         }
     }
 
-    /// Read `page` events until one satisfies `pred` (within `within`);
+    /// The page's live part after the next event, or None when `deadline`
+    /// passes first.
+    pub async fn next_page(&mut self, deadline: std::time::Instant) -> Option<String> {
+        self.next_block(deadline).await?;
+        Some(self.frags.iter().map(|(_, h)| h.as_str()).collect())
+    }
+
+    /// Read events until the page satisfies `pred` (within `within`);
     /// returns it. Panics naming `what` and the last page otherwise.
     pub async fn until(
         &mut self,
@@ -239,4 +266,18 @@ impl Events {
         }
         panic!("no page event {what} within {within:?}; the last one:\n{last}");
     }
+}
+
+/// An event block's name and its data lines joined.
+pub fn parse_block(block: &str) -> (String, String) {
+    let id = block
+        .lines()
+        .find_map(|l| l.strip_prefix("event: "))
+        .expect("an event without a name")
+        .to_string();
+    let data: Vec<&str> = block
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: ").or(l.strip_prefix("data:")))
+        .collect();
+    (id, data.join("\n"))
 }
