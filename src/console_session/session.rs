@@ -19,6 +19,7 @@ use crate::health::{PanelMap, PanelStatus};
 use crate::journal::conduct::{Lost, Seat, Takeover};
 use crate::journal::{Followed, FollowerHandle, JournalClock, JournalError, NewEvent, Store};
 use crate::runbook::model::Runbook;
+use crate::runbook::recorded;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
 use crate::session::event::{ConductorReason, DetachReason};
@@ -44,12 +45,16 @@ pub enum SessionError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(
-        "{path}: the runbook changed since this session was opened (journaled sha256 {old}, now {new}); check the change, then start with --accept-runbook-change to go on"
+        "{path}: the runbook changed since this session was opened (journaled sha256 {old}, now {new}); check the change, then start with --accept-runbook-change to go on{}",
+        diff_block(diff)
     )]
     RunbookChanged {
         path: PathBuf,
         old: String,
         new: String,
+        /// The unified diff from the journal's text to the given one
+        /// (sanitized, bounded); empty when the journal has no text.
+        diff: Vec<String>,
     },
     #[error("{path}: this journal is a {journal} session; it cannot be opened as {requested}")]
     ModeMismatch {
@@ -159,8 +164,10 @@ impl Session {
         let mut events = VecDeque::new();
         // Replay the bulk without the write lock, so a long journal does not
         // hold up other consoles; then the tail inside it.
+        let mut journaled = None;
         for ev in journal.read_since(0)? {
             reduce(&mut state, &runbook, &ev);
+            keep_text(&mut journaled, &ev);
             push_tail(&mut events, ev);
         }
         // How messages name it (a URL without its password).
@@ -174,6 +181,7 @@ impl Session {
         let now = now.unwrap_or_else(|| clock.now());
         for ev in tx.read_since(state.last_seq)? {
             reduce(&mut state, &runbook, &ev);
+            keep_text(&mut journaled, &ev);
             push_tail(&mut events, ev);
         }
         let mut bodies = Vec::new();
@@ -187,6 +195,7 @@ impl Session {
                 runbook: runbook.path.display().to_string(),
                 runbook_sha256: runbook.sha256.clone(),
                 mode: opts.mode,
+                runbook_text: recorded::journaled_text(&runbook),
             }),
             (Some(mode), sha) => {
                 if *mode != opts.mode {
@@ -199,15 +208,29 @@ impl Session {
                 let old = sha.clone().unwrap_or_default();
                 if old != runbook.sha256 {
                     if !opts.accept_runbook_change {
+                        let diff = journaled
+                            .as_deref()
+                            .and_then(|t| recorded::verified(Some(t), &old))
+                            .map(|t| {
+                                recorded::unified_diff(
+                                    t,
+                                    &runbook.text,
+                                    "journal",
+                                    &crate::untrusted::show_path(&runbook.path),
+                                )
+                            })
+                            .unwrap_or_default();
                         return Err(SessionError::RunbookChanged {
                             path: runbook.path.clone(),
                             old,
                             new: runbook.sha256.clone(),
+                            diff,
                         });
                     }
                     bodies.push(EventBody::RunbookChangeAccepted {
                         previous_sha256: old,
                         runbook_sha256: runbook.sha256.clone(),
+                        runbook_text: recorded::journaled_text(&runbook),
                     });
                 }
             }
@@ -937,6 +960,31 @@ fn unknown_panels(runbook: &Runbook) -> PanelMap {
         .iter()
         .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
         .collect()
+}
+
+/// Remember the newest runbook text the journal holds (`session_opened`,
+/// then each accepted change): what a changed runbook is compared with.
+fn keep_text(text: &mut Option<String>, ev: &Event) {
+    match &ev.body {
+        EventBody::SessionOpened {
+            runbook_text: Some(t),
+            ..
+        }
+        | EventBody::RunbookChangeAccepted {
+            runbook_text: Some(t),
+            ..
+        } => *text = Some(t.clone()),
+        EventBody::RunbookChangeAccepted { .. } => *text = None,
+        _ => {}
+    }
+}
+
+/// The refusal's diff, on lines of its own after the message.
+fn diff_block(diff: &[String]) -> String {
+    if diff.is_empty() {
+        return String::new();
+    }
+    format!("\n{}", diff.join("\n"))
 }
 
 fn push_tail(events: &mut VecDeque<Event>, ev: Event) {

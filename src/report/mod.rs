@@ -33,10 +33,12 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
-/// Write the report of the journal at `journal`. The change record looks
-/// for the runbook named in `session_opened` (as given, then beside the
-/// journal's `.warroom` folder) for titles, units, commands and planned
-/// durations, and says so when it cannot load it.
+/// Write the report of the journal at `journal`. The change record reads
+/// the runbook (titles, units, commands and planned durations) from the
+/// journal: the text `session_opened` or the last accepted change holds.
+/// A journal written before the text was kept sends it looking for the
+/// file named in `session_opened` (as given, then beside the journal's
+/// `.warroom` folder); it says so when it cannot load it.
 pub fn run(journal: &Path, format: Format, out: &mut dyn Write) -> Result<(), ReportError> {
     run_in(journal, format, None, out)
 }
@@ -112,6 +114,17 @@ fn write(
 }
 
 fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
+    let versions = crate::runbook::recorded::versions(events);
+    if let Some(last) = versions.last()
+        && let Some(text) = last.text
+    {
+        return crate::runbook::recorded::load(text, Path::new(last.path));
+    }
+    find_runbook_file(journal, events)
+}
+
+/// An older journal's runbook: the file, if it is still there unchanged.
+fn find_runbook_file(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
     let Some((path, sha)) = events.iter().find_map(|e| match &e.body {
         EventBody::SessionOpened {
             runbook,

@@ -11,6 +11,7 @@ pub mod expand;
 mod load;
 pub mod model;
 mod raw;
+pub mod recorded;
 mod required;
 pub mod schema;
 pub mod threshold;

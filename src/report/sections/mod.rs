@@ -2,6 +2,7 @@
 //! read them: the summary first, then the timeline, then the evidence.
 
 mod actions;
+mod changes;
 mod gates;
 mod lists;
 mod plan;
@@ -93,6 +94,7 @@ pub fn build(cx: &Ctx) -> Doc {
     let mut doc = Doc::default();
     summary::title(cx, &mut doc);
     summary::summary(cx, &mut doc);
+    changes::changes(cx, &mut doc);
     lists::timeline(cx, &mut doc);
     gates::gates(cx, &mut doc);
     plan::stages(cx, &mut doc);
