@@ -225,3 +225,127 @@ fn a_changed_runbook_shows_a_unified_diff_in_the_refusal_and_the_report() {
     );
     assert!(md.contains("Backfill invoices (batched)"), "{md}");
 }
+
+/// `warroom serve --journal J` with no runbook, from another folder, with
+/// the runbook file gone: the page names the cutover.
+#[test]
+fn serve_shows_the_journals_runbook_without_the_file() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("live.db");
+    session_with_rollback(runbook_in(dir.path(), &fixture_text()), &journal);
+    std::fs::remove_file(dir.path().join("billing.toml")).unwrap();
+    let token = elsewhere.path().join("token");
+    std::fs::write(&token, "t0ken-for-the-test-only\n").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("serve")
+        .arg("--journal")
+        .arg(&journal)
+        .args(["--listen", "127.0.0.1:0", "--token-file"])
+        .arg(&token)
+        .current_dir(elsewhere.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The address line, or the end of output (serve refused).
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        match lines.next() {
+            Some(Ok(l)) => {
+                if let Some(rest) = l.trim().strip_prefix("http://") {
+                    break rest.split('/').next().unwrap().to_string();
+                }
+            }
+            _ => {
+                let _ = child.kill();
+                let mut err = String::new();
+                child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
+                panic!("serve printed no address: {err}");
+            }
+        }
+    };
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        conn,
+        "GET /?token=t0ken-for-the-test-only HTTP/1.0\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
+    let mut page = String::new();
+    let _ = conn.read_to_string(&mut page);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"),
+        "{page}"
+    );
+    assert!(page.contains("Billing platform migration"), "{page}");
+}
+
+/// A console joining a journal on a host where the runbook path it names
+/// is not: it opens on the runbook the journal holds (no refusal, no
+/// "runbook changed").
+#[test]
+fn a_console_joins_with_a_runbook_path_that_is_not_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("live.db");
+    session_with_rollback(runbook_in(dir.path(), &fixture_text()), &journal);
+    std::fs::remove_file(dir.path().join("billing.toml")).unwrap();
+    let out = warroom::commands::output::Output {
+        color: false,
+        color_allowed: false,
+        tz: None,
+    };
+    let rb = warroom::commands::journal_runbook::for_console(
+        &dir.path().join("billing.toml"),
+        Some(&journal),
+        out,
+        &secret_env,
+    )
+    .unwrap();
+    assert_eq!(rb.cutover.title, "Billing platform migration");
+    // The same digest as the session's: joining is not a change.
+    drop(Session::open_at(Arc::new(rb), &journal, opts(false), t(70)).unwrap());
+}
+
+/// A row whose runbook text carries an escape sequence (written by another
+/// tool, digest and all): the text is not used and nothing of it reaches
+/// the terminal that prints the report.
+#[test]
+fn a_hostile_journaled_text_is_not_used() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("live.db");
+    let text = fixture_text().replace(
+        "title = \"Billing platform migration\"",
+        "title = \"Billing \u{1b}]0;PWNED\u{7} migration\"",
+    );
+    let (mut store, _) = warroom::journal::open::open_store(&journal, true).unwrap();
+    let mut tx = store.begin().unwrap();
+    tx.append(&NewEvent {
+        ts: t(0),
+        operator: "mallory".into(),
+        body: EventBody::SessionOpened {
+            runbook: "/nowhere/billing.toml".into(),
+            runbook_sha256: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+            mode: SessionMode::Live,
+            runbook_text: Some(text),
+        },
+    })
+    .unwrap();
+    tx.commit().unwrap();
+    let mut out = Vec::new();
+    report::run(&journal, Format::Markdown, &mut out).unwrap();
+    let md = String::from_utf8(out).unwrap();
+    assert!(!md.contains('\u{1b}') && !md.contains("PWNED\u{7}"), "{md}");
+    assert!(!md.contains("Billing platform"), "{md}");
+}
