@@ -47,8 +47,8 @@ pub struct Version<'a> {
 
 /// Every version the journal names: the one `session_opened` recorded,
 /// then one per accepted change.
-pub fn versions(events: &[Event]) -> Vec<Version<'_>> {
-    let mut out: Vec<Version<'_>> = Vec::new();
+pub fn versions<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Version<'a>> {
+    let mut out: Vec<Version<'a>> = Vec::new();
     for e in events {
         match &e.body {
             EventBody::SessionOpened {
