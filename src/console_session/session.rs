@@ -482,6 +482,59 @@ impl Session {
         Ok(Some(appended))
     }
 
+    /// Move the delivery cursors of `[[notify]]` targets (`notified`
+    /// bodies: the loop's words for a delivery's result) under `fence`,
+    /// in the cursor table beside the events; a journal without the table
+    /// gets the `notified` events, as before. `None`: fenced off.
+    pub fn record_deliveries(
+        &mut self,
+        bodies: Vec<EventBody>,
+        operator: &str,
+        now: DateTime<Utc>,
+        fence: Option<u64>,
+    ) -> Result<Option<()>, SessionError> {
+        let runbook = Arc::clone(&self.runbook);
+        let mut tx = self.journal.begin()?;
+        for ev in tx.read_since(self.state.last_seq)? {
+            reduce(&mut self.state, &runbook, &ev);
+            push_tail(&mut self.events, ev);
+        }
+        if let Some(epoch) = fence
+            && epoch_of(&self.state, &self.seat.console) != Some(epoch)
+        {
+            return Ok(None);
+        }
+        let mut appended = Vec::new();
+        for body in bodies {
+            let EventBody::Notified {
+                event_seq,
+                target,
+                status,
+            } = &body
+            else {
+                continue;
+            };
+            let d = crate::journal::notify_cursor::Delivery {
+                target: target.clone(),
+                event_seq: *event_seq,
+                delivered: crate::notify::deliver::delivered(status),
+                status: status.clone(),
+            };
+            if !tx.record_delivery(&d)? {
+                appended.push(tx.append(&NewEvent {
+                    ts: now,
+                    operator: operator.to_string(),
+                    body,
+                })?);
+            }
+        }
+        tx.commit()?;
+        for ev in appended {
+            self.fold(ev);
+        }
+        Ok(Some(()))
+    }
+
     /// This console's epoch: the seq of the `conductor_changed` that gave
     /// it the lease, while the journal (as folded) says it still holds it.
     pub fn epoch(&self) -> Option<u64> {

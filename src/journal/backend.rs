@@ -15,6 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::conduct::{LeaseBeat, Lost, Seat};
 use super::follow::{Followed, FollowerHandle};
+use super::notify_cursor::{Cursor, Delivery};
 use super::store::{Journal, JournalError, NewEvent, WriteTx};
 use crate::health::reading::Reading;
 use crate::session::event::Event;
@@ -43,6 +44,9 @@ pub trait Store: Send {
     fn rescue(&self) -> Result<Option<std::path::PathBuf>, JournalError> {
         Ok(None)
     }
+    /// Every `[[notify]]` target's delivery cursor, read without the
+    /// write lock (`notify_cursor.rs`).
+    fn notify_cursors(&self) -> Result<Vec<Cursor>, JournalError>;
     /// Deliver every new event and reading after these positions to `tx`.
     fn follow(
         &self,
@@ -69,6 +73,10 @@ pub trait StoreTx {
     /// Store readings (ids assigned) and prune old ones.
     fn insert_readings(&mut self, readings: &mut [Reading]) -> Result<(), JournalError>;
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError>;
+    /// Move a target's delivery cursor (`notify_cursor.rs`); false when
+    /// this journal has no cursor table (the caller journals the older
+    /// `notified` event instead).
+    fn record_delivery(&mut self, d: &Delivery) -> Result<bool, JournalError>;
     /// Make everything appended durable and release the lock.
     fn commit(self: Box<Self>) -> Result<(), JournalError>;
     /// The journal's clock minus this host's (`clock.rs`), measured now;
@@ -99,6 +107,9 @@ impl Store for Journal {
     }
     fn rescue(&self) -> Result<Option<std::path::PathBuf>, JournalError> {
         Journal::rescue(self).map(Some)
+    }
+    fn notify_cursors(&self) -> Result<Vec<Cursor>, JournalError> {
+        Journal::notify_cursors(self)
     }
     fn follow(
         &self,
@@ -140,6 +151,9 @@ impl StoreTx for WriteTx<'_> {
     }
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError> {
         WriteTx::readings_since(self, after)
+    }
+    fn record_delivery(&mut self, d: &Delivery) -> Result<bool, JournalError> {
+        WriteTx::record_delivery(self, d).map(|()| true)
     }
     fn commit(self: Box<Self>) -> Result<(), JournalError> {
         WriteTx::commit(*self)

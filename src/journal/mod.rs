@@ -11,6 +11,7 @@ pub mod decode;
 mod error;
 pub mod follow;
 pub mod identity;
+pub mod notify_cursor;
 pub mod open;
 pub mod paths;
 pub mod pg;

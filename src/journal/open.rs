@@ -45,6 +45,15 @@ pub fn read_since(location: &Path, after: u64) -> Result<Vec<Event>, JournalErro
     Journal::open_read_only(location)?.read_since(after)
 }
 
+/// Every `[[notify]]` target's delivery cursor, read without any write
+/// lock (a conductor taking over the sending, the report).
+pub fn notify_cursors(location: &Path) -> Result<Vec<super::notify_cursor::Cursor>, JournalError> {
+    if pg::is_url(location) {
+        return PgJournal::open_read_only(location)?.notify_cursors();
+    }
+    Journal::open_read_only(location)?.notify_cursors()
+}
+
 /// Refuse a journal location that cannot be right whatever the server
 /// says (a URL that does not parse, an unknown sslmode, an unreadable
 /// root certificate): bad input, before anything is tried.

@@ -70,6 +70,9 @@ pub fn run_in(
     } else {
         latest_rehearsal_beside(journal)
     };
+    // Delivery bookkeeping; a journal without the table (or a reader not
+    // granted it) has none to show, which is no reason to fail the record.
+    let cursors = crate::journal::open::notify_cursors(journal).unwrap_or_default();
     Ok(write(
         out,
         &shown,
@@ -77,6 +80,7 @@ pub fn run_in(
         format,
         &plan,
         rehearsed.as_ref(),
+        &cursors,
     )?)
 }
 
@@ -95,7 +99,8 @@ pub fn run_with(
         None => Plan::Unavailable("no runbook given".into()),
     };
     let shown = PathBuf::from(crate::journal::open::display(journal));
-    Ok(write(out, &shown, &events, format, &plan, None)?)
+    let cursors = crate::journal::open::notify_cursors(journal).unwrap_or_default();
+    Ok(write(out, &shown, &events, format, &plan, None, &cursors)?)
 }
 
 fn write(
@@ -105,11 +110,14 @@ fn write(
     format: Format,
     plan: &Plan<'_>,
     rehearsed: Option<&markdown::Rehearsed>,
+    cursors: &[crate::journal::notify_cursor::Cursor],
 ) -> std::io::Result<()> {
     match format {
         Format::Jsonl => jsonl::write(out, events),
-        Format::Markdown => markdown::write_with_rehearsal(out, journal, events, plan, rehearsed),
-        Format::Html => html::write(out, journal, events, plan, rehearsed),
+        Format::Markdown => {
+            markdown::write_with_rehearsal(out, journal, events, plan, rehearsed, cursors)
+        }
+        Format::Html => html::write(out, journal, events, plan, rehearsed, cursors),
     }
 }
 

@@ -190,7 +190,13 @@ impl Console {
         let (notifier, notified_rx) = if read_only {
             (None, None)
         } else {
-            match Notifier::start(&runbook, notify::Policy::default()) {
+            match Notifier::start(
+                &runbook,
+                notify::Policy::default(),
+                state
+                    .mode
+                    .unwrap_or(crate::session::event::SessionMode::Live),
+            ) {
                 Some((n, rx)) => (Some(n), Some(rx)),
                 None => (None, None),
             }
@@ -263,7 +269,26 @@ impl Console {
         let Some(n) = self.notifier.as_mut() else {
             return;
         };
-        let cursors = &self.state.notified;
+        // Where each target stands: the cursor table, or an older
+        // journal's `notified` events (read once, when a target starts).
+        let merged;
+        let cursors = if n.needs_cursors() {
+            match crate::journal::open::notify_cursors(&self.journal_path) {
+                Ok(rows) => {
+                    merged = notify::merge_cursors(&self.state.notified, &rows);
+                    n.seed(&merged);
+                    &merged
+                }
+                Err(e) => {
+                    let msg = format!("notify: reading the delivery cursors: {e}");
+                    self.app.update(Msg::Error(msg));
+                    return;
+                }
+            }
+        } else {
+            &self.state.notified
+        };
+        let ended = self.state.status.is_final();
         let from = n.needs_from(cursors);
         if from >= self.state.last_seq {
             return;
@@ -274,11 +299,11 @@ impl Console {
                 .range(tail.partition_point(|e| e.seq <= from)..)
                 .cloned()
                 .collect();
-            n.feed(&events, cursors);
+            n.feed(&events, cursors, ended);
             return;
         }
         match crate::journal::open::read_since(&self.journal_path, from) {
-            Ok(events) => n.feed(&events, cursors),
+            Ok(events) => n.feed(&events, cursors, ended),
             Err(e) => {
                 let msg = format!("notify: reading the journal: {e}");
                 self.app.update(Msg::Error(msg));

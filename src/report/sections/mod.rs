@@ -31,6 +31,9 @@ pub struct Ctx<'a> {
     pub state: Option<State>,
     /// The runbook's zone (UTC without a runbook): every time in the record.
     pub zone: crate::timefmt::Zone,
+    /// `[[notify]]` delivery cursors (none for an older journal, whose
+    /// `notified` events say the same).
+    pub cursors: &'a [crate::journal::notify_cursor::Cursor],
 }
 
 impl<'a> Ctx<'a> {
@@ -52,6 +55,7 @@ impl<'a> Ctx<'a> {
             rehearsed,
             state: runbook.map(|r| State::replay(r, events)),
             zone: runbook.map(|r| r.cutover.timezone).unwrap_or_default(),
+            cursors: &[],
         }
     }
 
