@@ -330,11 +330,13 @@ fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
     (format!("#{} {}", e.seq, e.body.kind()), l)
 }
 
+/// A diff's lines by the seqs of its two versions.
+type DiffMemo = Option<((u64, u64), Vec<String>)>;
+
 thread_local! {
-    /// The last diff drawn, by the seqs of its two versions: the details
-    /// pane is drawn every frame, the diff of two large texts is not cheap.
-    static DIFF: std::cell::RefCell<Option<((u64, u64), Vec<String>)>> =
-        const { std::cell::RefCell::new(None) };
+    /// The last diff drawn: the details pane is drawn every frame, the
+    /// diff of two large texts is not cheap.
+    static DIFF: std::cell::RefCell<DiffMemo> = const { std::cell::RefCell::new(None) };
 }
 
 fn cached_diff(old: u64, new: u64, make: impl FnOnce() -> Vec<String>) -> Vec<String> {
