@@ -257,8 +257,10 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The runbook (TOML).
-    pub runbook: PathBuf,
+    /// The runbook (TOML); optional with --journal, whose session's own
+    /// runbook the page shows.
+    #[arg(required_unless_present_any = ["journal", "journal_file"])]
+    pub runbook: Option<PathBuf>,
     /// The session journal: a file or a postgresql:// URL, opened read-only
     /// (default: the live journal beside the runbook).
     #[arg(long)]

@@ -54,6 +54,7 @@ fn runbook(dir: &Path, actions: Actions, steps: Vec<Step>, secrets: Vec<String>)
         path: dir.join("rb.toml"),
         dir: dir.to_path_buf(),
         sha256: String::new(),
+        text: String::new(),
         cutover: Cutover {
             id: "checkout-v2".into(),
             title: "Checkout v2".into(),

@@ -62,7 +62,8 @@ async fn a_notify_target_redirecting_to_another_host_is_refused_and_the_other_ho
         backoff: Duration::from_millis(10),
         timeout: Duration::from_secs(5),
     };
-    let (mut notifier, mut sent) = Notifier::start(&rb, policy).unwrap();
+    let (mut notifier, mut sent) =
+        Notifier::start(&rb, policy, warroom::session::event::SessionMode::Live).unwrap();
     let note = event(
         7,
         t0(),
@@ -71,7 +72,7 @@ async fn a_notify_target_redirecting_to_another_host_is_refused_and_the_other_ho
             text: "hello".into(),
         },
     );
-    notifier.feed(&[note], &Default::default());
+    notifier.feed(&[note], &Default::default(), false);
     let got = tokio::time::timeout(Duration::from_secs(20), sent.recv())
         .await
         .expect("a delivery result")

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/pg.rs"]
+mod pg;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -250,6 +252,15 @@ fn count(ev: &[Event], kind: &str) -> usize {
     ev.iter().filter(|e| e.body.kind() == kind).count()
 }
 
+/// Deliveries the cursor table counts (every target).
+fn deliveries(path: &std::path::Path) -> u64 {
+    warroom::journal::open::notify_cursors(path)
+        .unwrap()
+        .iter()
+        .map(|c| c.attempts)
+        .sum()
+}
+
 async fn wait_until(what: &str, f: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !f() {
@@ -314,7 +325,7 @@ async fn three_consoles_send_each_event_once() {
     for c in &consoles {
         c.panels.send(failing_errors()).unwrap();
     }
-    wait_until("three notified", || count(&events(&path), "notified") == 3).await;
+    wait_until("three delivered", || deliveries(&path) == 3).await;
     for c in consoles {
         quit(c).await;
     }
@@ -322,13 +333,27 @@ async fn three_consoles_send_each_event_once() {
     assert_eq!(got.len(), 3, "{got:#?}");
     assert!(got.iter().all(|t| !t.is_empty()));
     assert!(got[0].contains("EXPANDED to internal"), "{got:#?}");
+    // A rehearsal says so in every message.
     assert!(
-        got[1].starts_with("[billing-v2] guard (errors FAIL"),
+        got.iter().all(|t| t.starts_with("[REHEARSAL] ")),
+        "{got:#?}"
+    );
+    assert!(
+        got[1].starts_with("[REHEARSAL] [billing-v2] guard (errors FAIL"),
         "{got:#?}"
     );
     assert!(got[2].contains("PAUSED by guard"), "{got:#?}");
     let ev = events(&path);
-    assert_eq!(count(&ev, "notified"), 3);
+    // Bookkeeping lives in the cursor table, not in the timeline.
+    assert_eq!(count(&ev, "notified"), 0);
+    assert_eq!(deliveries(&path), 3);
+    // The report counts them from the table; its timeline has no
+    // delivery lines.
+    let mut md = Vec::new();
+    warroom::report::run(&path, warroom::report::Format::Markdown, &mut md).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    assert!(md.contains("slack#1: 3 sent, 0 FAILED"), "{md}");
+    assert!(!md.contains("notified"), "{md}");
     assert_eq!(count(&ev, "guard_fired"), 1);
 }
 
@@ -342,10 +367,7 @@ async fn a_console_that_takes_over_neither_skips_nor_repeats() {
     key(&a, 'b');
     key(&a, 'e');
     answer(&a, 'y').await;
-    wait_until("alice's notification", || {
-        count(&events(&path), "notified") == 1
-    })
-    .await;
+    wait_until("alice's notification", || deliveries(&path) == 1).await;
     let b = start(Arc::clone(&rb), &path, "bob");
     quit(a).await;
     // Alice is gone and holds nothing: bob takes the conductor's lease at
@@ -356,24 +378,21 @@ async fn a_console_that_takes_over_neither_skips_nor_repeats() {
     })
     .await;
     b.panels.send(failing_errors()).unwrap();
-    wait_until("bob's notifications", || {
-        count(&events(&path), "notified") == 3
-    })
-    .await;
+    wait_until("bob's notifications", || deliveries(&path) == 3).await;
     quit(b).await;
     let got = texts(&received);
     assert_eq!(got.len(), 3, "{got:#?}");
-    let ev = events(&path);
-    let senders: Vec<&str> = ev
+    assert!(got[0].contains("EXPANDED"), "alice's, once: {got:#?}");
+    let cursors = warroom::journal::open::notify_cursors(&path).unwrap();
+    assert_eq!(cursors.len(), 1, "{cursors:?}");
+    assert_eq!((cursors[0].attempts, cursors[0].failures), (3, 0));
+    let paused = events(&path)
         .iter()
-        .filter(|e| e.body.kind() == "notified")
-        .map(|e| e.operator.as_str())
-        .collect();
-    assert_eq!(senders, ["alice", "bob", "bob"]);
-    assert!(matches!(
-        &ev.iter().find(|e| e.body.kind() == "notified").unwrap().body,
-        EventBody::Notified { status, .. } if status == "HTTP 200"
-    ));
+        .filter(|e| e.body.kind() == "paused")
+        .map(|e| e.seq)
+        .max()
+        .unwrap();
+    assert_eq!(cursors[0].seq, paused, "the cursor stands at the last sent");
 }
 
 // ---- the runbook section ----
@@ -501,8 +520,7 @@ async fn quitting_journals_a_notification_already_on_its_way() {
     })
     .await;
     quit(a).await;
-    let ev = events(&path);
-    assert_eq!(count(&ev, "notified"), 1, "journaled before leaving");
+    assert_eq!(deliveries(&path), 1, "recorded before leaving");
     assert_eq!(received.bodies.lock().unwrap().len(), 1);
 }
 
@@ -541,14 +559,141 @@ async fn a_new_conductor_sends_what_its_console_no_longer_keeps_in_order() {
         }
     }
     let a = start(Arc::clone(&rb), &path, "alice");
-    wait_until("every note notified", || {
-        count(&events(&path), "notified") == NOTES
-    })
-    .await;
+    wait_until("every note delivered", || received.bodies.lock().unwrap().len() == NOTES).await;
     quit(a).await;
     let got = texts(&received);
     assert_eq!(got.len(), NOTES, "each note once");
     for (i, t) in got.iter().enumerate() {
         assert!(t.ends_with(&format!("note {}", i + 1)), "{i}: {t}");
+    }
+}
+
+/// Issue 26: after ROLLED_BACK, a gate's GO is not announced (it
+/// contradicts the end); the end itself and a note are. A rehearsal's
+/// JSON says `"mode":"rehearsal"`.
+#[tokio::test]
+async fn nothing_contradicting_the_end_is_announced_after_it() {
+    use warroom::session::event::{RollbackOutcome, Trigger};
+    let (url, received) = server().await;
+    let mut rb = (*runbook()).clone();
+    rb.notify = vec![Notify {
+        url: format!("{url}/ok"),
+        format: NotifyFormat::Json,
+        kind: Default::default(),
+        on: vec!["gate_go".into(), "rollback_finished".into(), "note".into()],
+    }];
+    let rb = Arc::new(rb);
+    let (mut notifier, mut sent) =
+        warroom::notify::Notifier::start(&rb, fast(), SessionMode::Rehearsal).unwrap();
+    let ev = |seq: u64, body: EventBody| Event {
+        seq,
+        ts: Utc::now(),
+        operator: "alice".into(),
+        body,
+    };
+    let go = |seq| {
+        ev(
+            seq,
+            EventBody::GateGo {
+                gate: "go-live".into(),
+                evidence: Default::default(),
+            },
+        )
+    };
+    let batch = vec![
+        go(1),
+        ev(
+            2,
+            EventBody::RollbackFinished {
+                trigger: Trigger::Operator,
+                reason: "errors".into(),
+                outcome: RollbackOutcome::Done,
+            },
+        ),
+        go(3),
+        ev(
+            4,
+            EventBody::Note {
+                text: "postmortem at 15:00".into(),
+            },
+        ),
+    ];
+    notifier.feed(&batch, &Default::default(), true);
+    let mut seqs = Vec::new();
+    for _ in 0..3 {
+        let s = tokio::time::timeout(Duration::from_secs(15), sent.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        seqs.push(s.event_seq);
+    }
+    assert_eq!(seqs, [1, 2, 4]);
+    // Nothing more comes: the GO after the end was never handed over.
+    assert_eq!(notifier.outstanding(), 3);
+    let bodies = received.bodies.lock().unwrap().clone();
+    let kinds: Vec<String> = bodies
+        .iter()
+        .map(|b| {
+            let v: serde_json::Value = serde_json::from_str(b).unwrap();
+            assert_eq!(v["mode"], "rehearsal", "{b}");
+            format!("{}#{}", v["kind"].as_str().unwrap(), v["seq"])
+        })
+        .collect();
+    assert_eq!(kinds, ["gate_go#1", "rollback_finished#2", "note#4"]);
+}
+
+/// The cursor table on both backends: the cursor never goes back, failures
+/// keep their last error; a PostgreSQL journal made before the table (and
+/// an account that cannot create it) falls back to `notified` events.
+#[test]
+fn delivery_cursors_on_sqlite_and_postgresql() {
+    use warroom::journal::notify_cursor::{Cursor, Delivery};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut places = vec![tmp.path().join("j.db")];
+    let cluster = pg::cluster();
+    match cluster {
+        Some(c) => places.push(c.fresh("cursors")),
+        None => eprintln!("skipped the PostgreSQL half: no PostgreSQL"),
+    }
+    let d = |seq: u64, status: &str| Delivery {
+        target: "slack#1".into(),
+        event_seq: seq,
+        status: status.into(),
+        delivered: status == "HTTP 200",
+    };
+    for place in &places {
+        let (mut store, _) = warroom::journal::open::open_store(place, true).unwrap();
+        let mut tx = store.begin().unwrap();
+        for (seq, status) in [(5, "HTTP 200"), (7, "HTTP 500"), (6, "HTTP 200")] {
+            assert!(tx.record_delivery(&d(seq, status)).unwrap());
+        }
+        tx.commit().unwrap();
+        assert_eq!(
+            warroom::journal::open::notify_cursors(place).unwrap(),
+            [Cursor {
+                target: "slack#1".into(),
+                seq: 7,
+                attempts: 3,
+                failures: 1,
+                last_error: Some("HTTP 500".into()),
+                last_error_seq: Some(7),
+            }],
+            "{}",
+            place.display()
+        );
+    }
+    if let (Some(c), Some(url)) = (cluster, places.get(1)) {
+        c.raw(url)
+            .batch_execute("DROP TABLE warroom_notify_cursor")
+            .unwrap();
+        let (mut store, _) = warroom::journal::open::open_store(url, false).unwrap();
+        let mut tx = store.begin().unwrap();
+        assert!(!tx.record_delivery(&d(8, "HTTP 200")).unwrap());
+        tx.commit().unwrap();
+        assert!(
+            warroom::journal::open::notify_cursors(url)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -301,7 +301,7 @@ fn every_reader(
     .unwrap();
     let chat = events
         .iter()
-        .map(|e| warroom::notify::payload::text(&rb, e))
+        .map(|e| warroom::notify::payload::text(&rb, e, warroom::session::event::SessionMode::Live))
         .collect();
     Readers {
         screen,

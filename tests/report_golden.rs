@@ -84,6 +84,7 @@ fn scripted_session(path: &Path) {
                 runbook: "tests/fixtures/report-session.toml".into(),
                 runbook_sha256: "c".repeat(64),
                 mode: SessionMode::Live,
+                runbook_text: None,
             },
         ),
         (

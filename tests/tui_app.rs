@@ -969,3 +969,47 @@ fn past_the_point_of_no_return_the_header_says_so_and_rollback_is_refused() {
     );
     assert!(app.take_effects().is_empty());
 }
+
+/// The details of an accepted runbook change show the unified diff from
+/// the text the journal held before (issue 26: "two hashes and no
+/// difference").
+#[test]
+fn details_of_a_runbook_change_show_the_diff() {
+    use sha2::Digest;
+    let sha = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
+    let before = "[cutover]\nid = \"billing-v2\"\ntitle = \"Billing\"\n";
+    let after = "[cutover]\nid = \"billing-v2\"\ntitle = \"Billing (v2)\"\n";
+    let ev = |seq: u64, body: EventBody| warroom::session::event::Event {
+        seq,
+        ts: at(1, 0),
+        operator: "alice".into(),
+        body,
+    };
+    let events = vec![
+        ev(
+            1,
+            EventBody::SessionOpened {
+                runbook: "billing.toml".into(),
+                runbook_sha256: sha(before),
+                mode: warroom::session::event::SessionMode::Live,
+                runbook_text: Some(before.into()),
+            },
+        ),
+        ev(
+            2,
+            EventBody::RunbookChangeAccepted {
+                previous_sha256: sha(before),
+                runbook_sha256: sha(after),
+                runbook_text: Some(after.into()),
+            },
+        ),
+    ];
+    let rb = runbook();
+    let mut app = app(running_state(&rb), healthy_panels(), events, at(30, 0));
+    app.ui.mode = Mode::Detail(warroom::tui::mode::DetailTarget::Event(2));
+    let text = render(&app, 160, 50);
+    assert!(
+        text.contains("-title = \"Billing\"") && text.contains("+title = \"Billing (v2)\""),
+        "{text}"
+    );
+}

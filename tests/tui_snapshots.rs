@@ -32,6 +32,7 @@ fn opened_events() -> Vec<warroom::session::event::Event> {
                 runbook: "runbooks/billing-v2.toml".into(),
                 runbook_sha256: "ab".repeat(32),
                 mode: SessionMode::Rehearsal,
+                runbook_text: None,
             },
         ),
         event(

@@ -36,10 +36,13 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
         eprintln!("warroom: {msg}");
         return EXIT_INVALID;
     }
-    let runbook = match super::load_or_report(req.runbook, out) {
-        Ok(rb) => rb,
-        Err(code) => return code,
-    };
+    let runbook =
+        match super::journal_runbook::for_console(req.runbook, req.journal.as_ref(), out, &|n| {
+            std::env::var(n).ok()
+        }) {
+            Ok(rb) => rb,
+            Err(code) => return code,
+        };
     let journal = match journal_path(&req, &runbook, mode) {
         Ok(p) => p,
         Err(msg) => {

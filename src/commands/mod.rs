@@ -8,6 +8,7 @@ pub mod docs;
 pub mod init;
 pub mod journal;
 pub mod journal_arg;
+pub mod journal_runbook;
 pub mod output;
 pub mod report;
 pub mod serve;

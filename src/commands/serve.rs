@@ -10,21 +10,31 @@ use crate::journal::{JournalError, paths};
 use crate::serve;
 
 pub struct Request {
-    pub runbook: PathBuf,
+    /// Optional with a journal: the page shows the runbook the journal holds.
+    pub runbook: Option<PathBuf>,
     pub journal: Option<crate::journal::JournalLocation>,
     pub listen: SocketAddr,
     pub token_file: Option<PathBuf>,
 }
 
 pub fn run(req: Request, out: Output) -> u8 {
-    let rb = match super::load_or_report(&req.runbook, out) {
+    let journal = match (&req.journal, &req.runbook) {
+        (Some(j), _) => j.clone(),
+        (None, Some(file)) => match super::load_or_report(file, out) {
+            Ok(rb) => paths::live_journal(&rb.dir, &rb.cutover.id).into(),
+            Err(code) => return code,
+        },
+        (None, None) => {
+            eprintln!("warroom serve: name the runbook, or the journal with --journal");
+            return EXIT_INVALID;
+        }
+    };
+    // The session's own runbook when the journal holds it (any host, any
+    // folder); the file otherwise.
+    let rb = match super::journal_runbook::for_reader(req.runbook.as_deref(), Some(&journal), out) {
         Ok(rb) => Arc::new(rb),
         Err(code) => return code,
     };
-    let journal = req
-        .journal
-        .clone()
-        .unwrap_or_else(|| paths::live_journal(&rb.dir, &rb.cutover.id).into());
     let token = match &req.token_file {
         Some(f) => match serve::token_from_file(f) {
             Ok(t) => t,

@@ -126,7 +126,7 @@ impl Conductor {
         journal: JournalLocation,
     ) -> (Conductor, Inbox) {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let (notify, notified, reads) = notify::Notify::start(runbook, read_only, journal);
+        let (notify, notified, reads) = notify::Notify::start(runbook, mode, read_only, journal);
         let c = Conductor {
             runbook: Arc::clone(runbook),
             effects: Effects::start(Arc::clone(runbook), mode, execute, done_tx),

@@ -1,6 +1,7 @@
 //! The conductor's `[[notify]]` senders (`crate::notify`): fed every event
-//! after the journaled cursors (`notified`), each result journaled as the
-//! cursor the next conductor resumes from. When the tail the console keeps
+//! after the delivery cursors (the `notify_cursor` table, or an older
+//! journal's `notified` events), each result recorded (the writer moves the
+//! table's cursor) as where the next conductor resumes. When the tail the console keeps
 //! does not reach back to a cursor (a takeover in a long session), the
 //! journal is read on a blocking task, never on the loop (on PostgreSQL
 //! that read is a round trip to the server).
@@ -15,11 +16,14 @@ use crate::actions::queue::Fence;
 use crate::console_session::writer::{Request, Writer};
 use crate::notify::{self, Notifier, Sent};
 use crate::runbook::model::Runbook;
-use crate::session::event::{Event, EventBody};
+use crate::session::event::{Event, EventBody, SessionMode};
 
-/// A journal read the notifier asked for, done off the loop.
-pub struct Read {
-    result: Result<Vec<Event>, String>,
+/// A journal read the notifier asked for, done off the loop: the
+/// delivery cursor table when a target starts, or the events the tail no
+/// longer holds.
+pub enum Read {
+    Cursors(Result<Vec<crate::journal::notify_cursor::Cursor>, String>),
+    Events(Result<Vec<Event>, String>),
 }
 
 pub struct Notify {
@@ -35,6 +39,7 @@ pub struct Notify {
 impl Notify {
     pub(super) fn start(
         runbook: &Arc<Runbook>,
+        mode: SessionMode,
         read_only: bool,
         journal: JournalLocation,
     ) -> (
@@ -45,7 +50,7 @@ impl Notify {
         let (notifier, sent) = if read_only {
             (None, None)
         } else {
-            match Notifier::start(runbook, notify::Policy::default()) {
+            match Notifier::start(runbook, notify::Policy::default(), mode) {
                 Some((n, rx)) => (Some(n), Some(rx)),
                 None => (None, None),
             }
@@ -88,7 +93,19 @@ impl Conductor {
         let Some(n) = self.notify.notifier.as_mut() else {
             return;
         };
+        let (journal, to) = (self.notify.journal.clone(), self.notify.reads.clone());
+        // Where each target stands: the cursor table (beside an older
+        // journal's `notified` events), read once when a target starts.
+        if n.needs_cursors() {
+            self.notify.reading = true;
+            tokio::task::spawn_blocking(move || {
+                let rows = crate::journal::open::notify_cursors(&journal);
+                let _ = to.send(Read::Cursors(rows.map_err(|e| e.to_string())));
+            });
+            return;
+        }
         let cursors = &seen.state.notified;
+        let ended = seen.state.status.is_final();
         let from = n.needs_from(cursors);
         if from >= seen.state.last_seq {
             return;
@@ -99,14 +116,13 @@ impl Conductor {
                 .range(tail.partition_point(|e| e.seq <= from)..)
                 .cloned()
                 .collect();
-            n.feed(&events, cursors);
+            n.feed(&events, cursors, ended);
             return;
         }
         self.notify.reading = true;
-        let (path, to) = (self.notify.journal.clone(), self.notify.reads.clone());
         tokio::task::spawn_blocking(move || {
-            let result = crate::journal::open::read_since(&path, from).map_err(|e| e.to_string());
-            let _ = to.send(Read { result });
+            let events = crate::journal::open::read_since(&journal, from);
+            let _ = to.send(Read::Events(events.map_err(|e| e.to_string())));
         });
     }
 
@@ -114,16 +130,26 @@ impl Conductor {
     /// tail holds beyond it.
     pub fn on_read(&mut self, read: Read, seen: Folded) {
         self.notify.reading = false;
-        match read.result {
-            Ok(events) => {
-                if self.should_notify()
-                    && let Some(n) = self.notify.notifier.as_mut()
-                {
-                    n.feed(&events, &seen.state.notified);
+        let ended = seen.state.status.is_final();
+        match read {
+            Read::Cursors(Ok(rows)) => {
+                if let Some(n) = self.notify.notifier.as_mut() {
+                    n.seed(&notify::merge_cursors(&seen.state.notified, &rows));
                 }
                 self.pump_notify(seen);
             }
-            Err(e) => self.error(format!("notify: reading the journal: {e}")),
+            Read::Events(Ok(events)) => {
+                if self.should_notify()
+                    && let Some(n) = self.notify.notifier.as_mut()
+                {
+                    n.feed(&events, &seen.state.notified, ended);
+                }
+                self.pump_notify(seen);
+            }
+            Read::Cursors(Err(e)) => {
+                self.error(format!("notify: reading the delivery cursors: {e}"))
+            }
+            Read::Events(Err(e)) => self.error(format!("notify: reading the journal: {e}")),
         }
     }
 

@@ -21,6 +21,7 @@ use crate::journal::{
     Followed, FollowerHandle, JournalClock, JournalError, JournalLocation, NewEvent, Store,
 };
 use crate::runbook::model::Runbook;
+use crate::runbook::recorded;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
 use crate::session::event::{ConductorReason, DetachReason};
@@ -46,12 +47,16 @@ pub enum SessionError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(
-        "{path}: the runbook changed since this session was opened (journaled sha256 {old}, now {new}); check the change, then start with --accept-runbook-change to go on"
+        "{path}: the runbook changed since this session was opened (journaled sha256 {old}, now {new}); check the change, then start with --accept-runbook-change to go on{}",
+        diff_block(diff)
     )]
     RunbookChanged {
         path: PathBuf,
         old: String,
         new: String,
+        /// The unified diff from the journal's text to the given one
+        /// (sanitized, bounded); empty when the journal has no text.
+        diff: Vec<String>,
     },
     #[error("{path}: this journal is a {journal} session; it cannot be opened as {requested}")]
     ModeMismatch {
@@ -163,8 +168,10 @@ impl Session {
         let mut events = VecDeque::new();
         // Replay the bulk without the write lock, so a long journal does not
         // hold up other consoles; then the tail inside it.
+        let mut journaled = None;
         for ev in journal.read_since(0)? {
             reduce(&mut state, &runbook, &ev);
+            keep_text(&mut journaled, &ev);
             push_tail(&mut events, ev);
         }
         let mut tx = journal.begin()?;
@@ -176,6 +183,7 @@ impl Session {
         let now = now.unwrap_or_else(|| clock.now());
         for ev in tx.read_since(state.last_seq)? {
             reduce(&mut state, &runbook, &ev);
+            keep_text(&mut journaled, &ev);
             push_tail(&mut events, ev);
         }
         let mut bodies = Vec::new();
@@ -189,6 +197,7 @@ impl Session {
                 runbook: runbook.path.display().to_string(),
                 runbook_sha256: runbook.sha256.clone(),
                 mode: opts.mode,
+                runbook_text: recorded::journaled_text(&runbook),
             }),
             (Some(mode), sha) => {
                 if *mode != opts.mode {
@@ -201,15 +210,29 @@ impl Session {
                 let old = sha.clone().unwrap_or_default();
                 if old != runbook.sha256 {
                     if !opts.accept_runbook_change {
+                        let diff = journaled
+                            .as_deref()
+                            .and_then(|t| recorded::verified(Some(t), &old))
+                            .map(|t| {
+                                recorded::unified_diff(
+                                    t,
+                                    &runbook.text,
+                                    "journal",
+                                    &crate::untrusted::show_path(&runbook.path),
+                                )
+                            })
+                            .unwrap_or_default();
                         return Err(SessionError::RunbookChanged {
                             path: runbook.path.clone(),
                             old,
                             new: runbook.sha256.clone(),
+                            diff,
                         });
                     }
                     bodies.push(EventBody::RunbookChangeAccepted {
                         previous_sha256: old,
                         runbook_sha256: runbook.sha256.clone(),
+                        runbook_text: recorded::journaled_text(&runbook),
                     });
                 }
             }
@@ -462,6 +485,59 @@ impl Session {
             self.fold(ev.clone());
         }
         Ok(Some(appended))
+    }
+
+    /// Move the delivery cursors of `[[notify]]` targets (`notified`
+    /// bodies: the loop's words for a delivery's result) under `fence`,
+    /// in the cursor table beside the events; a journal without the table
+    /// gets the `notified` events, as before. `None`: fenced off.
+    pub fn record_deliveries(
+        &mut self,
+        bodies: Vec<EventBody>,
+        operator: &str,
+        now: DateTime<Utc>,
+        fence: Option<u64>,
+    ) -> Result<Option<()>, SessionError> {
+        let runbook = Arc::clone(&self.runbook);
+        let mut tx = self.journal.begin()?;
+        for ev in tx.read_since(self.state.last_seq)? {
+            reduce(&mut self.state, &runbook, &ev);
+            push_tail(&mut self.events, ev);
+        }
+        if let Some(epoch) = fence
+            && epoch_of(&self.state, &self.seat.console) != Some(epoch)
+        {
+            return Ok(None);
+        }
+        let mut appended = Vec::new();
+        for body in bodies {
+            let EventBody::Notified {
+                event_seq,
+                target,
+                status,
+            } = &body
+            else {
+                continue;
+            };
+            let d = crate::journal::notify_cursor::Delivery {
+                target: target.clone(),
+                event_seq: *event_seq,
+                delivered: crate::notify::deliver::delivered(status),
+                status: status.clone(),
+            };
+            if !tx.record_delivery(&d)? {
+                appended.push(tx.append(&NewEvent {
+                    ts: now,
+                    operator: operator.to_string(),
+                    body,
+                })?);
+            }
+        }
+        tx.commit()?;
+        for ev in appended {
+            self.fold(ev);
+        }
+        Ok(Some(()))
     }
 
     /// This console's epoch: the seq of the `conductor_changed` that gave
@@ -947,6 +1023,31 @@ fn unknown_panels(runbook: &Runbook) -> PanelMap {
         .iter()
         .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
         .collect()
+}
+
+/// Remember the newest runbook text the journal holds (`session_opened`,
+/// then each accepted change): what a changed runbook is compared with.
+fn keep_text(text: &mut Option<String>, ev: &Event) {
+    match &ev.body {
+        EventBody::SessionOpened {
+            runbook_text: Some(t),
+            ..
+        }
+        | EventBody::RunbookChangeAccepted {
+            runbook_text: Some(t),
+            ..
+        } => *text = Some(t.clone()),
+        EventBody::RunbookChangeAccepted { .. } => *text = None,
+        _ => {}
+    }
+}
+
+/// The refusal's diff, on lines of its own after the message.
+fn diff_block(diff: &[String]) -> String {
+    if diff.is_empty() {
+        return String::new();
+    }
+    format!("\n{}", diff.join("\n"))
 }
 
 fn push_tail(events: &mut VecDeque<Event>, ev: Event) {

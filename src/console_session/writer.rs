@@ -461,6 +461,25 @@ impl WriterState {
         }
         let operator = self.session.operator().to_string();
         let epoch = fence.epoch();
+        // Delivery results are bookkeeping, not the cutover's story: the
+        // cursor table, not the timeline (`journal/notify_cursor.rs`).
+        let (deliveries, events): (Vec<_>, Vec<_>) = events
+            .into_iter()
+            .partition(|e| matches!(e, EventBody::Notified { .. }));
+        if !deliveries.is_empty() {
+            let now = self.session.now();
+            if self
+                .session
+                .record_deliveries(deliveries, &operator, now, epoch)?
+                .is_none()
+            {
+                self.fenced_off();
+                return Ok(false);
+            }
+            if events.is_empty() {
+                return Ok(true);
+            }
+        }
         let r = self.session.transact_fenced(
             // A step finished by hand while its command ran keeps the
             // operator's outcome: decided against the journal as it is now.

@@ -200,6 +200,7 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
         EventBody::RunbookChangeAccepted {
             previous_sha256,
             runbook_sha256,
+            ..
         } => format!(
             "accepted a changed runbook: sha256 {} → {}",
             short(previous_sha256),

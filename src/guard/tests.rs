@@ -47,6 +47,7 @@ fn runbook(guards: Vec<Guard>) -> Runbook {
         path: PathBuf::from("demo.toml"),
         dir: PathBuf::from("."),
         sha256: String::new(),
+        text: String::new(),
         cutover: Cutover {
             id: "demo".into(),
             title: "Demo".into(),

@@ -16,6 +16,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::decode::MAX_SEQ;
 use super::error::JournalError;
 use super::follower::{Followed, FollowerHandle};
+use super::notify_cursor::{Cursor, Delivery};
 pub(crate) use super::version::META_APP;
 pub use super::version::SCHEMA_VERSION;
 use crate::health::reading::Reading;
@@ -120,6 +121,9 @@ pub trait Store: Send {
     fn rescue(&self) -> Result<Option<std::path::PathBuf>, JournalError> {
         Ok(None)
     }
+    /// Every `[[notify]]` target's delivery cursor, read without the
+    /// write lock (`notify_cursor.rs`).
+    fn notify_cursors(&self) -> Result<Vec<Cursor>, JournalError>;
     /// Deliver every new event and reading after these positions to `tx`.
     fn follow(
         &self,
@@ -146,6 +150,10 @@ pub trait StoreTx {
     /// Store readings (ids assigned) and prune old ones.
     fn insert_readings(&mut self, readings: &mut [Reading]) -> Result<(), JournalError>;
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError>;
+    /// Move a target's delivery cursor (`notify_cursor.rs`); false when
+    /// this journal has no cursor table (the caller journals the older
+    /// `notified` event instead).
+    fn record_delivery(&mut self, d: &Delivery) -> Result<bool, JournalError>;
     /// Make everything appended durable and release the lock.
     fn commit(self: Box<Self>) -> Result<(), JournalError>;
     /// The journal's clock minus this host's (`clock.rs`), measured now;

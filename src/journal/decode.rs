@@ -226,12 +226,26 @@ pub fn decode_body(kind: &str, data: &str) -> Result<EventBody, String> {
     }
 }
 
+/// Text as a runbook file may hold it: line breaks (LF or CRLF) and tabs,
+/// no other control or bidi character (the loader refuses those too).
+fn is_file_text(s: &str) -> bool {
+    matches!(
+        crate::untrusted::text::mask(s),
+        std::borrow::Cow::Borrowed(_)
+    )
+}
+
 /// Sanitize every string (keys too) in `v`; a command's output tail keeps
 /// its line breaks.
 fn clean_strings(v: &mut serde_json::Value, key: &str) {
     match v {
         serde_json::Value::String(s) => {
-            let clean = if key == "output_tail" {
+            let clean = if key == "runbook_text" && is_file_text(s) {
+                // A runbook's text keeps its tabs and line ends (its digest
+                // is checked when it is used); anything else hostile is
+                // escaped, so the digest no longer matches.
+                std::borrow::Cow::Borrowed(s.as_str())
+            } else if key == "output_tail" || key == "runbook_text" {
                 sanitize_lines(s)
             } else {
                 sanitize(s)

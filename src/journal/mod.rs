@@ -12,6 +12,7 @@ pub mod decode;
 mod error;
 pub mod follower;
 pub mod location;
+pub mod notify_cursor;
 pub mod open;
 pub mod paths;
 pub mod pg;

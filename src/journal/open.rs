@@ -50,6 +50,17 @@ pub fn read_since(
     }
 }
 
+/// Every `[[notify]]` target's delivery cursor, read without any write
+/// lock (a conductor taking over the sending, the report).
+pub fn notify_cursors(
+    location: impl Into<JournalLocation>,
+) -> Result<Vec<super::notify_cursor::Cursor>, JournalError> {
+    match location.into() {
+        JournalLocation::Postgres(url) => PgJournal::open_read_only(&url)?.notify_cursors(),
+        JournalLocation::Sqlite(path) => Journal::open_read_only(&path)?.notify_cursors(),
+    }
+}
+
 /// Follow a journal from its first event for a reader that never writes
 /// (the status page): SQLite's `data_version` follower on a read-only
 /// connection, or PostgreSQL's LISTEN/NOTIFY follower on read-only

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::payload;
 use crate::runbook::model::Runbook;
 use crate::session::event::Event;
+use crate::session::event::SessionMode;
 
 /// Where annotations are posted, below Grafana's base url.
 pub fn annotations_url(base: &str) -> String {
@@ -23,11 +24,23 @@ pub fn annotations_url(base: &str) -> String {
 }
 
 /// The annotation for `e` (redacted of the runbook's secrets).
-pub fn body(rb: &Runbook, e: &Event, dashboard_uid: Option<&str>, panel_id: Option<i64>) -> String {
+pub fn body(
+    rb: &Runbook,
+    e: &Event,
+    mode: SessionMode,
+    dashboard_uid: Option<&str>,
+    panel_id: Option<i64>,
+) -> String {
+    // A rehearsal's or the demo's annotations carry their mode as a tag, so
+    // a dashboard can hide them (the text is labelled too).
+    let mut tags = vec![json!("warroom"), json!(rb.cutover.id), json!(e.body.kind())];
+    if mode != SessionMode::Live {
+        tags.push(json!(mode.as_str()));
+    }
     let mut v = json!({
         "time": e.ts.timestamp_millis(),
-        "tags": ["warroom", rb.cutover.id, e.body.kind()],
-        "text": payload::text(rb, e),
+        "tags": tags,
+        "text": payload::text(rb, e, mode),
     });
     if let Some(uid) = dashboard_uid {
         v["dashboardUID"] = json!(uid);

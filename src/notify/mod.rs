@@ -11,6 +11,7 @@
 //! (`deliver::Policy`) and posts each result back to the loop, which
 //! journals it; nothing here blocks the loop.
 
+pub mod after_end;
 pub mod deliver;
 pub mod grafana;
 pub mod pagerduty;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::runbook::model::Runbook;
-use crate::session::event::Event;
+use crate::session::event::{Event, SessionMode};
 pub use deliver::Policy;
 
 /// One delivery's result, for the loop to journal as `notified`.
@@ -54,9 +55,12 @@ pub struct Notifier {
 impl Notifier {
     /// Start one task per `[[notify]]` target; results arrive on the
     /// returned receiver. `None` when the runbook has no target.
+    /// `mode` labels every message (a rehearsal's never reads like a
+    /// live run's).
     pub fn start(
         runbook: &Arc<Runbook>,
         policy: Policy,
+        mode: SessionMode,
     ) -> Option<(Notifier, UnboundedReceiver<Sent>)> {
         // Tasks need a runtime; a console built outside one (a test of the
         // pure app) simply does not notify.
@@ -81,6 +85,7 @@ impl Notifier {
                     i,
                     client.clone(),
                     policy,
+                    mode,
                     rx,
                     done_tx.clone(),
                 ));
@@ -101,6 +106,19 @@ impl Notifier {
         ))
     }
 
+    /// Has some target not yet been told where to start (its cursor is
+    /// read once, when this console first sends)?
+    pub fn needs_cursors(&self) -> bool {
+        self.targets.iter().any(|t| t.handed.is_none())
+    }
+
+    /// Start every target not yet started at its cursor in `cursors`.
+    pub fn seed(&mut self, cursors: &BTreeMap<String, u64>) {
+        for t in self.targets.iter_mut() {
+            t.handed.get_or_insert_with(|| cursor(cursors, &t.name));
+        }
+    }
+
     /// The oldest seq some target still needs, given the journaled cursors:
     /// what to read from the journal when `tail` does not reach back.
     pub fn needs_from(&self, cursors: &BTreeMap<String, u64>) -> u64 {
@@ -112,13 +130,18 @@ impl Notifier {
     }
 
     /// Hand the tasks every event after each target's cursor that the
-    /// target asks for. `events` is in seq order and must start at or
-    /// before `needs_from(cursors) + 1`.
-    pub fn feed(&mut self, events: &[Event], cursors: &BTreeMap<String, u64>) {
+    /// target asks for, except what would contradict the session's end
+    /// (`after_end`). `events` is in seq order and must start at or before
+    /// `needs_from(cursors) + 1`; `ended_now`: the session stands ended
+    /// (ROLLED_BACK or COMPLETE) with every one of them folded.
+    pub fn feed(&mut self, events: &[Event], cursors: &BTreeMap<String, u64>, ended_now: bool) {
         for t in self.targets.iter_mut() {
             let from = *t.handed.get_or_insert_with(|| cursor(cursors, &t.name));
-            for e in events.iter().filter(|e| e.seq > from) {
-                if t.on.iter().any(|k| *k == e.body.kind()) {
+            let todo = &events[events.partition_point(|e| e.seq <= from)..];
+            let mut gate = after_end::EndGate::for_batch(todo, ended_now);
+            for e in todo {
+                let announced = gate.pass(e);
+                if announced && t.on.iter().any(|k| *k == e.body.kind()) {
                     // A closed channel means the task is gone: nothing to do
                     // but not crash; the next console resends from the journal.
                     if t.jobs.send(e.clone()).is_ok() {
@@ -143,6 +166,20 @@ impl Notifier {
     }
 }
 
+/// Each target's cursor: the higher of an older journal's `notified`
+/// events (`State::notified`) and the cursor table's row.
+pub fn merge_cursors(
+    from_events: &BTreeMap<String, u64>,
+    rows: &[crate::journal::notify_cursor::Cursor],
+) -> BTreeMap<String, u64> {
+    let mut out = from_events.clone();
+    for r in rows {
+        let c = out.entry(r.target.clone()).or_insert(0);
+        *c = (*c).max(r.seq);
+    }
+    out
+}
+
 fn cursor(cursors: &BTreeMap<String, u64>, name: &str) -> u64 {
     cursors.get(name).copied().unwrap_or(0)
 }
@@ -152,6 +189,7 @@ async fn run_target(
     index: usize,
     client: reqwest::Client,
     policy: Policy,
+    mode: SessionMode,
     mut jobs: UnboundedReceiver<Event>,
     done: UnboundedSender<Sent>,
 ) {
@@ -160,7 +198,7 @@ async fn run_target(
     };
     let target = n.target(index);
     while let Some(e) = jobs.recv().await {
-        let req = receiver::request(n, &rb, &e);
+        let req = receiver::request(n, &rb, &e, mode);
         let status = deliver::deliver_request(&client, &req, policy, &rb.secrets).await;
         let sent = Sent {
             event_seq: e.seq,

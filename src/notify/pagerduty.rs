@@ -15,22 +15,29 @@ use chrono::SecondsFormat;
 use serde_json::{Value, json};
 
 use super::payload;
-use crate::report::jsonl;
 use crate::runbook::model::Runbook;
 use crate::session::event::Event;
+use crate::session::event::SessionMode;
 
 /// PagerDuty refuses a longer summary (the whole event, not just a cut).
 pub const SUMMARY_MAX_CHARS: usize = 1024;
 
 /// The change event for `e`. Everything but the routing key is redacted
 /// of the runbook's secrets (the key itself must reach PagerDuty).
-pub fn body(rb: &Runbook, e: &Event, routing_key: &str, status_url: Option<&str>) -> String {
-    let details: Value = serde_json::from_str(&rb.redact(&jsonl::line(e)))
+pub fn body(
+    rb: &Runbook,
+    e: &Event,
+    mode: SessionMode,
+    routing_key: &str,
+    status_url: Option<&str>,
+) -> String {
+    // The event as chat's JSON carries it: `mode` added, no runbook text.
+    let details: Value = serde_json::from_str(&rb.redact(&payload::json_line(e, mode)))
         .unwrap_or_else(|_| json!({ "kind": e.body.kind() }));
     let mut v = json!({
         "routing_key": routing_key,
         "payload": {
-            "summary": cut(&payload::text(rb, e), SUMMARY_MAX_CHARS),
+            "summary": cut(&payload::text(rb, e, mode), SUMMARY_MAX_CHARS),
             "timestamp": e.ts.to_rfc3339_opts(SecondsFormat::Millis, true),
             "source": format!("warroom:{}", rb.cutover.id),
             "custom_details": details,

@@ -4,6 +4,7 @@
 use super::{grafana, pagerduty, payload};
 use crate::runbook::model::{Notify, NotifyKind, Runbook};
 use crate::session::event::Event;
+use crate::session::event::SessionMode;
 
 /// What `deliver` sends. Holds secrets (the url, a routing key in the
 /// body, a token in a header): never printed.
@@ -13,12 +14,12 @@ pub struct Request {
     pub body: String,
 }
 
-pub fn request(n: &Notify, rb: &Runbook, e: &Event) -> Request {
+pub fn request(n: &Notify, rb: &Runbook, e: &Event, mode: SessionMode) -> Request {
     match &n.kind {
         NotifyKind::Chat => Request {
             url: n.url.clone(),
             headers: Vec::new(),
-            body: payload::body(n.format, rb, e),
+            body: payload::body(n.format, rb, e, mode),
         },
         NotifyKind::PagerDuty {
             routing_key,
@@ -26,7 +27,7 @@ pub fn request(n: &Notify, rb: &Runbook, e: &Event) -> Request {
         } => Request {
             url: n.url.clone(),
             headers: Vec::new(),
-            body: pagerduty::body(rb, e, routing_key, status_url.as_deref()),
+            body: pagerduty::body(rb, e, mode, routing_key, status_url.as_deref()),
         },
         NotifyKind::Grafana {
             token,
@@ -35,7 +36,7 @@ pub fn request(n: &Notify, rb: &Runbook, e: &Event) -> Request {
         } => Request {
             url: grafana::annotations_url(&n.url),
             headers: vec![("authorization", format!("Bearer {token}"))],
-            body: grafana::body(rb, e, dashboard_uid.as_deref(), *panel_id),
+            body: grafana::body(rb, e, mode, dashboard_uid.as_deref(), *panel_id),
         },
     }
 }

@@ -16,8 +16,10 @@ pub fn write(
     events: &[Event],
     plan: &Plan<'_>,
     rehearsed: Option<&Rehearsed>,
+    cursors: &[crate::journal::notify_cursor::Cursor],
 ) -> std::io::Result<()> {
-    let cx = Ctx::new(journal, events, plan, rehearsed);
+    let mut cx = Ctx::new(journal, events, plan, rehearsed);
+    cx.cursors = cursors;
     let title = match plan {
         Plan::Runbook(r) => format!("Cutover record: {}", r.cutover.title),
         Plan::Unavailable(_) => "Cutover record".to_string(),

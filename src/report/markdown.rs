@@ -32,7 +32,7 @@ pub fn write(
     events: &[Event],
     plan: &Plan<'_>,
 ) -> std::io::Result<()> {
-    write_with_rehearsal(out, journal, events, plan, None)
+    write_with_rehearsal(out, journal, events, plan, None, &[])
 }
 
 /// `write`, with a "last rehearsal" column in the steps table.
@@ -42,7 +42,9 @@ pub fn write_with_rehearsal(
     events: &[Event],
     plan: &Plan<'_>,
     rehearsed: Option<&Rehearsed>,
+    cursors: &[crate::journal::notify_cursor::Cursor],
 ) -> std::io::Result<()> {
-    let cx = Ctx::new(journal, events, plan, rehearsed);
+    let mut cx = Ctx::new(journal, events, plan, rehearsed);
+    cx.cursors = cursors;
     writeln!(out, "{}", doc::markdown(&build(&cx)))
 }

@@ -33,10 +33,12 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
-/// Write the report of the journal at `journal`. The change record looks
-/// for the runbook named in `session_opened` (as given, then beside the
-/// journal's `.warroom` folder) for titles, units, commands and planned
-/// durations, and says so when it cannot load it.
+/// Write the report of the journal at `journal`. The change record reads
+/// the runbook (titles, units, commands and planned durations) from the
+/// journal: the text `session_opened` or the last accepted change holds.
+/// A journal written before the text was kept sends it looking for the
+/// file named in `session_opened` (as given, then beside the journal's
+/// `.warroom` folder); it says so when it cannot load it.
 pub fn run(
     journal: impl Into<JournalLocation>,
     format: Format,
@@ -68,6 +70,9 @@ pub fn run_in(
         Err(why) => Plan::Unavailable(why.clone()),
     };
     let rehearsed = journal.file().and_then(latest_rehearsal_beside);
+    // Delivery bookkeeping; a journal without the table (or a reader not
+    // granted it) has none to show, which is no reason to fail the record.
+    let cursors = crate::journal::open::notify_cursors(&journal).unwrap_or_default();
     Ok(write(
         out,
         &shown,
@@ -75,6 +80,7 @@ pub fn run_in(
         format,
         &plan,
         rehearsed.as_ref(),
+        &cursors,
     )?)
 }
 
@@ -94,7 +100,8 @@ pub fn run_with(
         None => Plan::Unavailable("no runbook given".into()),
     };
     let shown = PathBuf::from(journal.display());
-    Ok(write(out, &shown, &events, format, &plan, None)?)
+    let cursors = crate::journal::open::notify_cursors(&journal).unwrap_or_default();
+    Ok(write(out, &shown, &events, format, &plan, None, &cursors)?)
 }
 
 fn write(
@@ -104,15 +111,29 @@ fn write(
     format: Format,
     plan: &Plan<'_>,
     rehearsed: Option<&markdown::Rehearsed>,
+    cursors: &[crate::journal::notify_cursor::Cursor],
 ) -> std::io::Result<()> {
     match format {
         Format::Jsonl => jsonl::write(out, events),
-        Format::Markdown => markdown::write_with_rehearsal(out, journal, events, plan, rehearsed),
-        Format::Html => html::write(out, journal, events, plan, rehearsed),
+        Format::Markdown => {
+            markdown::write_with_rehearsal(out, journal, events, plan, rehearsed, cursors)
+        }
+        Format::Html => html::write(out, journal, events, plan, rehearsed, cursors),
     }
 }
 
 fn find_runbook(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
+    let versions = crate::runbook::recorded::versions(events);
+    if let Some(last) = versions.last()
+        && let Some(text) = last.text
+    {
+        return crate::runbook::recorded::load(text, Path::new(last.path));
+    }
+    find_runbook_file(journal, events)
+}
+
+/// An older journal's runbook: the file, if it is still there unchanged.
+fn find_runbook_file(journal: &Path, events: &[Event]) -> Result<Runbook, String> {
     let Some((path, sha)) = events.iter().find_map(|e| match &e.body {
         EventBody::SessionOpened {
             runbook,

@@ -12,6 +12,7 @@ mod load;
 pub mod model;
 pub mod placeholders;
 mod raw;
+pub mod recorded;
 mod required;
 pub mod schema;
 pub mod threshold;

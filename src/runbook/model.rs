@@ -18,6 +18,10 @@ pub struct Runbook {
     pub dir: PathBuf,
     /// sha256 of the file's bytes, lowercase hex.
     pub sha256: String,
+    /// The file's text as written (`${NAME}` references, never their
+    /// values): journaled in `session_opened`, so the journal alone is
+    /// enough to read the plan back. Empty for a runbook built in code.
+    pub text: String,
     pub cutover: Cutover,
     /// In file order: the IC is the role with id `ic`, else the first role.
     pub roles: Vec<Role>,

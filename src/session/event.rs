@@ -111,12 +111,23 @@ pub enum EventBody {
         runbook: String,
         runbook_sha256: String,
         mode: SessionMode,
+        /// Extension: the runbook's text as written (`${NAME}` references,
+        /// never their values), whose sha256 is `runbook_sha256`: the
+        /// report, the status page and a joining console read the plan
+        /// from here, on any host. Absent in older journals and for a
+        /// runbook built in code; outside text when read back (checked
+        /// against the digest, sanitized before it is drawn).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_text: Option<String>,
     },
     /// Extension: journaled when a session is reopened with a changed runbook
     /// and `--accept-runbook-change`.
     RunbookChangeAccepted {
         previous_sha256: String,
         runbook_sha256: String,
+        /// Extension: the new text, as `session_opened`'s.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_text: Option<String>,
     },
     OperatorAttached {
         host: Option<String>,

@@ -898,6 +898,7 @@ fn whole_rules_table() {
                 runbook: "rb.toml".into(),
                 runbook_sha256: "x".into(),
                 mode,
+                runbook_text: None,
             },
         )
     };

@@ -65,6 +65,7 @@ pub fn sample_runbook() -> Runbook {
         path: PathBuf::from("runbooks/billing-v2.toml"),
         dir: PathBuf::from("runbooks"),
         sha256: "a".repeat(64),
+        text: String::new(),
         cutover: Cutover {
             id: "billing-v2".into(),
             title: "Billing platform migration".into(),

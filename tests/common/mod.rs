@@ -121,6 +121,7 @@ pub fn runbook() -> Arc<Runbook> {
         path: PathBuf::from("runbooks/billing-v2.toml"),
         dir: PathBuf::from("runbooks"),
         sha256: "ab".repeat(32),
+        text: String::new(),
         cutover: Cutover {
             id: "billing-v2".into(),
             title: "Billing platform migration".into(),

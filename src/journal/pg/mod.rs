@@ -21,6 +21,7 @@
 //!   error) and the next request reconnects.
 
 mod follow;
+pub mod notify_cursor;
 pub mod schema;
 pub mod tls;
 pub mod url;
@@ -309,6 +310,9 @@ impl Store for PgJournal {
             .map_err(pg_err(p))
         })
     }
+    fn notify_cursors(&self) -> Result<Vec<crate::journal::notify_cursor::Cursor>, JournalError> {
+        self.with(notify_cursor::read)
+    }
     fn follow(
         &self,
         after_seq: u64,
@@ -570,6 +574,14 @@ impl StoreTx for PgTx<'_> {
 
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError> {
         self.tx(|c, p| readings_since(c, p, after))
+    }
+
+    fn record_delivery(
+        &mut self,
+        d: &crate::journal::notify_cursor::Delivery,
+    ) -> Result<bool, JournalError> {
+        let seq = seq_param(d.event_seq, self.journal.path())?;
+        self.tx(|c, p| notify_cursor::record(c, p, d, seq))
     }
 
     fn clock_offset(&mut self) -> Result<Option<chrono::TimeDelta>, JournalError> {

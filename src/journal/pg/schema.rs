@@ -143,7 +143,14 @@ pub fn ensure(client: &mut Client, path: &Path, create: bool) -> Result<(), Jour
             path: path.to_path_buf(),
             found: v,
         }),
-        Found::Ours(_) => Ok(()),
+        Found::Ours(_) => {
+            if create {
+                // An older journal gets the delivery cursors when this
+                // account may create them (`pg/notify_cursor.rs`).
+                super::notify_cursor::ensure_quietly(client, path);
+            }
+            Ok(())
+        }
         Found::Foreign(tables) => Err(JournalError::Foreign {
             path: path.to_path_buf(),
             tables: tables.join(", "),
@@ -181,6 +188,8 @@ fn create_tables(client: &mut Client, path: &Path) -> Result<(), JournalError> {
         .get(0);
     if !exists {
         tx.batch_execute(CREATE).map_err(cannot)?;
+        tx.batch_execute(super::notify_cursor::CREATE)
+            .map_err(cannot)?;
         tx.execute(
             "INSERT INTO warroom_meta(key, value) VALUES
              ('application', $1), ('schema_version', $2), ('lock', '')",

@@ -7,6 +7,7 @@ use super::store::{Journal, JournalError, NewEvent, WriteTx};
 use crate::health::reading::Reading;
 use crate::journal::backend::{Store, StoreTx};
 use crate::journal::follower::{Followed, FollowerHandle};
+use crate::journal::notify_cursor::{Cursor, Delivery};
 use crate::session::event::Event;
 
 impl Store for Journal {
@@ -27,6 +28,9 @@ impl Store for Journal {
     }
     fn rescue(&self) -> Result<Option<std::path::PathBuf>, JournalError> {
         Journal::rescue(self).map(Some)
+    }
+    fn notify_cursors(&self) -> Result<Vec<Cursor>, JournalError> {
+        Journal::notify_cursors(self)
     }
     fn follow(
         &self,
@@ -68,6 +72,9 @@ impl StoreTx for WriteTx<'_> {
     }
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError> {
         WriteTx::readings_since(self, after)
+    }
+    fn record_delivery(&mut self, d: &Delivery) -> Result<bool, JournalError> {
+        WriteTx::record_delivery(self, d).map(|()| true)
     }
     fn commit(self: Box<Self>) -> Result<(), JournalError> {
         WriteTx::commit(*self)

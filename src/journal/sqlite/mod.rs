@@ -10,6 +10,7 @@ pub(super) mod create;
 pub(super) mod error;
 pub mod follow;
 pub mod identity;
+pub(crate) mod notify_cursor;
 mod row;
 mod schema;
 pub mod store;

@@ -98,6 +98,7 @@ impl Journal {
         verify(&conn, path)?;
         let mut conn = conn;
         super::schema::migrate(&mut conn, path)?;
+        super::notify_cursor::ensure(&conn, path)?;
         // Touch the WAL now so a read-only folder fails here, at open, with
         // the path, and not at the first sign-off.
         conn.query_row("SELECT COUNT(*) FROM events WHERE seq = 0", [], |_| Ok(()))
@@ -199,6 +200,13 @@ impl Journal {
     /// The highest seq within range (0 when empty).
     pub fn last_seq(&self) -> Result<u64, JournalError> {
         last_seq(&self.conn, &self.path)
+    }
+
+    /// Every `[[notify]]` target's delivery cursor (`notify_cursor.rs`).
+    pub fn notify_cursors(
+        &self,
+    ) -> Result<Vec<crate::journal::notify_cursor::Cursor>, JournalError> {
+        super::notify_cursor::read(&self.conn, &self.path)
     }
 
     /// Readings with `id > after` (none in a version-1 journal).

@@ -101,8 +101,11 @@ fn line(key: String, times: Option<Vec<String>>) -> Runs {
 }
 
 pub fn notifications(cx: &Ctx, doc: &mut Doc) {
-    // target → (sent, failures)
-    let mut per: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+    // target → (sent, failed, what failed). An older journal's `notified`
+    // events and the cursor table (`journal/notify_cursor.rs`) add up: a
+    // journal has one or the other (or both, when a newer warroom took
+    // over an older one's session).
+    let mut per: BTreeMap<&str, (u64, u64, Vec<String>)> = BTreeMap::new();
     for e in cx.events {
         if let EventBody::Notified {
             event_seq,
@@ -114,10 +117,19 @@ pub fn notifications(cx: &Ctx, doc: &mut Doc) {
             if status.starts_with("HTTP 2") {
                 entry.0 += 1;
             } else {
+                entry.1 += 1;
                 entry
-                    .1
+                    .2
                     .push(format!("#{event_seq} at {}: {status}", cx.time(&e.ts)));
             }
+        }
+    }
+    for c in cx.cursors {
+        let entry = per.entry(&c.target).or_default();
+        entry.0 += c.attempts.saturating_sub(c.failures);
+        entry.1 += c.failures;
+        if let (Some(seq), Some(err)) = (c.last_error_seq, &c.last_error) {
+            entry.2.push(format!("last: #{seq}: {err}"));
         }
     }
     let targets = cx.runbook.map_or(0, |r| r.notify.len());
@@ -126,10 +138,10 @@ pub fn notifications(cx: &Ctx, doc: &mut Doc) {
     }
     doc.h(2, "Notifications");
     let mut items: Vec<Runs> = Vec::new();
-    for (target, (sent, failed)) in per {
-        let mut s = format!("{target}: {sent} sent, {} FAILED", failed.len());
-        if !failed.is_empty() {
-            s.push_str(&format!(" ({})", failed.join("; ")));
+    for (target, (sent, failed, what)) in per {
+        let mut s = format!("{target}: {sent} sent, {failed} FAILED");
+        if !what.is_empty() {
+            s.push_str(&format!(" ({})", what.join("; ")));
         }
         items.push(vec![text(s)]);
     }

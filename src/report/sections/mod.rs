@@ -2,6 +2,7 @@
 //! read them: the summary first, then the timeline, then the evidence.
 
 mod actions;
+mod changes;
 mod gates;
 mod lists;
 mod plan;
@@ -29,6 +30,9 @@ pub struct Ctx<'a> {
     pub state: Option<State>,
     /// The runbook's zone (UTC without a runbook): every time in the record.
     pub zone: crate::timefmt::Zone,
+    /// `[[notify]]` delivery cursors (none for an older journal, whose
+    /// `notified` events say the same).
+    pub cursors: &'a [crate::journal::notify_cursor::Cursor],
 }
 
 impl<'a> Ctx<'a> {
@@ -50,6 +54,7 @@ impl<'a> Ctx<'a> {
             rehearsed,
             state: runbook.map(|r| State::replay(r, events)),
             zone: runbook.map(|r| r.cutover.timezone).unwrap_or_default(),
+            cursors: &[],
         }
     }
 
@@ -92,6 +97,7 @@ pub fn build(cx: &Ctx) -> Doc {
     let mut doc = Doc::default();
     summary::title(cx, &mut doc);
     summary::summary(cx, &mut doc);
+    changes::changes(cx, &mut doc);
     lists::timeline(cx, &mut doc);
     gates::gates(cx, &mut doc);
     plan::stages(cx, &mut doc);

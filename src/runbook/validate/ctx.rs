@@ -289,8 +289,13 @@ impl<'a> Ctx<'a> {
         match expand(v.get_ref(), self.env) {
             Ok(e) => {
                 let secrets = if url { e.url_secrets() } else { e.secrets };
-                self.secrets
-                    .extend(secrets.into_iter().filter(|s| !s.is_empty()));
+                // A runbook read back from a journal keeps its references
+                // as written (`recorded::load`): no value, no secret.
+                self.secrets.extend(
+                    secrets
+                        .into_iter()
+                        .filter(|s| !s.is_empty() && !super::super::recorded::is_reference(s)),
+                );
                 e.value
             }
             Err(e) => {
@@ -355,6 +360,9 @@ impl<'a> Ctx<'a> {
         }
         if expanded.is_empty() {
             return; // expansion already reported its problem
+        }
+        if super::super::recorded::is_reference(expanded) || expanded.contains("${") {
+            return; // read back from a journal: the value is not known here
         }
         let t = template.get_ref();
         match reqwest::Url::parse(expanded) {

@@ -56,6 +56,7 @@ pub fn validate(
             path: path.to_path_buf(),
             dir: dir.to_path_buf(),
             sha256,
+            text: text.to_string(),
             cutover,
             roles,
             operators,

@@ -307,6 +307,9 @@ fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
     if let serde_json::Value::Object(fields) = e.body.fields() {
         for (k, v) in fields {
             match v {
+                serde_json::Value::String(_) if k == "runbook_text" => {
+                    l.extend(runbook_text_lines(app, e));
+                }
                 serde_json::Value::String(s) if s.contains('\n') => {
                     l.push(kv(app, &k, String::new()));
                     for line in s.lines() {
@@ -327,6 +330,83 @@ fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
         }
     }
     (format!("#{} {}", e.seq, e.body.kind()), l)
+}
+
+/// A diff's lines by the seqs of its two versions.
+type DiffMemo = Option<((u64, u64), Vec<String>)>;
+
+thread_local! {
+    /// The last diff drawn: the details pane is drawn every frame, the
+    /// diff of two large texts is not cheap.
+    static DIFF: std::cell::RefCell<DiffMemo> = const { std::cell::RefCell::new(None) };
+}
+
+fn cached_diff(old: u64, new: u64, make: impl FnOnce() -> Vec<String>) -> Vec<String> {
+    DIFF.with(|d| {
+        let mut d = d.borrow_mut();
+        match &*d {
+            Some((k, v)) if *k == (old, new) => v.clone(),
+            _ => {
+                let v = make();
+                *d = Some(((old, new), v.clone()));
+                v
+            }
+        }
+    })
+}
+
+/// The journaled runbook text: its size where a session opened; the
+/// unified diff from the text before where a change was accepted (the
+/// texts are the journal's, checked against their digests, each diff line
+/// sanitized).
+fn runbook_text_lines<'a>(app: &App, e: &crate::session::event::Event) -> Vec<Line<'a>> {
+    use crate::runbook::recorded;
+    let versions = recorded::versions(app.journal.iter().take_while(|x| x.seq <= e.seq));
+    let this = versions.iter().position(|v| v.seq == e.seq);
+    match (&e.body, this) {
+        (EventBody::RunbookChangeAccepted { .. }, Some(i)) if i > 0 => {
+            let (old, new) = (&versions[i - 1], &versions[i]);
+            match (old.text, new.text) {
+                (Some(a), Some(b)) => {
+                    let mut l = vec![kv(app, "runbook diff", String::new())];
+                    let diff = cached_diff(old.seq, new.seq, || {
+                        recorded::unified_diff(
+                            a,
+                            b,
+                            &format!("seq {}", old.seq),
+                            &format!("seq {}", new.seq),
+                        )
+                    });
+                    l.extend(diff.into_iter().map(|d| Line::from(format!("  {d}"))));
+                    l
+                }
+                _ => vec![kv(
+                    app,
+                    "runbook diff",
+                    "a text is missing or does not match its digest".into(),
+                )],
+            }
+        }
+        (EventBody::RunbookChangeAccepted { .. }, _) => vec![kv(
+            app,
+            "runbook diff",
+            "the previous text is not in this console's tail: `warroom report` shows it".into(),
+        )],
+        _ => {
+            let lines = match &e.body {
+                EventBody::SessionOpened {
+                    runbook_text: Some(t),
+                    ..
+                } => t.lines().count(),
+                _ => 0,
+            };
+            vec![kv(
+                app,
+                "runbook text",
+                format!("{lines} lines, kept in the journal (`warroom report --format jsonl`)"),
+            )]
+        }
+    }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, target: &DetailTarget) {
