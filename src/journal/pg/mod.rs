@@ -20,7 +20,9 @@
 //! - A dropped connection fails the request in hand (the console shows the
 //!   error) and the next request reconnects.
 
+mod failover;
 mod follow;
+pub mod hosts;
 pub mod schema;
 pub mod tls;
 pub mod url;
@@ -111,6 +113,9 @@ pub struct PgJournal {
     client: RefCell<Option<Client>>,
     /// This console's host name, stored with each event it appends.
     host: Option<String>,
+    /// The last seq this store read or wrote: a server whose events end
+    /// before it lost commits (failover.rs).
+    seen: std::cell::Cell<u64>,
 }
 
 impl std::fmt::Debug for PgJournal {
@@ -149,11 +154,20 @@ impl PgJournal {
             url,
             client: RefCell::new(Some(client)),
             host: crate::console_session::identity::machine_host(),
+            seen: std::cell::Cell::new(0),
         })
     }
 
     fn path(&self) -> &Path {
         &self.url.display
+    }
+
+    fn saw(&self, events: &[Event]) {
+        // A row outside 1..=MAX_SEQ is damage, never a position.
+        let in_range = |s: &u64| i64::try_from(*s).is_ok_and(|s| s <= MAX_SEQ);
+        if let Some(last) = events.iter().map(|e| e.seq).filter(in_range).max() {
+            self.seen.set(self.seen.get().max(last));
+        }
     }
 
     /// The connection, reconnecting when it was lost.
@@ -259,7 +273,9 @@ impl Store for PgJournal {
         self.path()
     }
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
-        self.with(|c, p| read_since(c, p, after))
+        let events = self.with(|c, p| read_since(c, p, after))?;
+        self.saw(&events);
+        Ok(events)
     }
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError> {
         self.with(|c, p| readings_since(c, p, after))
@@ -290,11 +306,15 @@ impl Store for PgJournal {
                 }
             }
         })?;
-        Ok(Box::new(PgTx {
+        let seen = self.seen.get();
+        let tx = PgTx {
             journal: self,
             next_seq,
             done: false,
-        }))
+        };
+        // Dropped on refusal: rolled back, lock released.
+        failover::not_behind(self.path(), seen, next_seq - 1)?;
+        Ok(Box::new(tx))
     }
     fn lease_console(&self) -> Result<Option<String>, JournalError> {
         self.with(|c, p| {
@@ -386,7 +406,9 @@ impl PgTx<'_> {
 
 impl StoreTx for PgTx<'_> {
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
-        self.tx(|c, p| read_since(c, p, after))
+        let events = self.tx(|c, p| read_since(c, p, after))?;
+        self.journal.saw(&events);
+        Ok(events)
     }
 
     fn append(&mut self, e: &NewEvent) -> Result<Event, JournalError> {
@@ -596,6 +618,10 @@ impl StoreTx for PgTx<'_> {
     fn commit(mut self: Box<Self>) -> Result<(), JournalError> {
         self.done = true;
         let r = self.tx(|c, p| c.batch_execute("COMMIT").map_err(pg_err(p)));
+        if r.is_ok() {
+            let written = self.next_seq - 1;
+            self.journal.seen.set(self.journal.seen.get().max(written));
+        }
         if r.is_err() {
             // Whether a COMMIT whose answer was lost took effect is unknown
             // here; the follower delivers the events if it did.
