@@ -22,6 +22,7 @@
 
 mod failover;
 mod follow;
+pub mod grants;
 pub mod hosts;
 pub mod schema;
 pub mod tls;
@@ -142,7 +143,15 @@ impl PgJournal {
     fn open_url(url: PgUrl, create: bool) -> Result<PgJournal, JournalError> {
         let client = off_runtime(|| {
             let mut client = url.connect()?;
-            match schema::ensure(&mut client, &url.display, create) {
+            let access = if url.is_reader() {
+                grants::Access::ReadOnly
+            } else {
+                grants::Access::Operator
+            };
+            match grants::schema_without_usage(&mut client, &url.display)
+                .and_then(|()| grants::check(&mut client, &url.display, access))
+                .and_then(|()| schema::ensure(&mut client, &url.display, create))
+            {
                 Ok(()) => Ok(client),
                 Err(e) => {
                     drop(client);
@@ -659,6 +668,80 @@ fn init_with(url: &PgUrl) -> Result<String, JournalError> {
         "{}: created the journal's tables",
         url.display.display()
     ))
+}
+
+/// `warroom journal init URL --grant ROLE`: the GRANT statements that give
+/// ROLE an operator's (or a reader's) privileges on the journal in the
+/// URL's schema, and whether they were run (`apply`: the tables are
+/// created first when missing, then every statement runs in one
+/// transaction). The statements, then a line for the operator.
+pub fn grant(
+    location: &Path,
+    role: &str,
+    access: grants::Access,
+    apply: bool,
+) -> Result<(Vec<String>, String), JournalError> {
+    let url = PgUrl::parse(location)?;
+    off_runtime(|| {
+        let made = if apply { Some(init_with(&url)?) } else { None };
+        let path = &url.display;
+        let mut c = url.connect()?;
+        let row = c
+            .query_one(
+                "SELECT current_schema()::text, EXISTS(SELECT 1 FROM pg_roles WHERE rolname = $1)",
+                &[&role],
+            )
+            .map_err(pg_err(path))?;
+        let (schema, exists): (Option<String>, bool) = (row.get(0), row.get(1));
+        let Some(schema) = schema else {
+            return Err(JournalError::Open {
+                path: path.clone(),
+                cause: "no schema of the search_path exists on this server".into(),
+            });
+        };
+        let sql = grants::statements(&schema, role, access);
+        let set = match access {
+            grants::Access::Operator => "an operator's",
+            grants::Access::ReadOnly => "a reader's (serve, report)",
+        };
+        let shown_role = crate::untrusted::sanitize(role);
+        if !exists {
+            let create = format!("CREATE ROLE {} LOGIN;", grants::quote(role));
+            if apply {
+                return Err(JournalError::Denied {
+                    path: path.clone(),
+                    cause: format!("role {shown_role} does not exist: create it first ({create})"),
+                });
+            }
+            return Ok((
+                sql,
+                format!(
+                    "-- not applied; role {shown_role} does not exist yet ({create}). Run these as an owner of the tables, or add --apply"
+                ),
+            ));
+        }
+        if !apply {
+            return Ok((
+                sql,
+                format!(
+                    "-- not applied: {set} grants for {shown_role}; run these as an owner of the tables (psql), or add --apply"
+                ),
+            ));
+        }
+        let mut tx = c.transaction().map_err(pg_err(path))?;
+        for s in &sql {
+            tx.batch_execute(s).map_err(pg_err(path))?;
+        }
+        tx.commit().map_err(pg_err(path))?;
+        Ok((
+            sql,
+            format!(
+                "{}; granted {set} privileges to {shown_role} in schema {}",
+                made.unwrap_or_default(),
+                crate::untrusted::sanitize(&schema)
+            ),
+        ))
+    })
 }
 
 /// Where a URL journal is named on screen (no password).

@@ -17,7 +17,7 @@ use super::super::store::{META_APP, SCHEMA_VERSION};
 use super::pg_err;
 
 /// Our table names (what "someone else's tables of the same names" means).
-const TABLES: &[&str] = &[
+pub(crate) const TABLES: &[&str] = &[
     "warroom_meta",
     "warroom_events",
     "warroom_lease",

@@ -434,6 +434,10 @@ impl PgUrl {
     /// connection made from it is read-only from its first statement
     /// (`default_transaction_read_only` in the startup packet, so there is
     /// no window before a `SET`). The server refuses any write on it.
+    pub fn is_reader(&self) -> bool {
+        self.reader
+    }
+
     pub fn read_only(&self) -> PgUrl {
         let mut u = self.clone();
         u.reader = true;
