@@ -37,10 +37,19 @@ Examples:
 
 Exit codes: 0 fine, 1 runtime failure, 2 bad usage or invalid runbook.";
 
+/// `warroom --version`: the release and the commit it was built from
+/// (build.rs; `-dirty` for a tree with changes, `unknown` without git).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("WARROOM_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "warroom",
-    version,
+    version = VERSION,
     about = "A terminal console for production cutovers: runbook, live health, go/no-go gates, one-key actions, a crash-proof journal.",
     after_help = EXAMPLES
 )]
