@@ -125,7 +125,8 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum JournalCommand {
     /// Create the tables at a postgresql:// URL (for teams whose operators
-    /// may not create tables); does nothing when they are there.
+    /// may not create tables); does nothing when they are there. With
+    /// --grant ROLE: the privileges that role needs (docs/POSTGRES.md).
     #[command(
         after_help = "Examples:\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2'\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2' --grant alice --apply\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2' --grant statuspage --read-only"
     )]
