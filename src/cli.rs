@@ -39,10 +39,19 @@ Examples:
 
 Exit codes: 0 fine, 1 runtime failure, 2 bad usage or invalid runbook.";
 
+/// `warroom --version`: the release and the commit it was built from
+/// (build.rs; `-dirty` for a tree with changes, `unknown` without git).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("WARROOM_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "warroom",
-    version,
+    version = VERSION,
     about = "A terminal console for production cutovers: runbook, live health, go/no-go gates, one-key actions, a crash-proof journal.",
     after_help = EXAMPLES
 )]
@@ -121,9 +130,10 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum JournalCommand {
     /// Create the tables at a postgresql:// URL (for teams whose operators
-    /// may not create tables); does nothing when they are there.
+    /// may not create tables); does nothing when they are there. With
+    /// --grant ROLE: the privileges that role needs (docs/POSTGRES.md).
     #[command(
-        after_help = "Example:\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2'"
+        after_help = "Examples:\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2'\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2' --grant alice --apply\n  warroom journal init 'postgresql://admin@db.internal/cutovers?options=-csearch_path%3Dbilling_v2' --grant statuspage --read-only"
     )]
     Init {
         /// postgresql://user@host/db (password from PGPASSWORD, ~/.pgpass or
@@ -133,6 +143,16 @@ pub enum JournalCommand {
         /// Read the URL from FILE (its first line; mode 600 if it holds a password).
         #[arg(long, value_name = "FILE", conflicts_with = "url")]
         journal_file: Option<PathBuf>,
+        /// Print the GRANT statements database role ROLE needs to run a
+        /// console on this journal (nothing is changed without --apply).
+        #[arg(long, value_name = "ROLE")]
+        grant: Option<String>,
+        /// With --grant: the read-only set, for `serve` and `report` (SELECT only).
+        #[arg(long, requires = "grant")]
+        read_only: bool,
+        /// With --grant: create the tables when missing and run the statements.
+        #[arg(long, requires = "grant")]
+        apply: bool,
     },
 }
 
@@ -315,13 +335,20 @@ pub fn run(cli: Cli) -> u8 {
             Ok(req) => commands::console::run(req, SessionMode::Rehearsal, out),
             Err(code) => code,
         },
-        Command::Journal(JournalCommand::Init { url, journal_file }) => {
-            match journal(url, journal_file.as_deref(), "journal init", "the URL") {
-                Ok(Some(url)) => commands::journal::init(&url),
-                Ok(None) => EXIT_INVALID,
-                Err(code) => code,
-            }
-        }
+        Command::Journal(JournalCommand::Init {
+            url,
+            journal_file,
+            grant,
+            read_only,
+            apply,
+        }) => match journal(url, journal_file.as_deref(), "journal init", "the URL") {
+            Ok(Some(url)) => match grant {
+                Some(role) => commands::journal::grant(&url, &role, read_only, apply),
+                None => commands::journal::init(&url),
+            },
+            Ok(None) => EXIT_INVALID,
+            Err(code) => code,
+        },
         Command::Init(a) => commands::init::run(
             match a.strategy {
                 InitStrategy::Canary => Strategy::Canary,

@@ -308,9 +308,13 @@ fn a_role_that_cannot_read_a_table_is_refused_at_start() {
         .err()
         .expect("served without SELECT on the readings")
     });
+    // Refused before any read, naming the privilege and the fix.
     let said = err.to_string();
-    assert!(said.contains("permission denied"), "{said}");
-    assert!(said.contains("warroom_readings"), "{said}");
+    assert!(said.contains("SELECT on warroom_readings"), "{said}");
+    assert!(
+        said.contains(r#"GRANT SELECT ON "public"."warroom_readings""#),
+        "{said}"
+    );
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub enum JournalError {
     Busy { path: PathBuf, cause: String },
     #[error("{path}: refused: {cause}")]
     InUse { path: PathBuf, cause: String },
+    /// The database's role lacks a privilege on the journal (the cause
+    /// holds the GRANT that fixes it); never passes by itself.
+    #[error("{path}: refused: {cause}")]
+    Denied { path: PathBuf, cause: String },
     /// SQLite refused a statement for a reason not named above.
     #[error("{path}: journal error: {cause}")]
     Sqlite { path: PathBuf, cause: String },

@@ -125,7 +125,11 @@ pub async fn run_console_async(opts: ConsoleOptions) -> anyhow::Result<i32> {
         Ok(s) => s,
         // Another live console holds this path with another file: a
         // second session here would be a second conductor (exit 2).
-        Err(e @ SessionError::Journal(JournalError::InUse { .. })) => {
+        // A database role without the grants a console needs: bad setup,
+        // refused before anything is drawn, with the SQL that fixes it.
+        Err(
+            e @ SessionError::Journal(JournalError::InUse { .. } | JournalError::Denied { .. }),
+        ) => {
             eprintln!("warroom: {e}");
             return Ok(2);
         }

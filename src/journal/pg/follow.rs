@@ -71,7 +71,9 @@ fn run(
             return;
         }
         if conn.is_none() {
-            match listen(&url) {
+            match listen(&url).and_then(|mut c| {
+                super::failover::check_connection(&mut c.0, &path, last).map(|()| c)
+            }) {
                 Ok(c) => conn = Some(c),
                 Err(e) => set_error(&error, Some(e.to_string())),
             }

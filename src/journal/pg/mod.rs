@@ -20,7 +20,10 @@
 //! - A dropped connection fails the request in hand (the console shows the
 //!   error) and the next request reconnects.
 
+mod failover;
 mod follow;
+pub mod grants;
+pub mod hosts;
 pub mod notify_cursor;
 pub mod schema;
 pub mod tls;
@@ -114,6 +117,9 @@ pub struct PgJournal {
     client: RefCell<Option<Client>>,
     /// This console's host name, stored with each event it appends.
     host: Option<String>,
+    /// The last seq this store read or wrote: a server whose events end
+    /// before it lost commits (failover.rs).
+    seen: std::cell::Cell<u64>,
 }
 
 impl std::fmt::Debug for PgJournal {
@@ -140,7 +146,15 @@ impl PgJournal {
     fn open_url(url: PgUrl, create: bool) -> Result<PgJournal, JournalError> {
         let client = off_runtime(|| {
             let mut client = url.connect()?;
-            match schema::ensure(&mut client, &url.display, create) {
+            let access = if url.is_reader() {
+                grants::Access::ReadOnly
+            } else {
+                grants::Access::Operator
+            };
+            match grants::schema_without_usage(&mut client, &url.display)
+                .and_then(|()| grants::check(&mut client, &url.display, access))
+                .and_then(|()| schema::ensure(&mut client, &url.display, create))
+            {
                 Ok(()) => Ok(client),
                 Err(e) => {
                     drop(client);
@@ -152,11 +166,20 @@ impl PgJournal {
             url,
             client: RefCell::new(Some(client)),
             host: crate::console_session::identity::machine_host(),
+            seen: std::cell::Cell::new(0),
         })
     }
 
     fn path(&self) -> &Path {
         &self.url.display
+    }
+
+    fn saw(&self, events: &[Event]) {
+        // A row outside 1..=MAX_SEQ is damage, never a position.
+        let in_range = |s: &u64| i64::try_from(*s).is_ok_and(|s| s <= MAX_SEQ);
+        if let Some(last) = events.iter().map(|e| e.seq).filter(in_range).max() {
+            self.seen.set(self.seen.get().max(last));
+        }
     }
 
     /// The connection, reconnecting when it was lost.
@@ -259,7 +282,9 @@ pub(crate) fn readings_since(
 
 impl Store for PgJournal {
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
-        self.with(|c, p| read_since(c, p, after))
+        let events = self.with(|c, p| read_since(c, p, after))?;
+        self.saw(&events);
+        Ok(events)
     }
     fn readings_since(&self, after: i64) -> Result<Vec<Reading>, JournalError> {
         self.with(|c, p| readings_since(c, p, after))
@@ -290,11 +315,15 @@ impl Store for PgJournal {
                 }
             }
         })?;
-        Ok(Box::new(PgTx {
+        let seen = self.seen.get();
+        let tx = PgTx {
             journal: self,
             next_seq,
             done: false,
-        }))
+        };
+        // Dropped on refusal: rolled back, lock released.
+        failover::not_behind(self.path(), seen, next_seq - 1)?;
+        Ok(Box::new(tx))
     }
     fn lease_console(&self) -> Result<Option<String>, JournalError> {
         self.with(|c, p| {
@@ -389,7 +418,9 @@ impl PgTx<'_> {
 
 impl StoreTx for PgTx<'_> {
     fn read_since(&self, after: u64) -> Result<Vec<Event>, JournalError> {
-        self.tx(|c, p| read_since(c, p, after))
+        let events = self.tx(|c, p| read_since(c, p, after))?;
+        self.journal.saw(&events);
+        Ok(events)
     }
 
     fn append(&mut self, e: &NewEvent) -> Result<Event, JournalError> {
@@ -607,6 +638,10 @@ impl StoreTx for PgTx<'_> {
     fn commit(mut self: Box<Self>) -> Result<(), JournalError> {
         self.done = true;
         let r = self.tx(|c, p| c.batch_execute("COMMIT").map_err(pg_err(p)));
+        if r.is_ok() {
+            let written = self.next_seq - 1;
+            self.journal.seen.set(self.journal.seen.get().max(written));
+        }
         if r.is_err() {
             // Whether a COMMIT whose answer was lost took effect is unknown
             // here; the follower delivers the events if it did.
@@ -643,4 +678,77 @@ fn init_with(url: &PgUrl) -> Result<String, JournalError> {
         "{}: created the journal's tables",
         url.display.display()
     ))
+}
+
+/// `warroom journal init URL --grant ROLE`: the GRANT statements that give
+/// ROLE an operator's (or a reader's) privileges on the journal in the
+/// URL's schema, and whether they were run (`apply`: the tables are
+/// created first when missing, then every statement runs in one
+/// transaction). The statements, then a line for the operator.
+pub fn grant(
+    url: &PgUrl,
+    role: &str,
+    access: grants::Access,
+    apply: bool,
+) -> Result<(Vec<String>, String), JournalError> {
+    off_runtime(|| {
+        let made = if apply { Some(init_with(&url)?) } else { None };
+        let path = &url.display;
+        let mut c = url.connect()?;
+        let row = c
+            .query_one(
+                "SELECT current_schema()::text, EXISTS(SELECT 1 FROM pg_roles WHERE rolname = $1)",
+                &[&role],
+            )
+            .map_err(pg_err(path))?;
+        let (schema, exists): (Option<String>, bool) = (row.get(0), row.get(1));
+        let Some(schema) = schema else {
+            return Err(JournalError::Open {
+                path: path.clone(),
+                cause: "no schema of the search_path exists on this server".into(),
+            });
+        };
+        let sql = grants::statements(&schema, role, access);
+        let set = match access {
+            grants::Access::Operator => "an operator's",
+            grants::Access::ReadOnly => "a reader's (serve, report)",
+        };
+        let shown_role = crate::untrusted::sanitize(role);
+        if !exists {
+            let create = format!("CREATE ROLE {} LOGIN;", grants::quote(role));
+            if apply {
+                return Err(JournalError::Denied {
+                    path: path.clone(),
+                    cause: format!("role {shown_role} does not exist: create it first ({create})"),
+                });
+            }
+            return Ok((
+                sql,
+                format!(
+                    "-- not applied; role {shown_role} does not exist yet ({create}). Run these as an owner of the tables, or add --apply"
+                ),
+            ));
+        }
+        if !apply {
+            return Ok((
+                sql,
+                format!(
+                    "-- not applied: {set} grants for {shown_role}; run these as an owner of the tables (psql), or add --apply"
+                ),
+            ));
+        }
+        let mut tx = c.transaction().map_err(pg_err(path))?;
+        for s in &sql {
+            tx.batch_execute(s).map_err(pg_err(path))?;
+        }
+        tx.commit().map_err(pg_err(path))?;
+        Ok((
+            sql,
+            format!(
+                "{}; granted {set} privileges to {shown_role} in schema {}",
+                made.unwrap_or_default(),
+                crate::untrusted::sanitize(&schema)
+            ),
+        ))
+    })
 }

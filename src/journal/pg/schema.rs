@@ -17,12 +17,13 @@ use super::super::error::JournalError;
 use super::pg_err;
 
 /// Our table names (what "someone else's tables of the same names" means).
-const TABLES: &[&str] = &[
+pub(crate) const TABLES: &[&str] = &[
     "warroom_meta",
     "warroom_events",
     "warroom_lease",
     "warroom_presence",
     "warroom_readings",
+    "warroom_notify_cursor",
 ];
 
 /// The NOTIFY channel; the payload is the schema.

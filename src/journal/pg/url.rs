@@ -13,6 +13,7 @@ use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 
 use super::super::error::JournalError;
+use super::hosts::{self, Endpoint, Target};
 use super::tls::{self, RustlsConnect, SslMode};
 
 /// Does this text name a PostgreSQL journal?
@@ -71,7 +72,16 @@ fn split_passfile(raw: &str) -> (String, Option<PathBuf>) {
 /// A parsed URL: how to connect, and how to name it on screen.
 #[derive(Clone)]
 pub struct PgUrl {
+    /// Everything but the hosts (each host adds itself: `Endpoint::config`).
     config: Config,
+    /// The servers in the URL's order, each with the password found for
+    /// it (`~/.pgpass` lines name a host).
+    hosts: Vec<(Endpoint, Option<String>)>,
+    /// `target_session_attrs` (libpq's default: `any`).
+    pub target: Target,
+    /// A reader's URL (`read_only`): its sessions are read-only by design,
+    /// so only recovery tells a standby.
+    reader: bool,
     /// The sslmode in force (libpq's default: `prefer`).
     pub ssl_mode: SslMode,
     /// None: plain (`disable`, or a Unix socket).
@@ -96,24 +106,23 @@ impl PgUrl {
         };
         let (stripped, passfile) = split_passfile(raw);
         let (raw_rest, tls_params) = tls::split_tls_params(&stripped).map_err(invalid)?;
+        let (raw_rest, target) = hosts::split_target(&raw_rest).map_err(invalid)?;
         // The parser's error could quote the URL: name none of it.
-        let mut config = Config::from_str(&raw_rest).map_err(|e| invalid(e.to_string()))?;
+        let full = Config::from_str(&raw_rest).map_err(|e| invalid(e.to_string()))?;
+        let endpoints = hosts::endpoints(&full).map_err(invalid)?;
+        let mut config = Config::from_str(&hosts::without_hosts(&raw_rest))
+            .map_err(|e| invalid(e.to_string()))?;
         if config.get_user().is_none() {
             config.user(&crate::console_session::identity::current_operator());
-        }
-        if config.get_hosts().is_empty() {
-            config.host_path("/var/run/postgresql");
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
+        dead_peer_defaults(&mut config, &raw_rest);
         config.application_name("warroom");
-        let display = PathBuf::from(display(&config));
+        let display = PathBuf::from(display(&config, &endpoints, target));
         // libpq's rule: a Unix socket never carries TLS.
-        let local = config
-            .get_hosts()
-            .iter()
-            .all(|h| matches!(h, Host::Unix(_)));
+        let local = endpoints.iter().all(Endpoint::is_unix);
         let asked = tls_params.mode.unwrap_or(SslMode::Prefer);
         let ssl_mode = if local {
             SslMode::Disable
@@ -130,45 +139,104 @@ impl PgUrl {
                 })?,
             ),
         };
-        if config.get_password().is_none()
-            && let Some(pw) = password_from_env_or_pgpass(&config, passfile.as_deref())
-        {
-            config.password(pw);
-        }
+        let hosts = endpoints
+            .into_iter()
+            .map(|ep| {
+                let pw = match config.get_password() {
+                    Some(_) => None,
+                    None => password_from_env_or_pgpass(&config, &ep, passfile.as_deref()),
+                };
+                (ep, pw)
+            })
+            .collect();
         Ok(PgUrl {
             config,
+            hosts,
+            target,
+            reader: false,
             ssl_mode,
             tls,
             display,
         })
     }
 
+    /// Connect to the first server of the list that answers and suits
+    /// `target_session_attrs`, in order (a second pass for
+    /// `prefer-standby`); every server's reason is named when none does.
     pub fn connect(&self) -> Result<Client, JournalError> {
-        let connected = match &self.tls {
-            Some(t) => self.config.connect(t.clone()),
-            None => self.config.connect(NoTls),
+        let mut tried: Vec<(String, String)> = Vec::new();
+        for pass in self.target.passes() {
+            for (ep, pw) in &self.hosts {
+                let mut client = match self.connect_one(ep, pw.as_deref()) {
+                    Ok(c) => c,
+                    Err(cause) => {
+                        tried.push((ep.label(), cause));
+                        continue;
+                    }
+                };
+                if *pass == Target::Any {
+                    return Ok(client);
+                }
+                match hosts::server_state(&mut client) {
+                    Ok((standby, read_only))
+                        if pass.accepts(standby, read_only && !self.reader) =>
+                    {
+                        return Ok(client);
+                    }
+                    Ok((standby, _)) => tried.push((ep.label(), pass.refusal(standby))),
+                    Err(e) => tried.push((ep.label(), super::describe(&e))),
+                }
+            }
+        }
+        let cause = match tried.as_slice() {
+            [(_, only)] if self.hosts.len() == 1 => only.clone(),
+            _ => format!(
+                "no server of {} took the connection: {}",
+                self.hosts.len(),
+                tried
+                    .iter()
+                    .map(|(host, why)| format!("{host}: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
+        Err(JournalError::Open {
+            path: self.display.clone(),
+            cause,
+        })
+    }
+
+    fn connect_one(&self, ep: &Endpoint, password: Option<&str>) -> Result<Client, String> {
+        let mut config = ep.config(&self.config);
+        if let Some(pw) = password {
+            config.password(pw);
+        }
+        // A Unix socket in a list of TCP hosts: still never TLS.
+        let tls = self.tls.as_ref().filter(|_| !ep.is_unix());
+        if tls.is_none() {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+        }
+        let connected = match tls {
+            Some(t) => config.connect(t.clone()),
+            None => config.connect(NoTls),
         };
         match connected {
             Ok(c) => Ok(c),
             // libpq's `prefer`: when the connection over TLS fails (a
             // handshake the server botched, a `hostnossl`-only pg_hba),
             // try once more without TLS; say both causes if that fails too.
-            Err(over_tls) if self.ssl_mode == SslMode::Prefer && self.tls.is_some() => {
-                let mut plain = self.config.clone();
+            Err(over_tls) if self.ssl_mode == SslMode::Prefer && tls.is_some() => {
+                let mut plain = config.clone();
                 plain.ssl_mode(postgres::config::SslMode::Disable);
-                plain.connect(NoTls).map_err(|e| JournalError::Open {
-                    path: self.display.clone(),
-                    cause: format!(
+                plain.connect(NoTls).map_err(|e| {
+                    format!(
                         "{} (and over TLS: {})",
                         self.explain(&e),
                         self.explain(&over_tls)
-                    ),
+                    )
                 })
             }
-            Err(e) => Err(JournalError::Open {
-                path: self.display.clone(),
-                cause: self.explain(&e),
-            }),
+            Err(e) => Err(self.explain(&e)),
         }
     }
 
@@ -196,28 +264,79 @@ fn scrub(msg: &str, raw: &str) -> String {
     }
 }
 
-/// The schema (one session each) is part of the name: `options` is shown.
-fn display(c: &Config) -> String {
+/// The schema (one session each) is part of the name: `options` is shown,
+/// and so are every host and `target_session_attrs`: the name is a URL that
+/// reaches the same session (`report` on it, from another process).
+fn display(c: &Config, eps: &[Endpoint], target: Target) -> String {
     let user = c.get_user().unwrap_or_default();
-    let port = c.get_ports().first().copied().unwrap_or(5432);
     let db = c.get_dbname().unwrap_or(user);
-    let opts = c
-        .get_options()
-        .map(|o| format!("options={}", o.replace(' ', "%20").replace('=', "%3D")));
-    match c.get_hosts().first() {
-        Some(Host::Unix(p)) => {
-            let s = format!("postgresql://{user}@/{db}?host={}&port={port}", p.display());
-            opts.map_or(s.clone(), |o| format!("{s}&{o}"))
+    let mut params: Vec<String> = Vec::new();
+    let tcp: Option<Vec<String>> = eps
+        .iter()
+        .map(|e| match &e.host {
+            Host::Tcp(h) => Some(format!("{h}:{}", e.port)),
+            Host::Unix(_) => None,
+        })
+        .collect();
+    let authority = match tcp {
+        Some(list) if !list.is_empty() => list.join(","),
+        _ => {
+            let hosts: Vec<String> = eps
+                .iter()
+                .map(|e| match &e.host {
+                    Host::Tcp(h) => h.clone(),
+                    Host::Unix(p) => p.display().to_string(),
+                })
+                .collect();
+            let ports: Vec<String> = eps.iter().map(|e| e.port.to_string()).collect();
+            params.push(format!("host={}", hosts.join(",")));
+            params.push(format!("port={}", ports.join(",")));
+            String::new()
         }
-        Some(Host::Tcp(h)) => {
-            let s = format!("postgresql://{user}@{h}:{port}/{db}");
-            opts.map_or(s.clone(), |o| format!("{s}?{o}"))
-        }
-        None => format!("postgresql://{user}@/{db}"),
+    };
+    if target != Target::Any {
+        params.push(format!("target_session_attrs={}", target.name()));
+    }
+    if let Some(o) = c.get_options() {
+        params.push(format!(
+            "options={}",
+            o.replace(' ', "%20").replace('=', "%3D")
+        ));
+    }
+    let s = format!("postgresql://{user}@{authority}/{db}");
+    if params.is_empty() {
+        s
+    } else {
+        format!("{s}?{}", params.join("&"))
     }
 }
 
-fn password_from_env_or_pgpass(c: &Config, passfile: Option<&Path>) -> Option<String> {
+/// A server that vanishes without closing its connections (a host down,
+/// a partition) must be noticed in seconds, not after the kernel's two
+/// hours of keepalive idle: unless the URL says otherwise, probe an idle
+/// connection after 5 s, every 2 s, 3 times, and give up on data unacked
+/// for 10 s. Then the next request tries the next host.
+fn dead_peer_defaults(c: &mut Config, raw: &str) {
+    let said = |key: &str| raw.contains(&format!("{key}="));
+    if !said("keepalives_idle") {
+        c.keepalives_idle(Duration::from_secs(5));
+    }
+    if !said("keepalives_interval") {
+        c.keepalives_interval(Duration::from_secs(2));
+    }
+    if !said("keepalives_retries") {
+        c.keepalives_retries(3);
+    }
+    if !said("tcp_user_timeout") {
+        c.tcp_user_timeout(Duration::from_secs(10));
+    }
+}
+
+fn password_from_env_or_pgpass(
+    c: &Config,
+    ep: &Endpoint,
+    passfile: Option<&Path>,
+) -> Option<String> {
     if let Ok(pw) = std::env::var("PGPASSWORD") {
         return Some(pw);
     }
@@ -239,11 +358,11 @@ fn password_from_env_or_pgpass(c: &Config, passfile: Option<&Path>) -> Option<St
         .take(64 * 1024)
         .read_to_string(&mut text)
         .ok()?;
-    let host = match c.get_hosts().first() {
-        Some(Host::Tcp(h)) => h.clone(),
-        _ => "localhost".to_string(),
+    let host = match &ep.host {
+        Host::Tcp(h) => h.clone(),
+        Host::Unix(_) => "localhost".to_string(),
     };
-    let port = c.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = ep.port.to_string();
     let user = c.get_user().unwrap_or_default();
     let db = c.get_dbname().unwrap_or(user);
     pgpass_lookup(&text, [&host, &port, db, user])
@@ -297,8 +416,13 @@ impl PgUrl {
     /// connection made from it is read-only from its first statement
     /// (`default_transaction_read_only` in the startup packet, so there is
     /// no window before a `SET`). The server refuses any write on it.
+    pub fn is_reader(&self) -> bool {
+        self.reader
+    }
+
     pub fn read_only(&self) -> PgUrl {
         let mut u = self.clone();
+        u.reader = true;
         let opts = match self.config.get_options() {
             Some(o) if !o.trim().is_empty() => format!("{o} {READ_ONLY}"),
             _ => READ_ONLY.to_string(),
@@ -371,6 +495,24 @@ mod tests {
         assert_eq!(
             bare.read_only().config.get_options(),
             Some("-c default_transaction_read_only=on")
+        );
+    }
+
+    #[test]
+    fn a_multi_host_name_keeps_every_host_and_the_target() {
+        let u = PgUrl::parse("postgresql://ann@a:5432,b:5433/cut?target_session_attrs=read-write")
+            .unwrap();
+        let shown = "postgresql://ann@a:5432,b:5433/cut?target_session_attrs=read-write";
+        assert_eq!(u.display, PathBuf::from(shown));
+        assert_eq!(u.hosts.len(), 2);
+        // Another process reading the name reaches the same servers.
+        let again = PgUrl::parse(&u.display.to_string_lossy()).unwrap();
+        assert_eq!(again.display, u.display);
+        assert_eq!(again.target, Target::ReadWrite);
+        let sock = PgUrl::parse("postgresql://ann@/cut?host=/tmp/p,/tmp/q&port=1,2").unwrap();
+        assert_eq!(
+            sock.display,
+            PathBuf::from("postgresql://ann@/cut?host=/tmp/p,/tmp/q&port=1,2")
         );
     }
 
