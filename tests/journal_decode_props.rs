@@ -80,6 +80,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                         exposure,
                         override_reason,
                         evidence,
+                        automatic: false,
                     }
                 }
             ),

@@ -144,6 +144,7 @@ fn scripted_session(path: &Path) {
                 exposure: 0.5,
                 override_reason: None,
                 evidence: evidence(0.0012),
+                automatic: false,
             },
         ),
         (
@@ -205,6 +206,7 @@ fn scripted_session(path: &Path) {
                 exposure: 5.0,
                 override_reason: Some("customer deadline, bake waived by VP".into()),
                 evidence: evidence(0.0013),
+                automatic: false,
             },
         ),
         (

@@ -165,6 +165,7 @@ fn failing_app() -> App {
             exposure: 0.5,
             override_reason: None,
             evidence: Default::default(),
+            automatic: false,
         },
     ));
     ev.push(event(

@@ -29,6 +29,7 @@ fn panel(id: &str, every_s: u64) -> Panel {
         fail: None,
         stale_after: 3,
         rate: false,
+        compare: None,
     }
 }
 
@@ -111,6 +112,7 @@ fn state(status: Status) -> State {
         guard_silenced_until: BTreeMap::new(),
         notified: BTreeMap::new(),
         attempts: Box::default(),
+        canary: Box::default(),
     }
 }
 

@@ -17,6 +17,8 @@ const WORDS: &[(&str, &str, &[&str])] = &[
     ("RawGuard", "when", words::GUARD_WHEN),
     ("RawGuard", "then", words::GUARD_THEN),
     ("RawNotify", "format", words::NOTIFY_FORMATS),
+    ("RawCompare", "worse", words::WORSE),
+    ("RawStage", "advance", words::ADVANCE),
 ];
 
 /// The schema as pretty JSON, ending with a newline.

@@ -17,3 +17,5 @@ pub const GUARD_WHEN: &[&str] = &["fail", "warn", "stale"];
 pub const GUARD_THEN: &[&str] = &["pause", "rollback"];
 pub const NOTIFY_FORMATS: &[&str] = &["slack", "teams", "json"];
 pub const STEP_PHASES: &[&str] = &["main", "close"];
+pub const WORSE: &[&str] = &["higher", "lower"];
+pub const ADVANCE: &[&str] = &["manual", "auto"];

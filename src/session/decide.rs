@@ -321,6 +321,19 @@ pub fn decide(
             }
             Decision::Apply(vec![EventBody::Note { text: text.clone() }])
         }
+        Command::Hold { reason } => {
+            let Some((to, _)) = state.canary.announced() else {
+                return refuse(cmd, "no automatic expand is announced");
+            };
+            let reason = match reason.trim() {
+                "" => "held by an operator".to_string(),
+                r => r.to_string(),
+            };
+            Decision::Apply(vec![EventBody::AutoExpandStopped {
+                to_stage: to.to_string(),
+                reason,
+            }])
+        }
         Command::WithdrawRequest { action } => {
             let mine = state
                 .pending
@@ -403,6 +416,7 @@ fn decide_expand(
         exposure: to.exposure,
         override_reason: ovr.map(str::to_string),
         evidence: evidence(panels),
+        automatic: false,
     }])
 }
 
