@@ -79,6 +79,24 @@ struct Step {
     /// Past the point of no return: the irreversible step's id, or "" for not.
     #[serde(default)]
     no_return: Option<String>,
+    /// `cmd = "poll"`: this many poll rounds of the conductor (default 1),
+    /// `every` seconds apart from `at` (default 10), each storing one
+    /// reading per panel in `readings` ([value, baseline] pairs, taken in
+    /// turn) and judging it as the conductor does (`Session::conduct`: the
+    /// canary analysis and the automatic expand). The step's `events` are
+    /// everything the rounds journaled.
+    #[serde(default)]
+    polls: Option<u32>,
+    #[serde(default)]
+    every: Option<i64>,
+    #[serde(default)]
+    readings: BTreeMap<String, Vec<[f64; 2]>>,
+    /// The current stage's canary analysis verdict ("" for none yet).
+    #[serde(default)]
+    verdict: Option<String>,
+    /// An automatic expand announced: the stage it goes to ("" for none).
+    #[serde(default)]
+    announced: Option<String>,
 }
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -148,6 +166,7 @@ fn parse_command(line: &str) -> Command {
         },
         "note" => Command::Note { text: rest(1) },
         "new-attempt" => Command::NewAttempt { reason: rest(1) },
+        "hold" => Command::Hold { reason: rest(1) },
         "withdraw-request" => Command::WithdrawRequest {
             action: match words[1] {
                 "rollback" => ActionKind::Rollback,
@@ -246,6 +265,38 @@ fn run_scenario_at(
                 session.observe(&panels, now).unwrap(),
             ),
             "refresh" => ("applied", String::new(), session.refresh().unwrap()),
+            "poll" => {
+                let mut evs = Vec::new();
+                let every = step.every.unwrap_or(10);
+                for round in 0..step.polls.unwrap_or(1) {
+                    let now = t(step.at + every * i64::from(round));
+                    session.heartbeat(now).unwrap();
+                    let epoch = session.epoch().expect("the polling console conducts");
+                    let statuses: Vec<_> = step
+                        .readings
+                        .iter()
+                        .map(|(id, pairs)| {
+                            let [value, baseline] = pairs[round as usize % pairs.len()];
+                            warroom::health::PanelStatus {
+                                value: Some(value),
+                                baseline: Some(baseline),
+                                last_good: Some(now),
+                                ..panels[id].clone()
+                            }
+                        })
+                        .map(|mut st| {
+                            st.last_poll = Some(now);
+                            st
+                        })
+                        .collect();
+                    let got = session
+                        .conduct(&statuses, now, epoch, |_, _, _, _| Vec::new())
+                        .unwrap()
+                        .expect("the polling console holds the lease");
+                    evs.extend(got);
+                }
+                ("applied", String::new(), evs)
+            }
             // What the rollback action's end journals (no action runs here).
             "rollback-finished" => {
                 let evs = session
@@ -312,6 +363,14 @@ fn run_scenario_at(
         for (gate, want) in &step.gates {
             let got = s.gate(gate).unwrap().status.as_str();
             assert_eq!(got, want, "{ctx}: gate {gate}");
+        }
+        if let Some(want) = &step.verdict {
+            let got = s.canary.verdict.as_ref().map_or("", |v| v.verdict.as_str());
+            assert_eq!(got, want, "{ctx}: analysis verdict");
+        }
+        if let Some(want) = &step.announced {
+            let got = s.canary.announced().map_or("", |(to, _)| to);
+            assert_eq!(got, want, "{ctx}: automatic expand announced");
         }
         if let Some(want) = step.attempt {
             assert_eq!(s.attempts.number, want, "{ctx}: attempt");
