@@ -601,3 +601,24 @@ fn report_numbers_the_attempts_and_marks_the_point_of_no_return() {
         "{text}"
     );
 }
+
+/// The report marks the stages entered by themselves and lists the canary
+/// analysis: verdicts with their numbers, announcements, the pause.
+#[test]
+fn report_marks_automatic_expands_and_the_analysis() {
+    let (_dir, journal, rb) = run_scenario(&scenario_path("11_canary_advances_by_itself.toml"));
+    let text = report_text(&journal, warroom::report::Format::Markdown, Some(&rb));
+    for want in [
+        "| 10% (automatic) | 10% |",
+        "| 50% (automatic) | 50% |",
+        "## Canary analysis",
+        "ANALYSIS of stage 1%: PASS (2 passed, 0 failed, 0 inconclusive of 2/2 measurements: within the limits): errors pass p=",
+        "AUTOMATIC EXPAND to 10% announced for 22:02:37 UTC",
+        "EXPANDED (automatic) to 50% (50%) from 10%",
+        "ANALYSIS of stage 50%: INCONCLUSIVE (0 passed, 0 failed, 1 inconclusive of 1/1 measurements: more inconclusive than inconclusive_limit 0): errors inconclusive p=0.244 r=+0.33 n=9/9",
+        "PAUSED by the canary analysis: analysis of stage 50% is inconclusive",
+        "p 0.244 above alpha 0.05 but effect +0.33 is not small (beyond ±0.3)",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+}

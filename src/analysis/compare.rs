@@ -97,7 +97,8 @@ pub struct PanelComparison {
     /// Hodges-Lehmann shift canary − baseline, in the panel's raw unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shift: Option<f64>,
-    /// Why, in words: "p 0.002 ≤ 0.05, effect +0.92 (canary higher is worse)".
+    /// Why, in words: "p 0.002 at or below alpha 0.05, effect +0.92 on the
+    /// bad side (canary higher is worse)".
     pub why: String,
 }
 
@@ -171,7 +172,7 @@ pub fn compare(cfg: &Compare, canary: &[f64], baseline: &[f64]) -> PanelComparis
         (
             Verdict::Fail,
             format!(
-                "p {} ≤ {}, effect {r:+.2} on the bad side ({dir})",
+                "p {} at or below alpha {}, effect {r:+.2} on the bad side ({dir})",
                 fmt_p(mw.p),
                 cfg.alpha
             ),
@@ -189,7 +190,7 @@ pub fn compare(cfg: &Compare, canary: &[f64], baseline: &[f64]) -> PanelComparis
         (
             Verdict::Pass,
             format!(
-                "p {} ≤ {}, effect {r:+.2} on the good side ({dir})",
+                "p {} at or below alpha {}, effect {r:+.2} on the good side ({dir})",
                 fmt_p(mw.p),
                 cfg.alpha
             ),
@@ -198,7 +199,7 @@ pub fn compare(cfg: &Compare, canary: &[f64], baseline: &[f64]) -> PanelComparis
         (
             Verdict::Inconclusive,
             format!(
-                "p {} > {} but effect {r:+.2} is not small (beyond ±{})",
+                "p {} above alpha {} but effect {r:+.2} is not small (beyond ±{})",
                 fmt_p(mw.p),
                 cfg.alpha,
                 cfg.small_effect

@@ -62,7 +62,9 @@ impl SampleLog {
         q.push_back(s);
     }
 
-    /// The canary's and the baseline's values sampled in `[from, to]`.
+    /// The canary's and the baseline's values sampled in `(from, to]`: a
+    /// sample taken at the instant a stage was entered shows the exposure
+    /// before it.
     pub fn window(
         &self,
         panel: &str,
@@ -73,7 +75,7 @@ impl SampleLog {
             .get(panel)
             .map(|q| {
                 q.iter()
-                    .filter(|s| s.at >= from && s.at <= to)
+                    .filter(|s| s.at > from && s.at <= to)
                     .map(|s| (s.value, s.baseline))
                     .unzip()
             })
@@ -115,9 +117,10 @@ mod tests {
         log.push(&reading(4, Some(4.0), Some(0.9), true)); // seen again
         log.push(&reading(9, Some(9.0), Some(1.1), true));
         assert_eq!(
-            log.window("p", at(1), at(4)),
+            log.window("p", at(0), at(4)),
             (vec![1.0, 4.0], vec![0.5, 0.9])
         );
+        assert_eq!(log.window("p", at(1), at(4)), (vec![4.0], vec![0.9]));
         assert_eq!(log.window("q", at(0), at(9)), (vec![], vec![]));
     }
 }

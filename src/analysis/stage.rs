@@ -76,9 +76,8 @@ pub fn verdict(spec: &StageAnalysis, results: &[Verdict]) -> Option<(Verdict, St
         (n(Verdict::Fail), n(Verdict::Inconclusive), n(Verdict::Pass));
     let of = spec.count.max(1);
     let tally = format!(
-        "{passed} passed, {failed} failed, {inconclusive} inconclusive of {} measurement{} taken",
-        results.len(),
-        if results.len() == 1 { "" } else { "s" }
+        "{passed} passed, {failed} failed, {inconclusive} inconclusive of {}/{of} measurements",
+        results.len()
     );
     if failed > spec.failure_limit {
         return Some((
@@ -98,8 +97,7 @@ pub fn verdict(spec: &StageAnalysis, results: &[Verdict]) -> Option<(Verdict, St
             ),
         ));
     }
-    (results.len() as u32 >= of)
-        .then(|| (Verdict::Pass, format!("{tally} of {of}: within the limits")))
+    (results.len() as u32 >= of).then(|| (Verdict::Pass, format!("{tally}: within the limits")))
 }
 
 #[cfg(test)]
@@ -141,7 +139,7 @@ mod tests {
         let (_, why) = verdict(&spec(3, 0, 0), &[Pass, Inconclusive]).unwrap();
         assert_eq!(
             why,
-            "1 passed, 0 failed, 1 inconclusive of 2 measurements taken: more inconclusive than inconclusive_limit 0"
+            "1 passed, 0 failed, 1 inconclusive of 2/3 measurements: more inconclusive than inconclusive_limit 0"
         );
     }
 
