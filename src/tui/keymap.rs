@@ -160,7 +160,7 @@ const NORMAL: &[Binding] = &[
         label: "h",
         action: Action::Hold,
         short: "hold",
-        help: "hold: stop the announced automatic expand (journaled with your name); expand by hand later",
+        help: "hold: stop the automatic expand counting down (journaled as yours)",
         acts: true,
         when: auto_expand_announced,
     },
