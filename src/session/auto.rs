@@ -169,6 +169,6 @@ fn measure(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
 #[path = "auto_tests.rs"]
 mod tests;
