@@ -40,6 +40,7 @@ fn evidence() -> impl Strategy<Value = Evidence> {
                         state,
                         value,
                         sampled_at: None,
+                        analysis: None,
                     },
                 )
             })

@@ -54,6 +54,7 @@ fn evidence(errors: f64) -> Evidence {
                 state,
                 value,
                 sampled_at: None,
+                analysis: None,
             },
         )
     })

@@ -618,6 +618,9 @@ fn report_marks_automatic_expands_and_the_analysis() {
         "ANALYSIS of stage 50%: INCONCLUSIVE (0 passed, 0 failed, 1 inconclusive of 1/1 measurements: more inconclusive than inconclusive_limit 0): errors inconclusive p=0.244 r=+0.33 n=9/9",
         "PAUSED by the canary analysis: analysis of stage 50% is inconclusive",
         "p 0.244 above alpha 0.05 but effect +0.33 is not small (beyond ±0.3)",
+        // The evidence of the decisions carries the comparison.
+        "(vs baseline inconclusive p=0.244 r=+0.33 n=9/9)",
+        "(vs baseline pass p=",
     ] {
         assert!(text.contains(want), "{want}\n{text}");
     }

@@ -703,6 +703,7 @@ impl Session {
             }
             let more = follow_ups_after(&runbook, &scratch, &bodies, &self.operator, None, now);
             bodies.extend(more);
+            crate::session::evidence::attach_analysis(&mut bodies, &scratch);
             for body in bodies {
                 let ev = tx.append(&NewEvent {
                     ts: now,
@@ -719,6 +720,7 @@ impl Session {
         if !bodies.is_empty() {
             let more = follow_ups_after(&runbook, &scratch, &bodies, &self.operator, None, now);
             bodies.extend(more);
+            crate::session::evidence::attach_analysis(&mut bodies, &scratch);
         }
         for body in bodies {
             let ev = tx.append(&NewEvent {

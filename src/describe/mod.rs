@@ -44,9 +44,15 @@ pub fn evidence(rb: Option<&Runbook>, ev: &Evidence) -> String {
         return "no panels".into();
     }
     ev.iter()
-        .map(|(id, e)| match e.value {
-            Some(v) => format!("{id} {} {}", e.state, value(rb, id, v)),
-            None => format!("{id} {} –", e.state),
+        .map(|(id, e)| {
+            let judged = e
+                .analysis
+                .as_ref()
+                .map_or(String::new(), |a| format!(" (vs baseline {})", a.summary()));
+            match e.value {
+                Some(v) => format!("{id} {} {}{judged}", e.state, value(rb, id, v)),
+                None => format!("{id} {} –{judged}", e.state),
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -412,6 +412,7 @@ fn events_for_a_pause_guard() {
             state: PanelState::Fail,
             value: Some(0.07),
             sampled_at: None,
+            analysis: None,
         },
     );
     let evs = events_for(&d[0], &rb, &st, &ev);

@@ -134,6 +134,11 @@ fn measure(
         result,
         panels: comparisons.clone(),
     }];
+    // The evidence of what follows carries this measurement's numbers.
+    let mut judged = evidence(panels);
+    for (id, e) in judged.iter_mut() {
+        e.analysis = comparisons.get(id).cloned();
+    }
     let mut results = state.canary.measurements.clone();
     results.push(result);
     let Some((verdict, reason)) = analysis::verdict(spec, &results) else {
@@ -144,7 +149,7 @@ fn measure(
         verdict,
         reason: reason.clone(),
         panels: comparisons.clone(),
-        evidence: evidence(panels),
+        evidence: judged.clone(),
     });
     if verdict != Verdict::Pass && stage.advance == Advance::Auto && state.status == Status::Running
     {
@@ -161,7 +166,7 @@ fn measure(
                 worst.join("; ")
             ),
             trigger: Trigger::Analysis,
-            evidence: evidence(panels),
+            evidence: judged,
             recorded_late: None,
         });
     }

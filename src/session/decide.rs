@@ -63,6 +63,22 @@ pub fn decide(
     now: DateTime<Utc>,
     seen: Seen,
 ) -> Decision {
+    let mut d = decide_command(runbook, state, cmd, operator, panels, now, seen);
+    if let Decision::Apply(bodies) = &mut d {
+        super::evidence::attach_analysis(bodies, state);
+    }
+    d
+}
+
+fn decide_command(
+    runbook: &Runbook,
+    state: &State,
+    cmd: &Command,
+    operator: &str,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+    seen: Seen,
+) -> Decision {
     if let Err(e) = rules::may_command(runbook, state, cmd, operator) {
         return refuse(cmd, e);
     }

@@ -24,6 +24,10 @@ pub struct EvidenceEntry {
     /// poll), so an auditor can order evidence against guard readings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Extension: the current stage's canary comparison of this panel with
+    /// its baseline, as the journal last measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<PanelComparison>,
 }
 
 /// Keyed by panel id.
