@@ -190,3 +190,138 @@ pub fn plan(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::path::Path;
+
+    const BASE: &str = r#"
+[cutover]
+id = "c"
+title = "C"
+strategy = "canary"
+
+[sources.prom]
+type = "prometheus"
+url = "http://127.0.0.1:9090"
+
+[[panels]]
+id = "errors"
+source = "prom"
+query = "errors"
+PANEL
+
+[[stages]]
+name = "one"
+exposure = 1
+STAGE
+
+[[stages]]
+name = "all"
+exposure = 100
+LAST
+
+[actions.rollback]
+run = "true"
+EXPAND
+"#;
+
+    fn load(panel: &str, stage: &str, last: &str, expand: &str) -> Result<String, String> {
+        let text = BASE
+            .replace("PANEL", panel)
+            .replace("STAGE", stage)
+            .replace("LAST", last)
+            .replace("EXPAND", expand);
+        match crate::runbook::load_str(&text, Path::new("r.toml"), &|_| None) {
+            Ok(l) => Ok(format!(
+                "{:?} {:?}",
+                l.runbook.stages[0].analysis, l.runbook.stages[0].advance
+            )),
+            Err(e) => Err(e.render(false)),
+        }
+    }
+
+    #[test]
+    fn what_the_analysis_keys_need_by_table() {
+        let cmp = "baseline = \"base\"\ncompare = { worse = \"higher\" }";
+        let auto = "bake = \"2m\"\nadvance = \"auto\"";
+        // (panel, first stage, last stage, expand action, error words or "" for accepted)
+        let table: &[(&str, &str, &str, &str, &str)] = &[
+            (cmp, auto, "", "", ""),
+            (
+                "compare = { worse = \"higher\" }",
+                auto,
+                "",
+                "",
+                "compare needs a baseline",
+            ),
+            (
+                "baseline = \"b\"\ncompare = { alpha = 0.05 }",
+                auto,
+                "",
+                "",
+                "compare needs `worse",
+            ),
+            (
+                "baseline = \"b\"\ncompare = { worse = \"up\" }",
+                auto,
+                "",
+                "",
+                "higher",
+            ),
+            (
+                "baseline = \"b\"\ncompare = { worse = \"higher\", alpha = 2 }",
+                auto,
+                "",
+                "",
+                "must be a number in (0, 1)",
+            ),
+            ("", auto, "", "", "no panel has one"),
+            (
+                cmp,
+                "advance = \"auto\"",
+                "",
+                "",
+                "the stage has none (add `bake`)",
+            ),
+            (
+                cmp,
+                "bake = \"1m\"",
+                "bake = \"1m\"\nadvance = \"auto\"",
+                "",
+                "the last stage has nothing to advance to",
+            ),
+            (
+                cmp,
+                auto,
+                "",
+                "[actions.expand]\nrun = \"true\"\ntwo_person = true",
+                "a second person must confirm every expand",
+            ),
+            (
+                cmp,
+                "bake = \"1m\"\nanalysis = { count = 0 }",
+                "",
+                "",
+                "analysis `count` must be a whole number from 1",
+            ),
+        ];
+        for (panel, stage, last, expand, want) in table {
+            match load(panel, stage, last, expand) {
+                Ok(got) => assert!(
+                    want.is_empty(),
+                    "{panel} / {stage}: accepted ({got}), wanted {want}"
+                ),
+                Err(e) => assert!(
+                    !want.is_empty() && e.contains(want),
+                    "{panel} / {stage}: {e}"
+                ),
+            }
+        }
+        assert_eq!(
+            load(cmp, auto, "", "").unwrap(),
+            "Some(StageAnalysis { count: 1, failure_limit: 0, inconclusive_limit: 0 }) Auto"
+        );
+    }
+}
