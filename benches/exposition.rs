@@ -54,6 +54,7 @@ fn panel() -> Panel {
         }),
         stale_after: 3,
         rate: false,
+        compare: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn evidence() -> Evidence {
                 state: warroom::health::PanelState::Ok,
                 value: Some(0.0123),
                 sampled_at: None,
+                analysis: None,
             },
         );
     }

@@ -6,6 +6,7 @@
 //! (`actions`) run in tasks that only send messages to the console (`tui`).
 
 pub mod actions;
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod conductor;

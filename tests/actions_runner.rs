@@ -152,6 +152,9 @@ fn context_for_stage_transitions() {
             exposure,
             bake: Duration::ZERO,
             gate: None,
+            analysis: None,
+            advance: Advance::Manual,
+            auto_countdown: DEFAULT_AUTO_COUNTDOWN,
         })
         .collect();
     let c = ActionContext::for_transition(

@@ -59,6 +59,7 @@ fn expanded() -> EventBody {
         exposure: 1.0,
         override_reason: None,
         evidence: Evidence::new(),
+        automatic: false,
     }
 }
 

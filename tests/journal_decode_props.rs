@@ -40,6 +40,7 @@ fn evidence() -> impl Strategy<Value = Evidence> {
                         state,
                         value,
                         sampled_at: None,
+                        analysis: None,
                     },
                 )
             })
@@ -80,6 +81,7 @@ fn body() -> impl Strategy<Value = EventBody> {
                         exposure,
                         override_reason,
                         evidence,
+                        automatic: false,
                     }
                 }
             ),

@@ -249,6 +249,7 @@ fn story(note: &str) -> Vec<Event> {
                 to_stage: "all".into(),
                 exposure: 100.0,
                 override_reason: None,
+                automatic: false,
                 evidence: Evidence::new(),
             },
         ),

@@ -35,6 +35,7 @@ fn journal() -> Vec<Event> {
                 exposure: x,
                 override_reason: None,
                 evidence: Evidence::new(),
+                automatic: false,
             },
         ),
         (

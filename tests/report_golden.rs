@@ -54,6 +54,7 @@ fn evidence(errors: f64) -> Evidence {
                 state,
                 value,
                 sampled_at: None,
+                analysis: None,
             },
         )
     })
@@ -145,6 +146,7 @@ fn scripted_session(path: &Path) {
                 exposure: 0.5,
                 override_reason: None,
                 evidence: evidence(0.0012),
+                automatic: false,
             },
         ),
         (
@@ -206,6 +208,7 @@ fn scripted_session(path: &Path) {
                 exposure: 5.0,
                 override_reason: Some("customer deadline, bake waived by VP".into()),
                 evidence: evidence(0.0013),
+                automatic: false,
             },
         ),
         (

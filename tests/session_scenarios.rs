@@ -81,6 +81,24 @@ struct Step {
     /// Past the point of no return: the irreversible step's id, or "" for not.
     #[serde(default)]
     no_return: Option<String>,
+    /// `cmd = "poll"`: this many poll rounds of the conductor (default 1),
+    /// `every` seconds apart from `at` (default 10), each storing one
+    /// reading per panel in `readings` ([value, baseline] pairs, taken in
+    /// turn) and judging it as the conductor does (`Session::conduct`: the
+    /// canary analysis and the automatic expand). The step's `events` are
+    /// everything the rounds journaled.
+    #[serde(default)]
+    polls: Option<u32>,
+    #[serde(default)]
+    every: Option<i64>,
+    #[serde(default)]
+    readings: BTreeMap<String, Vec<[f64; 2]>>,
+    /// The current stage's canary analysis verdict ("" for none yet).
+    #[serde(default)]
+    verdict: Option<String>,
+    /// An automatic expand announced: the stage it goes to ("" for none).
+    #[serde(default)]
+    announced: Option<String>,
 }
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -217,6 +235,38 @@ fn run_scenario_at(
                 session.observe(&panels, now).unwrap(),
             ),
             "refresh" => ("applied", String::new(), session.refresh().unwrap()),
+            "poll" => {
+                let mut evs = Vec::new();
+                let every = step.every.unwrap_or(10);
+                for round in 0..step.polls.unwrap_or(1) {
+                    let now = t(step.at + every * i64::from(round));
+                    session.heartbeat(now).unwrap();
+                    let epoch = session.epoch().expect("the polling console conducts");
+                    let statuses: Vec<_> = step
+                        .readings
+                        .iter()
+                        .map(|(id, pairs)| {
+                            let [value, baseline] = pairs[round as usize % pairs.len()];
+                            warroom::health::PanelStatus {
+                                value: Some(value),
+                                baseline: Some(baseline),
+                                last_good: Some(now),
+                                ..panels[id].clone()
+                            }
+                        })
+                        .map(|mut st| {
+                            st.last_poll = Some(now);
+                            st
+                        })
+                        .collect();
+                    let got = session
+                        .conduct(&statuses, now, epoch, |_, _, _, _| Vec::new())
+                        .unwrap()
+                        .expect("the polling console holds the lease");
+                    evs.extend(got);
+                }
+                ("applied", String::new(), evs)
+            }
             // What the rollback action's end journals (no action runs here).
             "rollback-finished" => {
                 let evs = session
@@ -302,6 +352,14 @@ fn run_scenario_at(
         for (gate, want) in &step.gates {
             let got = s.gate(gate).unwrap().status.as_str();
             assert_eq!(got, want, "{ctx}: gate {gate}");
+        }
+        if let Some(want) = &step.verdict {
+            let got = s.canary.verdict.as_ref().map_or("", |v| v.verdict.as_str());
+            assert_eq!(got, want, "{ctx}: analysis verdict");
+        }
+        if let Some(want) = &step.announced {
+            let got = s.canary.announced().map_or("", |(to, _)| to);
+            assert_eq!(got, want, "{ctx}: automatic expand announced");
         }
         if let Some(want) = step.attempt {
             assert_eq!(s.attempts.number, want, "{ctx}: attempt");
@@ -531,4 +589,28 @@ fn report_numbers_the_attempts_and_marks_the_point_of_no_return() {
         text.contains("PAUSED by guard: guard: mismatch FAIL for 0s; past the point of no return"),
         "{text}"
     );
+}
+
+/// The report marks the stages entered by themselves and lists the canary
+/// analysis: verdicts with their numbers, announcements, the pause.
+#[test]
+fn report_marks_automatic_expands_and_the_analysis() {
+    let (_dir, journal, rb) = run_scenario(&scenario_path("11_canary_advances_by_itself.toml"));
+    let text = report_text(&journal, warroom::report::Format::Markdown, Some(&rb));
+    for want in [
+        "| 10% (automatic) | 10% |",
+        "| 50% (automatic) | 50% |",
+        "## Canary analysis",
+        "ANALYSIS of stage 1%: PASS (2 passed, 0 failed, 0 inconclusive of 2/2 measurements: within the limits): errors pass p=",
+        "AUTOMATIC EXPAND to 10% announced for 22:02:37 UTC",
+        "EXPANDED (automatic) to 50% (50%) from 10%",
+        "ANALYSIS of stage 50%: INCONCLUSIVE (0 passed, 0 failed, 1 inconclusive of 1/1 measurements: more inconclusive than inconclusive_limit 0): errors inconclusive p=0.244 r=+0.33 n=9/9",
+        "PAUSED by the canary analysis: analysis of stage 50% is inconclusive",
+        "p 0.244 above alpha 0.05 but effect +0.33 is not small (beyond ±0.3)",
+        // The evidence of the decisions carries the comparison.
+        "(vs baseline inconclusive p=0.244 r=+0.33 n=9/9)",
+        "(vs baseline pass p=",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
 }

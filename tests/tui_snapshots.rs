@@ -166,6 +166,7 @@ fn failing_app() -> App {
             exposure: 0.5,
             override_reason: None,
             evidence: Default::default(),
+            automatic: false,
         },
     ));
     ev.push(event(
@@ -376,4 +377,56 @@ fn only_ok_is_green() {
             }
         }
     }
+}
+
+/// Stage `internal` passed its canary analysis and the conductor announced
+/// the automatic expand: every console's header counts it down with the
+/// key that stops it; the health pane shows each compared panel's verdict
+/// and p.
+fn auto_expand_app() -> App {
+    use warroom::analysis::{PanelComparison, Verdict};
+    use warroom::session::canary::{AutoExpand, StageVerdict};
+    let rb = runbook();
+    let mut s = running_state(&rb);
+    let cmp = |verdict, p, effect| PanelComparison {
+        verdict,
+        n_canary: 24,
+        n_baseline: 24,
+        p: Some(p),
+        effect: Some(effect),
+        shift: Some(0.0),
+        why: "effect within ±0.3".into(),
+    };
+    s.canary.stage = s.stage;
+    s.canary.measurements = vec![Verdict::Pass, Verdict::Pass];
+    s.canary
+        .panels
+        .insert("errors".into(), cmp(Verdict::Pass, 0.41, 0.08));
+    s.canary
+        .panels
+        .insert("mismatch".into(), cmp(Verdict::Pass, 0.0004, -0.62));
+    s.canary.verdict = Some(StageVerdict {
+        verdict: Verdict::Pass,
+        reason: "2 passed".into(),
+        at: at(30, 0),
+    });
+    s.canary.auto = AutoExpand::Announced {
+        to_stage: "enterprise".into(),
+        expand_at: at(30, 42),
+    };
+    app(s, healthy_panels(), opened_events(), at(30, 30))
+}
+
+#[test]
+fn an_automatic_expand_counting_down() {
+    let app = auto_expand_app();
+    both("auto_expand", &app);
+    let small = render(&app, 80, 24);
+    assert!(
+        small.contains("AUTO-EXPAND to enterprise in 12s: h holds"),
+        "{small}"
+    );
+    assert!(small.contains("pass .41"), "{small}");
+    assert!(small.contains("pass <.001"), "{small}");
+    assert!(render(&app, 120, 40).contains("h hold"));
 }

@@ -348,6 +348,7 @@ mod tests {
             exposure: 1.0,
             override_reason: None,
             evidence: Evidence::new(),
+            automatic: false,
         }
     }
 

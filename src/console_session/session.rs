@@ -14,6 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::claim::Claim;
+use crate::analysis::SampleLog;
 use crate::health::reading::{self, Reading};
 use crate::health::{PanelMap, PanelStatus};
 use crate::journal::backend::{Lost, Seat, Takeover};
@@ -22,6 +23,7 @@ use crate::journal::{
 };
 use crate::runbook::model::Runbook;
 use crate::runbook::recorded;
+use crate::session::auto;
 use crate::session::command::{Command, Outcome};
 use crate::session::decide::{Decision, Seen, decide, follow_ups, follow_ups_after};
 use crate::session::event::{ConductorReason, DetachReason};
@@ -118,6 +120,9 @@ pub struct Session {
     lost_told: bool,
     /// Where the copy of a lost journal is kept (`Store::rescue`).
     rescued: Option<PathBuf>,
+    /// The canary's and baseline's samples from every reading folded in:
+    /// what the canary analysis compares (`session::auto`).
+    samples: SampleLog,
 }
 
 impl std::fmt::Debug for Session {
@@ -256,9 +261,11 @@ impl Session {
         tx.beat_presence(&seat)?;
         let mut panels = unknown_panels(&runbook);
         let mut last_reading = 0;
+        let mut samples = SampleLog::default();
         for r in tx.readings_since(0)? {
             last_reading = r.id;
             reading::apply(&mut panels, &r);
+            samples.push(&r);
         }
         let mut appended = Vec::new();
         for body in bodies {
@@ -290,6 +297,7 @@ impl Session {
             lost: None,
             lost_told: false,
             rescued: None,
+            samples,
         })
     }
 
@@ -370,6 +378,7 @@ impl Session {
             for r in tx.readings_since(last)? {
                 last = r.id;
                 reading::apply(&mut panels, &r);
+                self.samples.push(&r);
             }
             fresh = Some((panels, last));
         }
@@ -758,6 +767,9 @@ impl Session {
         carry_since(&mut readings, &self.panels, &runbook);
         tx.insert_readings(&mut readings)?;
         let new = tx.readings_since(self.last_reading)?;
+        for r in &new {
+            self.samples.push(r);
+        }
         let mut scratch = self.state.clone();
         let mut panels = self.panels.clone();
         let mut appended = Vec::new();
@@ -772,6 +784,7 @@ impl Session {
             }
             let more = follow_ups_after(&runbook, &scratch, &bodies, &self.operator, None, now);
             bodies.extend(more);
+            crate::session::evidence::attach_analysis(&mut bodies, &scratch);
             for body in bodies {
                 let ev = tx.append(&NewEvent {
                     ts: now,
@@ -781,6 +794,23 @@ impl Session {
                 reduce(&mut scratch, &runbook, &ev);
                 appended.push(ev);
             }
+        }
+        // After the guards: the canary analysis and the automatic expand
+        // (`session::auto`), on the round's readings.
+        let mut bodies = auto::conduct(&runbook, &scratch, &panels, &self.samples, now);
+        if !bodies.is_empty() {
+            let more = follow_ups_after(&runbook, &scratch, &bodies, &self.operator, None, now);
+            bodies.extend(more);
+            crate::session::evidence::attach_analysis(&mut bodies, &scratch);
+        }
+        for body in bodies {
+            let ev = tx.append(&NewEvent {
+                ts: now,
+                operator: self.operator.clone(),
+                body,
+            })?;
+            reduce(&mut scratch, &runbook, &ev);
+            appended.push(ev);
         }
         tx.commit()?;
         if !appended.is_empty() {
@@ -887,6 +917,11 @@ impl Session {
     }
 
     /// The canonical readings folded in so far (every panel of the runbook).
+    /// The samples the canary analysis compares.
+    pub fn samples(&self) -> &SampleLog {
+        &self.samples
+    }
+
     pub fn panels(&self) -> &PanelMap {
         &self.panels
     }

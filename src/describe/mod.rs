@@ -43,9 +43,15 @@ pub fn evidence(rb: Option<&Runbook>, ev: &Evidence) -> String {
         return "no panels".into();
     }
     ev.iter()
-        .map(|(id, e)| match e.value {
-            Some(v) => format!("{id} {} {}", e.state, value(rb, id, v)),
-            None => format!("{id} {} –", e.state),
+        .map(|(id, e)| {
+            let judged = e
+                .analysis
+                .as_ref()
+                .map_or(String::new(), |a| format!(" (vs baseline {})", a.summary()));
+            match e.value {
+                Some(v) => format!("{id} {} {}{judged}", e.state, value(rb, id, v)),
+                None => format!("{id} {} –{judged}", e.state),
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -152,6 +158,7 @@ fn by(trigger: Trigger) -> &'static str {
     match trigger {
         Trigger::Operator => "",
         Trigger::Guard => " by guard",
+        Trigger::Analysis => " by the canary analysis",
     }
 }
 
@@ -183,6 +190,21 @@ fn late(rb: Option<&Runbook>, at: Option<chrono::DateTime<chrono::Utc>>) -> Stri
 
 fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
+}
+
+/// ": errors pass p=0.41 r=+0.05 n=30/30, latency fail ...": each
+/// compared panel's numbers.
+fn comparisons(
+    panels: &std::collections::BTreeMap<String, crate::analysis::PanelComparison>,
+) -> String {
+    if panels.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = panels
+        .iter()
+        .map(|(id, c)| format!("{id} {}", c.summary()))
+        .collect();
+    format!(": {}", each.join(", "))
 }
 
 /// One event as one sentence, without time and operator.
@@ -292,9 +314,11 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
             to_stage,
             exposure: x,
             override_reason,
+            automatic,
             ..
         } => format!(
-            "EXPANDED to {to_stage} ({}){}{}",
+            "EXPANDED{} to {to_stage} ({}){}{}",
+            if *automatic { " (automatic)" } else { "" },
             exposure(*x),
             from_stage
                 .as_deref()
@@ -304,6 +328,43 @@ pub fn event(rb: Option<&Runbook>, body: &EventBody) -> String {
                 .map_or(String::new(), |r| format!(", OVERRIDE: {r}"))
         ),
         EventBody::ExpandRefused { reason } => format!("expand refused: {reason}"),
+        EventBody::AnalysisMeasured {
+            stage,
+            measurement,
+            count,
+            result,
+            panels,
+        } => format!(
+            "analysis of stage {stage}: measurement {measurement} of {count} {}{}",
+            result.as_str(),
+            comparisons(panels)
+        ),
+        EventBody::AnalysisVerdict {
+            stage,
+            verdict,
+            reason,
+            panels,
+            ..
+        } => format!(
+            "ANALYSIS of stage {stage}: {} ({reason}){}",
+            verdict.as_str().to_uppercase(),
+            comparisons(panels)
+        ),
+        EventBody::AutoExpandAnnounced {
+            to_stage,
+            expand_at,
+            reason,
+            ..
+        } => format!(
+            "AUTOMATIC EXPAND to {to_stage} announced for {} UTC ({reason}); `hold` stops it",
+            expand_at.format("%H:%M:%S")
+        ),
+        EventBody::AutoExpandStopped { to_stage, reason } => {
+            format!(
+                "stopped the automatic expand to {to_stage}{}",
+                colon(reason)
+            )
+        }
         EventBody::RollbackStarted {
             trigger,
             reason,

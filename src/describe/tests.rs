@@ -25,6 +25,7 @@ fn evidence_of(entries: &[(&str, PanelState, Option<f64>)]) -> Evidence {
                     state: *state,
                     value: *value,
                     sampled_at: None,
+                    analysis: None,
                 },
             )
         })

@@ -29,6 +29,7 @@ fn panel(id: &str, every_s: u64) -> Panel {
         fail: None,
         stale_after: 3,
         rate: false,
+        compare: None,
     }
 }
 
@@ -112,6 +113,7 @@ fn state(status: Status) -> State {
         guard_silenced_until: BTreeMap::new(),
         notified: BTreeMap::new(),
         attempts: Box::default(),
+        canary: Box::default(),
     }
 }
 
@@ -411,6 +413,7 @@ fn events_for_a_pause_guard() {
             state: PanelState::Fail,
             value: Some(0.07),
             sampled_at: None,
+            analysis: None,
         },
     );
     let evs = events_for(&d[0], &rb, &st, &ev);

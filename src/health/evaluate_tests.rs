@@ -32,6 +32,7 @@ fn panel() -> Panel {
         fail: th(Op::Gt, 0.8),
         stale_after: 3,
         rate: false,
+        compare: None,
     }
 }
 

@@ -126,6 +126,7 @@ mod tests {
                 exposure: 5.0,
                 override_reason: Some("<b>VP & co</b>".into()),
                 evidence: Evidence::new(),
+                automatic: false,
             },
         }
     }

@@ -145,6 +145,8 @@ pub struct Panel {
     pub fail: Option<Threshold>,
     pub stale_after: u32,
     pub rate: bool,
+    /// Canary analysis over a stage's bake (needs `baseline`).
+    pub compare: Option<crate::analysis::Compare>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +201,27 @@ pub struct Stage {
     /// Zero when the runbook gives no bake.
     pub bake: Duration,
     pub gate: Option<String>,
+    /// The bake is judged by the `compare` panels (`analysis`, or
+    /// `advance = "auto"` with the defaults).
+    pub analysis: Option<crate::analysis::stage::StageAnalysis>,
+    pub advance: Advance,
+    /// How long an automatic expand is announced before it runs (30s).
+    pub auto_countdown: Duration,
 }
+
+/// Does a stage wait for an operator's `expand` after its bake?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Advance {
+    #[default]
+    Manual,
+    /// Expand by itself when the bake is over, the analysis passed and the
+    /// next stage's gate is GO, after an announced countdown any operator
+    /// may stop.
+    Auto,
+}
+
+/// A stage's `auto_countdown` when the runbook says nothing.
+pub const DEFAULT_AUTO_COUNTDOWN: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct Gate {
@@ -434,6 +456,13 @@ impl Runbook {
     }
     pub fn gate(&self, id: &str) -> Option<&Gate> {
         self.gates.iter().find(|g| g.id == id)
+    }
+    /// The panels a stage's analysis compares, in file order.
+    pub fn compared_panels(&self) -> Vec<(&str, &crate::analysis::Compare)> {
+        self.panels
+            .iter()
+            .filter_map(|p| Some((p.id.as_str(), p.compare.as_ref()?)))
+            .collect()
     }
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)

@@ -192,6 +192,35 @@ pub struct RawPanel {
     /// A dashboard url shown in details and the report.
     #[schemars(with = "Option<String>")]
     pub dashboard: Option<S<String>>,
+    /// Canary analysis: compare the value's samples with the baseline's
+    /// over a stage's bake (Mann-Whitney U); needs `baseline`.
+    pub compare: Option<RawCompare>,
+}
+
+/// A panel's `compare = { worse = "higher", ... }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompare {
+    #[schemars(with = "Option<String>")]
+    pub worse: Option<S<String>>,
+    #[schemars(with = "Option<f64>")]
+    pub alpha: Option<S<f64>>,
+    #[schemars(with = "Option<i64>")]
+    pub min_samples: Option<S<i64>>,
+    #[schemars(with = "Option<f64>")]
+    pub small_effect: Option<S<f64>>,
+}
+
+/// A stage's `analysis = { count = 3, ... }` (Argo Rollouts' names).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnalysis {
+    #[schemars(with = "Option<i64>")]
+    pub count: Option<S<i64>>,
+    #[schemars(with = "Option<i64>")]
+    pub failure_limit: Option<S<i64>>,
+    #[schemars(with = "Option<i64>")]
+    pub inconclusive_limit: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -207,6 +236,14 @@ pub struct RawStage {
     pub bake: Option<S<Value>>,
     #[schemars(with = "Option<String>")]
     pub gate: Option<S<String>>,
+    /// Judge the bake by the `compare` panels.
+    pub analysis: Option<RawAnalysis>,
+    /// `"auto"`: expand by itself after a passing analysis (`"manual"`).
+    #[schemars(with = "Option<String>")]
+    pub advance: Option<S<String>>,
+    /// How long an automatic expand is announced before it runs.
+    #[schemars(with = "Option<String>")]
+    pub auto_countdown: Option<S<Value>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

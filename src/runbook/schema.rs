@@ -18,6 +18,8 @@ const WORDS: &[(&str, &str, &[&str])] = &[
     ("RawGuard", "then", words::GUARD_THEN),
     ("RawNotify", "kind", words::NOTIFY_KINDS),
     ("RawNotify", "format", words::NOTIFY_FORMATS),
+    ("RawCompare", "worse", words::WORSE),
+    ("RawStage", "advance", words::ADVANCE),
 ];
 
 /// Words each item of an array-valued key takes.

@@ -18,3 +18,5 @@ pub const GUARD_THEN: &[&str] = &["pause", "rollback"];
 pub const NOTIFY_FORMATS: &[&str] = &["slack", "teams", "json"];
 pub const NOTIFY_KINDS: &[&str] = &["slack", "teams", "json", "pagerduty", "grafana"];
 pub const STEP_PHASES: &[&str] = &["main", "close"];
+pub const WORSE: &[&str] = &["higher", "lower"];
+pub const ADVANCE: &[&str] = &["manual", "auto"];

@@ -65,6 +65,11 @@ pub enum Command {
     NewAttempt {
         reason: String,
     },
+    /// Stop the announced automatic expand (`h`, or `hold [REASON]`): a
+    /// person expands from here.
+    Hold {
+        reason: String,
+    },
 }
 
 impl Command {
@@ -91,6 +96,7 @@ impl Command {
             Command::Acknowledge { .. } => "acknowledge".into(),
             Command::WithdrawRequest { action } => format!("withdraw-request {}", action.as_str()),
             Command::NewAttempt { .. } => "new-attempt".into(),
+            Command::Hold { .. } => "hold".into(),
         }
     }
 }

@@ -63,6 +63,22 @@ pub fn decide(
     now: DateTime<Utc>,
     seen: Seen,
 ) -> Decision {
+    let mut d = decide_command(runbook, state, cmd, operator, panels, now, seen);
+    if let Decision::Apply(bodies) = &mut d {
+        super::evidence::attach_analysis(bodies, state);
+    }
+    d
+}
+
+fn decide_command(
+    runbook: &Runbook,
+    state: &State,
+    cmd: &Command,
+    operator: &str,
+    panels: &PanelMap,
+    now: DateTime<Utc>,
+    seen: Seen,
+) -> Decision {
     if let Err(e) = rules::may_command(runbook, state, cmd, operator) {
         return refuse(cmd, e);
     }
@@ -321,6 +337,19 @@ pub fn decide(
             }
             Decision::Apply(vec![EventBody::Note { text: text.clone() }])
         }
+        Command::Hold { reason } => {
+            let Some((to, _)) = state.canary.announced() else {
+                return refuse(cmd, "no automatic expand is announced");
+            };
+            let reason = match reason.trim() {
+                "" => "held by an operator".to_string(),
+                r => r.to_string(),
+            };
+            Decision::Apply(vec![EventBody::AutoExpandStopped {
+                to_stage: to.to_string(),
+                reason,
+            }])
+        }
         Command::WithdrawRequest { action } => {
             let mine = state
                 .pending
@@ -403,6 +432,7 @@ fn decide_expand(
         exposure: to.exposure,
         override_reason: ovr.map(str::to_string),
         evidence: evidence(panels),
+        automatic: false,
     }])
 }
 

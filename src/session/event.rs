@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::{PanelComparison, Verdict};
 use crate::health::PanelState;
 use crate::runbook::model::{ActionKind, GuardThen, GuardWhen};
 
@@ -23,6 +24,10 @@ pub struct EvidenceEntry {
     /// poll), so an auditor can order evidence against guard readings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Extension: the current stage's canary comparison of this panel with
+    /// its baseline, as the journal last measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<PanelComparison>,
 }
 
 /// Keyed by panel id.
@@ -51,6 +56,9 @@ impl SessionMode {
 pub enum Trigger {
     Operator,
     Guard,
+    /// The stage's canary analysis (`session::auto`): a verdict that is not
+    /// a pass pauses a stage that advances by itself.
+    Analysis,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +231,10 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
         evidence: Evidence,
+        /// Extension: the stage advanced by itself (`advance = "auto"`)
+        /// after its announced countdown; the conductor journaled it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        automatic: bool,
     },
     ExpandRefused {
         reason: String,
@@ -306,6 +318,40 @@ pub enum EventBody {
         /// The new attempt's number (2 for the first retry).
         attempt: u32,
         #[serde(default)]
+        reason: String,
+    },
+    /// Extension: one measurement of the current stage's canary analysis
+    /// (`measurement` of `count`, at entry + bake·measurement/count): every
+    /// compared panel over the samples since the stage was entered.
+    AnalysisMeasured {
+        stage: String,
+        measurement: u32,
+        count: u32,
+        result: Verdict,
+        panels: BTreeMap<String, PanelComparison>,
+    },
+    /// Extension: the stage's analysis verdict (pass at the end of the
+    /// bake; fail or inconclusive as soon as a limit is passed), with the
+    /// last measurement's comparisons and the panels as evidence.
+    AnalysisVerdict {
+        stage: String,
+        verdict: Verdict,
+        reason: String,
+        panels: BTreeMap<String, PanelComparison>,
+        evidence: Evidence,
+    },
+    /// Extension: the conductor will expand to `to_stage` by itself at
+    /// `expand_at` unless an operator stops it (`hold`).
+    AutoExpandAnnounced {
+        from_stage: String,
+        to_stage: String,
+        expand_at: DateTime<Utc>,
+        reason: String,
+    },
+    /// Extension: the announced automatic expand will not run; the event's
+    /// operator stopped it (or the conductor, when its rules refused).
+    AutoExpandStopped {
+        to_stage: String,
         reason: String,
     },
     /// Second wave: a `[[notify]]` target was sent event `event_seq`

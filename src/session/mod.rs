@@ -9,6 +9,8 @@
 //! Pure: no SQLite, no environment, no clock. The I/O-bound session handle
 //! (`Session`, deciding inside the journal's write transaction) and the
 //! operator's identity live in `console_session`.
+pub mod auto;
+pub mod canary;
 pub mod command;
 pub mod decide;
 pub mod event;

@@ -104,6 +104,7 @@ impl State {
             guard_silenced_until: BTreeMap::new(),
             notified: BTreeMap::new(),
             attempts: Box::default(),
+            canary: Box::default(),
         }
     }
 
@@ -424,6 +425,10 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
                 state.expand_interrupted = true;
             }
         }
+        EventBody::AnalysisMeasured { .. }
+        | EventBody::AnalysisVerdict { .. }
+        | EventBody::AutoExpandAnnounced { .. }
+        | EventBody::AutoExpandStopped { .. } => {}
         EventBody::Refused { .. }
         | EventBody::ExpandRefused { .. }
         | EventBody::ActionStarted { .. }
@@ -431,6 +436,8 @@ pub fn reduce(state: &mut State, runbook: &Runbook, event: &Event) {
         | EventBody::Note { .. }
         | EventBody::Unknown { .. } => {}
     }
+    let stage = state.stage;
+    state.canary.fold(runbook, stage, &event.body, op, at);
 }
 
 /// A new attempt: what the session knows of its people, its journal and
@@ -583,6 +590,7 @@ mod tests {
                     exposure: 0.5,
                     override_reason: None,
                     evidence: Evidence::new(),
+                    automatic: false,
                 },
             ),
             (

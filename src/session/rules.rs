@@ -465,6 +465,9 @@ pub fn expand_refusals(
             )));
         }
     }
+    if let Some(r) = analysis_refusal(runbook, state, now) {
+        out.push(r);
+    }
     let next = state.stage.map_or(0, |i| i + 1);
     match runbook.stages.get(next) {
         Some(stage) => {
@@ -488,6 +491,39 @@ pub fn expand_refusals(
         }
     }
     out
+}
+
+/// The current stage's analysis, when it holds the expand back: not
+/// finished after the bake (its last measurement comes with the next poll
+/// round), failed, or inconclusive. Overridable: a person may judge the
+/// canary on what the panels show.
+fn analysis_refusal(runbook: &Runbook, state: &State, now: DateTime<Utc>) -> Option<Refusal> {
+    let idx = state.stage?;
+    let stage = runbook.stages.get(idx)?;
+    let spec = stage.analysis.as_ref()?;
+    let canary = &state.canary;
+    match &canary.verdict {
+        Some(v) if v.verdict == crate::analysis::Verdict::Pass => None,
+        Some(v) => Some(Refusal::soft(format!(
+            "analysis of stage {} is {}: {}",
+            stage.name,
+            v.verdict.as_str(),
+            v.reason
+        ))),
+        None => {
+            let baked = state.stage_entered_at.is_some_and(|e| {
+                now - e >= chrono::Duration::from_std(stage.bake).unwrap_or(chrono::Duration::MAX)
+            });
+            baked.then(|| {
+                Refusal::soft(format!(
+                    "analysis of stage {}: {} of {} measurements taken",
+                    stage.name,
+                    canary.measurements.len(),
+                    spec.count
+                ))
+            })
+        }
+    }
 }
 
 /// May a rollback start now? Refused before the start, while one runs

@@ -52,6 +52,7 @@ fn expanded(from: Option<&str>, to: &str) -> EventBody {
         exposure: 1.0,
         override_reason: None,
         evidence: Evidence::new(),
+        automatic: false,
     }
 }
 

@@ -238,6 +238,8 @@ pub struct State {
     /// Which attempt this is, its point of no return, and the attempts
     /// before it. Boxed: the state travels in the console's messages.
     pub attempts: Box<Attempts>,
+    /// The current stage's canary analysis and automatic expand.
+    pub canary: Box<super::canary::Canary>,
 }
 
 /// The cutover's attempts in this journal.

@@ -50,6 +50,7 @@ fn panel(id: &str, title: &str, query: &str) -> Panel {
         }),
         stale_after: 3,
         rate: false,
+        compare: None,
     }
 }
 
@@ -122,18 +123,27 @@ pub fn sample_runbook() -> Runbook {
                 exposure: 0.5,
                 bake: mins(10),
                 gate: None,
+                analysis: None,
+                advance: Advance::Manual,
+                auto_countdown: DEFAULT_AUTO_COUNTDOWN,
             },
             Stage {
                 name: "enterprise".into(),
                 exposure: 5.0,
                 bake: mins(30),
                 gate: Some("expand-enterprise".into()),
+                analysis: None,
+                advance: Advance::Manual,
+                auto_countdown: DEFAULT_AUTO_COUNTDOWN,
             },
             Stage {
                 name: "everyone".into(),
                 exposure: 100.0,
                 bake: Duration::ZERO,
                 gate: Some("expand-all".into()),
+                analysis: None,
+                advance: Advance::Manual,
+                auto_countdown: DEFAULT_AUTO_COUNTDOWN,
             },
         ],
         gates: vec![

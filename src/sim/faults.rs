@@ -17,12 +17,24 @@ pub enum Fault {
     /// Dual writes diverge: reconciliation mismatches grow while any
     /// traffic is exposed to the new build.
     Mismatch,
+    /// The stable track's p99 drops out of `/metrics` (its scrape target
+    /// was lost): the latency panel has no baseline, so the canary
+    /// analysis gets no samples to compare and turns inconclusive (too few
+    /// samples) instead of passing on nothing.
+    BaselineGap,
     /// Remove every fault; the reconciler repairs the mismatches.
     Clear,
 }
 
 impl Fault {
-    pub const NAMES: [&'static str; 5] = ["error-spike", "latency", "dead", "mismatch", "clear"];
+    pub const NAMES: [&'static str; 6] = [
+        "error-spike",
+        "latency",
+        "dead",
+        "mismatch",
+        "baseline-gap",
+        "clear",
+    ];
 
     pub fn parse(name: &str) -> Option<Fault> {
         match name {
@@ -30,6 +42,7 @@ impl Fault {
             "latency" => Some(Fault::Latency),
             "dead" => Some(Fault::Dead),
             "mismatch" => Some(Fault::Mismatch),
+            "baseline-gap" => Some(Fault::BaselineGap),
             "clear" => Some(Fault::Clear),
             _ => None,
         }
@@ -41,6 +54,7 @@ impl Fault {
             Fault::Latency => "latency",
             Fault::Dead => "dead",
             Fault::Mismatch => "mismatch",
+            Fault::BaselineGap => "baseline-gap",
             Fault::Clear => "clear",
         }
     }
@@ -53,6 +67,7 @@ pub struct Faults {
     pub latency: bool,
     pub dead: bool,
     pub mismatch: bool,
+    pub baseline_gap: bool,
 }
 
 impl Faults {
@@ -64,6 +79,7 @@ impl Faults {
             Fault::Latency => out.latency = true,
             Fault::Dead => out.dead = true,
             Fault::Mismatch => out.mismatch = true,
+            Fault::BaselineGap => out.baseline_gap = true,
             Fault::Clear => out = Faults::default(),
         }
         out
@@ -76,6 +92,7 @@ impl Faults {
             (self.latency, "latency"),
             (self.dead, "dead"),
             (self.mismatch, "mismatch"),
+            (self.baseline_gap, "baseline-gap"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))

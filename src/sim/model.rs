@@ -273,11 +273,14 @@ impl Sim {
                 "http_request_duration_seconds{{track=\"{name}\",quantile=\"0.5\"}} {:.4}",
                 s.p50
             );
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds{{track=\"{name}\",quantile=\"0.99\"}} {:.4}",
-                s.p99
-            );
+            // `baseline-gap`: the stable track's p99 is missing.
+            if !(t == Track::Stable && self.faults.baseline_gap) {
+                let _ = writeln!(
+                    out,
+                    "http_request_duration_seconds{{track=\"{name}\",quantile=\"0.99\"}} {:.4}",
+                    s.p99
+                );
+            }
             let _ = writeln!(
                 out,
                 "http_request_duration_seconds_sum{{track=\"{name}\"}} {:.3}",

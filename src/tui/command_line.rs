@@ -19,6 +19,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("pause", "pause [REASON]"),
     ("resume", "resume [--override REASON]"),
     ("expand", "expand [--override REASON]"),
+    ("hold", "hold [REASON]"),
     ("rollback", "rollback REASON"),
     ("note", "note TEXT"),
     ("acknowledge", "acknowledge REASON"),
@@ -202,6 +203,9 @@ pub fn parse(line: &str, rb: &Runbook) -> Result<Parsed, String> {
         },
         "expand" => Command::Expand {
             override_reason: override_arg(line, arg(1), "expand")?,
+        },
+        "hold" => Command::Hold {
+            reason: rest_after(line, 1),
         },
         "rollback" => {
             // `rollback --override REASON` overrides a passed deadline;

@@ -13,6 +13,8 @@ pub enum Action {
     Begin,
     PauseResume,
     Expand,
+    /// Stop the announced automatic expand.
+    Hold,
     Rollback,
     SignToggle,
     VetoLift,
@@ -94,6 +96,9 @@ fn running_or_paused(a: &App) -> bool {
 fn running(a: &App) -> bool {
     a.state.status == Status::Running
 }
+fn auto_expand_announced(a: &App) -> bool {
+    a.state.canary.announced().is_some()
+}
 fn can_roll_back(a: &App) -> bool {
     matches!(a.state.status, Status::Running | Status::Paused) || a.state.rollback_failed
 }
@@ -149,6 +154,15 @@ const NORMAL: &[Binding] = &[
         help: "expand to the next stage (shows command, evidence, refusals; asks y)",
         acts: true,
         when: running,
+    },
+    Binding {
+        keys: &[k('h')],
+        label: "h",
+        action: Action::Hold,
+        short: "hold",
+        help: "hold: stop the automatic expand counting down (journaled as yours)",
+        acts: true,
+        when: auto_expand_announced,
     },
     Binding {
         keys: &[k('r')],

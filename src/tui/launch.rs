@@ -83,6 +83,7 @@ pub fn demo_keys() -> Vec<ExtraKey> {
         ('2', "latency", "latency"),
         ('3', "dead endpoint", "dead"),
         ('4', "mismatches", "mismatch"),
+        ('5', "baseline gap", "baseline-gap"),
         ('0', "clear faults", "clear"),
     ]
     .into_iter()

@@ -53,6 +53,7 @@ fn panel(
         fail,
         stale_after: 3,
         rate: false,
+        compare: None,
     }
 }
 
@@ -206,18 +207,27 @@ pub fn runbook() -> Arc<Runbook> {
                 exposure: 0.5,
                 bake: mins(10),
                 gate: None,
+                analysis: None,
+                advance: Advance::Manual,
+                auto_countdown: DEFAULT_AUTO_COUNTDOWN,
             },
             Stage {
                 name: "enterprise".into(),
                 exposure: 5.0,
                 bake: mins(30),
                 gate: Some("expand-enterprise".into()),
+                analysis: None,
+                advance: Advance::Manual,
+                auto_countdown: DEFAULT_AUTO_COUNTDOWN,
             },
             Stage {
                 name: "everyone".into(),
                 exposure: 100.0,
                 bake: Duration::ZERO,
                 gate: Some("expand-all".into()),
+                analysis: None,
+                advance: Advance::Manual,
+                auto_countdown: DEFAULT_AUTO_COUNTDOWN,
             },
         ],
         gates: vec![

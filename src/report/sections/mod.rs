@@ -2,6 +2,7 @@
 //! read them: the summary first, then the timeline, then the evidence.
 
 mod actions;
+mod analysis;
 mod changes;
 mod gates;
 mod lists;
@@ -101,6 +102,7 @@ pub fn build(cx: &Ctx) -> Doc {
     lists::timeline(cx, &mut doc);
     gates::gates(cx, &mut doc);
     plan::stages(cx, &mut doc);
+    analysis::analysis(cx, &mut doc);
     plan::steps(cx, &mut doc);
     actions::actions(cx, &mut doc);
     actions::guards(cx, &mut doc);

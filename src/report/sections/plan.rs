@@ -13,19 +13,28 @@ use crate::session::event::{EventBody, RollbackOutcome, StepOutcome};
 
 pub fn stages(cx: &Ctx, doc: &mut Doc) {
     doc.h(2, "Stages");
-    // (stage, exposure, entered, left)
+    // (stage, exposure, entered, left); an automatic expand's stage is
+    // marked beside its name.
     type Visit = (String, f64, DateTime<Utc>, Option<DateTime<Utc>>);
     let mut visits: Vec<Visit> = Vec::new();
     let end = cx.events.last().map(|e| e.ts);
     for e in cx.events {
         match &e.body {
             EventBody::Expanded {
-                to_stage, exposure, ..
+                to_stage,
+                exposure,
+                automatic,
+                ..
             } => {
                 if let Some(last) = visits.last_mut() {
                     last.3.get_or_insert(e.ts);
                 }
-                visits.push((to_stage.clone(), *exposure, e.ts, None));
+                let name = if *automatic {
+                    format!("{to_stage} (automatic)")
+                } else {
+                    to_stage.clone()
+                };
+                visits.push((name, *exposure, e.ts, None));
             }
             EventBody::RollbackFinished {
                 outcome: RollbackOutcome::Done,
@@ -48,7 +57,10 @@ pub fn stages(cx: &Ctx, doc: &mut Doc) {
             let until = left.or(end).unwrap_or(entered);
             let bake = cx
                 .runbook
-                .and_then(|r| r.stages.iter().find(|s| s.name == name))
+                .and_then(|r| {
+                    let plain = name.strip_suffix(" (automatic)").unwrap_or(&name);
+                    r.stages.iter().find(|s| s.name == plain)
+                })
                 .map_or("?".to_string(), |s| crate::timefmt::seconds(s.bake));
             [
                 name,

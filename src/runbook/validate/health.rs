@@ -90,11 +90,12 @@ pub fn panels(
                 "fail_ratio must be a number above 0, such as 1.5",
             );
         }
-        if let (Some(b), None) = (&p.baseline, &p.fail_ratio) {
+        let compare = super::analysis::compare(cx, p);
+        if let (Some(b), None, None) = (&p.baseline, &p.fail_ratio, &p.compare) {
             cx.warn(
                 b.span(),
                 format!(
-                    "panel `{}`: baseline is only used with fail_ratio; without it nothing compares against it",
+                    "panel `{}`: baseline is only used with fail_ratio or compare; without them nothing compares against it",
                     p.id.get_ref()
                 ),
             );
@@ -141,6 +142,7 @@ pub fn panels(
             fail,
             stale_after,
             rate,
+            compare,
         });
     }
     out

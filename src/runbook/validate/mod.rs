@@ -2,6 +2,7 @@
 //! every problem found (not just the first), each with its span.
 
 mod actions;
+mod analysis;
 mod ctx;
 mod health;
 pub(crate) mod notify;
@@ -50,6 +51,7 @@ pub fn validate(
     let guards = actions::guards(&mut cx, &raw.guards, &names);
     let links = notify::links(&mut cx, &raw);
     let notify = notify::targets(&mut cx, &raw.notify);
+    analysis::plan(&mut cx, &raw.stages, &stages, &panels, actions.as_ref());
     let (diags, secrets) = cx.finish();
     let runbook = match (cutover, actions) {
         (Some(cutover), Some(actions)) => Some(Runbook {

@@ -34,6 +34,9 @@ pub const NOTIFIABLE: &[&str] = &[
     "action_ran",
     "note",
     "completed",
+    "analysis_verdict",
+    "auto_expand_announced",
+    "auto_expand_stopped",
 ];
 
 /// `on` when a `[[notify]]` gives none: the decisions people wait for.
@@ -47,6 +50,8 @@ pub const DEFAULT_ON: &[&str] = &[
     "guard_fired",
     "vetoed",
     "completed",
+    // Someone on the call may want to hold it.
+    "auto_expand_announced",
 ];
 
 /// `on` for `kind = "pagerduty"`: the changes to production (a change

@@ -127,11 +127,15 @@ pub fn stages(cx: &mut Ctx, raw: &[RawStage], names: &Names) -> Vec<Stage> {
         if let Some(g) = &s.gate {
             cx.reference(g, &names.gates, "gate");
         }
+        let (analysis, advance, auto_countdown) = super::analysis::stage(cx, s);
         out.push(Stage {
             name: name.clone(),
             exposure,
             bake: cx.duration(s.bake.as_ref(), "bake", Duration::ZERO),
             gate: s.gate.as_ref().map(|g| g.get_ref().clone()),
+            analysis,
+            advance,
+            auto_countdown,
         });
     }
     out

@@ -154,6 +154,10 @@ impl App {
             Action::Expand => self.open_confirm(Command::Expand {
                 override_reason: None,
             }),
+            // One key, no question: stopping an expand is always safe.
+            Action::Hold => self.submit(Command::Hold {
+                reason: String::new(),
+            }),
             Action::Rollback => {
                 let pending = self
                     .state

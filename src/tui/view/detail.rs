@@ -77,6 +77,20 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
             th.join(", ")
         },
     ));
+    if let Some(c) = &p.compare {
+        let judged = app.state.canary.panels.get(&p.id);
+        l.push(kv(
+            app,
+            "analysis",
+            match judged {
+                Some(j) => format!("{}: {}", j.summary(), j.why),
+                None => format!(
+                    "vs baseline over the bake, canary {} is worse (no measurement in this stage yet)",
+                    c.worse.as_str()
+                ),
+            },
+        ));
+    }
     let q = match &p.query {
         Query::Prometheus(q) | Query::Scrape(q) | Query::Json(q) => q.clone(),
         Query::Http => "HTTP health check (2xx = up)".into(),

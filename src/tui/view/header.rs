@@ -77,6 +77,7 @@ pub mod prio {
     pub const MODE: u8 = 100;
     pub const STATUS: u8 = 100;
     pub const READ_ONLY: u8 = 100;
+    pub const AUTO_EXPAND: u8 = 97;
     pub const ELAPSED: u8 = 95;
     pub const DEADLINE: u8 = 90;
     pub const EXPOSURE: u8 = 90;
@@ -192,6 +193,7 @@ fn line2(app: &App) -> Vec<Item> {
     let t = app.theme();
     let st = &app.state;
     let mut items = Vec::new();
+    items.extend(auto_expand_item(app));
     items.push(Item::new(
         prio::ELAPSED,
         match crate::session::story::elapsed(st, app.now) {
@@ -304,6 +306,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         Paragraph::new(vec![Line::from(l1), Line::from(l2)]).block(block),
         area,
     );
+}
+
+/// The announced automatic expand, on every console: where to, in how
+/// long, and the key that stops it.
+fn auto_expand_item(app: &App) -> Option<Item> {
+    let (to, at) = app.state.canary.announced()?;
+    let left = at - app.now;
+    let when = if left <= TimeDelta::zero() {
+        "now".to_string()
+    } else {
+        // Round up: "in 0s" while it has not run would read as a bug.
+        let secs = (left.num_milliseconds() + 999) / 1000;
+        format!("in {}", crate::timefmt::rounded_delta(TimeDelta::seconds(secs)))
+    };
+    let style = app
+        .theme()
+        .warning()
+        .add_modifier(ratatui::style::Modifier::BOLD);
+    Some(Item::forms(
+        prio::AUTO_EXPAND,
+        vec![
+            Span::styled(format!("AUTO-EXPAND to {to} {when}: h holds"), style),
+            Span::styled(format!("AUTO {to} {when} h:hold"), style),
+            Span::styled(format!("AUTO {when}"), style),
+        ],
+    ))
 }
 
 fn deadline_span(app: &App) -> Span<'static> {

@@ -106,7 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         .filter_map(|i| {
             let p = app.runbook.panels.get(*i)?;
             let st = app.panels.get(&p.id)?;
-            Some(format::cells(&threshold_text(p, st)))
+            Some(format::cells(&rule_cell(app, p, st)))
         })
         .max()
         .unwrap_or(0)
@@ -171,6 +171,34 @@ fn threshold_text(panel: &Panel, st: &PanelStatus) -> String {
     }
 }
 
+/// The one-line row's rule column: the current stage's comparison with
+/// the baseline when there is one (what the canary is judged on), else
+/// the threshold.
+fn rule_cell(app: &App, panel: &Panel, st: &PanelStatus) -> String {
+    let Some(c) = app.state.canary.panels.get(&panel.id) else {
+        return threshold_text(panel, st);
+    };
+    // "pass .85", "FAIL <.001", "INCONC .24": the verdict and p in the
+    // column's ten cells; details (d) and the journal carry the rest.
+    match c.p {
+        Some(p) if p < 0.001 => format!("{} <.001", short_verdict(c.verdict)),
+        Some(p) => format!(
+            "{} {}",
+            short_verdict(c.verdict),
+            format!("{p:.2}").trim_start_matches('0')
+        ),
+        None => short_verdict(c.verdict).to_string(),
+    }
+}
+
+fn short_verdict(v: crate::analysis::Verdict) -> &'static str {
+    match v {
+        crate::analysis::Verdict::Pass => "pass",
+        crate::analysis::Verdict::Fail => "FAIL",
+        crate::analysis::Verdict::Inconclusive => "INCONC",
+    }
+}
+
 /// One line per panel: `STATE  title  value  threshold  spark` (the
 /// sparkline only where the width allows).
 fn one_line<'a>(
@@ -182,7 +210,7 @@ fn one_line<'a>(
     sel: bool,
 ) -> Line<'a> {
     let t = app.theme();
-    let thr = threshold_text(panel, st);
+    let thr = rule_cell(app, panel, st);
     let fixed = 1 + STATE_W + 1 + 1 + VALUE_W_COMPACT + 1 + thr_w;
     let spark_w = if w >= fixed + 14 + 6 {
         (w / 8).clamp(4, 20)
@@ -259,6 +287,9 @@ fn tile<'a>(
     let mut out = vec![l1, Line::from(l2)];
     if lines >= 3 {
         let mut parts = Vec::new();
+        if let Some(c) = app.state.canary.panels.get(&panel.id) {
+            parts.push(format!("vs baseline: {}", c.summary()));
+        }
         if let Some(w) = panel.warn {
             parts.push(format!("warn {}", format::threshold(&w, panel.unit)));
         }
