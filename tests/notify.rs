@@ -559,7 +559,10 @@ async fn a_new_conductor_sends_what_its_console_no_longer_keeps_in_order() {
         }
     }
     let a = start(Arc::clone(&rb), &path, "alice");
-    wait_until("every note delivered", || received.bodies.lock().unwrap().len() == NOTES).await;
+    wait_until("every note delivered", || {
+        received.bodies.lock().unwrap().len() == NOTES
+    })
+    .await;
     quit(a).await;
     let got = texts(&received);
     assert_eq!(got.len(), NOTES, "each note once");

@@ -269,7 +269,9 @@ fn fast() -> Policy {
 /// Feed the events to a notifier on `rb` and wait (bounded) for `n` results.
 async fn send(rb: Runbook, events: &[Event], n: usize) -> Vec<Sent> {
     let rb = Arc::new(rb);
-    let (mut notifier, mut rx) = Notifier::start(&rb, fast(), warroom::session::event::SessionMode::Live).expect("a notifier");
+    let (mut notifier, mut rx) =
+        Notifier::start(&rb, fast(), warroom::session::event::SessionMode::Live)
+            .expect("a notifier");
     notifier.feed(events, &BTreeMap::new(), false);
     let mut out = Vec::new();
     while out.len() < n {

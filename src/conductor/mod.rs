@@ -35,8 +35,8 @@ pub mod poller;
 pub mod takeover;
 pub mod way_back;
 
-use std::collections::VecDeque;
 use crate::journal::JournalLocation;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 

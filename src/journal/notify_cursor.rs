@@ -11,7 +11,6 @@
 //! opens the file for writing (`sqlite/notify_cursor.rs`; no schema version change: an older
 //! warroom opens such a journal and ignores the table).
 
-
 /// One delivery's result: the event sent to the target and how it went
 /// (after the retries).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -692,7 +692,7 @@ pub fn grant(
     apply: bool,
 ) -> Result<(Vec<String>, String), JournalError> {
     off_runtime(|| {
-        let made = if apply { Some(init_with(&url)?) } else { None };
+        let made = if apply { Some(init_with(url)?) } else { None };
         let path = &url.display;
         let mut c = url.connect()?;
         let row = c

@@ -318,7 +318,10 @@ fn auto_expand_item(app: &App) -> Option<Item> {
     } else {
         // Round up: "in 0s" while it has not run would read as a bug.
         let secs = (left.num_milliseconds() + 999) / 1000;
-        format!("in {}", crate::timefmt::rounded_delta(TimeDelta::seconds(secs)))
+        format!(
+            "in {}",
+            crate::timefmt::rounded_delta(TimeDelta::seconds(secs))
+        )
     };
     let style = app
         .theme()
