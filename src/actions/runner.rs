@@ -198,6 +198,14 @@ pub async fn run_command_until(
     tree::become_subreaper();
     let token = ctx.run_token.clone().unwrap_or_else(tree::new_token);
     let mut command = tokio::process::Command::new("sh");
+    // An action reads its context from `WARROOM_*`: a variable of that name
+    // inherited from the console's own environment (a shell that exported
+    // one, a test harness) would read as this run's context.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("WARROOM_") {
+            command.env_remove(name);
+        }
+    }
     command
         .arg("-c")
         .arg(cmd)
