@@ -1013,3 +1013,35 @@ fn details_of_a_runbook_change_show_the_diff() {
         "{text}"
     );
 }
+
+#[test]
+fn a_reading_that_changes_a_panel_asks_for_a_redraw() {
+    let mut app = running_app();
+    let fail = warroom::health::reading::Reading {
+        id: 1,
+        panel: "errors".into(),
+        state: warroom::health::PanelState::Fail,
+        value: Some(0.09),
+        baseline: None,
+        error: None,
+        sampled_at: Some(at(30, 0)),
+        state_since: Some(at(30, 0)),
+        // Not a good sample: no sparkline point, so a replay is a no-op.
+        last_good: Some(at(29, 0)),
+    };
+    assert!(
+        app.update(Msg::Reading(fail.clone())),
+        "a new FAIL is drawn"
+    );
+    assert_eq!(
+        app.story.panels["errors"].state,
+        warroom::health::PanelState::Fail
+    );
+    // The same reading again (a replay) changes nothing on screen.
+    assert!(!app.update(Msg::Reading(fail.clone())));
+    let unknown_panel = warroom::health::reading::Reading {
+        panel: "gone".into(),
+        ..fail
+    };
+    assert!(!app.update(Msg::Reading(unknown_panel)));
+}

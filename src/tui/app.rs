@@ -366,10 +366,18 @@ impl App {
                 redraw
             }
             Msg::Panel(st) => self.panel(st),
-            Msg::Reading(r) => match self.story.reading(&r) {
-                Some(st) => self.panel(st),
-                None => false,
-            },
+            Msg::Reading(r) => {
+                // Compared with the panel before the fold: the story
+                // updates it in place, so `panel` alone sees no change.
+                let before = self.story.panels.get(&r.panel).cloned();
+                match self.story.reading(&r) {
+                    Some(st) => {
+                        self.panel(st);
+                        self.story.panels.get(&r.panel) != before.as_ref()
+                    }
+                    None => false,
+                }
+            }
             Msg::Events(events) => {
                 let mut new = Vec::with_capacity(events.len());
                 for e in events {
