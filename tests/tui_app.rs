@@ -275,7 +275,7 @@ fn pause_acts_at_once_and_resume_when_paused() {
             reason: "operator".into()
         })]
     );
-    let mut s = app.state.clone();
+    let mut s = app.story.state.clone();
     s.status = Status::Paused;
     app.update(Msg::Journal {
         events: vec![],
@@ -374,7 +374,7 @@ fn space_signs_and_withdraws_the_selected_item() {
             item: 1
         })]
     );
-    let mut s = app.state.clone();
+    let mut s = app.story.state.clone();
     sign(&mut s, 0, 0, "alice", at(0, 0));
     app.update(Msg::Journal {
         events: vec![],
@@ -516,7 +516,7 @@ fn refusals_and_other_consoles_events_show_up() {
     let mut app = running_app();
     app.update(Msg::Refused("role ic not held by bob".into()));
     assert!(render(&app, 80, 24).contains("refused: role ic not held by bob"));
-    let s = app.state.clone();
+    let s = app.story.state.clone();
     let e = event(
         9,
         at(30, 0),
@@ -534,7 +534,7 @@ fn refusals_and_other_consoles_events_show_up() {
         events: vec![e],
         state: s,
     });
-    assert_eq!(app.journal.len(), 1);
+    assert_eq!(app.story.tail.len(), 1);
     assert!(render(&app, 120, 40).contains("bob       note: bank confirmed"));
 }
 
@@ -550,7 +550,7 @@ fn start_values_are_taken_when_the_cutover_starts() {
     let mut p = healthy_panels().remove(0);
     p.value = Some(0.0112);
     app.update(Msg::Panel(p));
-    assert_eq!(app.panels["errors"].start_value, Some(0.0012));
+    assert_eq!(app.story.panels["errors"].start_value, Some(0.0012));
     // The tiles (120x40) show the change since start; one-line rows do not.
     assert!(render(&app, 120, 40).contains("Δ+1.00%"));
 }
@@ -636,7 +636,7 @@ fn an_interrupted_expand_shows_the_exposure_as_unknown() {
 #[test]
 fn enter_on_the_journal_shows_an_actions_whole_output() {
     let mut app = running_app();
-    let s = app.state.clone();
+    let s = app.story.state.clone();
     let ran = event(
         7,
         at(29, 0),
@@ -1012,4 +1012,36 @@ fn details_of_a_runbook_change_show_the_diff() {
         text.contains("-title = \"Billing\"") && text.contains("+title = \"Billing (v2)\""),
         "{text}"
     );
+}
+
+#[test]
+fn a_reading_that_changes_a_panel_asks_for_a_redraw() {
+    let mut app = running_app();
+    let fail = warroom::health::reading::Reading {
+        id: 1,
+        panel: "errors".into(),
+        state: warroom::health::PanelState::Fail,
+        value: Some(0.09),
+        baseline: None,
+        error: None,
+        sampled_at: Some(at(30, 0)),
+        state_since: Some(at(30, 0)),
+        // Not a good sample: no sparkline point, so a replay is a no-op.
+        last_good: Some(at(29, 0)),
+    };
+    assert!(
+        app.update(Msg::Reading(fail.clone())),
+        "a new FAIL is drawn"
+    );
+    assert_eq!(
+        app.story.panels["errors"].state,
+        warroom::health::PanelState::Fail
+    );
+    // The same reading again (a replay) changes nothing on screen.
+    assert!(!app.update(Msg::Reading(fail.clone())));
+    let unknown_panel = warroom::health::reading::Reading {
+        panel: "gone".into(),
+        ..fail
+    };
+    assert!(!app.update(Msg::Reading(unknown_panel)));
 }

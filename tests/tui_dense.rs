@@ -281,7 +281,7 @@ fn z_zooms_the_focused_pane_and_slash_filters_it() {
 #[test]
 fn the_journal_counts_the_events_out_of_view() {
     let mut app = dense_app();
-    let state = app.state.clone();
+    let state = app.story.state.clone();
     let notes = (3..=12)
         .map(|i| {
             event(

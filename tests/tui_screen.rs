@@ -196,7 +196,7 @@ fn a_line_found_stays_in_view_while_new_events_arrive() {
     press(&mut app, KeyCode::Char('/'));
     typ(&mut app, "number 05");
     press(&mut app, KeyCode::Enter);
-    let state = app.state.clone();
+    let state = app.story.state.clone();
     let more = (31..=35)
         .map(|i| {
             event(
@@ -331,7 +331,7 @@ fn a_newer_event_replaces_the_bottom_lines_message() {
     let mut app = notes_app(1);
     app.update(Msg::Info("demo: injected fault `error-spike`".into()));
     assert!(render(&app, 80, 24).contains("demo: injected fault"));
-    let state = app.state.clone();
+    let state = app.story.state.clone();
     app.update(Msg::Journal {
         events: vec![event(
             2,
@@ -408,12 +408,15 @@ fn a_damaged_journal_shows_a_banner_line() {
     insta::assert_snapshot!("damaged_banner_80x24", text);
     // The reader's damage in the state shows the same way until acknowledged.
     let mut app = notes_app(3);
-    app.state.damage.push(warroom::session::state::Damage {
-        seq: 7,
-        what: "unreadable row".into(),
-    });
+    app.story
+        .state
+        .damage
+        .push(warroom::session::state::Damage {
+            seq: 7,
+            what: "unreadable row".into(),
+        });
     assert!(render(&app, 120, 40).contains("journal damaged at seq 7: unreadable row"));
-    app.state.damage_acknowledged = Some(7);
+    app.story.state.damage_acknowledged = Some(7);
     assert!(!render(&app, 120, 40).contains("JOURNAL DAMAGED"));
 }
 

@@ -194,7 +194,7 @@ fn failing_app() -> App {
     let mut a = app(s, panels, ev, at(25, 10));
     // Start values as captured when the cutover started.
     a.start_values.insert("errors".into(), 0.0011);
-    a.panels.get_mut("errors").unwrap().start_value = Some(0.0011);
+    a.story.panels.get_mut("errors").unwrap().start_value = Some(0.0011);
     a
 }
 
@@ -242,8 +242,8 @@ fn a_pending_two_person_request() {
 #[test]
 fn the_expand_confirm_modal_shows_refusals() {
     let mut app = failing_app();
-    app.state.status = Status::Running;
-    app.state.gates[1].status = GateStatus::Open;
+    app.story.state.status = Status::Running;
+    app.story.state.gates[1].status = GateStatus::Open;
     key(&mut app, KeyCode::Char('e'));
     both("confirm_expand", &app);
     let text = render(&app, 80, 24);

@@ -35,8 +35,8 @@ impl Conductor {
         }
         way_back_body(
             &self.runbook,
-            seen.state,
-            seen.readings,
+            &seen.story.state,
+            &seen.story.panels,
             seen.operator,
             cmd,
             wall,
@@ -64,7 +64,14 @@ impl Conductor {
         let due = self
             .way_back
             .take_due(tokio::time::Instant::now(), wall, |cmd| {
-                way_back_body(&rb, seen.state, seen.readings, seen.operator, cmd, wall)
+                way_back_body(
+                    &rb,
+                    &seen.story.state,
+                    &seen.story.panels,
+                    seen.operator,
+                    cmd,
+                    wall,
+                )
             });
         for (cmd, body) in &due {
             self.run_way_back_now(body.clone(), seen, wall);
@@ -113,13 +120,13 @@ impl Conductor {
     /// Run the pause or rollback `body` decides, here and now (Late fence).
     fn run_way_back_now(&mut self, body: EventBody, seen: Folded, wall: DateTime<Utc>) {
         let ev = Event {
-            seq: seen.state.last_seq + 1,
+            seq: seen.story.state.last_seq + 1,
             ts: wall,
             operator: seen.operator.to_string(),
             body,
         };
-        let mode = seen.state.mode.unwrap_or(SessionMode::Rehearsal);
-        for mut job in queue::plan(&self.runbook, mode, &[ev], seen.state.stage) {
+        let mode = seen.story.state.mode.unwrap_or(SessionMode::Rehearsal);
+        for mut job in queue::plan(&self.runbook, mode, &[ev], seen.story.state.stage) {
             self.late_runs += 1;
             job.id = format!(
                 "late-{}-{}/{}",

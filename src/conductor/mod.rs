@@ -36,7 +36,6 @@ pub mod takeover;
 pub mod way_back;
 
 use crate::journal::JournalLocation;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -44,10 +43,10 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use crate::actions::queue::Fence;
 use crate::console_session::writer::{Request, Writer};
-use crate::health::PanelMap;
 use crate::runbook::model::Runbook;
 use crate::session::event::{Event, EventBody, SessionMode};
 use crate::session::state::State;
+use crate::session::story::Story;
 use effects::{ActionDone, Effects};
 use outage_judge::OutageJudge;
 use way_back::WayBack;
@@ -63,11 +62,9 @@ pub enum Said {
 /// The journal as the console has folded it, lent to the conductor.
 #[derive(Clone, Copy)]
 pub struct Folded<'a> {
-    pub state: &'a State,
-    /// The canonical readings.
-    pub readings: &'a PanelMap,
-    /// The latest events, oldest first.
-    pub tail: &'a VecDeque<Event>,
+    /// The state, the canonical readings and the latest events, oldest
+    /// first (`session::story`, the one fold every reader uses).
+    pub story: &'a Story,
     /// Who acts at this console.
     pub operator: &'a str,
 }

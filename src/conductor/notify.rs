@@ -104,13 +104,13 @@ impl Conductor {
             });
             return;
         }
-        let cursors = &seen.state.notified;
-        let ended = seen.state.status.is_final();
+        let cursors = &seen.story.state.notified;
+        let ended = seen.story.state.status.is_final();
         let from = n.needs_from(cursors);
-        if from >= seen.state.last_seq {
+        if from >= seen.story.state.last_seq {
             return;
         }
-        let tail = seen.tail;
+        let tail = &seen.story.tail;
         if tail.front().is_some_and(|e| e.seq <= from + 1) {
             let events: Vec<Event> = tail
                 .range(tail.partition_point(|e| e.seq <= from)..)
@@ -130,11 +130,11 @@ impl Conductor {
     /// tail holds beyond it.
     pub fn on_read(&mut self, read: Read, seen: Folded) {
         self.notify.reading = false;
-        let ended = seen.state.status.is_final();
+        let ended = seen.story.state.status.is_final();
         match read {
             Read::Cursors(Ok(rows)) => {
                 if let Some(n) = self.notify.notifier.as_mut() {
-                    n.seed(&notify::merge_cursors(&seen.state.notified, &rows));
+                    n.seed(&notify::merge_cursors(&seen.story.state.notified, &rows));
                 }
                 self.pump_notify(seen);
             }
@@ -142,7 +142,7 @@ impl Conductor {
                 if self.should_notify()
                     && let Some(n) = self.notify.notifier.as_mut()
                 {
-                    n.feed(&events, &seen.state.notified, ended);
+                    n.feed(&events, &seen.story.state.notified, ended);
                 }
                 self.pump_notify(seen);
             }

@@ -96,7 +96,7 @@ impl Conductor {
         let fired = {
             let mut o = super::outage(&self.outage);
             if o.in_outage(Instant::now()) {
-                o.fire(&self.runbook, seen.state, wall)
+                o.fire(&self.runbook, &seen.story.state, wall)
             } else {
                 Vec::new()
             }

@@ -20,10 +20,10 @@ impl Conductor {
         // The whole journal the writer read when the lease was gained, up
         // to what this console has folded, then the tail it folded since.
         let mut events = self.history.take().unwrap_or_default();
-        events.retain(|e| e.seq <= seen.state.last_seq);
+        events.retain(|e| e.seq <= seen.story.state.last_seq);
         let read = events.last().map_or(0, |e| e.seq);
-        events.extend(seen.tail.iter().filter(|e| e.seq > read).cloned());
-        let plan = takeover::resolve(&events, seen.state);
+        events.extend(seen.story.tail.iter().filter(|e| e.seq > read).cloned());
+        let plan = takeover::resolve(&events, &seen.story.state);
         let fence = self.epoch.map_or(Fence::Free, Fence::Epoch);
         if !plan.journal.is_empty() {
             self.send(
@@ -34,7 +34,9 @@ impl Conductor {
                 },
             );
         }
-        let retried = self.effects.take_over(&plan, &events, seen.state, fence);
+        let retried = self
+            .effects
+            .take_over(&plan, &events, &seen.story.state, fence);
         self.in_flight += retried;
         if let Some(line) = takeover::summary(&plan) {
             self.info(line);

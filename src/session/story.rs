@@ -2,8 +2,9 @@
 //! folded from the conductor's stored readings (their "since" is the
 //! session's, so it survives a takeover), and the latest events. Built by
 //! one fold (`Story::event`, `Story::reading`, both pure) that every reader
-//! uses: the console (`tui::app`), the status page (`serve::live`), the
-//! report and the scenario tests. What the journal leaves in doubt is
+//! uses: the console (`tui::app`, whose story the conductor and its
+//! notifier read through `conductor::Folded`), the status page
+//! (`serve::live`), the report (`Story::of`) and the scenario tests. What the journal leaves in doubt is
 //! decided here once, so every reader shows the same: the exposure after
 //! an interrupted expand or a rollback (`exposure`), the elapsed time after
 //! the end (`elapsed`).

@@ -4,7 +4,7 @@
 //! switch operator, quit) that the loop drains and carries out, so this
 //! file is pure and tests drive it headless.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,11 +20,12 @@ use super::keymap::ExtraKey;
 use super::mode::{ConfirmKind, DetailTarget, Mode, Pane};
 use super::preview::{self, Preview};
 use super::theme::Theme;
-use crate::health::{PanelMap, PanelStatus};
+use crate::health::PanelStatus;
 use crate::runbook::model::Runbook;
 use crate::session::command::Command;
 use crate::session::event::{Event, EventBody, SessionMode};
 use crate::session::state::State;
+use crate::session::story::{self, Story};
 
 /// An item's current signatures, first signer first.
 pub fn signers(
@@ -37,7 +38,8 @@ pub fn signers(
     }
 }
 
-/// How many journal events the console keeps in memory for the pane.
+/// How many journal events the console keeps in memory for the pane (its
+/// story's tail).
 pub const JOURNAL_KEEP: usize = 500;
 
 #[derive(Debug, Clone)]
@@ -84,7 +86,9 @@ pub enum Msg {
     /// The wall clock; redraws only when the shown second changes.
     Tick(DateTime<Utc>),
     Panel(PanelStatus),
-    /// New journal events (ours or another console's) and the state after them.
+    /// The state a fuller fold made and its latest events: the writer's
+    /// session hands its fold over when the console starts (it read the
+    /// whole journal; the tail alone could not rebuild the state).
     Journal {
         events: Vec<Event>,
         state: State,
@@ -156,10 +160,10 @@ pub struct Ui {
 
 pub struct App {
     pub runbook: Arc<Runbook>,
-    pub state: State,
-    pub panels: PanelMap,
-    /// Latest events, newest last.
-    pub journal: VecDeque<Event>,
+    /// The state, the panels and the latest events (at most
+    /// `JOURNAL_KEEP`), folded by the one fold every reader uses
+    /// (`session::story`).
+    pub story: Story,
     pub operator: String,
     pub opts: AppOptions,
     pub now: DateTime<Utc>,
@@ -183,17 +187,12 @@ pub struct App {
 
 impl App {
     pub fn new(runbook: Arc<Runbook>, state: State, opts: AppOptions, now: DateTime<Utc>) -> Self {
-        let panels = runbook
-            .panels
-            .iter()
-            .map(|p| (p.id.clone(), PanelStatus::unknown(&p.id)))
-            .collect();
+        let mut story = Story::new(&runbook, JOURNAL_KEEP);
+        story.state = state;
         App {
             operator: opts.operator.clone(),
             runbook,
-            state,
-            panels,
-            journal: VecDeque::new(),
+            story,
             opts,
             now,
             ui: Ui {
@@ -259,8 +258,12 @@ impl App {
     /// In the journal pane the selection is the newest line shown: the
     /// newest event, or the one `journal_back` lines before it.
     pub fn selected_event(&self) -> Option<&Event> {
-        let i = self.journal.len().checked_sub(1 + self.ui.journal_back)?;
-        self.journal.get(i)
+        let i = self
+            .story
+            .tail
+            .len()
+            .checked_sub(1 + self.ui.journal_back)?;
+        self.story.tail.get(i)
     }
 
     pub fn detail_target(&self) -> Option<DetailTarget> {
@@ -278,8 +281,8 @@ impl App {
         match &self.ui.mode {
             Mode::Confirm(ConfirmKind::Action(cmd)) => preview::preview(
                 &self.runbook,
-                &self.state,
-                &self.panels,
+                &self.story.state,
+                &self.story.panels,
                 &self.operator,
                 cmd,
                 !self.opts.executes,
@@ -293,14 +296,20 @@ impl App {
     /// `stage`), once the cutover has begun; `None` when it may, or before
     /// the begin (every step waits for that alike).
     pub fn step_blocked(&self, i: usize) -> Option<String> {
-        let st = self.state.steps.get(i)?;
-        if self.state.status == crate::session::state::Status::Ready
+        let st = self.story.state.steps.get(i)?;
+        if self.story.state.status == crate::session::state::Status::Ready
             || !matches!(st.status, crate::session::state::StepStatus::Pending)
         {
             return None;
         }
-        crate::session::rules::may_start(&self.runbook, &self.state, i, &self.panels, self.now)
-            .err()
+        crate::session::rules::may_start(
+            &self.runbook,
+            &self.story.state,
+            i,
+            &self.story.panels,
+            self.now,
+        )
+        .err()
     }
 
     /// The open confirmation is refused, and every refusal may be overridden.
@@ -357,23 +366,35 @@ impl App {
                 redraw
             }
             Msg::Panel(st) => self.panel(st),
-            Msg::Reading(r) => match crate::health::reading::apply(&mut self.panels, &r) {
-                Some(st) => self.panel(st),
-                None => false,
-            },
+            Msg::Reading(r) => {
+                // Compared with the panel before the fold: the story
+                // updates it in place, so `panel` alone sees no change.
+                let before = self.story.panels.get(&r.panel).cloned();
+                match self.story.reading(&r) {
+                    Some(st) => {
+                        self.panel(st);
+                        self.story.panels.get(&r.panel) != before.as_ref()
+                    }
+                    None => false,
+                }
+            }
             Msg::Events(events) => {
                 let mut new = Vec::with_capacity(events.len());
                 for e in events {
-                    if e.seq > self.state.last_seq {
-                        crate::session::reduce(&mut self.state, &self.runbook, &e);
+                    if self.story.event(&self.runbook, &e) {
                         new.push(e);
                     }
                 }
-                !new.is_empty() && self.took(new)
+                !new.is_empty() && self.took(&new)
             }
             Msg::Journal { events, state } => {
-                self.state = state;
-                self.took(events);
+                self.story.state = state;
+                let last = self.story.tail.back().map_or(0, |e| e.seq);
+                let new: Vec<Event> = events.into_iter().filter(|e| e.seq > last).collect();
+                for e in &new {
+                    story::fold_tail(&mut self.story.tail, JOURNAL_KEEP, e);
+                }
+                self.took(&new);
                 true
             }
             Msg::Refused(reason) => {
@@ -403,23 +424,22 @@ impl App {
 
     /// A panel's status, with its value when the cutover started.
     fn panel(&mut self, mut st: PanelStatus) -> bool {
-        if self.state.started_at.is_some()
+        if self.story.state.started_at.is_some()
             && !self.start_values.contains_key(&st.id)
             && let Some(v) = st.value
         {
             self.start_values.insert(st.id.clone(), v);
         }
         st.start_value = self.start_values.get(&st.id).copied().or(st.start_value);
-        let changed = self.panels.get(&st.id) != Some(&st);
-        self.panels.insert(st.id.clone(), st);
+        let changed = self.story.panels.get(&st.id) != Some(&st);
+        self.story.panels.insert(st.id.clone(), st);
         changed
     }
 
-    /// Events just folded into `state`: onto the journal pane.
-    fn took(&mut self, events: Vec<Event>) -> bool {
-        let last = self.journal.back().map(|e| e.seq).unwrap_or(0);
-        let before = self.journal.len();
-        for e in events.into_iter().filter(|e| e.seq > last) {
+    /// Events just folded into the story (its tail ends with them): the
+    /// journal pane's bookkeeping.
+    fn took(&mut self, new: &[Event]) -> bool {
+        for e in new {
             // Scrolled back (reading, or on a search match): the
             // line in view stays in view as new ones arrive.
             if self.ui.journal_back > 0 {
@@ -428,26 +448,22 @@ impl App {
             if matches!(e.body, EventBody::CutoverStarted {}) {
                 self.capture_start_values();
             }
-            self.journal.push_back(e);
-        }
-        while self.journal.len() > JOURNAL_KEEP {
-            self.journal.pop_front();
         }
         self.ui.journal_back = self
             .ui
             .journal_back
-            .min(self.journal.len().saturating_sub(1));
+            .min(self.story.tail.len().saturating_sub(1));
         // A newer event replaces the bottom line's message (a
         // guard's pause replaces "demo: injected fault"), except
         // while the operator is typing against it.
-        if self.journal.len() != before && self.ui.mode == super::mode::Mode::Normal {
+        if !new.is_empty() && self.ui.mode == super::mode::Mode::Normal {
             self.ui.message = None;
         }
         true
     }
 
     fn capture_start_values(&mut self) {
-        for (id, st) in &mut self.panels {
+        for (id, st) in &mut self.story.panels {
             if let Some(v) = st.value {
                 self.start_values.insert(id.clone(), v);
                 st.start_value = Some(v);

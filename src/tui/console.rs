@@ -91,9 +91,7 @@ impl Exit {
 macro_rules! folded {
     ($c:expr) => {
         Folded {
-            state: &$c.app.state,
-            readings: &$c.app.panels,
-            tail: &$c.app.journal,
+            story: &$c.app.story,
             operator: &$c.app.operator,
         }
     };
@@ -243,7 +241,7 @@ impl Console {
 
     /// The journal as this console has folded it.
     pub fn state(&self) -> &State {
-        &self.app.state
+        &self.app.story.state
     }
 
     fn error(&mut self, what: &str, e: impl std::fmt::Display) {
@@ -256,13 +254,14 @@ impl Console {
     fn fold(&mut self, events: &[Event]) -> bool {
         let mut changed = false;
         for ev in events {
-            if ev.seq != self.app.state.last_seq + 1 {
+            if ev.seq != self.app.story.state.last_seq + 1 {
                 continue;
             }
             // The app's state is this console's one fold (`session::story`).
-            let stage_before = self.app.state.stage;
+            let stage_before = self.app.story.state.stage;
             changed |= self.app.update(Msg::Events(vec![ev.clone()]));
-            self.conductor.on_folded(ev, stage_before, &self.app.state);
+            self.conductor
+                .on_folded(ev, stage_before, &self.app.story.state);
         }
         if changed {
             self.pump_notify();

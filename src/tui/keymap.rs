@@ -88,19 +88,20 @@ fn always(_: &App) -> bool {
     true
 }
 fn ready(a: &App) -> bool {
-    a.state.status == Status::Ready
+    a.story.state.status == Status::Ready
 }
 fn running_or_paused(a: &App) -> bool {
-    matches!(a.state.status, Status::Running | Status::Paused)
+    matches!(a.story.state.status, Status::Running | Status::Paused)
 }
 fn running(a: &App) -> bool {
-    a.state.status == Status::Running
+    a.story.state.status == Status::Running
 }
 fn auto_expand_announced(a: &App) -> bool {
-    a.state.canary.announced().is_some()
+    a.story.state.canary.announced().is_some()
 }
 fn can_roll_back(a: &App) -> bool {
-    matches!(a.state.status, Status::Running | Status::Paused) || a.state.rollback_failed
+    matches!(a.story.state.status, Status::Running | Status::Paused)
+        || a.story.state.rollback_failed
 }
 fn on_gate_item(a: &App) -> bool {
     a.ui.focus == Pane::Gates && a.selected_item().is_some()
@@ -109,7 +110,7 @@ fn on_step(a: &App) -> bool {
     a.ui.focus == Pane::Runbook
         && a.selected_step().is_some_and(|i| {
             matches!(
-                a.state.steps.get(i).map(|s| s.status),
+                a.story.state.steps.get(i).map(|s| s.status),
                 Some(StepStatus::Pending | StepStatus::Running | StepStatus::Failed)
             )
         })

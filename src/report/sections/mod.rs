@@ -19,6 +19,7 @@ use crate::describe;
 use crate::runbook::model::Runbook;
 use crate::session::event::Event;
 use crate::session::state::State;
+use crate::session::story::Story;
 
 /// What every section reads.
 pub struct Ctx<'a> {
@@ -27,7 +28,8 @@ pub struct Ctx<'a> {
     pub runbook: Option<&'a Runbook>,
     pub plan: &'a Plan<'a>,
     pub rehearsed: Option<&'a Rehearsed>,
-    /// The replayed state, when the runbook is known.
+    /// The state as every reader folds it (`session::story`), when the
+    /// runbook is known.
     pub state: Option<State>,
     /// The runbook's zone (UTC without a runbook): every time in the record.
     pub zone: crate::timefmt::Zone,
@@ -53,7 +55,8 @@ impl<'a> Ctx<'a> {
             runbook,
             plan,
             rehearsed,
-            state: runbook.map(|r| State::replay(r, events)),
+            // The record needs no tail: the events are all here.
+            state: runbook.map(|r| Story::of(r, events, [], 0).state),
             zone: runbook.map(|r| r.cutover.timezone).unwrap_or_default(),
             cursors: &[],
         }

@@ -12,14 +12,15 @@ use crate::tui::mode::{Mode, Pane};
 use crate::tui::view::journal;
 
 impl App {
-    /// Indices into `self.journal` of the lines holding `query` (case
+    /// Indices into `self.story.tail` of the lines holding `query` (case
     /// folded), oldest first.
     pub fn journal_matches(&self, query: &str) -> Vec<usize> {
         if query.is_empty() {
             return Vec::new();
         }
         let q = query.to_lowercase();
-        self.journal
+        self.story
+            .tail
             .iter()
             .enumerate()
             .filter(|(_, e)| journal::text(self, e).to_lowercase().contains(&q))
@@ -29,11 +30,14 @@ impl App {
 
     /// The index of the selected (newest shown) line.
     fn journal_cursor(&self) -> usize {
-        self.journal.len().saturating_sub(1 + self.ui.journal_back)
+        self.story
+            .tail
+            .len()
+            .saturating_sub(1 + self.ui.journal_back)
     }
 
     fn show_line(&mut self, i: usize) {
-        self.ui.journal_back = self.journal.len().saturating_sub(1 + i);
+        self.ui.journal_back = self.story.tail.len().saturating_sub(1 + i);
     }
 
     /// Move to the next match older (or newer) than the selected line.
@@ -102,7 +106,7 @@ impl App {
 
     pub(super) fn journal_key(&mut self, a: Action) {
         let page = usize::from(self.ui.journal_page.get().max(2)) - 1;
-        let last = self.journal.len().saturating_sub(1);
+        let last = self.story.tail.len().saturating_sub(1);
         match a {
             Action::PageUp => {
                 self.ui.focus = Pane::Journal;

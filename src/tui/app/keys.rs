@@ -141,7 +141,7 @@ impl App {
             }
             Action::Begin => self.submit(Command::Begin),
             Action::PauseResume => {
-                if self.state.status == Status::Paused {
+                if self.story.state.status == Status::Paused {
                     self.submit(Command::Resume {
                         override_reason: None,
                     })
@@ -160,6 +160,7 @@ impl App {
             }),
             Action::Rollback => {
                 let pending = self
+                    .story
                     .state
                     .pending
                     .iter()
@@ -260,7 +261,13 @@ impl App {
             self.info(format!("automatic item: satisfied while `{p}` stays OK"));
             return;
         }
-        let signers = signers(self.state.gates.get(gi).and_then(|gs| gs.items.get(ii)));
+        let signers = signers(
+            self.story
+                .state
+                .gates
+                .get(gi)
+                .and_then(|gs| gs.items.get(ii)),
+        );
         let two_person = g.two_person;
         if signers.iter().any(|s| s.operator == self.operator) {
             self.submit(Command::Withdraw { gate, item })
@@ -280,6 +287,7 @@ impl App {
         let gate = self.runbook.gates[gi].id.clone();
         let item = ii as u32 + 1;
         let vetoed = self
+            .story
             .state
             .gates
             .get(gi)
@@ -298,7 +306,7 @@ impl App {
         };
         let step = &self.runbook.steps[i];
         let id = step.id.clone();
-        match self.state.steps.get(i).map(|s| s.status) {
+        match self.story.state.steps.get(i).map(|s| s.status) {
             Some(StepStatus::Running) => {
                 if !self.acting_refused() {
                     self.ui.mode = Mode::Confirm(ConfirmKind::Finish { step: id });
@@ -319,9 +327,15 @@ impl App {
         let Some(idx) = self.runbook.steps.iter().position(|s| s.id == id) else {
             return self.submit(Command::Start { step: id });
         };
-        let refused = rules::may_act_on_step(&self.runbook, &self.state, idx, &self.operator)
+        let refused = rules::may_act_on_step(&self.runbook, &self.story.state, idx, &self.operator)
             .and_then(|()| {
-                rules::may_start(&self.runbook, &self.state, idx, &self.panels, self.now)
+                rules::may_start(
+                    &self.runbook,
+                    &self.story.state,
+                    idx,
+                    &self.story.panels,
+                    self.now,
+                )
             })
             .is_err();
         let step = &self.runbook.steps[idx];
@@ -355,7 +369,7 @@ impl App {
             Pane::Gates => self.ui.sel_item = step(self.ui.sel_item, d, self.items().len()),
             // Up scrolls back in time; down returns towards the newest.
             Pane::Journal => {
-                self.ui.journal_back = step(self.ui.journal_back, -d, self.journal.len())
+                self.ui.journal_back = step(self.ui.journal_back, -d, self.story.tail.len())
             }
         }
     }
@@ -402,8 +416,8 @@ impl App {
     fn confirm_refused_for(&self, cmd: &Command) -> bool {
         preview::preview(
             &self.runbook,
-            &self.state,
-            &self.panels,
+            &self.story.state,
+            &self.story.panels,
             &self.operator,
             cmd,
             true,

@@ -40,7 +40,7 @@ impl App {
             return true;
         };
         self.runbook.steps.get(i).is_some_and(|s| {
-            let status = self.state.steps.get(i).map(|x| x.status.as_str());
+            let status = self.story.state.steps.get(i).map(|x| x.status.as_str());
             holds(
                 &format!(
                     "{} {} {} {}",
@@ -59,7 +59,7 @@ impl App {
             return true;
         };
         self.runbook.panels.get(i).is_some_and(|p| {
-            let state = self.panels.get(&p.id).map(|s| s.state.as_str());
+            let state = self.story.panels.get(&p.id).map(|s| s.state.as_str());
             holds(&format!("{} {} {}", p.id, p.title, state.unwrap_or("")), q)
         })
     }
@@ -72,7 +72,7 @@ impl App {
         let Some(g) = self.runbook.gates.get(gi) else {
             return false;
         };
-        let status = self.state.gates.get(gi).map(|s| s.status.as_str());
+        let status = self.story.state.gates.get(gi).map(|s| s.status.as_str());
         holds(&format!("{} {} {}", g.id, g.title, status.unwrap_or("")), q)
             || g.items.get(ii).is_some_and(|i| holds(&i.text, q))
     }

@@ -11,7 +11,7 @@ use crate::tui::app::App;
 /// A panel's word when it is not OK (UNKNOWN is "no poll yet", not a fault).
 pub fn panel(app: &App, i: usize) -> Option<&'static str> {
     let p = app.runbook.panels.get(i)?;
-    let st = app.panels.get(&p.id)?;
+    let st = app.story.panels.get(&p.id)?;
     match st.state {
         PanelState::Ok | PanelState::Unknown => None,
         s => Some(s.as_str()),
@@ -33,20 +33,28 @@ pub fn rank(word: Option<&str>) -> u8 {
 /// done) in a running cutover yet refused by the rules (its gate not GO).
 pub fn step(app: &App, i: usize) -> Option<&'static str> {
     let spec = app.runbook.steps.get(i)?;
-    let st = app.state.steps.get(i)?;
+    let st = app.story.state.steps.get(i)?;
     if st.status == StepStatus::Failed {
         return Some("failed");
     }
-    let running = matches!(app.state.status, Status::Running | Status::Paused);
+    let running = matches!(app.story.state.status, Status::Running | Status::Paused);
     let next = st.status == StepStatus::Pending
         && spec.after.iter().all(|a| {
-            app.state
+            app.story
+                .state
                 .step(a)
                 .is_some_and(|s| matches!(s.status, StepStatus::Done | StepStatus::Skipped))
         });
     (running
         && next
-        && rules::may_start(&app.runbook, &app.state, i, &app.panels, app.now).is_err())
+        && rules::may_start(
+            &app.runbook,
+            &app.story.state,
+            i,
+            &app.story.panels,
+            app.now,
+        )
+        .is_err())
     .then_some("blocked")
 }
 
@@ -54,9 +62,9 @@ pub fn step(app: &App, i: usize) -> Option<&'static str> {
 /// gates of steps next in line.
 fn needed(app: &App) -> Vec<&str> {
     let mut out = Vec::new();
-    let next = app.state.stage.map_or(0, |i| i + 1);
+    let next = app.story.state.stage.map_or(0, |i| i + 1);
     if matches!(
-        app.state.status,
+        app.story.state.status,
         Status::Ready | Status::Running | Status::Paused
     ) && let Some(g) = app.runbook.stages.get(next).and_then(|s| s.gate.as_deref())
     {
@@ -64,12 +72,14 @@ fn needed(app: &App) -> Vec<&str> {
     }
     for (i, s) in app.runbook.steps.iter().enumerate() {
         let pending = app
+            .story
             .state
             .steps
             .get(i)
             .is_some_and(|st| st.status == StepStatus::Pending);
         let ready = s.after.iter().all(|a| {
-            app.state
+            app.story
+                .state
                 .step(a)
                 .is_some_and(|x| matches!(x.status, StepStatus::Done | StepStatus::Skipped))
         });
@@ -87,7 +97,7 @@ fn needed(app: &App) -> Vec<&str> {
 /// the cutover waits on it next.
 pub fn gate(app: &App, gi: usize) -> Option<&'static str> {
     let g = app.runbook.gates.get(gi)?;
-    let gs = app.state.gates.get(gi);
+    let gs = app.story.state.gates.get(gi);
     if gs.is_some_and(|s| s.items.iter().any(|i| i.veto.is_some())) {
         return Some("VETO");
     }
@@ -97,7 +107,8 @@ pub fn gate(app: &App, gi: usize) -> Option<&'static str> {
 
 /// A gate item's word: VETO.
 pub fn item(app: &App, gi: usize, ii: usize) -> Option<&'static str> {
-    app.state
+    app.story
+        .state
         .gates
         .get(gi)
         .and_then(|g| g.items.get(ii))

@@ -28,7 +28,7 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         return (String::new(), vec![]);
     };
     let unknown = PanelStatus::unknown(&p.id);
-    let st = app.panels.get(&p.id).unwrap_or(&unknown);
+    let st = app.story.panels.get(&p.id).unwrap_or(&unknown);
     let t = app.theme();
     let mut l = vec![Line::from(vec![
         Span::styled(format!("{:<10}", "state"), t.dim()),
@@ -78,7 +78,7 @@ fn panel_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         },
     ));
     if let Some(c) = &p.compare {
-        let judged = app.state.canary.panels.get(&p.id);
+        let judged = app.story.state.canary.panels.get(&p.id);
         l.push(kv(
             app,
             "analysis",
@@ -147,7 +147,7 @@ fn step_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         return (String::new(), vec![]);
     };
     let t = app.theme();
-    let st = app.state.steps.get(i);
+    let st = app.story.state.steps.get(i);
     let status = st.map(|s| s.status).unwrap_or(StepStatus::Pending);
     let mut l = vec![Line::from(vec![
         Span::styled(format!("{:<10}", "state"), t.dim()),
@@ -234,7 +234,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
         return (String::new(), vec![]);
     };
     let t = app.theme();
-    let gs = app.state.gates.get(i);
+    let gs = app.story.state.gates.get(i);
     let mut l = Vec::new();
     if let Some(gs) = gs {
         let go = gs
@@ -296,7 +296,7 @@ fn gate_lines<'a>(app: &App, i: usize) -> (String, Vec<Line<'a>>) {
 /// Every field of one journal event; text fields (an action's output tail)
 /// keep their lines.
 fn event_lines<'a>(app: &App, seq: u64) -> (String, Vec<Line<'a>>) {
-    let Some(e) = app.journal.iter().find(|e| e.seq == seq) else {
+    let Some(e) = app.story.tail.iter().find(|e| e.seq == seq) else {
         return (String::new(), vec![]);
     };
     let rb = &app.runbook;
@@ -375,7 +375,7 @@ fn cached_diff(old: u64, new: u64, make: impl FnOnce() -> Vec<String>) -> Vec<St
 /// sanitized).
 fn runbook_text_lines<'a>(app: &App, e: &crate::session::event::Event) -> Vec<Line<'a>> {
     use crate::runbook::recorded;
-    let versions = recorded::versions(app.journal.iter().take_while(|x| x.seq <= e.seq));
+    let versions = recorded::versions(app.story.tail.iter().take_while(|x| x.seq <= e.seq));
     let this = versions.iter().position(|v| v.seq == e.seq);
     match (&e.body, this) {
         (EventBody::RunbookChangeAccepted { .. }, Some(i)) if i > 0 => {

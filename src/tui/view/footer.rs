@@ -42,7 +42,7 @@ pub fn keys(app: &App) -> Vec<FooterKey> {
         })
         .map(|b| {
             let short = match b.action {
-                Action::PauseResume if app.state.status == Status::Paused => "resume",
+                Action::PauseResume if app.story.state.status == Status::Paused => "resume",
                 Action::PauseResume => "pause",
                 Action::Confirm
                     if app
@@ -197,7 +197,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         // No message: the newest event, so another operator's action (or a
         // guard's) is never missed whatever the journal pane shows.
         (_, None) => {
-            if let Some(e) = app.journal.back() {
+            if let Some(e) = app.story.tail.back() {
                 frame.render_widget(
                     Paragraph::new(journal::line(app, e, msg.width as usize)),
                     msg,

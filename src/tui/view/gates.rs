@@ -22,7 +22,7 @@ const WORD_W: usize = 7;
 
 /// An automatic item's progress: met, or how long it has been OK of how long.
 pub fn auto_item(app: &App, item: &GateItem, panel: &str) -> (bool, String) {
-    let Some(st) = app.panels.get(panel) else {
+    let Some(st) = app.story.panels.get(panel) else {
         return (false, format!("{panel} UNKNOWN"));
     };
     if st.state != PanelState::Ok {
@@ -109,7 +109,7 @@ fn satisfied(app: &App, gi: usize) -> (usize, usize) {
     let Some(gate) = app.runbook.gates.get(gi) else {
         return (0, 0);
     };
-    let gs = app.state.gates.get(gi);
+    let gs = app.story.state.gates.get(gi);
     let n = gate
         .items
         .iter()
@@ -135,6 +135,7 @@ fn gate_line<'a>(app: &App, gi: usize, w: usize, count: bool) -> Line<'a> {
     let t = app.theme();
     let gate = &app.runbook.gates[gi];
     let status = app
+        .story
         .state
         .gates
         .get(gi)
@@ -167,6 +168,7 @@ fn gate_line<'a>(app: &App, gi: usize, w: usize, count: bool) -> Line<'a> {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     let t = app.theme();
     let go = app
+        .story
         .state
         .gates
         .iter()
@@ -204,7 +206,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
             }
             continue;
         }
-        let gs = app.state.gates.get(gi);
+        let gs = app.story.state.gates.get(gi);
         for ii in items {
             let sel = focused && selected == Some((gi, ii));
             if sel {
@@ -272,7 +274,8 @@ fn opened(app: &App, collapsed: bool, h: usize) -> Vec<bool> {
     let mut order: Vec<usize> = (0..gates.len()).collect();
     // What needs a look, then what is still to sign, then what is GO.
     let go = |gi: usize| {
-        app.state
+        app.story
+            .state
             .gates
             .get(gi)
             .is_some_and(|g| g.status == GateStatus::Go)

@@ -30,7 +30,7 @@ fn mode_word(m: SessionMode) -> &'static str {
 /// report decide it there too), in the header's words.
 fn exposure_text(app: &App, compact: bool) -> String {
     use crate::session::story::{Exposure, exposure};
-    match exposure(&app.runbook, &app.state) {
+    match exposure(&app.runbook, &app.story.state) {
         Exposure::Unknown if compact => "unknown (expand interrupted)".into(),
         Exposure::Unknown => "exposure unknown (expand interrupted)".into(),
         Exposure::Stage(_, s) if compact => format!("{} {}", s.name, format::exposure(s.exposure)),
@@ -143,7 +143,7 @@ fn join(items: Vec<Item>, width: usize) -> Vec<Span<'static>> {
 /// placed around them).
 fn line1(app: &App, g: Geometry) -> Vec<Item> {
     let t = app.theme();
-    let st = &app.state;
+    let st = &app.story.state;
     let mut items = vec![Item::new(
         prio::MODE,
         Span::styled(mode_word(app.opts.mode), t.mode(app.opts.mode)),
@@ -191,7 +191,7 @@ fn line1(app: &App, g: Geometry) -> Vec<Item> {
 /// The second line's items, left to right.
 fn line2(app: &App) -> Vec<Item> {
     let t = app.theme();
-    let st = &app.state;
+    let st = &app.story.state;
     let mut items = Vec::new();
     items.extend(auto_expand_item(app));
     items.push(Item::new(
@@ -219,7 +219,7 @@ fn line2(app: &App) -> Vec<Item> {
     }
     items.push(Item::new(prio::GUARDS, guards_span(app)));
     // Who polls and judges for every console (the lease holder).
-    if let Some(c) = &app.state.conductor {
+    if let Some(c) = &app.story.state.conductor {
         items.push(Item::new(
             prio::CONDUCTOR,
             Span::raw(format!("conductor: {c}")),
@@ -273,7 +273,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
     let mut l2 = vec![Span::raw(" ")];
     l2.extend(join(line2(app), width.saturating_sub(2)));
-    if let Some(d) = app.state.unacknowledged_damage() {
+    if let Some(d) = app.story.state.unacknowledged_damage() {
         // Nobody may miss it: it takes the second line until acknowledged.
         let room = width.saturating_sub(2);
         l2 = vec![
@@ -311,7 +311,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 /// The announced automatic expand, on every console: where to, in how
 /// long, and the key that stops it.
 fn auto_expand_item(app: &App) -> Option<Item> {
-    let (to, at) = app.state.canary.announced()?;
+    let (to, at) = app.story.state.canary.announced()?;
     let left = at - app.now;
     let when = if left <= TimeDelta::zero() {
         "now".to_string()
@@ -339,15 +339,15 @@ fn auto_expand_item(app: &App) -> Option<Item> {
 
 fn deadline_span(app: &App) -> Span<'static> {
     let t = app.theme();
-    if app.state.attempts.no_return.is_some() && !app.state.status.is_final() {
+    if app.story.state.attempts.no_return.is_some() && !app.story.state.status.is_final() {
         // No countdown to a rollback that is refused anyway.
         return Span::styled("PAST NO RETURN", t.error());
     }
-    if app.state.status.is_final() && app.state.rollback_deadline.is_some() {
+    if app.story.state.status.is_final() && app.story.state.rollback_deadline.is_some() {
         // Nothing left to roll back against: the countdown stops.
         return Span::styled("rollback deadline stopped", t.dim());
     }
-    let Some(d) = app.state.live_rollback_deadline() else {
+    let Some(d) = app.story.state.live_rollback_deadline() else {
         return match app.runbook.cutover.rollback_deadline {
             Some(crate::runbook::model::Deadline::After(dur)) => Span::styled(
                 format!("rollback window {}", crate::timefmt::rounded(dur)),
@@ -379,21 +379,23 @@ pub const BAKE_OVER_CUE: TimeDelta = TimeDelta::minutes(10);
 /// time; then, for a while, that the bake is over.
 fn bake_span(app: &App, compact: bool) -> Option<Span<'static>> {
     if let Some(end) = super::journal::bake_over(app) {
-        return (app.state.status == Status::Running && app.now - end < BAKE_OVER_CUE).then(|| {
-            Span::styled(
-                if compact {
-                    "bake over".to_string()
-                } else {
-                    super::journal::BAKE_OVER.to_string()
-                },
-                app.theme().bold(),
-            )
-        });
+        return (app.story.state.status == Status::Running && app.now - end < BAKE_OVER_CUE).then(
+            || {
+                Span::styled(
+                    if compact {
+                        "bake over".to_string()
+                    } else {
+                        super::journal::BAKE_OVER.to_string()
+                    },
+                    app.theme().bold(),
+                )
+            },
+        );
     }
-    let stage = app.runbook.stages.get(app.state.stage?)?;
-    let entered = app.state.stage_entered_at?;
+    let stage = app.runbook.stages.get(app.story.state.stage?)?;
+    let entered = app.story.state.stage_entered_at?;
     let left = entered.checked_add_signed(TimeDelta::from_std(stage.bake).ok()?)? - app.now;
-    if app.state.status != Status::Running || left <= TimeDelta::zero() {
+    if app.story.state.status != Status::Running || left <= TimeDelta::zero() {
         return None;
     }
     Some(Span::styled(
@@ -420,13 +422,14 @@ fn guards_span(app: &App) -> Span<'static> {
         .iter()
         .filter_map(|g| {
             let until = app
+                .story
                 .state
                 .guard_silenced_until
                 .get(&crate::session::reduce::guard_key(g))?;
             (*until > app.now).then(|| *until - app.now)
         })
         .collect();
-    match app.state.status {
+    match app.story.state.status {
         Status::Running | Status::Paused if !silenced.is_empty() => {
             let left = silenced.iter().max().copied().unwrap_or_default();
             Span::styled(
@@ -451,7 +454,8 @@ fn guards_span(app: &App) -> Span<'static> {
 fn operators(app: &App) -> Vec<String> {
     let mut out = vec![format!("{} (you)", app.operator)];
     out.extend(
-        app.state
+        app.story
+            .state
             .attached
             .values()
             .filter(|a| a.consoles > 0 && a.operator != app.operator)
@@ -484,7 +488,7 @@ fn operators(app: &App) -> Vec<String> {
 pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
     let t = app.theme();
     let mut out = Vec::new();
-    for p in &app.state.pending {
+    for p in &app.story.state.pending {
         let how = match p.action {
             ActionKind::Rollback => "r then y",
             ActionKind::Expand => "e then y",
@@ -509,6 +513,7 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
     }
     // The reader's damage (until acknowledged), or the hook's.
     let damage = app
+        .story
         .state
         .unacknowledged_damage()
         .map(|d| d.to_string())
@@ -521,7 +526,7 @@ pub fn banner_lines(app: &App) -> Vec<Line<'static>> {
             Span::raw(format!(" {d}; :acknowledge REASON once read")),
         ]));
     }
-    if app.state.rollback_failed {
+    if app.story.state.rollback_failed {
         out.push(Line::from(vec![
             Span::styled(" ROLLBACK FAILED ", t.error()),
             Span::raw("see the journal; r retries the rollback"),

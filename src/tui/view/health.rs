@@ -53,11 +53,12 @@ fn lines_per(g: Geometry, n: usize, h: usize) -> usize {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let bad = app
+        .story
         .panels
         .values()
         .filter(|p| !matches!(p.state, PanelState::Ok))
         .count();
-    let mut title = if bad == 0 && !app.panels.is_empty() {
+    let mut title = if bad == 0 && !app.story.panels.is_empty() {
         ("all OK".to_string(), t.panel(PanelState::Ok))
     } else {
         (
@@ -105,7 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
         .take(rows)
         .filter_map(|i| {
             let p = app.runbook.panels.get(*i)?;
-            let st = app.panels.get(&p.id)?;
+            let st = app.story.panels.get(&p.id)?;
             Some(format::cells(&rule_cell(app, p, st)))
         })
         .max()
@@ -115,7 +116,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     for &i in shown.iter().skip(first).take(rows) {
         let panel = &app.runbook.panels[i];
         let unknown = PanelStatus::unknown(&panel.id);
-        let st = app.panels.get(&panel.id).unwrap_or(&unknown);
+        let st = app.story.panels.get(&panel.id).unwrap_or(&unknown);
         let sel = focused && i == app.ui.sel_panel;
         let tile = if per == 1 {
             vec![one_line(app, panel, st, w, thr_w, sel)]
@@ -175,7 +176,7 @@ fn threshold_text(panel: &Panel, st: &PanelStatus) -> String {
 /// the baseline when there is one (what the canary is judged on), else
 /// the threshold.
 fn rule_cell(app: &App, panel: &Panel, st: &PanelStatus) -> String {
-    let Some(c) = app.state.canary.panels.get(&panel.id) else {
+    let Some(c) = app.story.state.canary.panels.get(&panel.id) else {
         return threshold_text(panel, st);
     };
     // "pass .85", "FAIL <.001", "INCONC .24": the verdict and p in the
@@ -287,7 +288,7 @@ fn tile<'a>(
     let mut out = vec![l1, Line::from(l2)];
     if lines >= 3 {
         let mut parts = Vec::new();
-        if let Some(c) = app.state.canary.panels.get(&panel.id) {
+        if let Some(c) = app.story.state.canary.panels.get(&panel.id) {
             parts.push(format!("vs baseline: {}", c.summary()));
         }
         if let Some(w) = panel.warn {

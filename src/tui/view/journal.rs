@@ -149,11 +149,12 @@ pub fn line<'a>(app: &App, e: &Event, w: usize) -> Line<'a> {
 /// current stage's bake ended, shown once at its time among the events.
 pub fn bake_over(app: &App) -> Option<chrono::DateTime<chrono::Utc>> {
     use crate::session::state::Status;
-    let i = app.state.stage?;
+    let i = app.story.state.stage?;
     app.runbook.stages.get(i + 1)?;
-    let entered = app.state.stage_entered_at?;
+    let entered = app.story.state.stage_entered_at?;
     let end = entered + chrono::TimeDelta::from_std(app.runbook.stages.get(i)?.bake).ok()?;
-    (matches!(app.state.status, Status::Running | Status::Paused) && end <= app.now).then_some(end)
+    (matches!(app.story.state.status, Status::Running | Status::Paused) && end <= app.now)
+        .then_some(end)
 }
 
 pub const BAKE_OVER: &str = "bake over: expand allowed";
@@ -177,7 +178,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     let h = inner.height as usize;
     app.ui.journal_page.set(inner.height);
     let w = inner.width as usize;
-    let end = app.journal.len().saturating_sub(app.ui.journal_back);
+    let end = app.story.tail.len().saturating_sub(app.ui.journal_back);
     let focused = app.ui.focus == Pane::Journal;
     // From the selected (newest shown) line upwards until the pane is full:
     // blocks of lines, newest first, each with its time.
@@ -188,7 +189,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
         if filled >= h {
             break;
         }
-        let Some(e) = app.journal.get(i) else { break };
+        let Some(e) = app.story.tail.get(i) else {
+            break;
+        };
         let mut ls = event_lines(app, e, w, app.ui.zoom);
         if focused && i + 1 == end {
             // The selection is the newest line shown (enter: details).
@@ -203,11 +206,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     }
     // Scrolled far back: newer lines fill the rows below the selection.
     let newer_from = blocks.len();
-    for i in end..app.journal.len() {
+    for i in end..app.story.tail.len() {
         if filled >= h {
             break;
         }
-        let Some(e) = app.journal.get(i) else { break };
+        let Some(e) = app.story.tail.get(i) else {
+            break;
+        };
         let ls = event_lines(app, e, w, app.ui.zoom);
         filled += ls.len();
         blocks.insert(0, (e.ts, ls));
@@ -217,8 +222,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     // The bake cue goes where its time falls, when that spot is in view:
     // not past the selected line, not before the oldest line considered.
     if let Some(c) = bake_over(app) {
-        let after_end = app.journal.get(last).is_none_or(|n| n.ts > c);
-        let before_first = first > 0 && app.journal.get(first).is_some_and(|e| e.ts > c);
+        let after_end = app.story.tail.get(last).is_none_or(|n| n.ts > c);
+        let before_first = first > 0 && app.story.tail.get(first).is_some_and(|e| e.ts > c);
         if after_end && !before_first {
             let (time, op_w) = time_col(app, c, w);
             let cue = Line::from(vec![
@@ -250,7 +255,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, _g: Geometry) {
     // Events out of view, older above and newer below (when scrolled back).
     let hidden = super::scroll::Hidden {
         above: first,
-        below: app.journal.len().saturating_sub(last),
+        below: app.story.tail.len().saturating_sub(last),
         ..Default::default()
     };
     frame.render_widget(hidden.mark(block, t, area.width, title_cells), area);

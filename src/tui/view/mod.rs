@@ -90,7 +90,7 @@ fn content(app: &App, g: Geometry) -> layout::Content {
         health_min: panels,
         gate_rows,
         gate_min,
-        journal_rows: layout::rows_of(app.journal.len()),
+        journal_rows: layout::rows_of(app.story.tail.len()),
         gate_heads: layout::rows_of(app.runbook.gates.len()),
         focus: app.ui.focus,
     }

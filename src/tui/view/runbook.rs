@@ -39,7 +39,7 @@ fn time_text(app: &App, i: usize) -> (String, bool) {
     let Some(step) = app.runbook.steps.get(i) else {
         return (String::new(), false);
     };
-    let actual = app.state.steps.get(i).and_then(|s| {
+    let actual = app.story.state.steps.get(i).and_then(|s| {
         let start = s.started_at?;
         let end = s.finished_at.unwrap_or(app.now);
         Some(end - start)
@@ -89,7 +89,8 @@ pub fn rows(app: &App, compact: bool) -> u16 {
 /// that needs a look, else the first still to do (what happens next).
 fn anchor(app: &App, steps: &[usize]) -> usize {
     let todo = |i: &usize| {
-        app.state
+        app.story
+            .state
             .steps
             .get(*i)
             .is_none_or(|s| !matches!(s.status, StepStatus::Done | StepStatus::Skipped))
@@ -105,6 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
     let t = app.theme();
     let rb = &app.runbook;
     let done = app
+        .story
         .state
         .steps
         .iter()
@@ -179,7 +181,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, g: Geometry) {
 
     for &i in steps.iter().skip(first).take(h) {
         let step = &rb.steps[i];
-        let st = app.state.steps.get(i);
+        let st = app.story.state.steps.get(i);
         let status = st.map(|s| s.status).unwrap_or(StepStatus::Pending);
         let mark = if step.irreversible {
             Span::styled(if g.compact { "!" } else { "⚠" }, t.irreversible())
