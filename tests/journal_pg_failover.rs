@@ -29,7 +29,8 @@ use warroom::session::event::{Event, EventBody};
 const T: Duration = Duration::from_secs(30);
 
 fn events(url: &str) -> Vec<Event> {
-    warroom::journal::open::read_all(Path::new(url)).unwrap()
+    warroom::journal::open::read_all(warroom::journal::JournalLocation::parse(url).unwrap())
+        .unwrap()
 }
 
 fn notes(ev: &[Event]) -> Vec<String> {
@@ -196,7 +197,11 @@ fn a_standby_that_missed_commits_is_not_written_on_after_promotion() {
     alice.wait_for("unreplicated 3", T);
     let seen = events(&url).len();
     // A store of this test's own, that has read every event.
-    let (mut store, _) = warroom::journal::open::open_store(Path::new(&url), false).unwrap();
+    let (mut store, _) = warroom::journal::open::open_store(
+        warroom::journal::JournalLocation::parse(&url).unwrap(),
+        false,
+    )
+    .unwrap();
     assert_eq!(store.read_since(0).unwrap().len(), seen);
     pair.kill_primary();
     pair.start_standby();

@@ -58,9 +58,10 @@ fn opts(accept: bool) -> OpenOptions {
 
 /// A session opened by a console (so `session_opened` is the console's),
 /// then an irreversible step and a rollback appended as they would be.
-fn session_with_rollback(rb: Runbook, journal: &Path) {
-    drop(Session::open_at(Arc::new(rb), journal, opts(false), t(0)).unwrap());
-    let (mut store, _) = warroom::journal::open::open_store(journal, false).unwrap();
+fn session_with_rollback(rb: Runbook, journal: impl Into<warroom::journal::JournalLocation>) {
+    let journal: warroom::journal::JournalLocation = journal.into();
+    drop(Session::open_at(Arc::new(rb), &journal, opts(false), t(0)).unwrap());
+    let (mut store, _) = warroom::journal::open::open_store(&journal, false).unwrap();
     let mut tx = store.begin().unwrap();
     for (secs, op, body) in [
         (10, "alice", EventBody::CutoverStarted {}),
@@ -154,7 +155,7 @@ fn postgres_report_works_from_the_journal_alone() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let url = cluster.fresh("selfcontained");
+    let url = pg::at(&cluster.fresh("selfcontained"));
     session_with_rollback(runbook_in(dir.path(), &fixture_text()), &url);
     std::fs::remove_file(dir.path().join("billing.toml")).unwrap();
     let mut out = Vec::new();

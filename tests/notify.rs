@@ -652,11 +652,10 @@ async fn nothing_contradicting_the_end_is_announced_after_it() {
 fn delivery_cursors_on_sqlite_and_postgresql() {
     use warroom::journal::notify_cursor::{Cursor, Delivery};
     let tmp = tempfile::tempdir().unwrap();
-    let mut places = vec![tmp.path().join("j.db")];
+    let mut places: Vec<warroom::journal::JournalLocation> = vec![tmp.path().join("j.db").into()];
     let cluster = pg::cluster();
-    match cluster {
-        Some(c) => places.push(c.fresh("cursors")),
-        None => eprintln!("skipped the PostgreSQL half: no PostgreSQL"),
+    if let Some(c) = cluster {
+        places.push(pg::at(&c.fresh("cursors")));
     }
     let d = |seq: u64, status: &str| Delivery {
         target: "slack#1".into(),
@@ -681,12 +680,11 @@ fn delivery_cursors_on_sqlite_and_postgresql() {
                 last_error: Some("HTTP 500".into()),
                 last_error_seq: Some(7),
             }],
-            "{}",
-            place.display()
+            "{place}"
         );
     }
     if let (Some(c), Some(url)) = (cluster, places.get(1)) {
-        c.raw(url)
+        c.raw(std::path::Path::new(&url.to_string()))
             .batch_execute("DROP TABLE warroom_notify_cursor")
             .unwrap();
         let (mut store, _) = warroom::journal::open::open_store(url, false).unwrap();
