@@ -73,7 +73,7 @@ pub struct Cli {
 pub enum Command {
     /// The whole console on a built-in simulated service; nothing to set up.
     #[command(
-        after_help = "Example:\n  warroom demo --as alice\n\nKeys 1-4 inject faults (error spike, latency, dead endpoint, mismatches), 0 clears them."
+        after_help = "Example:\n  warroom demo --as alice\n\nKeys 1-5 inject faults (error spike, latency, dead endpoint, mismatches, a gap in the baseline that leaves the canary analysis inconclusive), 0 clears them."
     )]
     Demo(DemoArgs),
     /// The live cutover console on a runbook's session journal.

@@ -778,39 +778,33 @@ impl Session {
             if let Some(r) = new.get(i) {
                 reading::apply(&mut panels, r);
             }
-            let mut bodies = judge(&scratch, &runbook, &panels, i + 1 == count);
+            let bodies = judge(&scratch, &runbook, &panels, i + 1 == count);
             if bodies.is_empty() {
                 continue;
             }
-            let more = follow_ups_after(&runbook, &scratch, &bodies, &self.operator, None, now);
-            bodies.extend(more);
-            crate::session::evidence::attach_analysis(&mut bodies, &scratch);
-            for body in bodies {
-                let ev = tx.append(&NewEvent {
-                    ts: now,
-                    operator: self.operator.clone(),
-                    body,
-                })?;
-                reduce(&mut scratch, &runbook, &ev);
-                appended.push(ev);
-            }
+            append_judged(
+                &mut *tx,
+                &runbook,
+                &mut scratch,
+                bodies,
+                &self.operator,
+                now,
+                &mut appended,
+            )?;
         }
         // After the guards: the canary analysis and the automatic expand
         // (`session::auto`), on the round's readings.
-        let mut bodies = auto::conduct(&runbook, &scratch, &panels, &self.samples, now);
+        let bodies = auto::conduct(&runbook, &scratch, &panels, &self.samples, now);
         if !bodies.is_empty() {
-            let more = follow_ups_after(&runbook, &scratch, &bodies, &self.operator, None, now);
-            bodies.extend(more);
-            crate::session::evidence::attach_analysis(&mut bodies, &scratch);
-        }
-        for body in bodies {
-            let ev = tx.append(&NewEvent {
-                ts: now,
-                operator: self.operator.clone(),
-                body,
-            })?;
-            reduce(&mut scratch, &runbook, &ev);
-            appended.push(ev);
+            append_judged(
+                &mut *tx,
+                &runbook,
+                &mut scratch,
+                bodies,
+                &self.operator,
+                now,
+                &mut appended,
+            )?;
         }
         tx.commit()?;
         if !appended.is_empty() {
@@ -1090,4 +1084,32 @@ fn push_tail(events: &mut VecDeque<Event>, ev: Event) {
         events.pop_front();
     }
     events.push_back(ev);
+}
+
+/// Append what a poll round judged (a guard's or the canary analysis'
+/// decisions) with their follow-ups and the analysis in their evidence,
+/// folding each into `scratch` so the next decision of the round sees it.
+#[allow(clippy::too_many_arguments)]
+fn append_judged(
+    tx: &mut dyn crate::journal::StoreTx,
+    runbook: &Runbook,
+    scratch: &mut crate::session::state::State,
+    mut bodies: Vec<crate::session::event::EventBody>,
+    operator: &str,
+    now: DateTime<Utc>,
+    appended: &mut Vec<crate::session::event::Event>,
+) -> Result<(), JournalError> {
+    let more = follow_ups_after(runbook, scratch, &bodies, operator, None, now);
+    bodies.extend(more);
+    crate::session::evidence::attach_analysis(&mut bodies, scratch);
+    for body in bodies {
+        let ev = tx.append(&NewEvent {
+            ts: now,
+            operator: operator.to_string(),
+            body,
+        })?;
+        reduce(scratch, runbook, &ev);
+        appended.push(ev);
+    }
+    Ok(())
 }

@@ -44,25 +44,7 @@ fn bin_dir() -> Option<PathBuf> {
     dirs.pop()
 }
 
-fn as_owner(bin: &Path) -> Command {
-    if nix::unistd::getuid().is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    }
-}
-
-fn run(mut c: Command, what: &str) {
-    let out = c.stdin(Stdio::null()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+include!("pg_cmd.rs");
 
 fn start() -> Option<Cluster> {
     start_with(Setup::default())

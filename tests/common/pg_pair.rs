@@ -29,29 +29,7 @@ fn bin_dir() -> Option<PathBuf> {
     dirs.pop()
 }
 
-fn root() -> bool {
-    nix::unistd::getuid().is_root()
-}
-
-fn as_owner(bin: &Path) -> Command {
-    if root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    }
-}
-
-fn run(mut c: Command, what: &str) {
-    let out = c.stdin(Stdio::null()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+include!("pg_cmd.rs");
 
 /// A TCP port free on loopback now (the server binds it a moment later).
 fn free_port() -> u16 {
@@ -76,7 +54,7 @@ pub fn start(synchronous: bool) -> Option<Pair> {
         .tempdir()
         .unwrap()
         .keep();
-    if root() {
+    if nix::unistd::getuid().is_root() {
         let mut c = Command::new("chown");
         c.arg("postgres:postgres").arg(&dir);
         run(c, "chown");
@@ -112,7 +90,7 @@ pub fn start(synchronous: bool) -> Option<Pair> {
         &format!("-c wal_level=replica -c max_wal_senders=4{sync}"),
     );
     // Stop both when this process ends, however it ends.
-    let ctl = if root() {
+    let ctl = if nix::unistd::getuid().is_root() {
         format!(
             "runuser -u postgres -- {}",
             pair.bin.join("pg_ctl").display()
