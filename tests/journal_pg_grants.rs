@@ -216,3 +216,66 @@ fn a_second_role_is_refused_with_the_grant_then_works_once_granted() {
         text(&ghost)
     );
 }
+
+/// The delivery cursor table is optional: a role granted everything else
+/// but nothing on it (a table another role made on an older journal, say)
+/// is not refused at open; its deliveries fall back to `notified` events
+/// and a read of the cursors finds none, instead of `permission denied`.
+/// Once granted, it moves the cursors.
+#[test]
+fn a_role_without_the_delivery_cursors_falls_back_to_notified_events() {
+    use warroom::journal::JournalLocation;
+    use warroom::journal::notify_cursor::Delivery;
+    let Some(cluster) = pg::cluster() else {
+        return;
+    };
+    let url = cluster.fresh("cursorgrants");
+    let ben = format!("ben_{}", std::process::id());
+    cluster
+        .admin()
+        .batch_execute(&format!("CREATE ROLE {ben} LOGIN"))
+        .unwrap();
+    let made = warroom(&["journal", "init", url.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", text(&made));
+    let mut owner = cluster.raw(&url);
+    for s in grants::statements("public", &ben, Access::Operator) {
+        owner.batch_execute(&s).unwrap();
+    }
+    owner
+        .batch_execute(&format!("REVOKE ALL ON warroom_notify_cursor FROM {ben}"))
+        .unwrap();
+    let ben_url = JournalLocation::parse(&as_role(&url, &ben)).unwrap();
+    let d = Delivery {
+        target: "slack#1".into(),
+        event_seq: 1,
+        status: "HTTP 200".into(),
+        delivered: true,
+    };
+    let (mut store, _) = warroom::journal::open::open_store(&ben_url, false)
+        .expect("not refused for want of the optional cursor table");
+    let mut tx = store.begin().unwrap();
+    assert!(
+        !tx.record_delivery(&d).unwrap(),
+        "no privilege on the table: the caller journals a `notified` event"
+    );
+    tx.commit().unwrap();
+    assert!(
+        warroom::journal::open::notify_cursors(&ben_url)
+            .unwrap()
+            .is_empty()
+    );
+    owner
+        .batch_execute(&format!(
+            "GRANT SELECT, INSERT, UPDATE ON warroom_notify_cursor TO {ben}"
+        ))
+        .unwrap();
+    let mut tx = store.begin().unwrap();
+    assert!(tx.record_delivery(&d).unwrap(), "granted: the cursor moves");
+    tx.commit().unwrap();
+    assert_eq!(
+        warroom::journal::open::notify_cursors(&ben_url)
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -294,7 +294,8 @@ fn serve_shows_the_journals_runbook_without_the_file() {
 
 /// A console joining a journal on a host where the runbook path it names
 /// is not: it opens on the runbook the journal holds (no refusal, no
-/// "runbook changed").
+/// "runbook changed"), and only watches: whoever appends to the journal
+/// could have written that text, so its commands never run here.
 #[test]
 fn a_console_joins_with_a_runbook_path_that_is_not_here() {
     let dir = tempfile::tempdir().unwrap();
@@ -306,7 +307,7 @@ fn a_console_joins_with_a_runbook_path_that_is_not_here() {
         color_allowed: false,
         tz: None,
     };
-    let rb = warroom::commands::journal_runbook::for_console(
+    let (rb, from_journal) = warroom::commands::journal_runbook::for_console(
         &dir.path().join("billing.toml"),
         Some(&journal.clone().into()),
         out,
@@ -314,6 +315,10 @@ fn a_console_joins_with_a_runbook_path_that_is_not_here() {
     )
     .unwrap();
     assert_eq!(rb.cutover.title, "Billing platform migration");
+    assert!(
+        from_journal,
+        "a runbook from the journal is watched, not acted on"
+    );
     // The same digest as the session's: joining is not a change.
     drop(Session::open_at(Arc::new(rb), &journal, opts(false), t(70)).unwrap());
 }
@@ -349,4 +354,19 @@ fn a_hostile_journaled_text_is_not_used() {
     let md = String::from_utf8(out).unwrap();
     assert!(!md.contains('\u{1b}') && !md.contains("PWNED\u{7}"), "{md}");
     assert!(!md.contains("Billing platform"), "{md}");
+}
+
+/// A runbook saved with CRLF line ends (a Windows editor) is a file the
+/// loader takes: its journaled text must read back as written, digest and
+/// all, so the report works from the journal alone.
+#[test]
+fn a_runbook_with_crlf_line_ends_reads_back_from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("live.db");
+    let crlf = fixture_text().replace('\n', "\r\n");
+    session_with_rollback(runbook_in(dir.path(), &crlf), &journal);
+    std::fs::remove_file(dir.path().join("billing.toml")).unwrap();
+    let mut out = Vec::new();
+    report::run(&journal, Format::Markdown, &mut out).unwrap();
+    assert_whole_record(&String::from_utf8(out).unwrap());
 }

@@ -698,3 +698,24 @@ fn delivery_cursors_on_sqlite_and_postgresql() {
         );
     }
 }
+
+/// A console that lost the lease and got it back must not send what the
+/// other conductor sent meanwhile: losing it forgets where it stood, and
+/// the next time it conducts it starts from the cursors as they are then.
+#[tokio::test]
+async fn a_console_that_stops_conducting_reads_the_cursors_again() {
+    use std::collections::BTreeMap;
+    let (url, _received) = server().await;
+    let rb = with_slack(&url);
+    let (mut n, _sent) = warroom::notify::Notifier::start(&rb, fast(), SessionMode::Live).unwrap();
+    let target = rb.notify[0].target(0);
+    assert!(n.needs_cursors());
+    n.seed(&BTreeMap::from([(target.clone(), 100)]));
+    assert!(!n.needs_cursors());
+    // Its own position wins over older cursors while it conducts.
+    assert_eq!(n.needs_from(&BTreeMap::from([(target.clone(), 90)])), 100);
+    n.forget_positions();
+    assert!(n.needs_cursors());
+    // Another conductor sent up to 150: that is where it starts again.
+    assert_eq!(n.needs_from(&BTreeMap::from([(target, 150)])), 150);
+}

@@ -36,11 +36,11 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
         eprintln!("warroom: {msg}");
         return EXIT_INVALID;
     }
-    let runbook =
+    let (runbook, from_journal) =
         match super::journal_runbook::for_console(req.runbook, req.journal.as_ref(), out, &|n| {
             std::env::var(n).ok()
         }) {
-            Ok(rb) => rb,
+            Ok(loaded) => loaded,
             Err(code) => return code,
         };
     let journal = match journal_path(&req, &runbook, mode) {
@@ -72,7 +72,8 @@ pub fn run(req: Request<'_>, mode: SessionMode, out: Output) -> u8 {
     if let Some(account) = mapped_from {
         opts.host = Some(identity::account_and_origin(&account, opts.host.as_deref()));
     }
-    opts.read_only = req.read_only;
+    // A runbook read from the journal is watched, never acted on.
+    opts.read_only = req.read_only || from_journal;
     opts.accept_runbook_change = req.accept_runbook_change;
     opts.no_color = !out.color_allowed;
     opts.tz = out.tz;

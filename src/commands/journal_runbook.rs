@@ -59,16 +59,20 @@ pub fn for_reader(
     }
 }
 
-/// For a console: the file when it is there; when it is not and the
-/// journal (given with `--journal`) holds the text, that text, loaded as
-/// if it were the file (this host's environment, `env`, for `${NAME}`; its
-/// folder for scripts).
+/// For a console: the file when it is there (`false`); when it is not and
+/// the journal (given with `--journal`) holds the text, that text, loaded
+/// as if it were the file (this host's environment, `env`, for `${NAME}`),
+/// and `true`: such a console only watches. Whoever may append to the
+/// journal may append a runbook text with a matching digest, and its
+/// commands must never run under this operator's account, nor its URLs be
+/// polled with this host's secrets; its scripts are not on this host
+/// anyway.
 pub fn for_console(
     runbook: &Path,
     journal: Option<&JournalLocation>,
     out: Output,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Runbook, u8> {
+) -> Result<(Runbook, bool), u8> {
     if !runbook.exists()
         && let Some(j) = journal
         && let Some((text, _)) = journaled(j)
@@ -76,11 +80,11 @@ pub fn for_console(
         return match crate::runbook::load_str(&text, runbook, env) {
             Ok(loaded) => {
                 eprintln!(
-                    "warroom: {} is not here: using the runbook the journal holds (sha256 {})",
+                    "warroom: {} is not here: watching with the runbook the journal holds (sha256 {}), read-only: this console never conducts, runs or decides anything; give the runbook file to act",
                     crate::untrusted::show_path(runbook),
                     &loaded.runbook.sha256
                 );
-                Ok(loaded.runbook)
+                Ok((loaded.runbook, true))
             }
             Err(e) => {
                 eprint!("{}", e.render(out.color));
@@ -88,5 +92,5 @@ pub fn for_console(
             }
         };
     }
-    super::load_or_report(runbook, out)
+    super::load_or_report(runbook, out).map(|rb| (rb, false))
 }

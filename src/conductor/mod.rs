@@ -248,6 +248,9 @@ impl Conductor {
         } else {
             self.poll.stop();
             self.effects.stand_down();
+            if let Some(n) = self.notify.notifier.as_mut() {
+                n.forget_positions();
+            }
             if !self.read_only {
                 self.info("another console conducts now: this one shows its readings");
             }

@@ -28,7 +28,7 @@ pub enum Read {
 
 pub struct Notify {
     /// `None`: no targets, or an observer (it never sends).
-    notifier: Option<Notifier>,
+    pub(super) notifier: Option<Notifier>,
     journal: JournalLocation,
     /// A read is on its way: nothing more is fed until it arrives (it
     /// starts at the oldest cursor, so what came since is fed after it).
@@ -133,7 +133,11 @@ impl Conductor {
         let ended = seen.story.state.status.is_final();
         match read {
             Read::Cursors(Ok(rows)) => {
-                if let Some(n) = self.notify.notifier.as_mut() {
+                // Read while conducting; if the lease went meanwhile, the
+                // rows are stale by the time this console conducts again.
+                if self.should_notify()
+                    && let Some(n) = self.notify.notifier.as_mut()
+                {
                     n.seed(&notify::merge_cursors(&seen.story.state.notified, &rows));
                 }
                 self.pump_notify(seen);

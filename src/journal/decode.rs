@@ -229,8 +229,15 @@ pub fn decode_body(kind: &str, data: &str) -> Result<EventBody, String> {
 /// Text as a runbook file may hold it: line breaks (LF or CRLF) and tabs,
 /// no other control or bidi character (the loader refuses those too).
 fn is_file_text(s: &str) -> bool {
+    // A CR is a line end only right before a LF (a file saved on Windows);
+    // the masker counts every CR, so those are taken out before it looks.
+    let text: std::borrow::Cow<'_, str> = if s.contains("\r\n") {
+        std::borrow::Cow::Owned(s.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     matches!(
-        crate::untrusted::text::mask(s),
+        crate::untrusted::text::mask(&text),
         std::borrow::Cow::Borrowed(_)
     )
 }

@@ -112,6 +112,16 @@ impl Notifier {
         self.targets.iter().any(|t| t.handed.is_none())
     }
 
+    /// This console stopped conducting: another console sends from now on
+    /// and moves the cursors, so where this one stood is stale. The next
+    /// time it conducts it reads the cursors again (a console that lost
+    /// the lease and got it back never sends what the other one sent).
+    pub fn forget_positions(&mut self) {
+        for t in self.targets.iter_mut() {
+            t.handed = None;
+        }
+    }
+
     /// Start every target not yet started at its cursor in `cursors`.
     pub fn seed(&mut self, cursors: &BTreeMap<String, u64>) {
         for t in self.targets.iter_mut() {

@@ -18,6 +18,11 @@
 //! Any operator stops a countdown with `hold` (`decide`); a pause or a
 //! rollback stops it too (`canary::Canary::fold`).
 
+/// How late after its countdown an automatic expand may still run: a
+/// takeover (lease 3 s) plus a slow poll round. Later than that, nobody
+/// was watching when it came due, and it is stopped instead.
+pub const COUNTDOWN_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
+
 use chrono::{DateTime, Utc};
 
 use super::canary::AutoExpand;
@@ -59,8 +64,32 @@ pub fn conduct(
     let Some(next) = runbook.stages.get(idx + 1) else {
         return Vec::new();
     };
+    // A pause or rollback asked for and waiting for its second person: the
+    // way back is under way, nothing goes forward by itself meanwhile.
+    let way_back_asked = state.pending.iter().any(|p| {
+        matches!(
+            p.action,
+            crate::runbook::model::ActionKind::Pause | crate::runbook::model::ActionKind::Rollback
+        )
+    });
     match &canary.auto {
         AutoExpand::Stopped { .. } => Vec::new(),
+        AutoExpand::Idle if way_back_asked => Vec::new(),
+        AutoExpand::Announced { .. } if way_back_asked => vec![EventBody::AutoExpandStopped {
+            to_stage: next.name.clone(),
+            reason: "a pause or rollback is asked for and waits for its second person".into(),
+        }],
+        // The countdown ran out while no console conducted (all quit, the
+        // conductor frozen): nobody watched it end, so a person decides.
+        AutoExpand::Announced { expand_at, .. } if now - *expand_at > COUNTDOWN_GRACE => {
+            vec![EventBody::AutoExpandStopped {
+                to_stage: next.name.clone(),
+                reason: format!(
+                    "the countdown ended {} ago while no console conducted: expand by hand",
+                    crate::timefmt::rounded_delta(now - *expand_at)
+                ),
+            }]
+        }
         AutoExpand::Idle => {
             if !rules::expand_refusals(runbook, state, panels, now).is_empty() {
                 return Vec::new();

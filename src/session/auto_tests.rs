@@ -11,6 +11,7 @@ use super::*;
 use crate::analysis::samples::Sample;
 use crate::analysis::stage::StageAnalysis;
 use crate::analysis::{Compare, Worse};
+use crate::runbook::model::ActionKind;
 use crate::session::command::Command;
 use crate::session::decide::{Decision, Seen, decide};
 use crate::session::event::{Event, Evidence};
@@ -207,6 +208,22 @@ fn the_conductor_measures_judges_and_advances_by_table() {
             item: 1,
         },
     );
+    let rollback_asked = (
+        630,
+        "alice",
+        EventBody::ActionRequested {
+            action: ActionKind::Rollback,
+            reason: "errors creeping".into(),
+        },
+    );
+    let pause_asked = (
+        615,
+        "alice",
+        EventBody::ActionRequested {
+            action: ActionKind::Pause,
+            reason: "look first".into(),
+        },
+    );
     // (what, advance, journal so far, samples, now, journaled kinds, words)
     let table: Vec<(
         &str,
@@ -313,6 +330,45 @@ fn the_conductor_measures_judges_and_advances_by_table() {
             700,
             &[],
             "",
+        ),
+        (
+            "a rollback waiting for its second person stops the countdown",
+            Advance::Auto,
+            with(
+                passed_and_go(),
+                &[(620, "c", announced()), rollback_asked.clone()],
+            ),
+            Samples::Alike,
+            650,
+            &["auto_expand_stopped"],
+            "waits for its second person",
+        ),
+        (
+            "a pause waiting for its second person: nothing is announced",
+            Advance::Auto,
+            with(passed_and_go(), std::slice::from_ref(&pause_asked)),
+            Samples::Alike,
+            620,
+            &[],
+            "",
+        ),
+        (
+            "within the grace after the countdown: still expanded",
+            Advance::Auto,
+            with(passed_and_go(), &[(620, "c", announced())]),
+            Samples::Alike,
+            665,
+            &["expanded"],
+            "(automatic) to enterprise",
+        ),
+        (
+            "the countdown ended while nobody conducted: stopped, a person decides",
+            Advance::Auto,
+            with(passed_and_go(), &[(620, "c", announced())]),
+            Samples::Alike,
+            4000,
+            &["auto_expand_stopped"],
+            "while no console conducted",
         ),
         (
             "the gate reopened during the countdown: stopped, saying why",

@@ -86,6 +86,9 @@ const READ_ONLY: &[Need] = &[
     table("warroom_notify_cursor", &["SELECT"]),
 ];
 
+/// Granted with the rest, never required at open (see `check`).
+const OPTIONAL: &str = "warroom_notify_cursor";
+
 fn needs(access: Access) -> &'static [Need] {
     match access {
         Access::Operator => OPERATOR,
@@ -167,7 +170,13 @@ pub fn schema_without_usage(c: &mut Client, path: &Path) -> Result<(), JournalEr
 /// tables that exist (before `schema::ensure`, which reads `warroom_meta`:
 /// its `permission denied` would name neither the fix nor the rest).
 pub fn check(c: &mut Client, path: &Path, access: Access) -> Result<(), JournalError> {
-    let list = needs(access);
+    // The delivery cursors are optional: a role without them journals
+    // deliveries as `notified` events (`notify_cursor.rs`), so lacking them
+    // is no reason to refuse a console or a reader.
+    let list: Vec<&Need> = needs(access)
+        .iter()
+        .filter(|n| n.object != OPTIONAL)
+        .collect();
     let objects: Vec<&str> = list.iter().map(|n| n.object).collect();
     let kinds: Vec<&str> = list
         .iter()

@@ -23,13 +23,31 @@ CREATE TABLE IF NOT EXISTS warroom_notify_cursor(
 );
 ";
 
-/// Does the schema have the table? (No error inside a transaction.)
-pub fn exists(c: &mut Client, path: &Path) -> Result<bool, JournalError> {
+/// Is the table in the journal's own schema (never another schema of the
+/// search path) and may this role do `privileges` on it, every one? (No
+/// error inside a transaction.) A table made by another role that granted
+/// this one nothing is as good as missing: deliveries are journaled as
+/// `notified` events, and a reader sees no cursors, instead of a
+/// `permission denied` every second.
+fn usable(c: &mut Client, path: &Path, privileges: &[&str]) -> Result<bool, JournalError> {
+    let privileges: Vec<String> = privileges.iter().map(|p| p.to_string()).collect();
     c.query_one(
-        "SELECT to_regclass('warroom_notify_cursor') IS NOT NULL",
+        "SELECT CASE WHEN t IS NULL THEN false
+                ELSE (SELECT bool_and(has_table_privilege(t, p)) FROM unnest($1::text[]) AS p) END
+         FROM (SELECT to_regclass(quote_ident(current_schema()) || '.warroom_notify_cursor') AS t) s",
+        &[&privileges],
+    )
+    .map(|r| r.get::<_, Option<bool>>(0).unwrap_or(false))
+    .map_err(pg_err(path))
+}
+
+/// Is the table there at all (in the journal's schema)?
+fn exists(c: &mut Client, path: &Path) -> Result<bool, JournalError> {
+    c.query_one(
+        "SELECT to_regclass(quote_ident(current_schema()) || '.warroom_notify_cursor') IS NOT NULL",
         &[],
     )
-    .map(|r| r.get::<_, bool>(0))
+    .map(|r| r.get::<_, Option<bool>>(0).unwrap_or(false))
     .map_err(pg_err(path))
 }
 
@@ -42,7 +60,7 @@ pub fn ensure_quietly(c: &mut Client, path: &Path) {
 }
 
 pub fn read(c: &mut Client, path: &Path) -> Result<Vec<Cursor>, JournalError> {
-    if !exists(c, path)? {
+    if !usable(c, path, &["SELECT"])? {
         return Ok(Vec::new());
     }
     let rows = c
@@ -67,9 +85,10 @@ pub fn read(c: &mut Client, path: &Path) -> Result<Vec<Cursor>, JournalError> {
         .collect())
 }
 
-/// Inside the write transaction; false when the table is missing.
+/// Inside the write transaction; false when the table is missing or this
+/// role may not move the cursors.
 pub fn record(c: &mut Client, path: &Path, d: &Delivery, seq: i64) -> Result<bool, JournalError> {
-    if !exists(c, path)? {
+    if !usable(c, path, &["SELECT", "INSERT", "UPDATE"])? {
         return Ok(false);
     }
     let (failures, error, error_seq): (i64, Option<&str>, Option<i64>) = if d.delivered {
