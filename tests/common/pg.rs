@@ -34,16 +34,6 @@ pub struct Setup {
     pub port: Option<u16>,
 }
 
-fn bin_dir() -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| Some(e.ok()?.path().join("bin")))
-        .filter(|b| b.join("initdb").exists())
-        .collect();
-    dirs.sort();
-    dirs.pop()
-}
-
 include!("pg_cmd.rs");
 
 fn start() -> Option<Cluster> {

@@ -19,16 +19,6 @@ pub struct Pair {
     bin: PathBuf,
 }
 
-fn bin_dir() -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| Some(e.ok()?.path().join("bin")))
-        .filter(|b| b.join("pg_basebackup").exists())
-        .collect();
-    dirs.sort();
-    dirs.pop()
-}
-
 include!("pg_cmd.rs");
 
 /// A TCP port free on loopback now (the server binds it a moment later).
