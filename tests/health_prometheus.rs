@@ -8,7 +8,7 @@
 include!("common/skip.rs");
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -17,22 +17,9 @@ use warroom::health::PanelState;
 use warroom::health::probe::probe;
 use warroom::runbook::{Runbook, load_str};
 
-const PROMETHEUS: &str = "/usr/bin/prometheus";
-
-/// Kills Prometheus when the test ends, panicking or not.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
+#[path = "common/prometheus.rs"]
+mod prometheus;
+use prometheus::{Killed, PROMETHEUS, free_port};
 
 /// Counters that grow at exactly 10/s and 1/s whenever they are scraped.
 async fn serve_metrics() -> String {

@@ -9,27 +9,14 @@
 mod kit;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-const PROMETHEUS: &str = "/usr/bin/prometheus";
-
-/// Kills Prometheus when the test ends, panicking or not.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
+#[path = "common/prometheus.rs"]
+mod prometheus;
+use prometheus::{Killed, PROMETHEUS, free_port};
 
 /// The value Prometheus holds for `query` (its one series), if any yet.
 async fn query(c: &reqwest::Client, prom: &str, query: &str) -> Option<String> {

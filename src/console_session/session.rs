@@ -367,10 +367,7 @@ impl Session {
         let runbook = Arc::clone(&self.runbook);
         let operator = self.operator.clone();
         let mut tx = self.journal.begin()?;
-        for ev in tx.read_since(self.state.last_seq)? {
-            reduce(&mut self.state, &runbook, &ev);
-            push_tail(&mut self.events, ev);
-        }
+        catch_up(&*tx, &mut self.state, &mut self.events, &self.runbook)?;
         let mut fresh = None;
         if given.is_none() {
             let mut panels = self.panels.clone();
@@ -464,13 +461,8 @@ impl Session {
     ) -> Result<Option<Vec<Event>>, SessionError> {
         let runbook = Arc::clone(&self.runbook);
         let mut tx = self.journal.begin()?;
-        for ev in tx.read_since(self.state.last_seq)? {
-            reduce(&mut self.state, &runbook, &ev);
-            push_tail(&mut self.events, ev);
-        }
-        if let Some(epoch) = fence
-            && epoch_of(&self.state, &self.seat.console) != Some(epoch)
-        {
+        catch_up(&*tx, &mut self.state, &mut self.events, &self.runbook)?;
+        if !holds(&self.state, &self.seat.console, fence) {
             return Ok(None);
         }
         let mut bodies = f(&self.state, &runbook);
@@ -507,15 +499,9 @@ impl Session {
         now: DateTime<Utc>,
         fence: Option<u64>,
     ) -> Result<Option<()>, SessionError> {
-        let runbook = Arc::clone(&self.runbook);
         let mut tx = self.journal.begin()?;
-        for ev in tx.read_since(self.state.last_seq)? {
-            reduce(&mut self.state, &runbook, &ev);
-            push_tail(&mut self.events, ev);
-        }
-        if let Some(epoch) = fence
-            && epoch_of(&self.state, &self.seat.console) != Some(epoch)
-        {
+        catch_up(&*tx, &mut self.state, &mut self.events, &self.runbook)?;
+        if !holds(&self.state, &self.seat.console, fence) {
             return Ok(None);
         }
         let mut appended = Vec::new();
@@ -624,10 +610,7 @@ impl Session {
         reason: DetachReason,
     ) -> Result<(), SessionError> {
         let mut tx = self.journal.begin()?;
-        for ev in tx.read_since(self.state.last_seq)? {
-            reduce(&mut self.state, &self.runbook, &ev);
-            push_tail(&mut self.events, ev);
-        }
+        catch_up(&*tx, &mut self.state, &mut self.events, &self.runbook)?;
         tx.drop_presence(&self.seat.console)?;
         tx.release_lease(&self.seat.console)?;
         let ev = tx.append(&NewEvent {
@@ -679,10 +662,7 @@ impl Session {
         if let Some(off) = tx.clock_offset()? {
             self.clock.set_offset(off);
         }
-        for ev in tx.read_since(self.state.last_seq)? {
-            reduce(&mut self.state, &self.runbook, &ev);
-            push_tail(&mut self.events, ev);
-        }
+        catch_up(&*tx, &mut self.state, &mut self.events, &self.runbook)?;
         let mut bodies: Vec<(String, EventBody)> = Vec::new();
         if !tx.beat_presence(&self.seat)? {
             bodies.push((
@@ -756,10 +736,7 @@ impl Session {
         if !tx.holds_lease(&self.seat.console)? {
             return Ok(None);
         }
-        for ev in tx.read_since(self.state.last_seq)? {
-            reduce(&mut self.state, &runbook, &ev);
-            push_tail(&mut self.events, ev);
-        }
+        catch_up(&*tx, &mut self.state, &mut self.events, &self.runbook)?;
         if epoch_of(&self.state, &self.seat.console) != Some(fence) {
             return Ok(None);
         }
@@ -1077,6 +1054,28 @@ fn diff_block(diff: &[String]) -> String {
         return String::new();
     }
     format!("\n{}", diff.join("\n"))
+}
+
+/// Fold, inside a write transaction, what other consoles appended since
+/// this session last looked: every decision is taken on the journal as it
+/// is under the lock.
+fn catch_up(
+    tx: &dyn crate::journal::StoreTx,
+    state: &mut State,
+    events: &mut VecDeque<Event>,
+    runbook: &Runbook,
+) -> Result<(), JournalError> {
+    for ev in tx.read_since(state.last_seq)? {
+        reduce(state, runbook, &ev);
+        push_tail(events, ev);
+    }
+    Ok(())
+}
+
+/// Does `fence` (an epoch, or none for an unfenced write) still hold for
+/// this console?
+fn holds(state: &State, console: &str, fence: Option<u64>) -> bool {
+    fence.is_none_or(|epoch| epoch_of(state, console) == Some(epoch))
 }
 
 fn push_tail(events: &mut VecDeque<Event>, ev: Event) {
